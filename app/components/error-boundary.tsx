@@ -1,0 +1,35 @@
+import { isRouteErrorResponse, Link, useRouteError } from "@remix-run/react";
+
+const MESSAGES: Record<number, { title: string; body: string }> = {
+  400: { title: "That request didn't look right", body: "Check what you entered and try again." },
+  401: { title: "Please sign in", body: "You need to be signed in to see this page." },
+  403: { title: "Not allowed", body: "Your account does not have access to this page." },
+  404: { title: "Page not found", body: "We couldn't find what you were looking for." },
+  429: { title: "Slow down", body: "Too many requests. Please wait a moment and try again." },
+};
+
+/**
+ * One boundary for every route. Thrown Responses carry our JSON error body, whose `message` is
+ * safe to show; anything else is an unexpected error and shows a generic message only.
+ */
+export function GeneralErrorBoundary() {
+  const error = useRouteError();
+  let status = 500;
+  let message: string | undefined;
+  if (isRouteErrorResponse(error)) {
+    status = error.status;
+    const data = error.data as { error?: { message?: string } } | undefined;
+    message = typeof data === "object" ? data?.error?.message : undefined;
+  }
+  const known = MESSAGES[status] ?? { title: "Something went wrong", body: "An unexpected error occurred. Please try again." };
+  return (
+    <section className="error-page" aria-labelledby="error-title">
+      <p className="error-status">{status}</p>
+      <h1 id="error-title">{known.title}</h1>
+      <p>{message ?? known.body}</p>
+      <p>
+        <Link to="/">Back to the home page</Link>
+      </p>
+    </section>
+  );
+}

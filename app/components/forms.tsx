@@ -1,0 +1,45 @@
+import { useRouteLoaderData } from "@remix-run/react";
+import type { FieldErrors } from "~/utils/errors";
+
+/** Hidden CSRF field every mutating form includes; the value comes from the root loader. */
+export function CsrfInput() {
+  const data = useRouteLoaderData<{ csrfToken: string }>("root");
+  return <input type="hidden" name="csrf" value={data?.csrfToken ?? ""} />;
+}
+
+type FieldProps = React.InputHTMLAttributes<HTMLInputElement> & {
+  label: string;
+  name: string;
+  errors?: FieldErrors;
+};
+
+/** A labelled input with its field errors announced to assistive technology. */
+export function Field({ label, name, errors, ...input }: FieldProps) {
+  const id = input.id ?? `field-${name}`;
+  const messages = errors?.[name];
+  const errorId = messages?.length ? `${id}-error` : undefined;
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input id={id} name={name} aria-invalid={errorId ? true : undefined} aria-describedby={errorId} {...input} />
+      {errorId ? (
+        <ul id={errorId} className="field-errors" role="alert">
+          {messages!.map((m) => (
+            <li key={m}>{m}</li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}
+
+/** Form-level error (e.g. wrong credentials) shown above the fields. */
+export function FormError({ errors }: { errors?: FieldErrors }) {
+  const messages = errors?._form;
+  if (!messages?.length) return null;
+  return (
+    <div className="alert error" role="alert">
+      {messages.join(" ")}
+    </div>
+  );
+}

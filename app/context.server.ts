@@ -1,0 +1,21 @@
+import type { Logger } from "~/modules/observability/logger";
+import type { Db } from "~/utils/db.server";
+import type { AppConfig } from "~/utils/env.server";
+
+/** What every loader, action, queue consumer and cron job receives. */
+export type AppContext = {
+  env: Env;
+  ctx: ExecutionContext;
+  db: Db;
+  config: AppConfig;
+  logger: Logger;
+  requestId: string;
+  /** CSRF token bound to this browser (cookie `__csrf`); empty outside requests. */
+  csrfToken: string;
+};
+
+declare module "@remix-run/cloudflare" {
+  interface AppLoadContext {
+    app: AppContext;
+  }
+}

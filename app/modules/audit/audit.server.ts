@@ -1,0 +1,59 @@
+import { and, desc, eq, gte, lt, lte, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import type { AppContext } from "~/context.server";
+import { now } from "~/utils/clock";
+import { createId } from "~/utils/ids";
+import { auditLog } from "~drizzle/schema";
+
+export type AuditEntry = {
+  actorId: string | null;
+  action: string;
+  targetType: string;
+  targetId: string;
+  metadata?: Record<string, unknown>;
+};
+
+/** The insert statement for an audit entry, for callers that batch it with the change it records. */
+export function auditInsert(app: Pick<AppContext, "db" | "requestId">, entry: AuditEntry) {
+  return app.db.insert(auditLog).values({
+    id: createId("audit"),
+    actorId: entry.actorId,
+    action: entry.action,
+    targetType: entry.targetType,
+    targetId: entry.targetId,
+    metadata: entry.metadata ?? {},
+    requestId: app.requestId,
+    createdAt: now(),
+  });
+}
+
+export const auditFilterSchema = z.object({
+  action: z.string().trim().max(64).optional().transform((v) => v || undefined),
+  actorId: z.string().trim().max(64).optional().transform((v) => v || undefined),
+  targetId: z.string().trim().max(64).optional().transform((v) => v || undefined),
+  from: z.iso.date().optional().or(z.literal("").transform(() => undefined)),
+  to: z.iso.date().optional().or(z.literal("").transform(() => undefined)),
+  cursor: z.string().max(64).optional().transform((v) => v || undefined),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+export type AuditFilter = z.infer<typeof auditFilterSchema>;
+
+/** Newest first; the cursor is the id of the last row seen (ids sort by time). */
+export async function listAudit(app: Pick<AppContext, "db">, filter: AuditFilter) {
+  const where: SQL[] = [];
+  if (filter.action) where.push(eq(auditLog.action, filter.action));
+  if (filter.actorId) where.push(eq(auditLog.actorId, filter.actorId));
+  if (filter.targetId) where.push(eq(auditLog.targetId, filter.targetId));
+  if (filter.from) where.push(gte(auditLog.createdAt, Date.parse(`${filter.from}T00:00:00Z`)));
+  if (filter.to) where.push(lte(auditLog.createdAt, Date.parse(`${filter.to}T23:59:59.999Z`)));
+  if (filter.cursor) where.push(lt(auditLog.id, filter.cursor));
+  const rows = await app.db
+    .select()
+    .from(auditLog)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(auditLog.id))
+    .limit(filter.limit + 1);
+  const hasMore = rows.length > filter.limit;
+  const items = rows.slice(0, filter.limit);
+  return { items, nextCursor: hasMore ? items[items.length - 1]!.id : null };
+}

@@ -1,0 +1,39 @@
+import type { Role } from "~drizzle/schema/enums";
+
+export { ROLES, type Role } from "~drizzle/schema/enums";
+
+/**
+ * Permission strings are `action:entity:access`, where access is `own` (the caller's own
+ * records) or `any`. Shared by server guards and by the UI, which hides what a role cannot do.
+ */
+export const PERMISSIONS = [
+  "read:account:own",
+  "update:account:own",
+  "create:api-token:own",
+  "delete:api-token:own",
+  "delete:session:own",
+  "update:role:own", // student → instructor self-service only
+  "read:user:any",
+  "update:role:any",
+  "read:audit-log:any",
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+const MEMBER: Permission[] = [
+  "read:account:own",
+  "update:account:own",
+  "create:api-token:own",
+  "delete:api-token:own",
+  "delete:session:own",
+];
+
+export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
+  student: [...MEMBER, "update:role:own"],
+  instructor: MEMBER,
+  enterprise: MEMBER,
+  admin: [...MEMBER, "read:user:any", "update:role:any", "read:audit-log:any"],
+};
+
+export function hasPermission(user: { role: Role } | null | undefined, permission: Permission): boolean {
+  return !!user && ROLE_PERMISSIONS[user.role].includes(permission);
+}

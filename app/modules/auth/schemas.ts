@@ -1,0 +1,32 @@
+import { z } from "zod";
+
+/** Shared by the forms (server and client) and the JSON API. */
+export const emailSchema = z
+  .string({ error: "Email is required" })
+  .trim()
+  .toLowerCase()
+  .min(1, "Email is required")
+  .max(254, "Email is too long")
+  .pipe(z.email({ error: "Enter a valid email address" }));
+
+export const passwordSchema = z
+  .string({ error: "Password is required" })
+  .min(10, "Use at least 10 characters")
+  .max(128, "Use at most 128 characters")
+  .refine((p) => /[a-zA-Z]/.test(p) && /[0-9]/.test(p), "Use letters and at least one number");
+
+export const signupSchema = z.object({
+  name: z.string({ error: "Name is required" }).trim().min(1, "Name is required").max(80, "Name is too long"),
+  email: emailSchema,
+  password: passwordSchema,
+});
+
+export const loginSchema = z.object({
+  email: emailSchema,
+  password: z.string({ error: "Password is required" }).min(1, "Password is required").max(128),
+  redirectTo: z.string().optional(),
+});
+
+export const apiTokenSchema = z.object({
+  name: z.string({ error: "Name is required" }).trim().min(1, "Name is required").max(60, "Name is too long"),
+});

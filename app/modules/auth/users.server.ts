@@ -1,0 +1,30 @@
+import { and, desc, eq, like, lt, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import type { AppContext } from "~/context.server";
+import { ROLES, users } from "~drizzle/schema";
+
+export const userSearchSchema = z.object({
+  q: z.string().trim().max(254).optional().transform((v) => v || undefined),
+  role: z.enum(ROLES).optional().or(z.literal("").transform(() => undefined)),
+  cursor: z.string().max(64).optional().transform((v) => v || undefined),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+
+/** Admin user directory: newest first, filter by email/name fragment and role, cursor on id. */
+export async function searchUsers(app: Pick<AppContext, "db">, filter: z.infer<typeof userSearchSchema>) {
+  const where: SQL[] = [];
+  if (filter.q) where.push(like(users.email, `%${filter.q.toLowerCase().replace(/[%_]/g, "")}%`));
+  if (filter.role) where.push(eq(users.role, filter.role));
+  if (filter.cursor) where.push(lt(users.id, filter.cursor));
+  const rows = await app.db
+    .select({ id: users.id, email: users.email, name: users.name, role: users.role, createdAt: users.createdAt })
+    .from(users)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(users.id))
+    .limit(filter.limit + 1)
+    .all();
+  const items = rows.slice(0, filter.limit);
+  return { items, nextCursor: rows.length > filter.limit ? items[items.length - 1]!.id : null };
+}
+
+export const roleChangeSchema = z.object({ role: z.enum(ROLES, { error: `Role must be one of ${ROLES.join(", ")}` }) });

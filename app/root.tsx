@@ -1,0 +1,81 @@
+import type { LinksFunction, LoaderFunctionArgs } from "@remix-run/cloudflare";
+import { Form, Link, Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from "@remix-run/react";
+import { CsrfInput } from "~/components/forms";
+import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { getUser, toPublicUser } from "~/modules/auth/auth.server";
+import { hasPermission } from "~/modules/auth/permissions";
+import { publicConfig } from "~/utils/env.server";
+import stylesUrl from "~/styles/app.css?url";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesUrl }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { app } = context;
+  const user = await getUser(app, request);
+  return {
+    user: user ? toPublicUser(user) : null,
+    csrfToken: app.csrfToken,
+    config: publicConfig(app.config),
+  };
+}
+
+export function useRootData() {
+  return useRouteLoaderData<typeof loader>("root");
+}
+
+export function Layout({ children }: { children: React.ReactNode }) {
+  const data = useRootData();
+  const user = data?.user;
+  return (
+    <html lang="en">
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <Meta />
+        <Links />
+      </head>
+      <body>
+        <header className="site-header">
+          <Link to="/" className="brand">
+            Coursemint
+          </Link>
+          <nav aria-label="Main">
+            {user ? (
+              <>
+                {hasPermission(user, "read:user:any") ? <Link to="/admin/users">Admin</Link> : null}
+                <Link to="/account">{user.name}</Link>
+                <Form method="post" action="/logout" className="inline">
+                  <CsrfInput />
+                  <button type="submit" className="link-button">
+                    Log out
+                  </button>
+                </Form>
+              </>
+            ) : (
+              <>
+                <Link to="/login">Log in</Link>
+                <Link to="/signup" className="button small">
+                  Sign up
+                </Link>
+              </>
+            )}
+          </nav>
+        </header>
+        <main className="container">{children}</main>
+        <footer className="site-footer">
+          Coursemint {data?.config.APP_VERSION ?? ""} · <a href="/api/health">Status</a>
+        </footer>
+        <ScrollRestoration />
+        <Scripts />
+      </body>
+    </html>
+  );
+}
+
+export default function App() {
+  return <Outlet />;
+}
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />;
+}

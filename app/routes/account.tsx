@@ -1,0 +1,209 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import { data, redirect } from "@remix-run/cloudflare";
+import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { z } from "zod";
+import { CsrfInput, Field, FormError } from "~/components/forms";
+import { createApiToken, listApiTokens, revokeApiToken } from "~/modules/auth/api-tokens.server";
+import { changeRole, requireUserWithPermission, toPublicUser } from "~/modules/auth/auth.server";
+import { hasPermission } from "~/modules/auth/permissions";
+import {
+  destroySessionCookie,
+  listActiveSessions,
+  revokeAllSessions,
+  revokeSession,
+} from "~/modules/auth/session.server";
+import { AppError, parseOrThrow } from "~/utils/errors";
+import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
+
+export const meta: MetaFunction = () => [{ title: "Your account · Coursemint" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { app } = context;
+  const user = await requireUserWithPermission(app, request, "read:account:own");
+  const [tokens, sessions] = await Promise.all([listApiTokens(app, user.id), listActiveSessions(app, user.id)]);
+  return {
+    user: toPublicUser(user),
+    tokens,
+    sessions: sessions.map((s) => ({ ...s, current: s.id === user.sessionId })),
+  };
+}
+
+const intentSchema = z.discriminatedUnion("intent", [
+  z.object({ intent: z.literal("create-token"), name: z.string() }),
+  z.object({ intent: z.literal("revoke-token"), tokenId: z.string().min(1).max(64) }),
+  z.object({ intent: z.literal("revoke-session"), sessionId: z.string().min(1).max(64) }),
+  z.object({ intent: z.literal("logout-everywhere") }),
+  z.object({ intent: z.literal("become-instructor") }),
+]);
+
+type AccountResult = FormResult & { newToken?: { token: string; name: string } };
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { app } = context;
+  const form = await readForm(app, request);
+  const user = await requireUserWithPermission(app, request, "update:account:own");
+  try {
+    const input = parseOrThrow(intentSchema, Object.fromEntries(form));
+    switch (input.intent) {
+      case "create-token": {
+        const created = await createApiToken(app, user, { name: input.name });
+        return data<AccountResult>({ newToken: { token: created.token, name: created.name } });
+      }
+      case "revoke-token":
+        await revokeApiToken(app, user, input.tokenId);
+        return data<AccountResult>({ ok: "Token revoked." });
+      case "revoke-session":
+        if (!(await revokeSession(app, user.id, input.sessionId))) throw AppError.notFound("Session");
+        if (input.sessionId === user.sessionId) {
+          return redirect("/login", { headers: { "Set-Cookie": await destroySessionCookie(app) } });
+        }
+        return data<AccountResult>({ ok: "Session signed out." });
+      case "logout-everywhere": {
+        const count = await revokeAllSessions(app, user.id);
+        app.logger.info("auth.logged_out_everywhere", { userId: user.id, count });
+        return redirect("/login", { headers: { "Set-Cookie": await destroySessionCookie(app) } });
+      }
+      case "become-instructor":
+        await changeRole(app, user, user.id, "instructor");
+        return data<AccountResult>({ ok: "You are now an instructor." });
+    }
+  } catch (error) {
+    return formError(app, error, keptValues(form));
+  }
+}
+
+const fmt = (ms: number | null) => (ms ? new Date(ms).toISOString().replace("T", " ").slice(0, 16) + " UTC" : "never");
+
+export default function Account() {
+  const { user, tokens, sessions } = useLoaderData<typeof loader>();
+  const result = useActionData<AccountResult>();
+  const [params] = useSearchParams();
+  return (
+    <div className="stack-lg">
+      <section>
+        <h1>Your account</h1>
+        {params.get("welcome") ? <p className="alert success">Welcome to Coursemint, {user.name}!</p> : null}
+        {result?.ok ? (
+          <p className="alert success" role="status">
+            {result.ok}
+          </p>
+        ) : null}
+        <FormError errors={result?.errors} />
+        <dl className="facts">
+          <dt>Name</dt>
+          <dd>{user.name}</dd>
+          <dt>Email</dt>
+          <dd>{user.email}</dd>
+          <dt>Role</dt>
+          <dd data-testid="role">{user.role}</dd>
+        </dl>
+        {hasPermission(user, "update:role:own") && user.role === "student" ? (
+          <Form method="post">
+            <CsrfInput />
+            <button type="submit" name="intent" value="become-instructor">
+              Become an instructor
+            </button>
+          </Form>
+        ) : null}
+      </section>
+
+      <section aria-labelledby="tokens-title">
+        <h2 id="tokens-title">API tokens</h2>
+        <p className="muted">Programs use a token as <code>Authorization: Bearer …</code> on <code>/api/*</code>, with your permissions.</p>
+        {result?.newToken ? (
+          <div className="alert success" role="status">
+            <p>
+              Token <strong>{result.newToken.name}</strong> created. Copy it now — it will not be shown again:
+            </p>
+            <code className="secret" data-testid="new-token">
+              {result.newToken.token}
+            </code>
+          </div>
+        ) : null}
+        <Form method="post" className="inline-form">
+          <CsrfInput />
+          <Field label="Token name" name="name" maxLength={60} required errors={result?.newToken ? undefined : result?.errors} />
+          <button type="submit" name="intent" value="create-token">
+            Create token
+          </button>
+        </Form>
+        {tokens.length ? (
+          <table>
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Token</th>
+                <th>Created</th>
+                <th>Last used</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {tokens.map((t) => (
+                <tr key={t.id}>
+                  <td>{t.name}</td>
+                  <td>
+                    <code>{t.prefix}…</code>
+                  </td>
+                  <td>{fmt(t.createdAt)}</td>
+                  <td>{fmt(t.lastUsedAt)}</td>
+                  <td>
+                    <Form method="post">
+                      <CsrfInput />
+                      <input type="hidden" name="tokenId" value={t.id} />
+                      <button type="submit" name="intent" value="revoke-token" className="danger small">
+                        Revoke
+                      </button>
+                    </Form>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <p className="muted">No tokens yet.</p>
+        )}
+      </section>
+
+      <section aria-labelledby="sessions-title">
+        <h2 id="sessions-title">Signed-in devices</h2>
+        <table>
+          <thead>
+            <tr>
+              <th>Device</th>
+              <th>Signed in</th>
+              <th>Last seen</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {sessions.map((s) => (
+              <tr key={s.id}>
+                <td>
+                  {s.userAgent ?? "Unknown device"} {s.current ? <strong>(this device)</strong> : null}
+                </td>
+                <td>{fmt(s.createdAt)}</td>
+                <td>{fmt(s.lastSeenAt)}</td>
+                <td>
+                  <Form method="post">
+                    <CsrfInput />
+                    <input type="hidden" name="sessionId" value={s.id} />
+                    <button type="submit" name="intent" value="revoke-session" className="small">
+                      Sign out
+                    </button>
+                  </Form>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <Form method="post">
+          <CsrfInput />
+          <button type="submit" name="intent" value="logout-everywhere" className="danger">
+            Log out everywhere
+          </button>
+        </Form>
+      </section>
+    </div>
+  );
+}

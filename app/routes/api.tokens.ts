@@ -1,0 +1,19 @@
+import { createApiToken, listApiTokens } from "~/modules/auth/api-tokens.server";
+import { requireUserWithPermission } from "~/modules/auth/auth.server";
+import { api, readJson } from "~/utils/api.server";
+import { AppError } from "~/utils/errors";
+
+/** GET /api/tokens — the caller's active tokens (never the secrets). */
+export const loader = api(async ({ request, app }) => {
+  const user = await requireUserWithPermission(app, request, "read:account:own");
+  return { tokens: await listApiTokens(app, user.id) };
+});
+
+/** POST /api/tokens {name} — creates a token; the secret is in this response only. */
+export const action = api(async ({ request, app }) => {
+  if (request.method !== "POST") throw new AppError("method_not_allowed", "Use POST to create a token.");
+  const user = await requireUserWithPermission(app, request, "create:api-token:own");
+  const created = await createApiToken(app, user, await readJson(request));
+  return Response.json(created, { status: 201, headers: { "Cache-Control": "no-store" } });
+});
+

@@ -1,0 +1,33 @@
+import { z } from "zod";
+
+const envSchema = z.object({
+  APP_ENV: z.enum(["development", "test", "production"]),
+  APP_VERSION: z.string().min(1),
+  APP_URL: z.url(),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  SESSION_SECRET: z.string().min(32, "SESSION_SECRET must be at least 32 characters"),
+});
+export type AppConfig = z.infer<typeof envSchema>;
+
+const cache = new WeakMap<object, AppConfig>();
+
+/**
+ * Parses the non-binding part of the Worker env once per env object and fails fast with a
+ * readable message naming each bad variable (values are never echoed).
+ */
+export function getConfig(env: Env): AppConfig {
+  const hit = cache.get(env);
+  if (hit) return hit;
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new Error(`Invalid environment configuration: ${problems}`);
+  }
+  cache.set(env, result.data);
+  return result.data;
+}
+
+/** The only settings the browser may see. */
+export function publicConfig(config: AppConfig) {
+  return { APP_ENV: config.APP_ENV, APP_VERSION: config.APP_VERSION };
+}

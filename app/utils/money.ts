@@ -1,0 +1,70 @@
+import { z } from "zod";
+
+/** Currencies Coursemint sells in, with their minor-unit scale fixed up front. */
+export const CURRENCIES = { usd: 2, eur: 2, gbp: 2, jpy: 0 } as const;
+export type Currency = keyof typeof CURRENCIES;
+export const currencySchema = z.enum(Object.keys(CURRENCIES) as [Currency, ...Currency[]]);
+
+/** An amount in integer minor units (cents) with its currency. Never a float. */
+export type Money = { amount: number; currency: Currency };
+
+export const minorUnitsSchema = z.number().int().safe();
+export const moneySchema = z.object({ amount: minorUnitsSchema, currency: currencySchema });
+
+export function money(amount: number, currency: Currency): Money {
+  if (!Number.isSafeInteger(amount)) throw new TypeError(`Money amounts are integer minor units, got ${amount}`);
+  return { amount, currency };
+}
+
+export function addMoney(a: Money, b: Money): Money {
+  assertSameCurrency(a, b);
+  return money(a.amount + b.amount, a.currency);
+}
+
+export function subtractMoney(a: Money, b: Money): Money {
+  assertSameCurrency(a, b);
+  return money(a.amount - b.amount, a.currency);
+}
+
+function assertSameCurrency(a: Money, b: Money) {
+  if (a.currency !== b.currency) throw new TypeError(`Currency mismatch: ${a.currency} vs ${b.currency}`);
+}
+
+/**
+ * Splits `total` by integer weights (e.g. [70, 30]). Each part is floored; the remainder (fewer
+ * minor units than there are parts) goes one unit at a time to the parts in order, so the first
+ * party receives any leftover cent and the parts always sum exactly to the total.
+ */
+export function allocate(total: number, weights: readonly number[]): number[] {
+  if (!Number.isSafeInteger(total) || total < 0) throw new TypeError("allocate() needs a non-negative integer total");
+  if (weights.length === 0 || weights.some((w) => !Number.isInteger(w) || w < 0)) {
+    throw new TypeError("allocate() needs non-negative integer weights");
+  }
+  const sum = weights.reduce((a, b) => a + b, 0);
+  if (sum === 0) throw new TypeError("allocate() weights must not all be zero");
+  const parts = weights.map((w) => Math.floor((total * w) / sum));
+  let remainder = total - parts.reduce((a, b) => a + b, 0);
+  for (let i = 0; remainder > 0; i = (i + 1) % parts.length) {
+    if (weights[i]! > 0) {
+      parts[i]! += 1;
+      remainder -= 1;
+    }
+  }
+  return parts;
+}
+
+/** Applies a percentage discount in basis points, rounding the discount down (customer never overpays). */
+export function discountBps(amount: number, bps: number): number {
+  return amount - Math.floor((amount * bps) / 10_000);
+}
+
+/** Formats minor units for display, e.g. formatMoney(1999, "usd") → "$19.99". */
+export function formatMoney(amount: number, currency: Currency, locale = "en-US"): string {
+  const scale = CURRENCIES[currency];
+  return new Intl.NumberFormat(locale, {
+    style: "currency",
+    currency: currency.toUpperCase(),
+    minimumFractionDigits: scale,
+    maximumFractionDigits: scale,
+  }).format(amount / 10 ** scale);
+}

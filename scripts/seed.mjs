@@ -1,0 +1,50 @@
+// Demo data for local development and end-to-end tests. Idempotent: rows are INSERT OR IGNORE
+// with fixed ids, so running it again changes nothing. Usage: node scripts/seed.mjs [--persist-to DIR]
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { webcrypto as crypto } from "node:crypto";
+
+export const DEMO_PASSWORD = "demo-password-1";
+export const DEMO_USERS = [
+  { id: "usr_00000000000000000000000001", email: "admin@coursemint.test", name: "Ada Admin", role: "admin" },
+  { id: "usr_00000000000000000000000002", email: "instructor@coursemint.test", name: "Ian Instructor", role: "instructor" },
+  { id: "usr_00000000000000000000000003", email: "student@coursemint.test", name: "Sam Student", role: "student" },
+  { id: "usr_00000000000000000000000004", email: "enterprise@coursemint.test", name: "Erin Enterprise", role: "enterprise" },
+];
+
+/** Same format as app/modules/auth/password.server.ts. */
+async function hashPassword(password) {
+  const iterations = 100_000;
+  const salt = crypto.getRandomValues(new Uint8Array(16));
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(password), "PBKDF2", false, ["deriveBits"]);
+  const bits = await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations }, key, 256);
+  const b64 = (b) => Buffer.from(b).toString("base64");
+  return `pbkdf2_sha256$${iterations}$${b64(salt)}$${b64(new Uint8Array(bits))}`;
+}
+
+const q = (v) => (v === null ? "NULL" : typeof v === "number" ? String(v) : `'${String(v).replaceAll("'", "''")}'`);
+
+export async function seedSql() {
+  const now = Date.now();
+  const hash = await hashPassword(DEMO_PASSWORD);
+  const lines = DEMO_USERS.map(
+    (u) =>
+      `INSERT OR IGNORE INTO users (id, email, name, password_hash, role, created_at, updated_at) VALUES (${[u.id, u.email, u.name, hash, u.role, now, now].map(q).join(", ")});`,
+  );
+  return lines.join("\n") + "\n";
+}
+
+export async function seed(persistTo) {
+  mkdirSync(".wrangler/tmp", { recursive: true });
+  const file = ".wrangler/tmp/seed.sql";
+  writeFileSync(file, await seedSql());
+  const args = ["wrangler", "d1", "execute", "DB", "--local", "--file", file];
+  if (persistTo) args.push("--persist-to", persistTo);
+  execFileSync("npx", args, { stdio: ["ignore", "ignore", "inherit"] });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const i = process.argv.indexOf("--persist-to");
+  await seed(i > 0 ? process.argv[i + 1] : undefined);
+  console.log("Seeded demo users:", DEMO_USERS.map((u) => u.email).join(", "));
+}

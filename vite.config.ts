@@ -1,0 +1,31 @@
+import { vitePlugin as remix, cloudflareDevProxyVitePlugin } from "@remix-run/dev";
+import { defineConfig } from "vite";
+import tsconfigPaths from "vite-tsconfig-paths";
+
+declare module "@remix-run/cloudflare" {
+  interface Future {
+    v3_singleFetch: true;
+  }
+}
+
+// `npm start` builds with this config and runs the Worker with `wrangler dev` (D1, queues, DOs,
+// cron). The dev proxy is only for `vite dev`, which cannot run those; the build must not boot it.
+export default defineConfig(({ command }) => ({
+  plugins: [
+    ...(command === "serve" ? [cloudflareDevProxyVitePlugin()] : []),
+    remix({
+      future: {
+        v3_fetcherPersist: true,
+        v3_relativeSplatPath: true,
+        v3_throwAbortReason: true,
+        v3_singleFetch: true,
+        v3_lazyRouteDiscovery: true,
+      },
+    }),
+    tsconfigPaths(),
+  ],
+  ssr: {
+    resolve: { conditions: ["workerd", "worker", "browser"], externalConditions: ["workerd", "worker"] },
+  },
+  build: { minify: true },
+}));

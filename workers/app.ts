@@ -1,0 +1,58 @@
+import { createRequestHandler, type ServerBuild } from "@remix-run/cloudflare";
+import * as build from "../build/server";
+import type { AppContext } from "~/context.server";
+import { csrfFromCookie, csrfSetCookie } from "~/modules/auth/csrf.server";
+import { Logger } from "~/modules/observability/logger";
+import { createDb } from "~/utils/db.server";
+import { getConfig } from "~/utils/env.server";
+import { createId } from "~/utils/ids";
+
+const handleRemixRequest = createRequestHandler(build as unknown as ServerBuild);
+
+/** Builds the per-invocation context shared by requests, queue consumers and cron jobs. */
+export function createAppContext(env: Env, ctx: ExecutionContext, requestId: string, csrfToken = ""): AppContext {
+  const config = getConfig(env);
+  return {
+    env,
+    ctx,
+    config,
+    db: createDb(env.DB),
+    logger: new Logger({ requestId }, config.LOG_LEVEL),
+    requestId,
+    csrfToken,
+  };
+}
+
+export default {
+  async fetch(request, env, ctx) {
+    const started = Date.now();
+    const incoming = request.headers.get("X-Request-Id");
+    const requestId = incoming && /^[\w-]{8,64}$/.test(incoming) ? incoming : createId("request");
+    const csrf = csrfFromCookie(request);
+    let app: AppContext;
+    try {
+      app = createAppContext(env, ctx, requestId, csrf.token);
+    } catch (error) {
+      console.error(JSON.stringify({ level: "error", event: "config.invalid", requestId, message: String(error) }));
+      return new Response("Service misconfigured", { status: 500 });
+    }
+    const url = new URL(request.url);
+    let response: Response;
+    try {
+      response = await handleRemixRequest(request, { app });
+    } catch (error) {
+      app.logger.error("request.unhandled_error", { error, path: url.pathname });
+      response = new Response("Internal Server Error", { status: 500 });
+    }
+    response = new Response(response.body, response); // make headers mutable
+    response.headers.set("X-Request-Id", requestId);
+    if (csrf.isNew) response.headers.append("Set-Cookie", csrfSetCookie(csrf.token, app.config.APP_ENV === "production"));
+    app.logger.info("request.completed", {
+      method: request.method,
+      path: url.pathname,
+      status: response.status,
+      durationMs: Date.now() - started,
+    });
+    return response;
+  },
+} satisfies ExportedHandler<Env>;
