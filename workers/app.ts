@@ -6,6 +6,8 @@ import { Logger } from "~/modules/observability/logger";
 import { createDb } from "~/utils/db.server";
 import { getConfig } from "~/utils/env.server";
 import { createId } from "~/utils/ids";
+import { cronJobs } from "./cron";
+import { queueConsumers } from "./queues";
 
 const handleRemixRequest = createRequestHandler(build as unknown as ServerBuild);
 
@@ -54,5 +56,32 @@ export default {
       durationMs: Date.now() - started,
     });
     return response;
+  },
+
+  async queue(batch, env, ctx) {
+    const app = createAppContext(env, ctx, createId("request"));
+    const consumer = queueConsumers[batch.queue];
+    if (!consumer) {
+      app.logger.error("queue.no_consumer", { queue: batch.queue, messages: batch.messages.length });
+      batch.retryAll();
+      return;
+    }
+    await consumer(batch, { ...app, logger: app.logger.child({ queue: batch.queue }) });
+  },
+
+  async scheduled(controller, env, ctx) {
+    const app = createAppContext(env, ctx, createId("request"));
+    const jobs = cronJobs[controller.cron] ?? [];
+    for (const job of jobs) {
+      const log = app.logger.child({ job: job.name, cron: controller.cron });
+      const started = Date.now();
+      try {
+        await job.run({ ...app, logger: log }, controller);
+        log.info("cron.job_completed", { durationMs: Date.now() - started });
+      } catch (error) {
+        // One failing job must not stop the others; the next tick runs it again.
+        log.error("cron.job_failed", { error, durationMs: Date.now() - started });
+      }
+    }
   },
 } satisfies ExportedHandler<Env>;

@@ -1,0 +1,11 @@
+import type { AppContext } from "~/context.server";
+
+/**
+ * Cron jobs, keyed by the cron expression declared in wrangler.toml `[triggers]`. Every job must
+ * be safe to run twice and safe to run late.
+ */
+export type CronJob = { name: string; run: (app: AppContext, controller: ScheduledController) => Promise<void> };
+
+export const cronJobs: Record<string, CronJob[]> = {
+  "*/15 * * * *": [],
+};
