@@ -1,9 +1,6 @@
-import type { D1Migration } from "cloudflare:test";
-
-declare global {
-  namespace Cloudflare {
-    interface Env {
-      TEST_MIGRATIONS: D1Migration[];
-    }
+// `env` from cloudflare:test is Cloudflare.Env: the generated bindings plus what vitest.config.ts adds.
+declare namespace Cloudflare {
+  interface Env extends __BaseEnv_Env {
+    TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
   }
 }
