@@ -1,4 +1,4 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { redirect } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
 import { CsrfInput, Field, FormError } from "~/components/forms";
@@ -8,6 +8,12 @@ import { safeRedirect } from "~/utils/redirect";
 import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Log in · Coursemint" }];
+
+/** Passes Retry-After from a throttled sign-in through to the document response. */
+export const headers: HeadersFunction = ({ actionHeaders }) => {
+  const retryAfter = actionHeaders.get("Retry-After");
+  return retryAfter ? { "Retry-After": retryAfter } : {};
+};
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireAnonymous(context.app, request);

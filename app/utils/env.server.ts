@@ -6,6 +6,16 @@ const envSchema = z.object({
   APP_URL: z.url(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   SESSION_SECRET: z.string().min(32, "SESSION_SECRET must be at least 32 characters"),
+  // Email (app/modules/email, docs/email.md): the local D1 outbox unless told otherwise.
+  EMAIL_PROVIDER: z.enum(["outbox", "resend"]).default("outbox"),
+  EMAIL_FROM: z.string().min(3).default("Coursemint <receipts@coursemint.example>"),
+  RESEND_API_KEY: z.string().min(1).optional(),
+  RESEND_API_URL: z.url().default("https://api.resend.com"),
+  /** First retry delay of a transient email failure; doubles per attempt (capped at 1 hour). */
+  EMAIL_RETRY_BASE_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
+}).refine((env) => env.EMAIL_PROVIDER !== "resend" || !!env.RESEND_API_KEY, {
+  path: ["RESEND_API_KEY"],
+  message: "RESEND_API_KEY is required when EMAIL_PROVIDER is resend",
 });
 export type AppConfig = z.infer<typeof envSchema>;
 

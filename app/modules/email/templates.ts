@@ -1,0 +1,278 @@
+import { z } from "zod";
+import { currencySchema, minorUnitsSchema } from "~/utils/money";
+import { formatAmount, formatDate, formatDateTime, formatTokens } from "./format";
+import { renderLayout, type EmailContent, type RenderedEmail } from "./layout";
+
+/*
+ * Every transactional email Coursemint sends. Each template has a zod schema for its data
+ * (checked by the producer and again by the consumer) and a render function that says what the
+ * email contains; the layout turns that into HTML and plain text. Money is integer minor units
+ * plus a currency, dates are epoch milliseconds, shown in UTC.
+ */
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+/** Only http(s) links: a `javascript:` URL in an email button would be an injection. */
+const link = z.url({ protocol: /^https?$/, error: "Must be an http(s) URL" });
+const epochMs = z.number().int().nonnegative().safe();
+const name = text(120);
+
+const paymentReceipt = z.object({
+  name,
+  item: text(200),
+  amount: minorUnitsSchema.nonnegative(),
+  currency: currencySchema,
+  paidAt: epochMs,
+  paymentId: text(100),
+  receiptUrl: link,
+});
+
+const subscriptionRenewed = z.object({
+  name,
+  plan: text(120),
+  amount: minorUnitsSchema.nonnegative(),
+  currency: currencySchema,
+  renewedAt: epochMs,
+  periodEnd: epochMs,
+  paymentId: text(100),
+  manageUrl: link,
+});
+
+const coursePurchased = z.object({
+  name,
+  courseTitle: text(200),
+  instructorName: text(120).optional(),
+  amount: minorUnitsSchema.nonnegative(),
+  currency: currencySchema,
+  purchasedAt: epochMs,
+  paymentId: text(100),
+  courseUrl: link,
+});
+
+const tokensAwarded = z.object({
+  name,
+  tokens: z.number().int().positive().safe(),
+  reason: text(200),
+  balance: z.number().int().nonnegative().safe(),
+  awardedAt: epochMs,
+  walletUrl: link,
+});
+
+const licenseRenewalNotice = z.object({
+  name,
+  organization: text(200),
+  seats: z.number().int().positive().safe(),
+  expiresAt: epochMs,
+  amount: minorUnitsSchema.nonnegative().optional(),
+  currency: currencySchema.optional(),
+  renewUrl: link,
+}).refine((d) => (d.amount === undefined) === (d.currency === undefined), {
+  path: ["currency"],
+  message: "amount and currency go together",
+});
+
+const refundIssued = z.object({
+  name,
+  item: text(200),
+  amount: minorUnitsSchema.positive(),
+  currency: currencySchema,
+  refundedAt: epochMs,
+  paymentId: text(100),
+  refundId: text(100),
+  reason: text(300).optional(),
+  receiptUrl: link.optional(),
+});
+
+const paymentFailed = z.object({
+  name,
+  item: text(200),
+  amount: minorUnitsSchema.nonnegative(),
+  currency: currencySchema,
+  failedAt: epochMs,
+  /** 1 for the first failure; dunning increments it. */
+  attempt: z.number().int().positive().max(100).default(1),
+  /** When we will try the card again; null when we will not (access ends instead). */
+  nextAttemptAt: epochMs.nullable().default(null),
+  /** When access ends if the payment is not fixed. */
+  accessEndsAt: epochMs.optional(),
+  failureReason: text(300).optional(),
+  updatePaymentUrl: link,
+});
+
+type Def<S extends z.ZodType> = { schema: S; render: (data: z.output<S>) => EmailContent };
+const define = <S extends z.ZodType>(def: Def<S>) => def;
+
+export const EMAIL_TEMPLATES = {
+  "payment-receipt": define({
+    schema: paymentReceipt,
+    render: (d) => ({
+      subject: `Your Coursemint receipt for ${d.item}`,
+      preheader: `We received your payment of ${formatAmount(d.amount, d.currency)}.`,
+      heading: "Payment received",
+      greeting: `Hi ${d.name},`,
+      paragraphs: [`Thank you for your payment. Here is your receipt for ${d.item}.`],
+      facts: [
+        ["Item", d.item],
+        ["Amount", formatAmount(d.amount, d.currency)],
+        ["Date", formatDateTime(d.paidAt)],
+        ["Payment ID", d.paymentId],
+      ],
+      button: { label: "View receipt", url: d.receiptUrl },
+      footnote: "Keep this email for your records. Questions about a charge? Reply with the payment ID.",
+    }),
+  }),
+
+  "subscription-renewed": define({
+    schema: subscriptionRenewed,
+    render: (d) => ({
+      subject: `Your ${d.plan} subscription has renewed`,
+      preheader: `${formatAmount(d.amount, d.currency)} charged; access continues until ${formatDate(d.periodEnd)}.`,
+      heading: "Subscription renewed",
+      greeting: `Hi ${d.name},`,
+      paragraphs: [`Your ${d.plan} subscription renewed successfully. Your access continues without interruption.`],
+      facts: [
+        ["Plan", d.plan],
+        ["Amount", formatAmount(d.amount, d.currency)],
+        ["Renewed on", formatDateTime(d.renewedAt)],
+        ["Next renewal", formatDate(d.periodEnd)],
+        ["Payment ID", d.paymentId],
+      ],
+      button: { label: "Manage subscription", url: d.manageUrl },
+      footnote: "You can cancel at any time before the next renewal date.",
+    }),
+  }),
+
+  "course-purchased": define({
+    schema: coursePurchased,
+    render: (d) => ({
+      subject: `You're enrolled: ${d.courseTitle}`,
+      preheader: `Your purchase of ${d.courseTitle} is confirmed.`,
+      heading: "Course purchase confirmed",
+      greeting: `Hi ${d.name},`,
+      paragraphs: [
+        `You now have full access to ${d.courseTitle}${d.instructorName ? ` by ${d.instructorName}` : ""}. Happy learning!`,
+      ],
+      facts: [
+        ["Course", d.courseTitle],
+        ["Amount", formatAmount(d.amount, d.currency)],
+        ["Date", formatDateTime(d.purchasedAt)],
+        ["Payment ID", d.paymentId],
+      ],
+      button: { label: "Start learning", url: d.courseUrl },
+    }),
+  }),
+
+  "tokens-awarded": define({
+    schema: tokensAwarded,
+    render: (d) => ({
+      subject: `You earned ${formatTokens(d.tokens)}`,
+      preheader: `${d.reason}. Your balance is now ${formatTokens(d.balance)}.`,
+      heading: `You earned ${formatTokens(d.tokens)}`,
+      greeting: `Hi ${d.name},`,
+      paragraphs: [`Nice work! You received ${formatTokens(d.tokens)} for: ${d.reason}.`],
+      facts: [
+        ["Awarded", formatTokens(d.tokens)],
+        ["New balance", formatTokens(d.balance)],
+        ["Date", formatDateTime(d.awardedAt)],
+      ],
+      button: { label: "Open your wallet", url: d.walletUrl },
+    }),
+  }),
+
+  "license-renewal-notice": define({
+    schema: licenseRenewalNotice,
+    render: (d) => ({
+      subject: `${d.organization}: your Coursemint license expires on ${formatDate(d.expiresAt)}`,
+      preheader: `Renew before ${formatDate(d.expiresAt)} to keep access for ${d.seats} seats.`,
+      heading: "Your license is due for renewal",
+      greeting: `Hi ${d.name},`,
+      paragraphs: [
+        `The Coursemint enterprise license for ${d.organization} expires on ${formatDate(d.expiresAt)}.`,
+        "Renew before then so your team keeps uninterrupted access; license keys stop validating after expiry.",
+      ],
+      facts: [
+        ["Organization", d.organization],
+        ["Seats", String(d.seats)],
+        ["Expires", formatDateTime(d.expiresAt)],
+        ...(d.amount !== undefined && d.currency ? [["Renewal price", formatAmount(d.amount, d.currency)] as [string, string]] : []),
+      ],
+      button: { label: "Renew license", url: d.renewUrl },
+    }),
+  }),
+
+  "refund-issued": define({
+    schema: refundIssued,
+    render: (d) => ({
+      subject: `Your refund for ${d.item}`,
+      preheader: `We refunded ${formatAmount(d.amount, d.currency)} to your original payment method.`,
+      heading: "Refund issued",
+      greeting: `Hi ${d.name},`,
+      paragraphs: [
+        `We refunded ${formatAmount(d.amount, d.currency)} for ${d.item} to your original payment method.`,
+        "Refunds usually appear on your statement within 5–10 business days, depending on your bank.",
+      ],
+      facts: [
+        ["Item", d.item],
+        ["Refunded", formatAmount(d.amount, d.currency)],
+        ["Date", formatDateTime(d.refundedAt)],
+        ["Payment ID", d.paymentId],
+        ["Refund ID", d.refundId],
+        ...(d.reason ? [["Reason", d.reason] as [string, string]] : []),
+      ],
+      ...(d.receiptUrl ? { button: { label: "View receipt", url: d.receiptUrl } } : {}),
+    }),
+  }),
+
+  "payment-failed": define({
+    schema: paymentFailed,
+    render: (d) => ({
+      subject: `Action needed: your payment for ${d.item} failed`,
+      preheader: `We couldn't charge ${formatAmount(d.amount, d.currency)}. Update your payment method to keep access.`,
+      heading: "Your payment didn't go through",
+      greeting: `Hi ${d.name},`,
+      paragraphs: [
+        `We couldn't charge ${formatAmount(d.amount, d.currency)} for ${d.item}${d.failureReason ? ` (${d.failureReason})` : ""}.`,
+        d.nextAttemptAt !== null
+          ? `We'll try again on ${formatDateTime(d.nextAttemptAt)}. Update your payment method before then to avoid losing access.`
+          : "We won't retry this payment automatically. Update your payment method to restore access.",
+      ],
+      facts: [
+        ["Item", d.item],
+        ["Amount due", formatAmount(d.amount, d.currency)],
+        ["Failed on", formatDateTime(d.failedAt)],
+        ["Attempt", String(d.attempt)],
+        ...(d.nextAttemptAt !== null ? [["Next attempt", formatDateTime(d.nextAttemptAt)] as [string, string]] : []),
+        ...(d.accessEndsAt !== undefined ? [["Access ends", formatDateTime(d.accessEndsAt)] as [string, string]] : []),
+      ],
+      button: { label: "Update payment method", url: d.updatePaymentUrl },
+      footnote: "If you've already updated your card, you can ignore this email.",
+    }),
+  }),
+} as const;
+
+export type EmailTemplateName = keyof typeof EMAIL_TEMPLATES;
+export const EMAIL_TEMPLATE_NAMES = Object.keys(EMAIL_TEMPLATES) as [EmailTemplateName, ...EmailTemplateName[]];
+/** What a producer passes for a template (before defaults are applied). */
+export type EmailTemplateInput<T extends EmailTemplateName> = z.input<(typeof EMAIL_TEMPLATES)[T]["schema"]>;
+
+export function isTemplateName(name: unknown): name is EmailTemplateName {
+  return typeof name === "string" && Object.hasOwn(EMAIL_TEMPLATES, name);
+}
+
+export type TemplateCheck =
+  | { ok: true; data: Record<string, unknown> }
+  | { ok: false; reason: string; fields: Record<string, string[]> };
+
+/** Validates data for a template; the reason names the bad fields (never their values). */
+export function checkTemplateData(template: EmailTemplateName, data: unknown): TemplateCheck {
+  const result = EMAIL_TEMPLATES[template].schema.safeParse(data);
+  if (result.success) return { ok: true, data: result.data as Record<string, unknown> };
+  const fields: Record<string, string[]> = {};
+  for (const issue of result.error.issues) (fields[issue.path.join(".") || "_data"] ??= []).push(issue.message);
+  return { ok: false, reason: `invalid data for ${template}: ${Object.keys(fields).join(", ")}`, fields };
+}
+
+/** Renders already-checked data. Throws on invalid data: check first. */
+export function renderEmail(template: EmailTemplateName, data: unknown, appUrl: string): RenderedEmail {
+  const def = EMAIL_TEMPLATES[template] as Def<z.ZodType>;
+  return renderLayout(def.render(def.schema.parse(data)), appUrl);
+}
