@@ -1,0 +1,75 @@
+import { expect, logIn, signUp, test, uniqueEmail } from "./fixtures";
+
+test("a learner signs up, creates an API token, uses it, and logs out", async ({ page, request }) => {
+  const email = uniqueEmail("learner");
+  await signUp(page, "Playwright Learner", email);
+  await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
+  await expect(page.getByText("Welcome to Coursemint")).toBeVisible();
+  await expect(page.getByTestId("role")).toHaveText("student");
+
+  await page.getByLabel("Token name").fill("my script");
+  await page.getByRole("button", { name: "Create token" }).click();
+  const token = (await page.getByTestId("new-token").textContent())!.trim();
+  expect(token).toMatch(/^cm_[0-9a-f]{48}$/);
+  await expect(page.getByRole("cell", { name: "my script" })).toBeVisible();
+
+  const me = await request.get("/api/me", { headers: { Authorization: `Bearer ${token}` } });
+  expect(me.status()).toBe(200);
+  expect((await me.json()).user.email).toBe(email);
+
+  await page.reload();
+  await expect(page.getByTestId("new-token")).toHaveCount(0);
+
+  await page.getByRole("button", { name: "Log out", exact: true }).click();
+  await expect(page).toHaveURL("/");
+  await page.goto("/account");
+  await expect(page).toHaveURL(/\/login\?redirectTo=%2Faccount/);
+});
+
+test("bad input keeps what was typed and explains each field", async ({ page }) => {
+  await page.goto("/signup");
+  await page.getByLabel("Name").fill("Someone");
+  await page.getByLabel("Email").fill("not-an-email");
+  await page.getByLabel(/^Password/).fill("short");
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await expect(page.getByText("Enter a valid email address")).toBeVisible();
+  await expect(page.getByText("Use at least 10 characters")).toBeVisible();
+  await expect(page.getByLabel("Email")).toHaveValue("not-an-email");
+  await expect(page.getByLabel("Name")).toHaveValue("Someone");
+});
+
+test("wrong credentials get one generic message", async ({ page }) => {
+  await page.goto("/login");
+  await page.getByLabel("Email").fill("admin@coursemint.test");
+  await page.getByLabel("Password").fill("not-the-password-1");
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page.getByRole("alert")).toHaveText("Email or password is incorrect.");
+});
+
+test("an admin changes a role and finds it in the audit log", async ({ page, browser }) => {
+  const email = uniqueEmail("promoted");
+  const other = await browser.newPage();
+  await signUp(other, "Promoted Person", email);
+  await other.close();
+
+  await logIn(page, "admin@coursemint.test");
+  await page.getByRole("link", { name: "Admin", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "Users" })).toBeVisible();
+  await page.getByLabel("Email contains").fill(email);
+  await page.getByRole("button", { name: "Filter" }).click();
+  const row = page.getByRole("row").filter({ hasText: email });
+  await row.getByRole("combobox").selectOption("instructor");
+  await row.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("status")).toHaveText(`${email} is now instructor.`);
+
+  await page.getByRole("link", { name: "Audit log" }).click();
+  await page.getByLabel("Action").fill("user.role_changed");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page.getByRole("cell", { name: /"to":"instructor"/ }).first()).toBeVisible();
+});
+
+test("unknown pages show a friendly 404", async ({ page }) => {
+  const response = await page.goto("/this/does/not/exist");
+  expect(response!.status()).toBe(404);
+  await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
+});

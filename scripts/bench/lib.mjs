@@ -1,0 +1,87 @@
+// Shared benchmark plumbing: serve the bundled Worker straight from workerd through Miniflare's
+// API (no dev-server proxy), a bare Worker on the same runtime as the baseline, and autocannon.
+import autocannon from "autocannon";
+import { execFileSync } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
+import { Miniflare } from "miniflare";
+
+/** The same compatibility date as the deployed Worker. */
+export const COMPAT_DATE = /compatibility_date = "([\d-]+)"/.exec(readFileSync("wrangler.toml", "utf8"))[1];
+
+/** Bundles the app exactly as `wrangler deploy` would, into dist-worker/app.js. */
+export function bundleApp({ build = true } = {}) {
+  const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
+  if (build) execFileSync("npx", ["remix", "vite:build", "--logLevel", "error"], { stdio: "inherit", env });
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", "dist-worker"], { stdio: "ignore", env });
+  return "dist-worker/app.js";
+}
+
+export async function startBare(port) {
+  const mf = new Miniflare({
+    port,
+    host: "127.0.0.1",
+    modules: true,
+    compatibilityDate: COMPAT_DATE,
+    script: `export default { fetch() { return new Response(JSON.stringify({ status: "ok" }), { headers: { "Content-Type": "application/json" } }); } };`,
+  });
+  await mf.ready;
+  return mf;
+}
+
+/**
+ * The real app Worker with a migrated in-memory D1. `extra` adds options to the app worker
+ * (queues, service bindings...) and `workers` adds auxiliary workers (e.g. the Stripe emulator).
+ */
+export async function startApp(port, { workers = [], ...extra } = {}) {
+  const app = {
+    name: "coursemint",
+    // One pre-bundled module, passed whole so Miniflare does not re-parse its dynamic imports.
+    modules: [{ type: "ESModule", path: "app.js", contents: readFileSync("dist-worker/app.js", "utf8") }],
+    compatibilityDate: COMPAT_DATE,
+    d1Databases: ["DB"],
+    bindings: {
+      APP_ENV: "production",
+      APP_VERSION: "bench",
+      APP_URL: `http://127.0.0.1:${port}`,
+      LOG_LEVEL: "error",
+      SESSION_SECRET: "bench-session-secret-0123456789abcdef",
+    },
+    ...extra,
+  };
+  const mf = new Miniflare({ port, host: "127.0.0.1", workers: [app, ...workers] });
+  await mf.ready;
+  const db = await mf.getD1Database("DB");
+  for (const file of readdirSync("migrations").filter((f) => f.endsWith(".sql")).sort()) {
+    for (const statement of readFileSync(`migrations/${file}`, "utf8").split("--> statement-breakpoint")) {
+      if (statement.trim()) await db.prepare(statement).run();
+    }
+  }
+  return mf;
+}
+
+export function load(url, { duration = 5, connections = 32, ...rest } = {}) {
+  return new Promise((resolve, reject) => {
+    autocannon({ url, duration, connections, ...rest }, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+}
+
+export function summarize(name, result) {
+  return {
+    name,
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p90: result.latency.p90,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + (result.non2xx ?? 0),
+  };
+}
+
+export function printTable(rows, baseline) {
+  console.log("\n| target | req/s | p50 ms | p90 ms | p99 ms | non-2xx/errors | req/s vs bare | p99 vs bare |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const r of rows) {
+    const rpsRatio = (r.rps / baseline.rps).toFixed(2);
+    const p99Ratio = (r.p99 / Math.max(baseline.p99, 1)).toFixed(2);
+    console.log(`| ${r.name} | ${r.rps} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.errors} | ${rpsRatio}x | ${p99Ratio}x |`);
+  }
+}
