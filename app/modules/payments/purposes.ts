@@ -1,0 +1,45 @@
+import type { AppContext } from "~/context.server";
+import type { SessionUser } from "~/modules/auth/session.server";
+import type { Currency } from "~/utils/money";
+
+/** What the platform sells. Each purpose registers how it is priced, fulfilled and reversed. */
+export const PAYMENT_PURPOSES = ["course_purchase", "subscription"] as const;
+export type PaymentPurposeName = (typeof PAYMENT_PURPOSES)[number];
+
+/** The payment as purposes see it (a subset of the payments row). */
+export type PaymentForPurpose = {
+  id: string;
+  userId: string;
+  purpose: PaymentPurposeName;
+  /** The purpose's own reference, e.g. a course id. */
+  purposeRef: string;
+  amount: number;
+  currency: Currency;
+  amountRefunded: number;
+  metadata: Record<string, string>;
+};
+
+export type Quote = {
+  amount: number;
+  currency: Currency;
+  /** Shown on Checkout, receipts and history, e.g. "Course: Intro to SQL". */
+  description: string;
+  purposeRef: string;
+  metadata?: Record<string, string>;
+};
+
+export type PaymentPurpose = {
+  /**
+   * Validates the purpose-specific input and prices it for this user (discounts applied).
+   * Throws AppError for invalid input (400), missing objects (404) or conflicts (409, e.g.
+   * already enrolled).
+   */
+  quote(app: AppContext, user: SessionUser, input: unknown): Promise<Quote>;
+  /** Runs once the payment succeeded. Must be idempotent: it can be called again on redelivery. */
+  fulfil(app: AppContext, payment: PaymentForPurpose): Promise<void>;
+  /**
+   * Runs after a refund of `refundAmount` succeeded (`payment.amountRefunded` already includes
+   * it). Must be idempotent per refund id.
+   */
+  reverse(app: AppContext, payment: PaymentForPurpose, refund: { id: string; amount: number }): Promise<void>;
+};
