@@ -1,4 +1,5 @@
 import type { AppContext } from "~/context.server";
+import { emailConsumers } from "./emails";
 
 /**
  * Queue consumers, keyed by queue name (as in wrangler.toml). Each consumer acks or retries
@@ -6,4 +7,6 @@ import type { AppContext } from "~/context.server";
  */
 export type QueueConsumer = (batch: MessageBatch<unknown>, app: AppContext) => Promise<void>;
 
-export const queueConsumers: Record<string, QueueConsumer> = {};
+export const queueConsumers: Record<string, QueueConsumer> = {
+  ...emailConsumers,
+};
