@@ -1,6 +1,7 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import tsconfigPaths from "vite-tsconfig-paths";
 import { defineConfig } from "vitest/config";
+import { stripeEmulatorTestWorker, TEST_WEBHOOK_SECRET } from "./workers/stripe-emulator/vitest";
 
 // Kept apart from vite.config.ts: merging the Remix plugin into the test config breaks SSR.
 // Requires `npm run build` first: workers/app.ts imports the Remix server build.
@@ -16,7 +17,12 @@ export default defineConfig({
           SESSION_SECRET: "test-session-secret-0123456789abcdef0123",
           LOG_LEVEL: "warn",
           TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+          STRIPE_SECRET_KEY: "sk_test_coursemint_tests",
+          STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
         },
+        // Local Stripe (docs/stripe-emulator.md): an auxiliary worker bound as STRIPE_EMULATOR.
+        serviceBindings: { STRIPE_EMULATOR: "stripe-emulator" },
+        workers: [await stripeEmulatorTestWorker()],
       },
     })),
   ],

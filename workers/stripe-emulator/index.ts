@@ -1,0 +1,402 @@
+// Stripe emulator Worker: answers Stripe's REST API (any host, paths like /v1/customers), serves the
+// hosted Checkout / onboarding pages, signs and delivers webhooks, and exposes test controls under
+// /_emulator/*. Each secret key is its own emulated account: one Durable Object per key.
+import { DurableObject } from "cloudflare:workers";
+import { Emulator } from "./emulator";
+import { StripeError } from "./errors";
+import { parseForm, type Params } from "./form";
+import { checkoutPage, html, invoicePage, onboardingPage } from "./pages";
+import { DEFAULT_WEBHOOK_SECRET, stripeSignature } from "./signature";
+import { type Delivery, newId, type Obj, Store } from "./store";
+
+
+export interface EmulatorEnv {
+  EMULATOR: DurableObjectNamespace<StripeEmulator>;
+  /** Public base URL of the hosted pages (the app proxies /_stripe/* here in development). */
+  PUBLIC_BASE_URL?: string;
+  /** Where webhooks go (path is kept when WEBHOOK_TARGET is bound). */
+  WEBHOOK_URL?: string;
+  /** "push" (POST each event, retry with backoff) or "pull" (tests fetch signed deliveries). */
+  WEBHOOK_MODE?: string;
+  STRIPE_WEBHOOK_SECRET?: string;
+  WEBHOOK_RETRY_BASE_MS?: string;
+  /** Optional service binding to the app, used instead of a network fetch of WEBHOOK_URL. */
+  WEBHOOK_TARGET?: Fetcher;
+}
+
+export interface WebhookConfig {
+  mode: "push" | "pull";
+  url: string;
+  secret: string;
+  paused: boolean;
+  order: "in_order" | "reverse" | "shuffle";
+  duplicates: number;
+  retry_base_ms: number;
+  max_attempts: number;
+}
+
+export interface Fault {
+  type: "500" | "429" | "timeout" | "network";
+  remaining: number;
+  path?: string;
+  delay_ms?: number;
+}
+
+const NS_HEADER = "X-Emulator-Namespace";
+const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body, null, 2), { status, headers: { "Content-Type": "application/json", ...headers } });
+
+async function namespaceFor(key: string) {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));
+  return [...new Uint8Array(digest).slice(0, 10)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function apiKey(request: Request): string | null {
+  const auth = request.headers.get("Authorization") ?? "";
+  if (auth.startsWith("Bearer ")) return auth.slice(7).trim();
+  if (auth.startsWith("Basic ")) return atob(auth.slice(6)).split(":")[0] ?? null;
+  return null;
+}
+
+const authError = (message: string) =>
+  json({ error: { type: "invalid_request_error", message } }, 401, { "WWW-Authenticate": 'Basic realm="Stripe"' });
+
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    const path = url.pathname.replace(/^\/_stripe(?=\/|$)/, "") || "/";
+    let namespace: string;
+    const page = /^\/(?:c\/(?:pay|setup)|i)\/([0-9a-f]{20})\//.exec(path);
+    if (page) namespace = page[1]!;
+    else if (path.startsWith("/v1/") || path.startsWith("/_emulator/")) {
+      const key = apiKey(request);
+      if (!key) return authError("You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').");
+      if (!/^(sk|rk)_test_\w+/.test(key)) return authError(`Invalid API Key provided: ${key.slice(0, 8)}${"*".repeat(Math.max(0, key.length - 12))}${key.slice(-4)}`);
+      namespace = await namespaceFor(key);
+    } else if (path === "/" || path === "/health") {
+      return json({ object: "emulator", name: "coursemint-stripe-emulator", docs: "docs/stripe-emulator.md" });
+    } else {
+      return json({ error: { type: "invalid_request_error", message: `Unrecognized request URL (${request.method}: ${path}).` } }, 404);
+    }
+    const stub = env.EMULATOR.get(env.EMULATOR.idFromName(namespace));
+    const headers = new Headers(request.headers);
+    headers.set(NS_HEADER, namespace);
+    const inner = new Request(`https://emulator${path}${url.search}`, { method: request.method, headers, body: request.body, redirect: "manual" });
+    const response = await stub.fetch(inner);
+    if (response.headers.get("X-Emulator-Fault") === "network") {
+      // The connection drops before any response: the client sees a network error.
+      throw new Error("Network connection lost.");
+    }
+    return response;
+  },
+} satisfies ExportedHandler<EmulatorEnv>;
+
+export class StripeEmulator extends DurableObject<EmulatorEnv> {
+  private store: Store;
+  private inFlight = new Set<string>();
+
+  constructor(ctx: DurableObjectState, env: EmulatorEnv) {
+    super(ctx, env);
+    this.store = new Store(ctx.storage.sql);
+  }
+
+  private emulator(namespace: string) {
+    return new Emulator(this.store, {
+      namespace,
+      publicBase: (this.env.PUBLIC_BASE_URL ?? "http://localhost:8787/_stripe").replace(/\/$/, ""),
+      deliveriesPerEvent: Math.max(1, this.config().duplicates),
+    });
+  }
+
+  config(): WebhookConfig {
+    const saved = this.store.kvGet<Partial<WebhookConfig>>("config") ?? {};
+    return {
+      mode: this.env.WEBHOOK_MODE === "pull" ? "pull" : "push",
+      url: this.env.WEBHOOK_URL ?? "http://127.0.0.1:8787/api/webhooks/stripe",
+      secret: this.env.STRIPE_WEBHOOK_SECRET ?? DEFAULT_WEBHOOK_SECRET,
+      paused: false,
+      order: "in_order",
+      duplicates: 1,
+      retry_base_ms: Number(this.env.WEBHOOK_RETRY_BASE_MS ?? 1000),
+      max_attempts: 8,
+      ...saved,
+    };
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    const namespace = request.headers.get(NS_HEADER)!;
+    const url = new URL(request.url);
+    const path = url.pathname;
+    try {
+      if (path.startsWith("/v1/")) return await this.api(request, namespace, url);
+      if (path.startsWith("/_emulator/")) return await this.admin(request, namespace, url);
+      return await this.pages(request, namespace, path);
+    } catch (error) {
+      if (error instanceof StripeError) return json(error.toJSON(), error.status);
+      console.error(JSON.stringify({ level: "error", event: "stripe_emulator.error", message: String(error), stack: (error as Error).stack }));
+      return json({ error: { type: "api_error", message: "An unknown error occurred in the Stripe emulator." } }, 500);
+    }
+  }
+
+  // ---------- Stripe API ----------
+  private async api(request: Request, namespace: string, url: URL) {
+    const requestId = newId("req", 14);
+    const common = { "Request-Id": requestId, "Stripe-Version": request.headers.get("Stripe-Version") ?? "2026-10-28.endive" };
+    const fault = this.takeFault(url.pathname);
+    if (fault) {
+      if (fault.type === "network") return new Response(null, { status: 502, headers: { "X-Emulator-Fault": "network" } });
+      if (fault.type === "timeout") {
+        await new Promise((resolve) => setTimeout(resolve, fault.delay_ms ?? 10_000));
+        return json({ error: { type: "api_error", message: "The request timed out (emulated fault)." } }, 504, common);
+      }
+      if (fault.type === "429") {
+        return json({ error: { type: "invalid_request_error", code: "rate_limit", message: "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits." } }, 429, common);
+      }
+      return json({ error: { type: "api_error", message: "An unknown error occurred (emulated fault)." } }, 500, common);
+    }
+    const method = request.method.toUpperCase();
+    const raw = method === "GET" || method === "HEAD" ? url.search.slice(1) : new TextDecoder().decode(await request.arrayBuffer());
+    const params: Params = parseForm(method === "GET" ? url.search.slice(1) : raw);
+    if (method === "DELETE" && url.search) Object.assign(params, parseForm(url.search.slice(1)));
+    const key = method === "POST" ? request.headers.get("Idempotency-Key") : null;
+    const fingerprint = `${method} ${url.pathname} ${raw}`;
+    if (key) {
+      const saved = this.store.idempotencyGet(key);
+      if (saved && saved.fingerprint !== fingerprint) {
+        return json(
+          { error: { type: "idempotency_error", message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.` } },
+          400,
+          common,
+        );
+      }
+      if (saved) return new Response(saved.body, { status: saved.status, headers: { "Content-Type": "application/json", ...common, "Idempotency-Key": key, "Idempotent-Replayed": "true" } });
+      if (this.inFlight.has(key)) {
+        return json({ error: { type: "invalid_request_error", code: "idempotency_key_in_use", message: "There is currently another in-progress request using this Stripe-Idempotency-Key. Please try again later." } }, 409, common);
+      }
+      this.inFlight.add(key);
+    }
+    const emulator = this.emulator(namespace);
+    let status = 200;
+    let body: string;
+    try {
+      body = JSON.stringify(await emulator.dispatch(method, url.pathname, params, requestId, key), null, 2);
+    } catch (error) {
+      if (!(error instanceof StripeError)) throw error;
+      status = error.status;
+      body = JSON.stringify({ error: { ...error.toJSON().error, request_log_url: `https://dashboard.stripe.com/test/logs/${requestId}` } }, null, 2);
+    } finally {
+      if (key) this.inFlight.delete(key);
+    }
+    if (key) this.store.idempotencyPut(key, fingerprint, status, body);
+    if (emulator.newEvents) await this.scheduleDeliveries();
+    return new Response(body, { status, headers: { "Content-Type": "application/json", ...common, ...(key ? { "Idempotency-Key": key } : {}) } });
+  }
+
+  private takeFault(path: string): Fault | null {
+    const faults = this.store.kvGet<Fault[]>("faults") ?? [];
+    const fault = faults.find((f) => f.remaining > 0 && (!f.path || path.startsWith(f.path)));
+    if (!fault) return null;
+    fault.remaining -= 1;
+    this.store.kvSet("faults", faults.filter((f) => f.remaining > 0));
+    return fault;
+  }
+
+  // ---------- hosted pages ----------
+  private async pages(request: Request, namespace: string, path: string) {
+    const emulator = this.emulator(namespace);
+    const pay = /^\/c\/pay\/[0-9a-f]+\/(cs_test_\w+)$/.exec(path);
+    if (pay) {
+      const id = pay[1]!;
+      const session = this.store.get(id);
+      if (!session || session.object !== "checkout.session") return html("<h1>Checkout session not found</h1>", 404);
+      const lineItems = (this.store.internal(id).lineItems ?? []) as Obj[];
+      if (request.method === "GET") return html(checkoutPage(session, lineItems));
+      const form = await request.formData();
+      const field = (name: string) => String(form.get(name) ?? "");
+      try {
+        const done = emulator.completeCheckout(id, { name: field("name"), email: field("email"), card: field("card") });
+        if (emulator.newEvents) await this.scheduleDeliveries();
+        const target = String(done.success_url ?? "/").replace("{CHECKOUT_SESSION_ID}", id);
+        return new Response(null, { status: 303, headers: { Location: target } });
+      } catch (error) {
+        if (emulator.newEvents) await this.scheduleDeliveries();
+        if (!(error instanceof StripeError)) throw error;
+        return html(checkoutPage(this.store.get(id)!, lineItems, error.message), 402);
+      }
+    }
+    const setup = /^\/c\/setup\/[0-9a-f]+\/(acctlink_\w+)$/.exec(path);
+    if (setup) {
+      const link = this.store.kvGet<Obj>(`account_link:${setup[1]}`);
+      if (!link) return html("<h1>This onboarding link has expired</h1>", 404);
+      if (request.method === "GET") return html(onboardingPage(this.store.get(link.account)!));
+      const { returnUrl } = emulator.completeOnboarding(setup[1]!);
+      await this.scheduleDeliveries();
+      return returnUrl ? new Response(null, { status: 303, headers: { Location: returnUrl } }) : html("<h1>Onboarding complete</h1>");
+    }
+    const invoice = /^\/i\/[0-9a-f]+\/(in_\w+)$/.exec(path);
+    if (invoice) {
+      const found = this.store.get(invoice[1]!);
+      return found ? html(invoicePage(found)) : html("<h1>Invoice not found</h1>", 404);
+    }
+    return html("<h1>Not found</h1>", 404);
+  }
+
+  // ---------- webhooks ----------
+  private async scheduleDeliveries() {
+    const config = this.config();
+    if (config.mode === "push" && !config.paused) await this.ctx.storage.setAlarm(Date.now());
+  }
+
+  private ordered(deliveries: Delivery[], order: WebhookConfig["order"]) {
+    if (order === "reverse") return [...deliveries].reverse();
+    if (order === "shuffle") {
+      const out = [...deliveries];
+      for (let i = out.length - 1; i > 0; i--) {
+        const j = Math.floor(Math.random() * (i + 1));
+        [out[i], out[j]] = [out[j]!, out[i]!];
+      }
+      return out;
+    }
+    return deliveries;
+  }
+
+  private async signed(delivery: Delivery, config: WebhookConfig) {
+    const event = this.store.get(delivery.event_id)!;
+    const body = JSON.stringify(event, null, 2);
+    return {
+      id: delivery.id,
+      event_id: event.id,
+      type: event.type as string,
+      url: config.url,
+      attempt: delivery.attempts + 1,
+      body,
+      headers: {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+        "Stripe-Signature": await stripeSignature(config.secret, body),
+      },
+    };
+  }
+
+  /** Records the endpoint's answer; non-2xx is retried with exponential backoff. */
+  private recordResult(delivery: Delivery, status: number | null, error: string | null, config: WebhookConfig) {
+    const attempts = delivery.attempts + 1;
+    if (status !== null && status >= 200 && status < 300) {
+      this.store.updateDelivery(delivery.id, { status: "delivered", attempts, last_status: status, last_error: null, delivered_at: Date.now() });
+      return;
+    }
+    const failed = attempts >= config.max_attempts;
+    const backoff = Math.min(config.retry_base_ms * 2 ** (attempts - 1), 3_600_000);
+    this.store.updateDelivery(delivery.id, {
+      status: failed ? "failed" : "pending",
+      attempts,
+      last_status: status,
+      last_error: error,
+      next_attempt_at: Date.now() + backoff,
+    });
+  }
+
+  private async deliver(force: boolean) {
+    const config = this.config();
+    const due = this.store.deliveries(force ? "status = 'pending'" : "status = 'pending' AND next_attempt_at <= ?", ...(force ? [] : [Date.now()]));
+    const results: Obj[] = [];
+    for (const delivery of this.ordered(due, config.order)) {
+      const signed = await this.signed(delivery, config);
+      let status: number | null = null;
+      let error: string | null = null;
+      try {
+        const init = { method: "POST", headers: signed.headers, body: signed.body };
+        const response = this.env.WEBHOOK_TARGET ? await this.env.WEBHOOK_TARGET.fetch(config.url, init) : await fetch(config.url, init);
+        status = response.status;
+        await response.body?.cancel();
+      } catch (e) {
+        error = String(e);
+      }
+      this.recordResult(delivery, status, error, config);
+      results.push({ id: delivery.id, event_id: signed.event_id, type: signed.type, status, error });
+    }
+    await this.armAlarm();
+    return results;
+  }
+
+  private async armAlarm() {
+    const config = this.config();
+    if (config.mode !== "push" || config.paused) return;
+    const next = this.store.deliveries("status = 'pending'").reduce((min, d) => Math.min(min, d.next_attempt_at), Infinity);
+    if (Number.isFinite(next)) await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
+  }
+
+  override async alarm() {
+    const config = this.config();
+    if (config.mode === "push" && !config.paused) await this.deliver(false);
+  }
+
+  // ---------- /_emulator test controls ----------
+  private async admin(request: Request, namespace: string, url: URL) {
+    const path = url.pathname.slice("/_emulator".length);
+    const method = request.method.toUpperCase();
+    const body = method === "POST" ? ((await request.json().catch(() => ({}))) as Obj) : {};
+    const config = this.config();
+
+    if (path === "/config" && method === "GET") return json(config);
+    if (path === "/config" && method === "POST") {
+      const allowed = ["mode", "url", "secret", "paused", "order", "duplicates", "retry_base_ms", "max_attempts"] as const;
+      const saved = this.store.kvGet<Partial<WebhookConfig>>("config") ?? {};
+      for (const k of allowed) if (body[k] !== undefined) (saved as Obj)[k] = body[k];
+      this.store.kvSet("config", saved);
+      await this.armAlarm();
+      return json(this.config());
+    }
+    if (path === "/reset" && method === "POST") {
+      this.store.reset();
+      await this.ctx.storage.deleteAlarm();
+      return json({ reset: true, namespace });
+    }
+    if (path === "/faults" && method === "GET") return json({ object: "list", data: this.store.kvGet<Fault[]>("faults") ?? [] });
+    if (path === "/faults" && method === "POST") {
+      const type = String(body.type ?? "500") as Fault["type"];
+      if (!["500", "429", "timeout", "network"].includes(type)) return json({ error: { message: "type must be one of 500, 429, timeout, network" } }, 400);
+      const fault: Fault = { type, remaining: Number(body.count ?? 1), ...(body.path ? { path: String(body.path) } : {}), ...(body.delay_ms !== undefined ? { delay_ms: Number(body.delay_ms) } : {}) };
+      this.store.kvSet("faults", [...(this.store.kvGet<Fault[]>("faults") ?? []), fault]);
+      return json(fault);
+    }
+    if (path === "/faults" && method === "DELETE") {
+      this.store.kvDelete("faults");
+      return json({ deleted: true });
+    }
+    if (path === "/events" && method === "GET") {
+      const type = url.searchParams.get("type");
+      const deliveries = this.store.deliveries();
+      const events = this.store
+        .all("event")
+        .filter((e) => !type || e.type === type)
+        .map((e) => ({ ...e, deliveries: deliveries.filter((d) => d.event_id === e.id) }));
+      return json({ object: "list", data: events, has_more: false });
+    }
+    const resend = /^\/events\/(evt_\w+)\/resend$/.exec(path);
+    if (resend && method === "POST") {
+      const event = this.store.get(resend[1]!);
+      if (!event) return json({ error: { type: "invalid_request_error", code: "resource_missing", message: `No such event: '${resend[1]}'` } }, 404);
+      const ids = Array.from({ length: Math.max(1, Number(body.copies ?? 1)) }, () => this.store.addDelivery(event.id, Date.now()));
+      await this.armAlarm();
+      return json({ event_id: event.id, deliveries: ids });
+    }
+    if (path === "/webhooks/pending" && method === "GET") {
+      const all = url.searchParams.get("all") === "true";
+      const due = this.store.deliveries(all ? "status = 'pending'" : "status = 'pending' AND next_attempt_at <= ?", ...(all ? [] : [Date.now()]));
+      const data = [];
+      for (const d of this.ordered(due, config.order)) data.push(await this.signed(d, config));
+      return json({ object: "list", data, has_more: false });
+    }
+    const result = /^\/webhooks\/deliveries\/(whd_\w+)\/result$/.exec(path);
+    if (result && method === "POST") {
+      const delivery = this.store.deliveries("id = ?", result[1]!)[0];
+      if (!delivery) return json({ error: { message: "No such delivery" } }, 404);
+      this.recordResult(delivery, body.status === undefined || body.status === null ? null : Number(body.status), body.error ? String(body.error) : null, config);
+      return json(this.store.deliveries("id = ?", delivery.id)[0]);
+    }
+    if (path === "/webhooks/flush" && method === "POST") return json({ object: "list", data: await this.deliver(true) });
+    if (path === "/webhooks/deliveries" && method === "GET") return json({ object: "list", data: this.store.deliveries() });
+    return json({ error: { type: "invalid_request_error", message: `Unrecognized emulator control (${method}: /_emulator${path}).` } }, 404);
+  }
+}

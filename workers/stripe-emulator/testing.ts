@@ -1,0 +1,124 @@
+// Test controls for the emulator (its /_emulator/* endpoints), usable from any vitest file that has
+// the STRIPE_EMULATOR binding. The API key chooses the emulated account, so a test file that uses
+// its own key (e.g. `sk_test_${crypto.randomUUID()}`) is isolated from every other file.
+
+export interface SignedDelivery {
+  id: string;
+  event_id: string;
+  type: string;
+  url: string;
+  attempt: number;
+  body: string;
+  headers: Record<string, string>;
+}
+
+export interface FaultSpec {
+  type: "500" | "429" | "timeout" | "network";
+  count?: number;
+  /** Only calls whose path starts with this, e.g. "/v1/payment_intents". */
+  path?: string;
+  /** For "timeout": how long the emulator waits before answering 504. */
+  delay_ms?: number;
+}
+
+export interface WebhookSettings {
+  mode: "push" | "pull";
+  url: string;
+  secret: string;
+  paused: boolean;
+  order: "in_order" | "reverse" | "shuffle";
+  duplicates: number;
+  retry_base_ms: number;
+  max_attempts: number;
+}
+
+export class EmulatorControl {
+  constructor(
+    readonly binding: Fetcher,
+    readonly apiKey: string,
+  ) {}
+
+  async call<T = any>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+    const response = await this.binding.fetch(`http://stripe-emulator/_emulator${path}`, {
+      method: init.method ?? (init.body === undefined ? "GET" : "POST"),
+      headers: { Authorization: `Bearer ${this.apiKey}`, "Content-Type": "application/json" },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
+    const data = await response.json();
+    if (!response.ok) throw new Error(`emulator ${path}: ${response.status} ${JSON.stringify(data)}`);
+    return data as T;
+  }
+
+  configure(settings: Partial<WebhookSettings>) {
+    return this.call<WebhookSettings>("/config", { body: settings });
+  }
+
+  reset() {
+    return this.call("/reset", { method: "POST", body: {} });
+  }
+
+  /** Makes the next `count` Stripe API calls fail. */
+  fault(spec: FaultSpec) {
+    return this.call("/faults", { body: spec });
+  }
+
+  clearFaults() {
+    return this.call("/faults", { method: "DELETE" });
+  }
+
+  async events(type?: string): Promise<Array<Record<string, any>>> {
+    return (await this.call(`/events${type ? `?type=${encodeURIComponent(type)}` : ""}`)).data;
+  }
+
+  resend(eventId: string, copies = 1) {
+    return this.call(`/events/${eventId}/resend`, { body: { copies } });
+  }
+
+  /** Signed deliveries that are due (all=true: also those waiting for a retry backoff). */
+  async pending(all = false): Promise<SignedDelivery[]> {
+    return (await this.call(`/webhooks/pending${all ? "?all=true" : ""}`)).data;
+  }
+
+  report(deliveryId: string, status: number | null, error?: string) {
+    return this.call(`/webhooks/deliveries/${deliveryId}/result`, { body: { status, error } });
+  }
+
+  /** Push mode: deliver every pending webhook now, ignoring backoff. */
+  async flush() {
+    return (await this.call("/webhooks/flush", { body: {} })).data as Array<{ id: string; event_id: string; type: string; status: number | null; error: string | null }>;
+  }
+
+  /**
+   * Pull mode: POSTs each due signed webhook with `send` (e.g. `(r) => SELF.fetch(r)` or
+   * `exports.default.fetch`) and reports the answer back, so non-2xx are retried like Stripe does.
+   * Returns what was delivered, in delivery order.
+   */
+  async deliverWebhooks(send: (request: Request) => Promise<Response>, options: { all?: boolean; url?: string } = {}) {
+    const delivered: Array<SignedDelivery & { status: number | null }> = [];
+    for (const d of await this.pending(options.all ?? true)) {
+      let status: number | null = null;
+      let error: string | undefined;
+      try {
+        const response = await send(new Request(options.url ?? d.url, { method: "POST", headers: d.headers, body: d.body }));
+        status = response.status;
+        await response.body?.cancel();
+      } catch (e) {
+        error = String(e);
+      }
+      await this.report(d.id, status, error);
+      delivered.push({ ...d, status });
+    }
+    return delivered;
+  }
+
+  /** Fills in and submits the hosted Checkout page like a browser; returns the redirect (303) or the page with an error (402). */
+  completeCheckout(url: string, form: { name?: string; card?: string; email?: string } = {}) {
+    const body = new URLSearchParams({ name: form.name ?? "Test Learner", card: form.card ?? "4242 4242 4242 4242", email: form.email ?? "" });
+    return this.binding.fetch(url, { method: "POST", body, redirect: "manual", headers: { "Content-Type": "application/x-www-form-urlencoded" } });
+  }
+
+  /** Submits a Connect onboarding (account link) page; the account becomes payouts-enabled. */
+  completeOnboarding(url: string) {
+    return this.binding.fetch(url, { method: "POST", redirect: "manual" });
+  }
+}
