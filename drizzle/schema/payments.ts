@@ -1,0 +1,111 @@
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { users } from "./auth";
+import { epochMs } from "./columns";
+import { PAYMENT_STATUSES, REFUND_STATUSES, STRIPE_EVENT_STATUSES } from "./enums";
+
+/** One Stripe customer per user, created once. */
+export const stripeCustomers = sqliteTable("stripe_customers", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  stripeCustomerId: text("stripe_customer_id").notNull().unique(),
+  createdAt: epochMs("created_at").notNull(),
+});
+
+/** Our record of a payment, written before any Stripe call. Amounts are integer minor units. */
+export const payments = sqliteTable(
+  "payments",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    purpose: text("purpose").notNull(),
+    purposeRef: text("purpose_ref").notNull(),
+    description: text("description").notNull(),
+    amount: integer("amount").notNull(),
+    currency: text("currency").notNull(),
+    status: text("status", { enum: PAYMENT_STATUSES }).notNull(),
+    amountRefunded: integer("amount_refunded").notNull().default(0),
+    /** Sum of refunds requested but not yet confirmed by Stripe; reserved against over-refunds. */
+    amountRefundPending: integer("amount_refund_pending").notNull().default(0),
+    flow: text("flow", { enum: ["checkout", "payment_method"] }).notNull(),
+    stripeCustomerId: text("stripe_customer_id"),
+    stripePaymentIntentId: text("stripe_payment_intent_id"),
+    stripeCheckoutSessionId: text("stripe_checkout_session_id"),
+    stripeChargeId: text("stripe_charge_id"),
+    checkoutUrl: text("checkout_url"),
+    failureCode: text("failure_code"),
+    failureMessage: text("failure_message"),
+    metadata: text("metadata", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    /** When our purpose fulfilment ran (idempotency guard for redelivered events). */
+    fulfilledAt: epochMs("fulfilled_at"),
+    succeededAt: epochMs("succeeded_at"),
+    /** `created` of the newest Stripe object/event applied, so stale events never win. */
+    stripeUpdatedAt: epochMs("stripe_updated_at"),
+    createdAt: epochMs("created_at").notNull(),
+    updatedAt: epochMs("updated_at").notNull(),
+  },
+  (t) => [
+    index("payments_user_created_idx").on(t.userId, t.id),
+    index("payments_status_idx").on(t.status, t.id),
+    uniqueIndex("payments_pi_unique").on(t.stripePaymentIntentId),
+    uniqueIndex("payments_cs_unique").on(t.stripeCheckoutSessionId),
+  ],
+);
+
+export const refunds = sqliteTable(
+  "refunds",
+  {
+    id: text("id").primaryKey(),
+    paymentId: text("payment_id")
+      .notNull()
+      .references(() => payments.id),
+    amount: integer("amount").notNull(),
+    currency: text("currency").notNull(),
+    reason: text("reason").notNull(),
+    status: text("status", { enum: REFUND_STATUSES }).notNull(),
+    stripeRefundId: text("stripe_refund_id").unique(),
+    requestedBy: text("requested_by").references(() => users.id),
+    failureMessage: text("failure_message"),
+    /** When the purpose's reversal ran for this refund. */
+    reversedAt: epochMs("reversed_at"),
+    createdAt: epochMs("created_at").notNull(),
+    updatedAt: epochMs("updated_at").notNull(),
+  },
+  (t) => [index("refunds_payment_idx").on(t.paymentId)],
+);
+
+/** Every verified Stripe event, stored once by its id; the queue consumer works from here. */
+export const stripeEvents = sqliteTable(
+  "stripe_events",
+  {
+    id: text("id").primaryKey(),
+    type: text("type").notNull(),
+    /** Stripe's `created` (seconds) × 1000. */
+    stripeCreatedAt: epochMs("stripe_created_at").notNull(),
+    status: text("status", { enum: STRIPE_EVENT_STATUSES }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    payload: text("payload", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    receivedAt: epochMs("received_at").notNull(),
+    processedAt: epochMs("processed_at"),
+  },
+  (t) => [index("stripe_events_status_idx").on(t.status, t.receivedAt)],
+);
+
+/** `Idempotency-Key` records for POST APIs that create or move money. */
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    userId: text("user_id").notNull(),
+    key: text("key").notNull(),
+    scope: text("scope").notNull(),
+    requestHash: text("request_hash").notNull(),
+    /** null while the first request is still running. */
+    responseStatus: integer("response_status"),
+    responseBody: text("response_body"),
+    createdAt: epochMs("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.scope, t.key] })],
+);
