@@ -1,0 +1,170 @@
+import { describe, expect, it } from "vitest";
+import { escapeHtml, html, raw } from "~/modules/email/html";
+import { formatAmount, formatDate, formatDateTime } from "~/modules/email/format";
+import { checkTemplateData, EMAIL_TEMPLATE_NAMES, renderEmail, type EmailTemplateInput, type EmailTemplateName } from "~/modules/email/templates";
+
+const APP_URL = "https://coursemint.example";
+const MAR_5 = Date.UTC(2026, 2, 5, 14, 7);
+const APR_5 = Date.UTC(2026, 3, 5, 0, 0);
+const EVIL = `Zoë <script>alert("x")</script> & "friends"`;
+
+/** Realistic data for every template; the name carries markup that must come out escaped. */
+const SAMPLES: { [T in EmailTemplateName]: EmailTemplateInput<T> } = {
+  "payment-receipt": {
+    name: EVIL,
+    item: "Pro plan <monthly>",
+    amount: 1999,
+    currency: "usd",
+    paidAt: MAR_5,
+    paymentId: "pay_01hx",
+    receiptUrl: `${APP_URL}/account/payments/pay_01hx`,
+  },
+  "subscription-renewed": {
+    name: EVIL,
+    plan: "Pro",
+    amount: 19900,
+    currency: "eur",
+    renewedAt: MAR_5,
+    periodEnd: APR_5,
+    paymentId: "pay_02",
+    manageUrl: `${APP_URL}/account/subscription`,
+  },
+  "course-purchased": {
+    name: EVIL,
+    courseTitle: "Rust & <WebAssembly>",
+    instructorName: "Ferris O'Crab",
+    amount: 4500,
+    currency: "jpy",
+    purchasedAt: MAR_5,
+    paymentId: "pay_03",
+    courseUrl: `${APP_URL}/courses/crs_1`,
+  },
+  "tokens-awarded": {
+    name: EVIL,
+    tokens: 1,
+    reason: "7-day streak <3",
+    balance: 12500,
+    awardedAt: MAR_5,
+    walletUrl: `${APP_URL}/tokens`,
+  },
+  "license-renewal-notice": {
+    name: EVIL,
+    organization: "Acme & Sons",
+    seats: 250,
+    expiresAt: APR_5,
+    amount: 1250000,
+    currency: "gbp",
+    renewUrl: `${APP_URL}/enterprise/licenses/lic_1`,
+  },
+  "refund-issued": {
+    name: EVIL,
+    item: "Pro plan (monthly)",
+    amount: 1999,
+    currency: "usd",
+    refundedAt: MAR_5,
+    paymentId: "pay_01hx",
+    refundId: "ref_01",
+    reason: "Requested by customer",
+  },
+  "payment-failed": {
+    name: EVIL,
+    item: "Pro plan (monthly)",
+    amount: 1999,
+    currency: "usd",
+    failedAt: MAR_5,
+    attempt: 2,
+    nextAttemptAt: APR_5,
+    failureReason: "card declined",
+    updatePaymentUrl: `${APP_URL}/account/billing`,
+  },
+};
+
+/** The money, date and id each template must show, in both bodies. */
+const MUST_SHOW: Record<EmailTemplateName, string[]> = {
+  "payment-receipt": ["$19.99 USD", "March 5, 2026 at 14:07 UTC", "pay_01hx", `${APP_URL}/account/payments/pay_01hx`],
+  "subscription-renewed": ["€199.00 EUR", "March 5, 2026 at 14:07 UTC", "April 5, 2026", "pay_02"],
+  "course-purchased": ["¥4,500 JPY", "March 5, 2026 at 14:07 UTC", "pay_03", `${APP_URL}/courses/crs_1`],
+  "tokens-awarded": ["1 token", "12,500 tokens", "March 5, 2026 at 14:07 UTC"],
+  "license-renewal-notice": ["£12,500.00 GBP", "April 5, 2026", "250", `${APP_URL}/enterprise/licenses/lic_1`],
+  "refund-issued": ["$19.99 USD", "March 5, 2026 at 14:07 UTC", "pay_01hx", "ref_01", "Requested by customer"],
+  "payment-failed": ["$19.99 USD", "March 5, 2026 at 14:07 UTC", "April 5, 2026 at 00:00 UTC", `${APP_URL}/account/billing`],
+};
+
+describe("email templates", () => {
+  it("covers every template with a sample", () => {
+    expect(Object.keys(SAMPLES).sort()).toEqual([...EMAIL_TEMPLATE_NAMES].sort());
+  });
+
+  for (const name of EMAIL_TEMPLATE_NAMES) {
+    describe(name, () => {
+      const email = renderEmail(name, SAMPLES[name], APP_URL);
+
+      it("is a complete, phone-friendly HTML document in the Coursemint look", () => {
+        expect(email.html.startsWith("<!DOCTYPE html>")).toBe(true);
+        expect(email.html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
+        expect(email.html).toContain("max-width:560px");
+        expect(email.html).toContain("#0f9d76"); // mint
+        expect(email.html).toMatch(/<h1[^>]*>[^<]+<\/h1>/);
+        expect(email.html).toContain(`<title>${escapeHtml(email.subject)}</title>`);
+        // No scripts, no external resources, balanced table layout.
+        expect(email.html).not.toMatch(/<script|<img|<link|javascript:/i);
+        expect(count(email.html, "<table")).toBe(count(email.html, "</table>"));
+        expect(count(email.html, "<tr")).toBe(count(email.html, "</tr>"));
+      });
+
+      it("shows correctly formatted money, dates and ids in HTML and text", () => {
+        for (const fact of MUST_SHOW[name]) {
+          expect(email.text).toContain(fact);
+          expect(email.html).toContain(escapeHtml(fact));
+        }
+      });
+
+      it("escapes user-supplied text", () => {
+        expect(email.html).not.toContain("<script>");
+        expect(email.html).toContain("Zoë &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;friends&quot;");
+        expect(email.text).toContain(`Hi ${EVIL},`); // plain text is shown literally, not interpreted
+      });
+
+      it("has a readable plain-text body", () => {
+        expect(email.text).not.toMatch(/<\/?(p|td|tr|table|a|div|h1)\b/i);
+        expect(email.text).toMatchSnapshot();
+      });
+    });
+  }
+
+  it("rejects bad data with the names of the bad fields", () => {
+    expect(checkTemplateData("payment-receipt", { ...SAMPLES["payment-receipt"], amount: 19.99 })).toMatchObject({ ok: false, fields: { amount: expect.any(Array) } });
+    expect(checkTemplateData("payment-receipt", { ...SAMPLES["payment-receipt"], currency: "btc" })).toMatchObject({ ok: false, fields: { currency: expect.any(Array) } });
+    expect(checkTemplateData("payment-receipt", { ...SAMPLES["payment-receipt"], receiptUrl: "javascript:alert(1)" })).toMatchObject({ ok: false, fields: { receiptUrl: expect.any(Array) } });
+    expect(checkTemplateData("license-renewal-notice", { ...SAMPLES["license-renewal-notice"], currency: undefined })).toMatchObject({ ok: false, fields: { currency: expect.any(Array) } });
+    expect(checkTemplateData("tokens-awarded", { ...SAMPLES["tokens-awarded"], tokens: 0 })).toMatchObject({ ok: false });
+  });
+
+  it("says when a failed payment will not be retried", () => {
+    const email = renderEmail("payment-failed", { ...SAMPLES["payment-failed"], nextAttemptAt: null }, APP_URL);
+    expect(email.text).toContain("We won't retry this payment automatically.");
+    expect(email.text).not.toContain("Next attempt");
+  });
+});
+
+describe("email html helpers", () => {
+  it("escapes interpolations but not nested html or raw()", () => {
+    const inner = html`<b>${"<i>"}</b>`;
+    expect(html`<p>${"a & b"}${inner}${raw("<br>")}${["<x>", html`<y>`]}${null}${false}${0}</p>`.value).toBe(
+      "<p>a &amp; b<b>&lt;i&gt;</b><br>&lt;x&gt;<y>0</p>",
+    );
+  });
+
+  it("formats money with the currency code and dates in UTC", () => {
+    expect(formatAmount(123456, "usd")).toBe("$1,234.56 USD");
+    expect(formatAmount(500, "jpy")).toBe("¥500 JPY");
+    expect(formatAmount(0, "eur")).toBe("€0.00 EUR");
+    // 23:30 on Dec 31 in UTC stays on Dec 31 (no local time zone drift).
+    expect(formatDateTime(Date.UTC(2025, 11, 31, 23, 30))).toBe("December 31, 2025 at 23:30 UTC");
+    expect(formatDate(Date.UTC(2025, 11, 31, 23, 30))).toBe("December 31, 2025");
+  });
+});
+
+function count(haystack: string, needle: string) {
+  return haystack.split(needle).length - 1;
+}
