@@ -14,6 +14,12 @@ export const ID_PREFIXES = {
   course: "crs",
   license: "lic",
   email: "eml",
+  module: "mod",
+  enrollment: "enr",
+  review: "rev",
+  earning: "ern",
+  payout: "po",
+  learningEvent: "lev",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

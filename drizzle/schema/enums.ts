@@ -12,3 +12,42 @@ export type RefundStatus = (typeof REFUND_STATUSES)[number];
 /** received → processed | ignored; failed (will retry) → dead (after the last attempt). */
 export const STRIPE_EVENT_STATUSES = ["received", "processed", "ignored", "failed", "dead"] as const;
 export type StripeEventStatus = (typeof STRIPE_EVENT_STATUSES)[number];
+
+/** Marketplace (drizzle/schema/marketplace.ts, docs/marketplace.md). */
+export const COURSE_STATUSES = ["draft", "published", "unlisted", "archived"] as const;
+export type CourseStatus = (typeof COURSE_STATUSES)[number];
+
+export const COURSE_LEVELS = ["beginner", "intermediate", "advanced"] as const;
+export type CourseLevel = (typeof COURSE_LEVELS)[number];
+
+export const COURSE_CATEGORIES = [
+  "development",
+  "data",
+  "design",
+  "business",
+  "marketing",
+  "music",
+  "photography",
+  "language",
+  "health",
+  "personal",
+] as const;
+export type CourseCategory = (typeof COURSE_CATEGORIES)[number];
+
+/** ISO 639-1 codes of the languages courses are taught in. */
+export const COURSE_LANGUAGES = ["en", "es", "fr", "de", "pt", "it", "ja", "zh", "hi", "ar"] as const;
+export type CourseLanguage = (typeof COURSE_LANGUAGES)[number];
+
+export const ENROLLMENT_STATUSES = ["active", "revoked"] as const;
+export type EnrollmentStatus = (typeof ENROLLMENT_STATUSES)[number];
+
+export const ENROLLMENT_SOURCES = ["free", "purchase"] as const;
+export type EnrollmentSource = (typeof ENROLLMENT_SOURCES)[number];
+
+/** Earning ledger entries: a sale, or a reversal (negative) pointing at the sale it reverses. */
+export const EARNING_KINDS = ["sale", "reversal"] as const;
+export type EarningKind = (typeof EARNING_KINDS)[number];
+
+/** pending (claimed earnings, transfer not confirmed) → paid | failed (retried next run). */
+export const PAYOUT_STATUSES = ["pending", "paid", "failed"] as const;
+export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];

@@ -2,3 +2,4 @@ export * from "./auth";
 export * from "./audit";
 export * from "./email";
 export * from "./payments";
+export * from "./marketplace";
