@@ -16,6 +16,14 @@ export const PERMISSIONS = [
   "read:user:any",
   "update:role:any",
   "read:audit-log:any",
+  // Marketplace (docs/marketplace.md)
+  "create:enrollment:own", // enroll in free courses, buy paid ones
+  "update:progress:own",
+  "create:review:own",
+  "create:course:own",
+  "update:course:own",
+  "update:course:any", // admins unpublish any course
+  "read:earnings:own",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -25,13 +33,18 @@ const MEMBER: Permission[] = [
   "create:api-token:own",
   "delete:api-token:own",
   "delete:session:own",
+  "create:enrollment:own",
+  "update:progress:own",
+  "create:review:own",
 ];
+
+const INSTRUCTOR: Permission[] = ["create:course:own", "update:course:own", "read:earnings:own"];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   student: [...MEMBER, "update:role:own"],
-  instructor: MEMBER,
+  instructor: [...MEMBER, ...INSTRUCTOR],
   enterprise: MEMBER,
-  admin: [...MEMBER, "read:user:any", "update:role:any", "read:audit-log:any"],
+  admin: [...MEMBER, "read:user:any", "update:role:any", "read:audit-log:any", ...INSTRUCTOR, "update:course:any"],
 };
 
 export function hasPermission(user: { role: Role } | null | undefined, permission: Permission): boolean {
