@@ -3,6 +3,7 @@
 // Runtime types generated with workerd@1.20261117.1 2026-08-01
 interface __BaseEnv_Env {
 	DB: D1Database;
+	UPLOADS: R2Bucket;
 	EMAILS: Queue;
 	ASSETS: Fetcher;
 	APP_ENV: "production" | "development";
@@ -19,6 +20,7 @@ declare namespace Cloudflare {
 	}
 	interface ProductionEnv {
 		DB: D1Database;
+		UPLOADS: R2Bucket;
 		EMAILS: Queue;
 		ASSETS: Fetcher;
 		APP_ENV: "production";
