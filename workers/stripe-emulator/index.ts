@@ -81,7 +81,8 @@ export default {
     const stub = env.EMULATOR.get(env.EMULATOR.idFromName(namespace));
     const headers = new Headers(request.headers);
     headers.set(NS_HEADER, namespace);
-    const inner = new Request(`https://emulator${path}${url.search}`, { method: request.method, headers, body: request.body, redirect: "manual" });
+    const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
+    const inner = new Request(`https://emulator${path}${url.search}`, { method: request.method, headers, body, redirect: "manual" });
     const response = await stub.fetch(inner);
     if (response.headers.get("X-Emulator-Fault") === "network") {
       // The connection drops before any response: the client sees a network error.
