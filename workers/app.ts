@@ -27,6 +27,11 @@ export function createAppContext(env: Env, ctx: ExecutionContext, requestId: str
 
 export default {
   async fetch(request, env, ctx) {
+    // Development only: the Stripe emulator's hosted pages (Checkout, onboarding) for the browser.
+    const stripeEmulator = (env as Env & { STRIPE_EMULATOR?: Fetcher }).STRIPE_EMULATOR;
+    if (stripeEmulator && env.APP_ENV !== "production" && new URL(request.url).pathname.startsWith("/_stripe/")) {
+      return stripeEmulator.fetch(request);
+    }
     const started = Date.now();
     const incoming = request.headers.get("X-Request-Id");
     const requestId = incoming && /^[\w-]{8,64}$/.test(incoming) ? incoming : createId("request");
