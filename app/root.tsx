@@ -40,9 +40,11 @@ export function Layout({ children }: { children: React.ReactNode }) {
             Coursemint
           </Link>
           <nav aria-label="Main">
+            {data?.config.APP_ENV && data.config.APP_ENV !== "production" ? <Link to="/dev/mailbox">Mailbox</Link> : null}
             {user ? (
               <>
                 {hasPermission(user, "read:user:any") ? <Link to="/admin/users">Admin</Link> : null}
+                {hasPermission(user, "read:email:any") ? <Link to="/admin/emails">Emails</Link> : null}
                 <Link to="/account">{user.name}</Link>
                 <Form method="post" action="/logout" className="inline">
                   <CsrfInput />

@@ -1,13 +1,13 @@
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { epochMs } from "./columns";
+import { EMAIL_STATUSES } from "./email-enums";
 
 /**
  * Life of an email: queued → sending → sent; a transient provider error puts it in `retrying`
  * until the queue gives up and the dead-letter consumer marks it `failed` (an admin may resend);
  * a message that can never be sent (bad address, unknown template, missing data) is `rejected`.
  */
-export const EMAIL_STATUSES = ["queued", "sending", "retrying", "sent", "failed", "rejected"] as const;
-export type EmailStatus = (typeof EMAIL_STATUSES)[number];
+export { EMAIL_STATUSES, type EmailStatus } from "./email-enums";
 
 /** One row per idempotency key: the delivery record of every email, in every environment. */
 export const emails = sqliteTable(

@@ -28,7 +28,7 @@ let seq = 0;
 /** Runs the real Worker `queue` handler on a hand-made batch and returns what it acked/retried. */
 export async function runQueue(
   body: unknown,
-  options: { queue?: string; attempts?: number; id?: string; env?: Partial<Env> & Record<string, unknown> } = {},
+  options: { queue?: string; attempts?: number; id?: string; env?: Record<string, unknown> } = {},
 ) {
   const id = options.id ?? `msg-${++seq}-${crypto.randomUUID().slice(0, 8)}`;
   const batch = createMessageBatch(options.queue ?? EMAIL_QUEUE, [

@@ -133,7 +133,7 @@ describe("EMAILS consumer (handler driven with createMessageBatch)", () => {
       { id: `good-${good.idempotencyKey}`, timestamp: new Date(), attempts: 1, body: good },
     ]);
     const ctx = createExecutionContext();
-    await worker.queue!(batch as MessageBatch<unknown>, { ...env, LOG_LEVEL: "warn" } as Env, ctx);
+    await worker.queue!(batch as MessageBatch<unknown>, { ...env, LOG_LEVEL: "warn" } as unknown as Env, ctx);
     const result = await getQueueResult(batch, ctx);
     expect(result.retryMessages).toEqual([]);
     expect(result.explicitAcks).toHaveLength(cases.length + 1);

@@ -24,6 +24,8 @@ export const PERMISSIONS = [
   "update:course:own",
   "update:course:any", // admins unpublish any course
   "read:earnings:own",
+  "read:email:any",
+  "update:email:any", // resend failed emails
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -44,7 +46,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   student: [...MEMBER, "update:role:own"],
   instructor: [...MEMBER, ...INSTRUCTOR],
   enterprise: MEMBER,
-  admin: [...MEMBER, "read:user:any", "update:role:any", "read:audit-log:any", ...INSTRUCTOR, "update:course:any"],
+  admin: [...MEMBER, "read:user:any", "update:role:any", "read:audit-log:any", "read:email:any", "update:email:any", ...INSTRUCTOR, "update:course:any"],
 };
 
 export function hasPermission(user: { role: Role } | null | undefined, permission: Permission): boolean {

@@ -390,10 +390,18 @@ export async function listOutbox(app: Pick<AppContext, "db">, filter: z.infer<ty
     .limit(filter.limit);
 }
 
+/** The outbox with bodies, for /dev/mailbox.json (end-to-end tests read receipts and links). */
+export async function listOutboxWithBodies(app: Pick<AppContext, "db">, filter: z.infer<typeof mailboxFilterSchema>) {
+  return app.db
+    .select()
+    .from(emailOutbox)
+    .where(filter.to ? eq(emailOutbox.toAddress, filter.to) : undefined)
+    .orderBy(desc(emailOutbox.createdAt), desc(emailOutbox.id))
+    .limit(filter.limit);
+}
+
 export async function getOutboxEmail(app: Pick<AppContext, "db">, emailId: string) {
-  const row = await app.db.select().from(emailOutbox).where(eq(emailOutbox.emailId, emailId)).get();
-  if (!row) throw AppError.notFound("Email");
-  return row;
+  return (await app.db.select().from(emailOutbox).where(eq(emailOutbox.emailId, emailId)).get()) ?? null;
 }
 
 /** The dev mailbox exists everywhere except production. */
