@@ -20,7 +20,7 @@ function provider(respond: (request: Request) => Response | Promise<Response>) {
     baseUrl: "https://api.resend.test",
     fetch: async (input, init) => {
       const request = new Request(input, init);
-      requests.push(request.clone());
+      requests.push(request.clone() as Request);
       return respond(request);
     },
   });
