@@ -1,5 +1,6 @@
 // Customers, payment methods, payment intents, charges, refunds and Checkout, driven through the
 // official Stripe SDK against the emulator.
+import { SELF } from "cloudflare:test";
 import Stripe from "stripe";
 import { describe, expect, it } from "vitest";
 import { emulatedStripe, stripeError } from "./helpers";
@@ -215,5 +216,20 @@ describe("checkout sessions and the hosted page", () => {
     expect(error).toMatchObject({ statusCode: 400, param: "line_items[0][price]" });
     const session = await stripe.checkout.sessions.create({ mode: "subscription", line_items: [{ price: monthly.id, quantity: 1 }], success_url: "http://x/s" });
     expect((await stripe.checkout.sessions.expire(session.id)).status).toBe("expired");
+  });
+
+  it("is reachable by the browser through the app's /_stripe proxy", async () => {
+    const { stripe } = emulatedStripe();
+    const session = await stripe.checkout.sessions.create({
+      mode: "payment",
+      line_items: [{ price_data: { currency: "usd", unit_amount: 990, product_data: { name: "Intro to SQL" } }, quantity: 1 }],
+      success_url: "http://localhost/done",
+    });
+    const page = await SELF.fetch(session.url!);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("Intro to SQL");
+    const paid = await SELF.fetch(session.url!, { method: "POST", body: new URLSearchParams({ name: "A", card: "4242424242424242" }), redirect: "manual" });
+    expect(paid.status).toBe(303);
+    expect(paid.headers.get("Location")).toBe("http://localhost/done");
   });
 });
