@@ -15,7 +15,7 @@ export default defineConfig({
         bindings: {
           APP_ENV: "test",
           SESSION_SECRET: "test-session-secret-0123456789abcdef0123",
-          LOG_LEVEL: "warn",
+          LOG_LEVEL: "error",
           TEST_MIGRATIONS: await readD1Migrations("./migrations"),
           STRIPE_SECRET_KEY: "sk_test_coursemint_tests",
           STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
@@ -30,6 +30,9 @@ export default defineConfig({
     include: ["tests/**/*.test.ts"],
     setupFiles: ["./tests/setup.ts"],
     testTimeout: 20_000,
+    // One emulated Stripe account (per secret key) is shared by every file, and tests pull its
+    // webhook deliveries: files run one after another so no file takes another's deliveries.
+    fileParallelism: false,
     deps: { optimizer: { ssr: { enabled: true, include: ["@remix-run/cloudflare", "stripe"] } } },
   },
 });

@@ -93,3 +93,14 @@ export function jsonBody(body: unknown, init: RequestInit = {}): RequestInit {
   headers.set("Content-Type", "application/json");
   return { method: "POST", ...init, headers, body: JSON.stringify(body) };
 }
+
+/** Polls `fn` until it returns something truthy (background queue consumers, emails). */
+export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() - started > timeoutMs) throw new Error("waitFor: timed out");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

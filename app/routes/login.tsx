@@ -11,8 +11,10 @@ export const meta: MetaFunction = () => [{ title: "Log in · Coursemint" }];
 
 /** Passes Retry-After from a throttled sign-in through to the document response. */
 export const headers: HeadersFunction = ({ actionHeaders }) => {
+  const headers = new Headers();
   const retryAfter = actionHeaders.get("Retry-After");
-  return retryAfter ? { "Retry-After": retryAfter } : {};
+  if (retryAfter) headers.set("Retry-After", retryAfter);
+  return headers;
 };
 
 export async function loader({ request, context }: LoaderFunctionArgs) {

@@ -13,6 +13,13 @@ const envSchema = z.object({
   RESEND_API_URL: z.url().default("https://api.resend.com"),
   /** First retry delay of a transient email failure; doubles per attempt (capped at 1 hour). */
   EMAIL_RETRY_BASE_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
+  // Stripe (app/modules/payments/stripe.server.ts): test keys locally, live keys only in production.
+  STRIPE_SECRET_KEY: z.string().regex(/^sk_(test|live)_\w+$/, "STRIPE_SECRET_KEY must be an sk_test_ or sk_live_ key"),
+  STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_\w+$/, "STRIPE_WEBHOOK_SECRET must be a whsec_ secret"),
+  STRIPE_CURRENCY: z.enum(["usd", "eur", "gbp"]).default("usd"),
+}).refine((env) => env.APP_ENV === "production" || !env.STRIPE_SECRET_KEY.startsWith("sk_live_"), {
+  path: ["STRIPE_SECRET_KEY"],
+  message: "A live Stripe key is refused outside production; use an sk_test_ key",
 }).refine((env) => env.EMAIL_PROVIDER !== "resend" || !!env.RESEND_API_KEY, {
   path: ["RESEND_API_KEY"],
   message: "RESEND_API_KEY is required when EMAIL_PROVIDER is resend",

@@ -45,6 +45,8 @@ export async function startApp(port, { workers = [], ...extra } = {}) {
       APP_URL: `http://127.0.0.1:${port}`,
       LOG_LEVEL: "error",
       SESSION_SECRET: "bench-session-secret-0123456789abcdef",
+      STRIPE_SECRET_KEY: "sk_test_bench",
+      STRIPE_WEBHOOK_SECRET: "whsec_bench_0123456789",
     },
     ...extra,
   };

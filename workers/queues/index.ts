@@ -1,5 +1,6 @@
 import type { AppContext } from "~/context.server";
 import { emailConsumers } from "./emails";
+import { stripeEventConsumers } from "./stripe-events";
 
 /**
  * Queue consumers, keyed by queue name (as in wrangler.toml). Each consumer acks or retries
@@ -9,4 +10,5 @@ export type QueueConsumer = (batch: MessageBatch<unknown>, app: AppContext) => P
 
 export const queueConsumers: Record<string, QueueConsumer> = {
   ...emailConsumers,
+  ...stripeEventConsumers,
 };

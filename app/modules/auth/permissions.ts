@@ -26,6 +26,13 @@ export const PERMISSIONS = [
   "read:earnings:own",
   "read:email:any",
   "update:email:any", // resend failed emails
+  // Payments (docs/api.md#payments)
+  "create:payment:own",
+  "read:payment:own",
+  "read:payment:any",
+  "create:refund:any",
+  "read:stripe-event:any",
+  "update:stripe-event:any", // replay failed webhook events
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -38,6 +45,8 @@ const MEMBER: Permission[] = [
   "create:enrollment:own",
   "update:progress:own",
   "create:review:own",
+  "create:payment:own",
+  "read:payment:own",
 ];
 
 const INSTRUCTOR: Permission[] = ["create:course:own", "update:course:own", "read:earnings:own"];
@@ -46,7 +55,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   student: [...MEMBER, "update:role:own"],
   instructor: [...MEMBER, ...INSTRUCTOR],
   enterprise: MEMBER,
-  admin: [...MEMBER, "read:user:any", "update:role:any", "read:audit-log:any", "read:email:any", "update:email:any", ...INSTRUCTOR, "update:course:any"],
+  admin: [...MEMBER, "read:user:any", "update:role:any", "read:audit-log:any", "read:email:any", "update:email:any", ...INSTRUCTOR, "update:course:any",
+    "read:payment:any", "create:refund:any", "read:stripe-event:any", "update:stripe-event:any"],
 };
 
 export function hasPermission(user: { role: Role } | null | undefined, permission: Permission): boolean {

@@ -1,0 +1,77 @@
+import { and, eq } from "drizzle-orm";
+import { z } from "zod";
+import type { AppContext } from "~/context.server";
+import { now } from "~/utils/clock";
+import { AppError, toAppError, errorBody } from "~/utils/errors";
+import { sha256Hex } from "~/utils/ids";
+import { idempotencyKeys } from "~drizzle/schema";
+
+const keySchema = z.string().trim().min(1).max(255).regex(/^[\x21-\x7e]+$/, "Idempotency-Key must be printable ASCII");
+
+export type StoredResponse = { status: number; body: unknown };
+
+/**
+ * Honours an `Idempotency-Key` header for a POST that creates or moves money: the same key and
+ * body replays the first response; the same key with another body is a 409; a key whose first
+ * request is still running is a 409 too. 5xx outcomes are not stored, so the client may retry.
+ */
+export async function withIdempotency(
+  app: AppContext,
+  request: Request,
+  scope: { userId: string; name: string; body: unknown },
+  run: () => Promise<StoredResponse>,
+): Promise<Response> {
+  const header = request.headers.get("Idempotency-Key");
+  if (header === null) return respond(await runCatching(app, run));
+  const parsed = keySchema.safeParse(header);
+  if (!parsed.success) throw new AppError("bad_request", "Idempotency-Key must be 1-255 printable characters.");
+  const key = parsed.data;
+  const requestHash = await sha256Hex(JSON.stringify(scope.body ?? null));
+  const where = and(eq(idempotencyKeys.userId, scope.userId), eq(idempotencyKeys.scope, scope.name), eq(idempotencyKeys.key, key));
+
+  const inserted = await app.db
+    .insert(idempotencyKeys)
+    .values({ userId: scope.userId, scope: scope.name, key, requestHash, createdAt: now() })
+    .onConflictDoNothing()
+    .run();
+  if (inserted.meta.changes === 0) {
+    const existing = await app.db.select().from(idempotencyKeys).where(where).get();
+    if (!existing) throw new AppError("conflict", "Please retry the request.");
+    if (existing.requestHash !== requestHash) {
+      throw new AppError("idempotency_conflict", "This Idempotency-Key was already used with a different request body.");
+    }
+    if (existing.responseStatus === null) {
+      throw new AppError("idempotency_conflict", "A request with this Idempotency-Key is still being processed.");
+    }
+    return respond({ status: existing.responseStatus, body: JSON.parse(existing.responseBody ?? "null") }, true);
+  }
+
+  const outcome = await runCatching(app, run);
+  if (outcome.status >= 500) {
+    await app.db.delete(idempotencyKeys).where(where).run();
+  } else {
+    await app.db
+      .update(idempotencyKeys)
+      .set({ responseStatus: outcome.status, responseBody: JSON.stringify(outcome.body) })
+      .where(where)
+      .run();
+  }
+  return respond(outcome);
+}
+
+async function runCatching(app: AppContext, run: () => Promise<StoredResponse>): Promise<StoredResponse> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof Response) throw error;
+    const appError = toAppError(error);
+    if (appError.code === "internal") app.logger.error("api.unhandled_error", { error });
+    return { status: appError.status, body: errorBody(appError) };
+  }
+}
+
+function respond(outcome: StoredResponse, replayed = false) {
+  const headers: Record<string, string> = { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" };
+  if (replayed) headers["Idempotent-Replayed"] = "true";
+  return new Response(JSON.stringify(outcome.body), { status: outcome.status, headers });
+}

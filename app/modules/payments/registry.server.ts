@@ -1,0 +1,17 @@
+import { coursePurchasePurpose } from "~/modules/marketplace/purchase.server";
+import { AppError } from "~/utils/errors";
+import type { PaymentPurpose, PaymentPurposeName } from "./purposes";
+
+/**
+ * How each purpose is priced, fulfilled and reversed. Capabilities register here; payments never
+ * knows what a course or a plan is.
+ */
+const PURPOSES: Partial<Record<PaymentPurposeName, PaymentPurpose>> = {
+  course_purchase: coursePurchasePurpose,
+};
+
+export function getPurpose(name: PaymentPurposeName): PaymentPurpose {
+  const purpose = PURPOSES[name];
+  if (!purpose) throw new AppError("bad_request", `Payments for "${name}" are not available.`);
+  return purpose;
+}

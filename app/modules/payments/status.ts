@@ -1,0 +1,34 @@
+import type { PaymentStatus } from "~drizzle/schema/enums";
+
+/**
+ * Which current statuses a payment may move to `next` from. States only move forward, so a
+ * duplicate or late event can never regress a payment: failed ↔ processing stay open because a
+ * payer may retry with another card, and success is final (refunds only add to it).
+ */
+export const ALLOWED_FROM: Record<PaymentStatus, readonly PaymentStatus[]> = {
+  requires_action: [],
+  processing: ["requires_action", "failed"],
+  failed: ["requires_action", "processing"],
+  canceled: ["requires_action", "processing", "failed"],
+  succeeded: ["requires_action", "processing", "failed", "canceled"],
+  partially_refunded: ["succeeded"],
+  refunded: ["succeeded", "partially_refunded"],
+};
+
+export const PAID_STATUSES: readonly PaymentStatus[] = ["succeeded", "partially_refunded", "refunded"];
+
+/** Our status for a Stripe PaymentIntent status (refund states are derived from refunds). */
+export function statusFromIntent(status: string, hasError: boolean): PaymentStatus {
+  switch (status) {
+    case "succeeded":
+      return "succeeded";
+    case "processing":
+      return "processing";
+    case "canceled":
+      return "canceled";
+    case "requires_payment_method":
+      return hasError ? "failed" : "requires_action";
+    default:
+      return "requires_action";
+  }
+}

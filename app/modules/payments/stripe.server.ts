@@ -1,0 +1,73 @@
+import Stripe from "stripe";
+import type { AppContext } from "~/context.server";
+import { AppError } from "~/utils/errors";
+
+/**
+ * The official Stripe SDK, built per request from env. In development and tests the Worker has a
+ * STRIPE_EMULATOR service binding and every call goes through it; production has no such binding
+ * and talks to api.stripe.com. Network errors, 409 lock timeouts, 429 and 5xx are retried by the
+ * SDK with exponential backoff (it reuses our idempotency key on every retry).
+ */
+export function createStripe(app: Pick<AppContext, "env" | "config">): Stripe {
+  const binding = app.config.APP_ENV !== "production" ? app.env.STRIPE_EMULATOR : undefined;
+  const fetchFn = binding ? (((url: string, init?: RequestInit) => binding.fetch(url, init)) as typeof fetch) : undefined;
+  return new Stripe(app.config.STRIPE_SECRET_KEY, {
+    httpClient: Stripe.createFetchHttpClient(fetchFn),
+    maxNetworkRetries: 2,
+    timeout: 10_000,
+    appInfo: { name: "Coursemint", version: app.config.APP_VERSION },
+  });
+}
+
+/** Verifies a webhook's raw body and signature with the async (WebCrypto) verifier. */
+export async function verifyWebhook(app: Pick<AppContext, "env" | "config">, rawBody: string, signature: string) {
+  return createStripe(app).webhooks.constructEventAsync(
+    rawBody,
+    signature,
+    app.config.STRIPE_WEBHOOK_SECRET,
+    300,
+    Stripe.createSubtleCryptoProvider(),
+  );
+}
+
+const DECLINE_MESSAGES: Record<string, string> = {
+  insufficient_funds: "Your card was declined: insufficient funds.",
+  expired_card: "Your card has expired. Use another card.",
+  incorrect_cvc: "Your card's security code is incorrect.",
+  lost_card: "Your card was declined.",
+  stolen_card: "Your card was declined.",
+  processing_error: "An error occurred while processing your card. Try again in a moment.",
+  generic_decline: "Your card was declined.",
+  card_declined: "Your card was declined.",
+};
+
+/** A message a payer understands for a card error, from Stripe's decline or error code. */
+export function declineMessage(code: string | null | undefined, declineCode?: string | null): string {
+  return DECLINE_MESSAGES[declineCode ?? ""] ?? DECLINE_MESSAGES[code ?? ""] ?? "Your card was declined.";
+}
+
+/**
+ * Maps a Stripe SDK error to our AppError: card errors → 402 with a friendly message; outages
+ * (after the SDK's retries) → 503; anything else is our bug → 500 (details logged, never shown).
+ */
+export function mapStripeError(app: Pick<AppContext, "logger">, error: unknown): AppError {
+  if (error instanceof Stripe.errors.StripeCardError) {
+    return new AppError("payment_required", declineMessage(error.code, error.decline_code), {
+      details: { code: error.code, declineCode: error.decline_code ?? null },
+      cause: error,
+    });
+  }
+  if (
+    error instanceof Stripe.errors.StripeConnectionError ||
+    error instanceof Stripe.errors.StripeAPIError ||
+    error instanceof Stripe.errors.StripeRateLimitError ||
+    (error instanceof Stripe.errors.StripeError && (error.statusCode ?? 0) >= 500)
+  ) {
+    app.logger.error("stripe.unavailable", { error: (error as Error).message, type: (error as Stripe.errors.StripeError).type });
+    return new AppError("upstream_unavailable", "Our payment provider is unavailable right now. Nothing was charged; please try again shortly.", {
+      cause: error,
+    });
+  }
+  app.logger.error("stripe.request_failed", { error });
+  return new AppError("internal", "Something went wrong on our side. Please try again.", { cause: error });
+}

@@ -1,0 +1,63 @@
+import { env, SELF } from "cloudflare:test";
+import { eq } from "drizzle-orm";
+import { createId } from "~/utils/ids";
+import { courses, emailOutbox, payments, stripeEvents } from "~drizzle/schema";
+import { EmulatorControl } from "../../workers/stripe-emulator/testing";
+import { db, insertUser, waitFor } from "../helpers";
+
+/** Test controls for the emulated Stripe account the app's own key selects. */
+export const emulator = () => new EmulatorControl(env.STRIPE_EMULATOR!, env.STRIPE_SECRET_KEY);
+
+/** Posts every due signed webhook to the app's real endpoint, as Stripe would. */
+export const deliverWebhooks = () => emulator().deliverWebhooks((request) => SELF.fetch(request));
+
+/** A published paid course by a fresh instructor. */
+export async function insertCourse(overrides: Partial<typeof courses.$inferInsert> = {}) {
+  const instructor = await insertUser("instructor");
+  const t = Date.now();
+  const id = createId("course");
+  const course = {
+    id,
+    slug: `course-${id.slice(-10)}`,
+    instructorId: instructor.id,
+    title: "SQL for Analysts",
+    description: "Queries, joins and window functions.",
+    category: "data" as const,
+    level: "beginner" as const,
+    language: "en" as const,
+    priceAmount: 4999,
+    currency: "usd",
+    status: "published" as const,
+    publishedAt: t,
+    createdAt: t,
+    updatedAt: t,
+    ...overrides,
+  };
+  await db().insert(courses).values(course).run();
+  return { course, instructor };
+}
+
+export const paymentRow = (id: string) => db().select().from(payments).where(eq(payments.id, id)).get();
+
+/** Waits until the queue consumer has settled the payment into `status`. */
+export const waitForPayment = (id: string, status: string) =>
+  waitFor(async () => {
+    const row = await paymentRow(id);
+    return row?.status === status ? row : undefined;
+  });
+
+export const waitForEventsSettled = () =>
+  waitFor(async () => {
+    const rows = await db().select().from(stripeEvents).all();
+    return rows.length > 0 && rows.every((r) => r.status === "processed" || r.status === "ignored") ? rows : undefined;
+  });
+
+export const outboxFor = (to: string) => db().select().from(emailOutbox).where(eq(emailOutbox.toAddress, to)).all();
+
+/** A Stripe-Signature header for `body` at `timestamp` (seconds), made as Stripe makes it. */
+export async function signStripePayload(body: string, secret: string, timestamp: number) {
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${timestamp}.${body}`));
+  const hex = Array.from(new Uint8Array(mac), (b) => b.toString(16).padStart(2, "0")).join("");
+  return `t=${timestamp},v1=${hex}`;
+}
