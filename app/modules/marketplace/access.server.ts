@@ -1,0 +1,132 @@
+import { and, asc, eq, sql } from "drizzle-orm";
+import type { AppContext } from "~/context.server";
+import type { SessionUser } from "~/modules/auth/session.server";
+import { hasPermission } from "~/modules/auth/permissions";
+import { now } from "~/utils/clock";
+import { AppError, parseOrThrow } from "~/utils/errors";
+import { createId } from "~/utils/ids";
+import { courseModules, courses, enrollments, learningEvents, moduleProgress } from "~drizzle/schema";
+import { canView, courseIdSchema, findCourse, isOwner, moduleIdSchema, type Course } from "./courses.server";
+import { serveObject } from "./files.server";
+
+type Db = AppContext["db"];
+export type Enrollment = typeof enrollments.$inferSelect;
+
+/** Recounts a course's active enrollments (idempotent; safe to batch with any enrollment change). */
+export const recountEnrollments = (db: Db, courseId: string) =>
+  db
+    .update(courses)
+    .set({ enrollmentCount: sql`(SELECT count(*) FROM enrollments WHERE course_id = ${courseId} AND status = 'active')` })
+    .where(eq(courses.id, courseId));
+
+export async function findEnrollment(app: Pick<AppContext, "db">, courseId: string, userId: string) {
+  return app.db.select().from(enrollments).where(and(eq(enrollments.courseId, courseId), eq(enrollments.userId, userId))).get();
+}
+
+export const isPurchasable = (c: Course) => c.status === "published" || c.status === "unlisted";
+
+/**
+ * Enrolls `user` in a free course at once. Enrolling again is a no-op that returns the existing
+ * enrollment; a revoked enrollment is re-activated.
+ */
+export async function enrollFree(app: AppContext, user: SessionUser, course: Course) {
+  if (!isPurchasable(course)) throw AppError.notFound("Course");
+  if (course.priceAmount !== 0) throw new AppError("conflict", "This course is not free; buy it instead.");
+  const existing = await findEnrollment(app, course.id, user.id);
+  if (existing?.status === "active") return { enrollment: existing, created: false };
+  const t = now();
+  await app.db.batch([
+    app.db
+      .insert(enrollments)
+      .values({ id: createId("enrollment"), courseId: course.id, userId: user.id, status: "active", source: "free", paymentId: null, amountPaid: 0, currency: course.currency, createdAt: t, updatedAt: t })
+      .onConflictDoUpdate({
+        target: [enrollments.courseId, enrollments.userId],
+        set: { status: "active", source: "free", paymentId: null, amountPaid: 0, revokedAt: null, updatedAt: t },
+        setWhere: sql`${enrollments.status} = 'revoked'`,
+      }),
+    recountEnrollments(app.db, course.id),
+  ]);
+  app.logger.info("marketplace.enrolled", { courseId: course.id, userId: user.id, source: "free" });
+  return { enrollment: (await findEnrollment(app, course.id, user.id))!, created: true };
+}
+
+/** Course files and module pages: enrolled learners, the course's instructor, and admins. */
+export async function canAccessContent(app: Pick<AppContext, "db">, user: SessionUser | null, course: Course) {
+  if (!user) return false;
+  if (isOwner(user, course) || hasPermission(user, "update:course:any")) return true;
+  const enrollment = await findEnrollment(app, course.id, user.id);
+  return enrollment?.status === "active";
+}
+
+/** Loads a module the user may open, or throws 404 (unknown/unviewable) / 403 (not enrolled). */
+export async function loadAccessibleModule(app: AppContext, user: SessionUser, courseId: string, moduleId: string) {
+  const course = await findCourse(app, parseOrThrow(courseIdSchema, courseId));
+  if (!course || !canView(user, course)) throw AppError.notFound("Course");
+  const module = await app.db
+    .select()
+    .from(courseModules)
+    .where(and(eq(courseModules.id, parseOrThrow(moduleIdSchema, moduleId)), eq(courseModules.courseId, course.id)))
+    .get();
+  if (!module) throw AppError.notFound("Module");
+  if (!(await canAccessContent(app, user, course))) throw AppError.forbidden("Enroll in this course to open its modules.");
+  return { course, module };
+}
+
+/** `GET /api/courses/:courseId/modules/:moduleId/file`: streams the file from R2 to those allowed. */
+export async function serveModuleFile(app: AppContext, user: SessionUser, request: Request, courseId: string, moduleId: string) {
+  const { module } = await loadAccessibleModule(app, user, courseId, moduleId);
+  if (!module.r2Key) throw AppError.notFound("File");
+  return serveObject(app, request, { key: module.r2Key, fileName: module.fileName ?? "file", contentType: module.contentType ?? "application/octet-stream" });
+}
+
+/**
+ * Marks a module complete for an enrolled learner (idempotent). When every module of the course is
+ * complete, the enrollment's `completedAt` is set and one `course_completed` learning event is
+ * written — in the same batch, conditionally, so concurrent completions record it exactly once.
+ */
+export async function completeModule(app: AppContext, user: SessionUser, courseId: string, moduleId: string) {
+  const { course, module } = await loadAccessibleModule(app, user, courseId, moduleId);
+  const enrollment = await findEnrollment(app, course.id, user.id);
+  if (enrollment?.status !== "active") throw AppError.forbidden("Only enrolled learners record progress.");
+  const t = now();
+  const allDone = sql`(SELECT count(*) FROM course_modules WHERE course_id = ${course.id}) = (SELECT count(*) FROM module_progress WHERE user_id = ${user.id} AND course_id = ${course.id})`;
+  await app.db.batch([
+    app.db.insert(moduleProgress).values({ userId: user.id, moduleId: module.id, courseId: course.id, completedAt: t }).onConflictDoNothing(),
+    app.db
+      .update(enrollments)
+      .set({ completedAt: t, updatedAt: t })
+      .where(and(eq(enrollments.id, enrollment.id), sql`${enrollments.completedAt} IS NULL`, allDone)),
+    app.db
+      .insert(learningEvents)
+      .select(sql`SELECT ${createId("learningEvent")}, ${user.id}, ${course.id}, 'course_completed', ${t} WHERE ${allDone}`)
+      .onConflictDoNothing(),
+  ]);
+  const progress = await getProgress(app, user.id, course.id);
+  if (progress.completed) app.logger.info("marketplace.course_completed", { courseId: course.id, userId: user.id });
+  return progress;
+}
+
+export async function getProgress(app: Pick<AppContext, "db">, userId: string, courseId: string) {
+  const [modules, done, event] = await Promise.all([
+    app.db.select({ id: courseModules.id }).from(courseModules).where(eq(courseModules.courseId, courseId)).orderBy(asc(courseModules.position)).all(),
+    app.db.select({ moduleId: moduleProgress.moduleId }).from(moduleProgress).where(and(eq(moduleProgress.userId, userId), eq(moduleProgress.courseId, courseId))).all(),
+    app.db
+      .select({ createdAt: learningEvents.createdAt })
+      .from(learningEvents)
+      .where(and(eq(learningEvents.userId, userId), eq(learningEvents.courseId, courseId), eq(learningEvents.type, "course_completed")))
+      .get(),
+  ]);
+  const completedIds = done.map((d) => d.moduleId);
+  return { totalModules: modules.length, completedModuleIds: completedIds, completed: !!event, completedAt: event?.createdAt ?? null };
+}
+
+/** The learner's courses (active enrollments), newest first. */
+export async function listMyCourses(app: AppContext, userId: string) {
+  return app.db
+    .select({ course: courses, enrollment: enrollments })
+    .from(enrollments)
+    .innerJoin(courses, eq(courses.id, enrollments.courseId))
+    .where(and(eq(enrollments.userId, userId), eq(enrollments.status, "active")))
+    .orderBy(sql`${enrollments.createdAt} DESC`)
+    .all();
+}

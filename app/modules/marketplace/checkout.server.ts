@@ -1,0 +1,48 @@
+import { z } from "zod";
+import type { AppContext } from "~/context.server";
+import type { SessionUser } from "~/modules/auth/session.server";
+import { processPayment } from "~/modules/payments/payments.server";
+import { AppError, parseOrThrow } from "~/utils/errors";
+import { enrollFree, findEnrollment, isPurchasable } from "./access.server";
+import { courseIdSchema, findCourse } from "./courses.server";
+
+export const purchaseInputSchema = z
+  .object({
+    courseId: courseIdSchema,
+    flow: z.enum(["checkout", "payment_method"]).optional(),
+    paymentMethod: z.string().max(120).optional(),
+  })
+  .strict();
+
+export type PurchaseOutcome =
+  | { status: "already_enrolled"; courseId: string }
+  | { status: "enrolled"; courseId: string }
+  | { status: "payment_started"; courseId: string; payment: Awaited<ReturnType<typeof processPayment>> };
+
+/**
+ * `POST /api/courses/purchase`: already-enrolled learners (and the course's instructor) are never
+ * charged; free courses enroll at once; paid courses go through the payments capability, and
+ * access is granted by the purpose's `fulfil` when Stripe confirms the payment.
+ */
+export async function purchaseCourse(app: AppContext, user: SessionUser, input: unknown): Promise<PurchaseOutcome> {
+  const data = parseOrThrow(purchaseInputSchema, input);
+  const course = await findCourse(app, data.courseId);
+  if (!course || !isPurchasable(course)) throw AppError.notFound("Course");
+  if (course.instructorId === user.id) return { status: "already_enrolled", courseId: course.id };
+  const enrollment = await findEnrollment(app, course.id, user.id);
+  if (enrollment?.status === "active") return { status: "already_enrolled", courseId: course.id };
+  if (course.priceAmount === 0) {
+    await enrollFree(app, user, course);
+    return { status: "enrolled", courseId: course.id };
+  }
+  const back = `/courses/${course.slug}`;
+  const payment = await processPayment(app, user, {
+    purpose: "course_purchase",
+    courseId: course.id,
+    flow: data.flow ?? "checkout",
+    ...(data.paymentMethod ? { paymentMethod: data.paymentMethod } : {}),
+    successPath: `${back}?purchase=success`,
+    cancelPath: `${back}?purchase=canceled`,
+  });
+  return { status: "payment_started", courseId: course.id, payment };
+}

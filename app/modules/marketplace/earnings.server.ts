@@ -1,0 +1,137 @@
+import { and, eq, sql } from "drizzle-orm";
+import type { AppContext } from "~/context.server";
+import { DAY, now } from "~/utils/clock";
+import { createId } from "~/utils/ids";
+import { allocate } from "~/utils/money";
+import { courses, instructorEarnings, payouts } from "~drizzle/schema";
+import { HOLD_DAYS, SPLIT_WEIGHTS } from "./rules";
+
+type Db = AppContext["db"];
+export type Earning = typeof instructorEarnings.$inferSelect;
+export const HOLD_MS = HOLD_DAYS * DAY;
+
+/**
+ * The revenue split of an amount in minor units: 70% instructor, 30% platform, via
+ * `allocate(amount, [70, 30])` — both parts floored, the leftover minor unit (there is at most one
+ * with these weights) goes to the instructor. The parts always sum to the amount.
+ */
+export function split(amount: number) {
+  const [instructor, platform] = allocate(amount, SPLIT_WEIGHTS);
+  return { instructor: instructor!, platform: platform! };
+}
+
+/** The sale entry of a paid enrollment (idempotent on the payment: key `sale:<paymentId>`). */
+export function saleEntry(
+  db: Db,
+  input: { instructorId: string; courseId: string; paymentId: string; amount: number; currency: string; at: number },
+) {
+  const parts = split(input.amount);
+  return db
+    .insert(instructorEarnings)
+    .values({
+      id: createId("earning"),
+      idempotencyKey: `sale:${input.paymentId}`,
+      kind: "sale",
+      instructorId: input.instructorId,
+      courseId: input.courseId,
+      paymentId: input.paymentId,
+      refundId: null,
+      reversesId: null,
+      grossAmount: input.amount,
+      instructorAmount: parts.instructor,
+      platformAmount: parts.platform,
+      currency: input.currency,
+      availableAt: input.at + HOLD_MS,
+      payoutId: null,
+      createdAt: input.at,
+    })
+    .onConflictDoNothing({ target: instructorEarnings.idempotencyKey });
+}
+
+export type ReversalOutcome = "reversed" | "already_reversed" | "outside_hold" | "no_sale" | "nothing_left";
+
+/**
+ * Reverses the instructor's share of a refund while the sale is still inside its 30-day hold.
+ *
+ * Partial refunds use the cumulative rule: after the refund, the payment's remaining amount
+ * (paid − all refunds so far) is split again with the same `allocate(…, [70, 30])`, and the
+ * reversal entry is the difference between the ledger's current net and that new split. So each
+ * reversal's two parts sum to the refunded amount, a refund in several pieces ends exactly at 0
+ * for both parties, and the leftover-unit rule never drifts. The entry is written only if the
+ * ledger still holds the net it was computed from (optimistic check), and at most once per refund.
+ */
+export async function reverseEarning(app: AppContext, input: { paymentId: string; refundId: string; refundAmount: number }): Promise<ReversalOutcome> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const entries = await app.db.select().from(instructorEarnings).where(eq(instructorEarnings.paymentId, input.paymentId)).all();
+    const sale = entries.find((e) => e.kind === "sale");
+    if (!sale) return "no_sale";
+    if (entries.some((e) => e.idempotencyKey === `reversal:${input.refundId}`)) return "already_reversed";
+    const t = now();
+    if (sale.availableAt <= t || sale.payoutId) return "outside_hold";
+    const net = entries.reduce((a, e) => ({ gross: a.gross + e.grossAmount, instructor: a.instructor + e.instructorAmount, platform: a.platform + e.platformAmount }), { gross: 0, instructor: 0, platform: 0 });
+    if (net.gross <= 0) return "nothing_left";
+    const refunded = Math.min(input.refundAmount, net.gross);
+    const after = split(net.gross - refunded);
+    const result = await app.db.run(sql`
+      INSERT OR IGNORE INTO instructor_earnings
+        (id, idempotency_key, kind, instructor_id, course_id, payment_id, refund_id, reverses_id, gross_amount, instructor_amount, platform_amount, currency, available_at, payout_id, created_at)
+      SELECT ${createId("earning")}, ${`reversal:${input.refundId}`}, 'reversal', ${sale.instructorId}, ${sale.courseId}, ${sale.paymentId}, ${input.refundId}, ${sale.id},
+             ${-refunded}, ${after.instructor - net.instructor}, ${after.platform - net.platform}, ${sale.currency}, ${sale.availableAt}, NULL, ${t}
+      WHERE (SELECT coalesce(sum(gross_amount), 0) FROM instructor_earnings WHERE payment_id = ${sale.paymentId}) = ${net.gross}
+        AND (SELECT payout_id FROM instructor_earnings WHERE id = ${sale.id}) IS NULL`);
+    if (result.meta.changes > 0) return "reversed";
+  }
+  return "already_reversed";
+}
+
+export type EarningsState = "pending" | "available" | "paid";
+
+/** Classifies an entry at time `t`: claimed by a paid payout → paid; past the hold → available; else pending. */
+export const stateOf = (e: Pick<Earning, "availableAt" | "payoutId">, paidPayoutIds: Set<string>, t: number): EarningsState =>
+  e.payoutId && paidPayoutIds.has(e.payoutId) ? "paid" : e.payoutId ? "available" : e.availableAt <= t ? "available" : "pending";
+
+type Totals = { pending: number; available: number; paid: number };
+const zero = (): Totals => ({ pending: 0, available: 0, paid: 0 });
+
+/**
+ * The instructor dashboard: pending / available / paid totals per currency, per course, and per
+ * month (for the chart), computed from the ledger at the current time. Entries claimed by a payout
+ * that is not yet confirmed count as available (they are on their way).
+ */
+export async function earningsSummary(app: AppContext, instructorId: string) {
+  const t = now();
+  const [entries, payoutRows, courseRows] = await Promise.all([
+    app.db.select().from(instructorEarnings).where(eq(instructorEarnings.instructorId, instructorId)).orderBy(instructorEarnings.createdAt).all(),
+    app.db.select().from(payouts).where(eq(payouts.instructorId, instructorId)).orderBy(sql`${payouts.createdAt} DESC`).all(),
+    app.db.select({ id: courses.id, title: courses.title, slug: courses.slug }).from(courses).where(eq(courses.instructorId, instructorId)).all(),
+  ]);
+  const paidIds = new Set(payoutRows.filter((p) => p.status === "paid").map((p) => p.id));
+  const totals: Record<string, Totals> = {};
+  const perCourse = new Map<string, { courseId: string; title: string; slug: string; currency: string; sales: number } & Totals>();
+  const perMonth = new Map<string, { month: string; currency: string } & Totals>();
+  const titles = new Map(courseRows.map((c) => [c.id, c]));
+  for (const e of entries) {
+    const state = stateOf(e, paidIds, t);
+    (totals[e.currency] ??= zero())[state] += e.instructorAmount;
+    const courseKey = `${e.courseId}:${e.currency}`;
+    const c = perCourse.get(courseKey) ?? { courseId: e.courseId, title: titles.get(e.courseId)?.title ?? e.courseId, slug: titles.get(e.courseId)?.slug ?? "", currency: e.currency, sales: 0, ...zero() };
+    c[state] += e.instructorAmount;
+    if (e.kind === "sale") c.sales += 1;
+    perCourse.set(courseKey, c);
+    const month = new Date(e.createdAt).toISOString().slice(0, 7);
+    const m = perMonth.get(`${month}:${e.currency}`) ?? { month, currency: e.currency, ...zero() };
+    m[state] += e.instructorAmount;
+    perMonth.set(`${month}:${e.currency}`, m);
+  }
+  return {
+    totals: Object.entries(totals).map(([currency, v]) => ({ currency, ...v })),
+    perCourse: [...perCourse.values()],
+    perMonth: [...perMonth.values()].sort((a, b) => a.month.localeCompare(b.month)),
+    payouts: payoutRows.map((p) => ({ id: p.id, amount: p.amount, currency: p.currency, status: p.status, stripeTransferId: p.stripeTransferId, createdAt: p.createdAt, paidAt: p.paidAt })),
+  };
+}
+
+/** All ledger entries of one payment (tests and support). */
+export async function entriesForPayment(app: Pick<AppContext, "db">, paymentId: string) {
+  return app.db.select().from(instructorEarnings).where(and(eq(instructorEarnings.paymentId, paymentId))).orderBy(instructorEarnings.createdAt).all();
+}

@@ -1,0 +1,116 @@
+import { and, eq, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { AppContext } from "~/context.server";
+import type { PaymentForPurpose, PaymentPurpose } from "~/modules/payments/purposes";
+import type { SessionUser } from "~/modules/auth/session.server";
+import { now } from "~/utils/clock";
+import { AppError, parseOrThrow } from "~/utils/errors";
+import { createId } from "~/utils/ids";
+import { discountBps, type Currency } from "~/utils/money";
+import { enrollments } from "~drizzle/schema";
+import { findEnrollment, isPurchasable, recountEnrollments } from "./access.server";
+import { courseIdSchema, findCourse } from "./courses.server";
+import { reverseEarning, saleEntry } from "./earnings.server";
+
+/**
+ * The Pro discount (basis points) the user's subscription tier grants on course purchases.
+ * Subscriptions are not built yet: this returns 0 for everyone. The subscriptions capability will
+ * supply the real value here (e.g. 2000 = 20% for Pro); nothing else in the marketplace changes.
+ */
+export async function proDiscountBps(_app: AppContext, _userId: string): Promise<number> {
+  return 0;
+}
+
+const quoteInputSchema = z.object({ courseId: courseIdSchema }).loose();
+
+/** Price for this user: list price minus the tier discount (the discount is rounded down). */
+export async function priceFor(app: AppContext, userId: string, listPrice: number) {
+  const bps = await proDiscountBps(app, userId);
+  return { amount: discountBps(listPrice, bps), discountBps: bps };
+}
+
+/**
+ * The `course_purchase` payment purpose. The payments capability calls `quote` when a learner
+ * buys, `fulfil` once Stripe confirms the payment (webhook), and `reverse` after a refund.
+ */
+export const coursePurchasePurpose: PaymentPurpose = {
+  async quote(app, user, input) {
+    const { courseId } = parseOrThrow(quoteInputSchema, input);
+    const course = await findCourse(app, courseId);
+    if (!course || !isPurchasable(course)) throw AppError.notFound("Course");
+    if (course.instructorId === user.id) throw new AppError("conflict", "You teach this course; you already have access.");
+    if (course.priceAmount === 0) throw new AppError("conflict", "This course is free; enroll without paying.");
+    const enrollment = await findEnrollment(app, course.id, user.id);
+    if (enrollment?.status === "active") throw new AppError("conflict", "You are already enrolled in this course.");
+    const price = await priceFor(app, user.id, course.priceAmount);
+    return {
+      amount: price.amount,
+      currency: course.currency as Currency,
+      description: `Course: ${course.title}`.slice(0, 200),
+      purposeRef: course.id,
+      metadata: { courseId: course.id, instructorId: course.instructorId, listPrice: String(course.priceAmount), discountBps: String(price.discountBps) },
+    };
+  },
+
+  /**
+   * Grants access and records the 70/30 earning on `payment.amount` (what was actually paid), in
+   * one batch. Idempotent: the enrollment is re-activated only if revoked, and the sale entry is
+   * keyed by the payment id. A redelivered success for the same payment writes nothing.
+   */
+  async fulfil(app, payment) {
+    const course = await findCourse(app, payment.purposeRef);
+    if (!course) {
+      app.logger.error("marketplace.fulfil_unknown_course", { paymentId: payment.id, courseId: payment.purposeRef });
+      throw AppError.notFound("Course");
+    }
+    const t = now();
+    await app.db.batch([
+      app.db
+        .insert(enrollments)
+        .values({
+          id: createId("enrollment"),
+          courseId: course.id,
+          userId: payment.userId,
+          status: "active",
+          source: "purchase",
+          paymentId: payment.id,
+          amountPaid: payment.amount,
+          currency: payment.currency,
+          createdAt: t,
+          updatedAt: t,
+        })
+        .onConflictDoUpdate({
+          target: [enrollments.courseId, enrollments.userId],
+          set: { status: "active", source: "purchase", paymentId: payment.id, amountPaid: payment.amount, currency: payment.currency, revokedAt: null, updatedAt: t },
+          setWhere: sql`${enrollments.status} = 'revoked'`,
+        }),
+      saleEntry(app.db, { instructorId: course.instructorId, courseId: course.id, paymentId: payment.id, amount: payment.amount, currency: payment.currency, at: t }),
+      recountEnrollments(app.db, course.id),
+    ]);
+    app.logger.info("marketplace.purchase_fulfilled", { paymentId: payment.id, courseId: course.id, userId: payment.userId, amount: payment.amount, currency: payment.currency });
+  },
+
+  /**
+   * A full refund (amountRefunded ≥ amount) revokes the access this payment granted. The earning is
+   * reversed only while the sale is inside its 30-day hold (partial refunds proportionally, see
+   * `reverseEarning`); after the hold the platform absorbs the refund. Idempotent per refund id.
+   */
+  async reverse(app, payment, refund) {
+    const full = payment.amountRefunded >= payment.amount;
+    const statements = [];
+    if (full) {
+      statements.push(
+        app.db
+          .update(enrollments)
+          .set({ status: "revoked", revokedAt: now(), updatedAt: now() })
+          .where(and(eq(enrollments.paymentId, payment.id), eq(enrollments.status, "active"))),
+        recountEnrollments(app.db, payment.purposeRef),
+      );
+      await app.db.batch(statements as [any, ...any[]]);
+    }
+    const outcome = await reverseEarning(app, { paymentId: payment.id, refundId: refund.id, refundAmount: refund.amount });
+    app.logger.info("marketplace.purchase_reversed", { paymentId: payment.id, refundId: refund.id, amount: refund.amount, full, earning: outcome });
+  },
+};
+
+export type { PaymentForPurpose };
