@@ -51,3 +51,30 @@ export type EarningKind = (typeof EARNING_KINDS)[number];
 /** pending (claimed earnings, transfer not confirmed) → paid | failed (retried next run). */
 export const PAYOUT_STATUSES = ["pending", "paid", "failed"] as const;
 export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
+
+/** Subscriptions (drizzle/schema/subscriptions.ts, docs/subscriptions.md). Everyone without a paid subscription is on free. */
+export const SUBSCRIPTION_TIERS = ["free", "pro", "enterprise"] as const;
+export type SubscriptionTier = (typeof SUBSCRIPTION_TIERS)[number];
+export const PAID_TIERS = ["pro", "enterprise"] as const;
+export type PaidTier = (typeof PAID_TIERS)[number];
+export const BILLING_INTERVALS = ["month", "year"] as const;
+export type BillingInterval = (typeof BILLING_INTERVALS)[number];
+/** Stripe's subscription statuses, as Stripe names them. */
+export const SUBSCRIPTION_STATUSES = ["incomplete", "incomplete_expired", "trialing", "active", "past_due", "unpaid", "paused", "canceled"] as const;
+export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
+/** Rows in subscription_changes (the history of a subscription). */
+export const SUBSCRIPTION_CHANGE_KINDS = [
+  "created",
+  "upgraded",
+  "downgrade_scheduled",
+  "downgraded",
+  "interval_changed",
+  "cancel_scheduled",
+  "resumed",
+  "canceled",
+  "renewed",
+  "payment_failed",
+  "payment_recovered",
+  "status_changed",
+] as const;
+export type SubscriptionChangeKind = (typeof SUBSCRIPTION_CHANGE_KINDS)[number];

@@ -3,3 +3,4 @@ export * from "./audit";
 export * from "./email";
 export * from "./payments";
 export * from "./marketplace";
+export * from "./subscriptions";

@@ -1,0 +1,86 @@
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { users } from "./auth";
+import { epochMs, flag } from "./columns";
+import { BILLING_INTERVALS, PAID_TIERS, SUBSCRIPTION_CHANGE_KINDS, SUBSCRIPTION_STATUSES, SUBSCRIPTION_TIERS } from "./enums";
+
+/**
+ * One row per Stripe subscription (a user who cancels and subscribes again has two rows). The
+ * user's tier is the tier of their newest row in an entitled status (active, trialing, past_due
+ * during the dunning grace period); anyone else is on free. See docs/subscriptions.md.
+ */
+export const subscriptions = sqliteTable(
+  "subscriptions",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    /** The tier the user is entitled to now (a scheduled downgrade keeps the old tier until period end). */
+    tier: text("tier", { enum: PAID_TIERS }).notNull(),
+    interval: text("interval", { enum: BILLING_INTERVALS }).notNull(),
+    status: text("status", { enum: SUBSCRIPTION_STATUSES }).notNull(),
+    /** Amount of one period at the current Stripe price, integer minor units. */
+    amount: integer("amount").notNull(),
+    currency: text("currency").notNull(),
+    currentPeriodStart: epochMs("current_period_start").notNull(),
+    /** The renewal date. */
+    currentPeriodEnd: epochMs("current_period_end").notNull(),
+    cancelAtPeriodEnd: flag("cancel_at_period_end").notNull().default(false),
+    canceledAt: epochMs("canceled_at"),
+    endedAt: epochMs("ended_at"),
+    /** A downgrade that takes effect at currentPeriodEnd (Stripe already bills the new price from then). */
+    pendingTier: text("pending_tier", { enum: SUBSCRIPTION_TIERS }),
+    pendingInterval: text("pending_interval", { enum: BILLING_INTERVALS }),
+    stripeSubscriptionId: text("stripe_subscription_id").notNull(),
+    stripeCustomerId: text("stripe_customer_id").notNull(),
+    stripePriceId: text("stripe_price_id").notNull(),
+    latestInvoiceId: text("latest_invoice_id"),
+    /** Dunning: the unpaid renewal invoice, when it first failed, attempts made, next retry (ours). */
+    dunningInvoiceId: text("dunning_invoice_id"),
+    pastDueSince: epochMs("past_due_since"),
+    paymentAttempts: integer("payment_attempts").notNull().default(0),
+    nextPaymentAttemptAt: epochMs("next_payment_attempt_at"),
+    lastPaymentError: text("last_payment_error"),
+    /** Our clock when the Stripe state written here was read; older reads never overwrite newer ones. */
+    syncedAt: epochMs("synced_at").notNull(),
+    createdAt: epochMs("created_at").notNull(),
+    updatedAt: epochMs("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("subscriptions_stripe_unique").on(t.stripeSubscriptionId),
+    index("subscriptions_user_idx").on(t.userId, t.id),
+    index("subscriptions_status_period_idx").on(t.status, t.currentPeriodEnd),
+  ],
+);
+
+/**
+ * Append-only history of a subscription: what changed, from what to what, who or what caused it.
+ * `dedupeKey` makes each change recorded once however often a webhook or cron run repeats it.
+ */
+export const subscriptionChanges = sqliteTable(
+  "subscription_changes",
+  {
+    id: text("id").primaryKey(),
+    subscriptionId: text("subscription_id")
+      .notNull()
+      .references(() => subscriptions.id),
+    userId: text("user_id").notNull(),
+    kind: text("kind", { enum: SUBSCRIPTION_CHANGE_KINDS }).notNull(),
+    fromTier: text("from_tier", { enum: SUBSCRIPTION_TIERS }),
+    toTier: text("to_tier", { enum: SUBSCRIPTION_TIERS }),
+    fromStatus: text("from_status", { enum: SUBSCRIPTION_STATUSES }),
+    toStatus: text("to_status", { enum: SUBSCRIPTION_STATUSES }),
+    fromInterval: text("from_interval", { enum: BILLING_INTERVALS }),
+    toInterval: text("to_interval", { enum: BILLING_INTERVALS }),
+    /** Money moved by this change (e.g. the prorated charge), integer minor units. */
+    amount: integer("amount"),
+    currency: text("currency"),
+    /** "user" | "admin" | "webhook" | "cron" */
+    source: text("source").notNull(),
+    actorId: text("actor_id"),
+    stripeInvoiceId: text("stripe_invoice_id"),
+    dedupeKey: text("dedupe_key").notNull(),
+    createdAt: epochMs("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("subscription_changes_dedupe_unique").on(t.subscriptionId, t.dedupeKey), index("subscription_changes_sub_idx").on(t.subscriptionId, t.id)],
+);
