@@ -1,6 +1,7 @@
 import { defineConfig } from "@playwright/test";
 
-const PORT = Number(process.env.E2E_PORT ?? 8788);
+// 8787: the Stripe emulator builds its hosted Checkout URLs for this port (workers/stripe-emulator/wrangler.toml).
+const PORT = Number(process.env.E2E_PORT ?? 8787);
 export const BASE_URL = `http://127.0.0.1:${PORT}`;
 
 export default defineConfig({

@@ -45,6 +45,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
               <>
                 {hasPermission(user, "read:user:any") ? <Link to="/admin/users">Admin</Link> : null}
                 {hasPermission(user, "read:email:any") ? <Link to="/admin/emails">Emails</Link> : null}
+                {hasPermission(user, "read:payment:any") ? <Link to="/admin/payments">Payments</Link> : null}
                 <Link to="/account">{user.name}</Link>
                 <Form method="post" action="/logout" className="inline">
                   <CsrfInput />

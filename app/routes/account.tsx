@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { data, redirect } from "@remix-run/cloudflare";
-import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { CsrfInput, Field, FormError } from "~/components/forms";
 import { createApiToken, listApiTokens, revokeApiToken } from "~/modules/auth/api-tokens.server";
@@ -97,6 +97,9 @@ export default function Account() {
           <dt>Role</dt>
           <dd data-testid="role">{user.role}</dd>
         </dl>
+        <p>
+          <Link to="/account/payments">Payment history and receipts</Link>
+        </p>
         {hasPermission(user, "update:role:own") && user.role === "student" ? (
           <Form method="post">
             <CsrfInput />

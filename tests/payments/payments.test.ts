@@ -1,7 +1,9 @@
-import { env, SELF } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, env, getQueueResult, SELF } from "cloudflare:test";
+import worker from "../../workers/app";
+import { STRIPE_EVENTS_DEAD_LETTER_QUEUE } from "~/modules/payments/stripe-events.server";
 import { and, eq } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
-import { auditLog, enrollments, instructorEarnings, payments, refunds, stripeEvents } from "~drizzle/schema";
+import { auditLog, courses, enrollments, instructorEarnings, payments, refunds, stripeEvents } from "~drizzle/schema";
 import { db, insertUser, jsonBody, signedInAs, waitFor } from "../helpers";
 import { deliverWebhooks, emulator, insertCourse, outboxFor, paymentRow, signStripePayload, waitForPayment } from "./helpers";
 
@@ -294,11 +296,69 @@ describe("GET /api/payments/history", () => {
   });
 });
 
-describe("dead events", () => {
-  it("an event that keeps failing is recorded and an admin can replay it", async () => {
-    const user = await insertUser();
-    expect(user.id).toBeTruthy();
-    const rows = await db().select().from(stripeEvents).where(eq(stripeEvents.status, "dead")).all();
-    expect(rows).toHaveLength(0);
+describe("failed and dead events", () => {
+  it("an event whose handling keeps failing is retried, dead-lettered, shown to admins and replayable", async () => {
+    const { course } = await insertCourse({ priceAmount: 900 });
+    const learner = await signedInAs("student");
+    const res = await buy(learner.browser, { purpose: "course_purchase", courseId: course.id, flow: "payment_method", paymentMethod: "pm_card_visa" });
+    // Fulfilment cannot succeed while the course row is missing: the handler throws.
+    await db().delete(courses).where(eq(courses.id, course.id)).run();
+    await deliverWebhooks();
+    const failed = await waitFor(async () => {
+      const rows = await db().select().from(stripeEvents).where(eq(stripeEvents.type, "payment_intent.succeeded")).all();
+      return rows.find((r) => (r.payload as any).data.object.metadata.paymentId === res.body.paymentId && r.status === "failed");
+    });
+    expect(failed.lastError).toContain("Course not found");
+    expect(JSON.stringify(await paymentRow(res.body.paymentId))).toContain('"fulfilledAt":null');
+
+    // After the last attempt the queue hands the message to the dead-letter consumer.
+    const batch = createMessageBatch(STRIPE_EVENTS_DEAD_LETTER_QUEUE, [{ id: "dlq-1", timestamp: new Date(), attempts: 1, body: { eventId: failed.id } }]);
+    const ctx = createExecutionContext();
+    await worker.queue!(batch as MessageBatch<unknown>, env, ctx);
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["dlq-1"]);
+    expect((await db().select().from(stripeEvents).where(eq(stripeEvents.id, failed.id)).get())!.status).toBe("dead");
+
+    const admin = await signedInAs("admin");
+    const page = await admin.browser.fetch("/admin/payments");
+    expect(await page.text()).toContain(failed.id);
+
+    await db().insert(courses).values(course).run(); // the cause is fixed
+    const replay = await admin.browser.submit("/admin/payments", { intent: "replay", eventId: failed.id });
+    expect(replay.status).toBe(200);
+    await waitFor(async () => (await db().select().from(stripeEvents).where(eq(stripeEvents.id, failed.id)).get())!.status === "processed");
+    await waitForPayment(res.body.paymentId, "succeeded");
+    expect((await enrollmentOf(course.id, learner.user.id))[0]!.status).toBe("active");
+    const audit = await db().select().from(auditLog).where(eq(auditLog.targetId, failed.id)).all();
+    expect(audit.map((a) => a.action)).toEqual(["stripe_event.replayed"]);
+
+    const again = await admin.browser.submit("/admin/payments", { intent: "replay", eventId: failed.id });
+    expect(again.status).toBe(409);
+  });
+});
+
+describe("pages", () => {
+  it("history, receipt and the admin refund form", async () => {
+    const { learner, payment } = await paidPurchase();
+    const history = await learner.browser.fetch(`/account/payments?payment=${payment.id}`);
+    const html = await history.text();
+    expect(html).toContain("is confirmed");
+    expect(html).toContain("$49.99");
+    const receipt = await learner.browser.fetch(`/account/payments/${payment.id}`);
+    expect(receipt.status).toBe(200);
+    expect(await receipt.text()).toContain(payment.id);
+    const stranger = await signedInAs("student");
+    expect((await stranger.browser.fetch(`/account/payments/${payment.id}`)).status).toBe(404);
+
+    const admin = await signedInAs("admin");
+    const found = await admin.browser.fetch(`/admin/payments?q=${learner.user.email}`);
+    expect(await found.text()).toContain(payment.id);
+    const bad = await admin.browser.submit("/admin/payments", { intent: "refund", paymentId: payment.id, amount: "12.345", reason: "typo" });
+    expect(bad.status).toBe(400);
+    const over = await admin.browser.submit("/admin/payments", { intent: "refund", paymentId: payment.id, amount: "60.00", reason: "too much" });
+    expect(over.status).toBe(400);
+    expect(await over.text()).toContain("left to refund");
+    const ok = await admin.browser.submit("/admin/payments", { intent: "refund", paymentId: payment.id, amount: "10.00", reason: "Goodwill" });
+    expect(ok.status).toBe(200);
+    expect((await paymentRow(payment.id))!.amountRefunded).toBe(1000);
   });
 });

@@ -1,0 +1,24 @@
+import { desc, eq, like } from "drizzle-orm";
+import { z } from "zod";
+import type { AppContext } from "~/context.server";
+import { payments, users } from "~drizzle/schema";
+import { publicPayment } from "./payments.server";
+
+export const paymentSearchSchema = z.object({
+  q: z.string().trim().max(254).optional().transform((v) => v || undefined),
+});
+
+/** Admin lookup: an exact payment id, or the latest payments of users whose email matches. */
+export async function searchPayments(app: AppContext, q: string | undefined) {
+  const base = app.db.select({ payment: payments, email: users.email }).from(payments).innerJoin(users, eq(users.id, payments.userId));
+  const rows = !q
+    ? await base.orderBy(desc(payments.id)).limit(25).all()
+    : q.startsWith("pay_")
+      ? await base.where(eq(payments.id, q)).all()
+      : await base
+          .where(like(users.email, `%${q.toLowerCase().replace(/[%_]/g, "")}%`))
+          .orderBy(desc(payments.id))
+          .limit(50)
+          .all();
+  return rows.map((r) => ({ ...publicPayment(r.payment), email: r.email }));
+}

@@ -1,0 +1,93 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import { Link, useLoaderData } from "@remix-run/react";
+import { eq } from "drizzle-orm";
+import { formatWhen, Money, PaymentStatus } from "~/components/money";
+import { requireUserWithPermission } from "~/modules/auth/auth.server";
+import { hasPermission } from "~/modules/auth/permissions";
+import { getPaymentFor } from "~/modules/payments/payments.server";
+import { errorResponse, toAppError } from "~/utils/errors";
+import { users } from "~drizzle/schema";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Receipt ${data?.payment.id ?? ""} · Coursemint` }];
+
+/** A printable receipt for one of the caller's payments (admins: any); others get a 404. */
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const { app } = context;
+  const user = await requireUserWithPermission(app, request, "read:payment:own");
+  try {
+    const payment = await getPaymentFor(app, user, params.paymentId ?? "", hasPermission(user, "read:payment:any"));
+    const payer = await app.db.select({ name: users.name, email: users.email }).from(users).where(eq(users.id, payment.userId)).get();
+    return { payment, payer };
+  } catch (error) {
+    throw errorResponse(toAppError(error), app.requestId);
+  }
+}
+
+export default function Receipt() {
+  const { payment, payer } = useLoaderData<typeof loader>();
+  const paid = ["succeeded", "partially_refunded", "refunded"].includes(payment.status);
+  return (
+    <article className="receipt stack">
+      <header>
+        <p className="brand">Coursemint</p>
+        <h1>{paid ? "Receipt" : "Payment"}</h1>
+        <p className="muted no-print">
+          <Link to="/account/payments">← All payments</Link> · <button type="button" className="link-button" onClick={() => window.print()}>Print</button>
+        </p>
+      </header>
+      <dl className="facts">
+        <dt>Payment ID</dt>
+        <dd>
+          <code>{payment.id}</code>
+        </dd>
+        <dt>Billed to</dt>
+        <dd>
+          {payer?.name} ({payer?.email})
+        </dd>
+        <dt>Item</dt>
+        <dd>{payment.description}</dd>
+        <dt>Amount</dt>
+        <dd>
+          <Money amount={payment.amount} currency={payment.currency} />
+        </dd>
+        <dt>Status</dt>
+        <dd>
+          <PaymentStatus status={payment.status} />
+          {payment.failure ? ` — ${payment.failure.message}` : null}
+        </dd>
+        <dt>Date</dt>
+        <dd>{formatWhen(payment.succeededAt ?? payment.createdAt)}</dd>
+      </dl>
+      {payment.refunds.length ? (
+        <section>
+          <h2>Refunds</h2>
+          <table>
+            <thead>
+              <tr>
+                <th>Date</th>
+                <th>Amount</th>
+                <th>Reason</th>
+                <th>Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {payment.refunds.map((r) => (
+                <tr key={r.id}>
+                  <td>{formatWhen(r.createdAt)}</td>
+                  <td>
+                    <Money amount={r.amount} currency={r.currency} />
+                  </td>
+                  <td>{r.reason}</td>
+                  <td>{r.status}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <p>
+            Net paid: <Money amount={payment.amount - payment.amountRefunded} currency={payment.currency} />
+          </p>
+        </section>
+      ) : null}
+    </article>
+  );
+}

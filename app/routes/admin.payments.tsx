@@ -1,0 +1,181 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import { data } from "@remix-run/cloudflare";
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { z } from "zod";
+import { CsrfInput, FormError } from "~/components/forms";
+import { formatWhen, Money, PaymentStatus } from "~/components/money";
+import { requireUserWithPermission } from "~/modules/auth/auth.server";
+import { paymentSearchSchema, searchPayments } from "~/modules/payments/admin.server";
+import { refundPayment } from "~/modules/payments/payments.server";
+import { eventFilterSchema, listStripeEvents, replayStripeEvent } from "~/modules/payments/stripe-events.server";
+import { parseOrThrow } from "~/utils/errors";
+import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
+import { STRIPE_EVENT_STATUSES } from "~drizzle/schema/enums";
+
+export const meta: MetaFunction = () => [{ title: "Payments · Admin · Coursemint" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { app } = context;
+  await requireUserWithPermission(app, request, "read:payment:any");
+  await requireUserWithPermission(app, request, "read:stripe-event:any");
+  const params = Object.fromEntries(new URL(request.url).searchParams);
+  const { q } = parseOrThrow(paymentSearchSchema, { q: params.q });
+  const eventFilter = parseOrThrow(eventFilterSchema, { status: params.events ?? "" });
+  const [found, events] = await Promise.all([searchPayments(app, q), listStripeEvents(app, eventFilter)]);
+  return { found, events };
+}
+
+const actionSchema = z.discriminatedUnion("intent", [
+  z.object({
+    intent: z.literal("refund"),
+    paymentId: z.string(),
+    // Entered in major units on the form (e.g. 12.50); empty = refund everything left.
+    amount: z
+      .string()
+      .trim()
+      .regex(/^(\d+(\.\d{1,2})?)?$/, "Enter an amount like 12.50, or leave empty for a full refund")
+      .transform((v) => (v === "" ? undefined : Math.round(Number(v) * 100))),
+    reason: z.string(),
+  }),
+  z.object({ intent: z.literal("replay"), eventId: z.string().min(1).max(255) }),
+]);
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { app } = context;
+  const form = await readForm(app, request);
+  const intent = form.get("intent");
+  const admin = await requireUserWithPermission(app, request, intent === "replay" ? "update:stripe-event:any" : "create:refund:any");
+  try {
+    const input = parseOrThrow(actionSchema, Object.fromEntries(form));
+    if (input.intent === "replay") {
+      await replayStripeEvent(app, admin, input.eventId);
+      return data<FormResult>({ ok: `Event ${input.eventId} queued again.` });
+    }
+    const { refund } = await refundPayment(app, admin, { paymentId: input.paymentId, amount: input.amount, reason: input.reason });
+    return data<FormResult>({ ok: `Refund ${refund.id} ${refund.status}.` });
+  } catch (error) {
+    return formError(app, error, keptValues(form));
+  }
+}
+
+export default function AdminPayments() {
+  const { found, events } = useLoaderData<typeof loader>();
+  const result = useActionData<FormResult>();
+  const [params] = useSearchParams();
+  return (
+    <div className="stack-lg">
+      <section className="stack">
+        <h1>Payments</h1>
+        {result?.ok ? (
+          <p className="alert success" role="status">
+            {result.ok}
+          </p>
+        ) : null}
+        <FormError errors={result?.errors} />
+        {result?.errors && Object.keys(result.errors).some((k) => k !== "_form") ? (
+          <ul className="field-errors" role="alert">
+            {Object.entries(result.errors).flatMap(([field, messages]) => messages.map((m) => <li key={field + m}>{`${field}: ${m}`}</li>))}
+          </ul>
+        ) : null}
+        <Form method="get" className="inline-form">
+          <label>
+            Payment id or email <input name="q" defaultValue={params.get("q") ?? ""} placeholder="pay_… or learner@…" />
+          </label>
+          <button type="submit">Find</button>
+        </Form>
+        {found.length === 0 ? <p className="muted">No payments match.</p> : null}
+        {found.map((p) => (
+          <article key={p.id} className="card stack" aria-label={`Payment ${p.id}`}>
+            <p>
+              <code>{p.id}</code> · {p.email} · {formatWhen(p.createdAt)}
+            </p>
+            <p>
+              {p.description} — <Money amount={p.amount} currency={p.currency} /> <PaymentStatus status={p.status} />{" "}
+              {p.amountRefunded ? (
+                <>
+                  (refunded <Money amount={p.amountRefunded} currency={p.currency} />)
+                </>
+              ) : null}{" "}
+              <Link to={`/account/payments/${p.id}`}>Receipt</Link>
+            </p>
+            {p.amountRefundable > 0 ? (
+              <Form method="post" className="inline-form">
+                <CsrfInput />
+                <input type="hidden" name="paymentId" value={p.id} />
+                <label>
+                  Amount ({p.currency.toUpperCase()}, empty = all <Money amount={p.amountRefundable} currency={p.currency} />)
+                  <input name="amount" inputMode="decimal" placeholder="12.50" />
+                </label>
+                <label>
+                  Reason <input name="reason" required minLength={3} maxLength={300} />
+                </label>
+                <button type="submit" name="intent" value="refund" className="danger">
+                  Refund
+                </button>
+              </Form>
+            ) : null}
+          </article>
+        ))}
+      </section>
+
+      <section className="stack" aria-labelledby="events-title">
+        <h2 id="events-title">Webhook events needing attention</h2>
+        <Form method="get" className="inline-form">
+          <input type="hidden" name="q" value={params.get("q") ?? ""} />
+          <label>
+            Status{" "}
+            <select name="events" defaultValue={params.get("events") ?? ""}>
+              <option value="">failed and dead</option>
+              {STRIPE_EVENT_STATUSES.map((s) => (
+                <option key={s}>{s}</option>
+              ))}
+            </select>
+          </label>
+          <button type="submit">Show</button>
+        </Form>
+        {events.length === 0 ? (
+          <p className="muted">No events.</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th>Event</th>
+                <th>Type</th>
+                <th>Status</th>
+                <th>Attempts</th>
+                <th>Last error</th>
+                <th>Received</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {events.map((e) => (
+                <tr key={e.id}>
+                  <td>
+                    <code>{e.id}</code>
+                  </td>
+                  <td>{e.type}</td>
+                  <td>{e.status}</td>
+                  <td>{e.attempts}</td>
+                  <td>{e.lastError ?? "—"}</td>
+                  <td>{formatWhen(e.receivedAt)}</td>
+                  <td>
+                    {e.status === "failed" || e.status === "dead" ? (
+                      <Form method="post">
+                        <CsrfInput />
+                        <input type="hidden" name="eventId" value={e.id} />
+                        <button type="submit" name="intent" value="replay" className="small">
+                          Replay
+                        </button>
+                      </Form>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </div>
+  );
+}
