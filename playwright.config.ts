@@ -2,7 +2,8 @@ import { defineConfig } from "@playwright/test";
 
 // 8787: the Stripe emulator builds its hosted Checkout URLs for this port (workers/stripe-emulator/wrangler.toml).
 const PORT = Number(process.env.E2E_PORT ?? 8787);
-export const BASE_URL = `http://127.0.0.1:${PORT}`;
+// localhost, not 127.0.0.1: APP_URL (Checkout return URLs) uses it, and cookies are per host.
+export const BASE_URL = `http://localhost:${PORT}`;
 
 export default defineConfig({
   testDir: "./e2e",
@@ -32,7 +33,7 @@ export default defineConfig({
   webServer: {
     // The real app on its embedded defaults, on fresh local state (migrated and seeded).
     command: `node scripts/start.mjs --port ${PORT} --persist-to .wrangler/e2e-state --fresh --no-build`,
-    url: `${BASE_URL}/api/health`,
+    url: `http://127.0.0.1:${PORT}/api/health`,
     timeout: 120_000,
     reuseExistingServer: false,
     stdout: "ignore",
