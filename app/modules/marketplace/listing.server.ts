@@ -78,7 +78,10 @@ export function ftsQuery(q: string): string | null {
 
 /** The WHERE clause of a listing (published courses only) without the cursor. */
 export function listingWhere(query: ListingQuery): SQL[] {
-  const where: SQL[] = [eq(courses.status, "published")];
+  const match = query.q ? ftsQuery(query.q) : null;
+  // With a text search the matches drive the query (FTS → primary key), so the status test must
+  // not pick a sort index to walk instead: the unary + keeps SQLite from using an index for it.
+  const where: SQL[] = [match ? sql`+${courses.status} = 'published'` : eq(courses.status, "published")];
   if (query.category) where.push(eq(courses.category, query.category));
   if (query.level) where.push(eq(courses.level, query.level));
   if (query.language) where.push(eq(courses.language, query.language));
@@ -88,7 +91,6 @@ export function listingWhere(query: ListingQuery): SQL[] {
   if (query.maxPrice !== undefined) where.push(lte(courses.priceAmount, query.maxPrice));
   if (query.minRating !== undefined && query.minRating > 0) where.push(gte(courses.ratingAvg, Math.round(query.minRating * 100)));
   if (query.instructor) where.push(eq(courses.instructorId, query.instructor));
-  const match = query.q ? ftsQuery(query.q) : null;
   if (match) where.push(sql`${courses.id} IN (SELECT course_id FROM courses_fts WHERE courses_fts MATCH ${match})`);
   return where;
 }
