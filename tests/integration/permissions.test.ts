@@ -52,6 +52,31 @@ const CASES: Case[] = [
     admin: 200,
   },
   { name: "GET /api/audit", request: ({ browser }) => browser.fetch("/api/audit"), anonymous: 401, members: 403, admin: 200 },
+  // Payments
+  { name: "GET /account/payments", request: ({ browser }) => browser.fetch("/account/payments"), anonymous: 302, members: 200 },
+  { name: "GET /account/payments/:id", request: ({ browser }) => browser.fetch("/account/payments/pay_00000000000000000000000000"), anonymous: 302, members: 404 },
+  { name: "GET /admin/payments", request: ({ browser }) => browser.fetch("/admin/payments"), anonymous: 302, members: 403, admin: 200 },
+  { name: "GET /api/payments/history", request: ({ browser }) => browser.fetch("/api/payments/history"), anonymous: 401, members: 200 },
+  { name: "GET /api/payments/:id", request: ({ browser }) => browser.fetch("/api/payments/pay_00000000000000000000000000"), anonymous: 401, members: 404 },
+  {
+    name: "POST /api/payments/process",
+    request: ({ browser }) => browser.fetch("/api/payments/process", json("POST", { purpose: "course_purchase", courseId: "crs_00000000000000000000000000" })),
+    anonymous: 401,
+    members: 404,
+  },
+  {
+    name: "POST /api/payments/refund",
+    request: ({ browser }) => browser.fetch("/api/payments/refund", json("POST", { paymentId: "pay_00000000000000000000000000", reason: "test" })),
+    anonymous: 401,
+    members: 403,
+    admin: 404,
+  },
+  {
+    name: "POST /api/webhooks/stripe (unsigned)",
+    request: ({ browser }) => browser.fetch("/api/webhooks/stripe", { method: "POST", body: "{}" }),
+    anonymous: 400,
+    members: 400,
+  },
   { name: "GET /no-such-page", request: ({ browser }) => browser.fetch("/no-such-page"), anonymous: 404, members: 404 },
   { name: "GET /api/no-such-endpoint", request: ({ browser }) => browser.fetch("/api/nope"), anonymous: 404, members: 404 },
 ];
