@@ -22,7 +22,7 @@ export async function startBare(port) {
     host: "127.0.0.1",
     modules: true,
     compatibilityDate: COMPAT_DATE,
-    script: `export default { fetch() { return new Response(JSON.stringify({ status: "ok" }), { headers: { "Content-Type": "application/json" } }); } };`,
+    script: `export default { async fetch(request) { await request.arrayBuffer(); return new Response(JSON.stringify({ status: "ok" }), { headers: { "Content-Type": "application/json" } }); } };`,
   });
   await mf.ready;
   return mf;
