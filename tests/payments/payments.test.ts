@@ -90,6 +90,18 @@ describe("POST /api/payments/process", () => {
     expect(await enrollmentOf(course.id, learner.user.id)).toHaveLength(0);
   });
 
+  it("retries Stripe's transient errors (429, 5xx) with the same idempotency key", async () => {
+    const { course } = await insertCourse();
+    const learner = await signedInAs("student");
+    await emulator().fault({ type: "429", count: 1, path: "/v1/payment_intents" });
+    await emulator().fault({ type: "500", count: 1, path: "/v1/payment_intents" });
+    const res = await buy(learner.browser, { purpose: "course_purchase", courseId: course.id, flow: "payment_method", paymentMethod: "pm_card_visa" });
+    expect(res.status).toBe(201);
+    expect(res.body.status).toBe("processing");
+    const intents = (await emulator().events("payment_intent.created")).filter((e) => e.data.object.metadata.paymentId === res.body.paymentId);
+    expect(intents).toHaveLength(1);
+  });
+
   it("honours Idempotency-Key: same body replays, another body conflicts", async () => {
     const { course } = await insertCourse();
     const learner = await signedInAs("student");

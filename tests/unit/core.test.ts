@@ -88,6 +88,22 @@ describe("logger", () => {
 });
 
 describe("config", () => {
+  const valid = {
+    APP_ENV: "development",
+    APP_VERSION: "1",
+    APP_URL: "http://localhost:8787",
+    SESSION_SECRET: "x".repeat(40),
+    STRIPE_SECRET_KEY: "sk_test_abc",
+    STRIPE_WEBHOOK_SECRET: "whsec_abc",
+  };
+
+  it("accepts test keys in development and refuses a live Stripe key outside production", () => {
+    expect(getConfig({ ...valid } as unknown as Env).STRIPE_SECRET_KEY).toBe("sk_test_abc");
+    expect(() => getConfig({ ...valid, STRIPE_SECRET_KEY: "sk_live_abc" } as unknown as Env)).toThrow(/live Stripe key is refused/);
+    expect(getConfig({ ...valid, APP_ENV: "production", STRIPE_SECRET_KEY: "sk_live_abc" } as unknown as Env).APP_ENV).toBe("production");
+    expect(() => getConfig({ ...valid, STRIPE_SECRET_KEY: "pk_test_abc" } as unknown as Env)).toThrow(/STRIPE_SECRET_KEY/);
+  });
+
   it("fails fast naming the bad variable, without echoing values", () => {
     expect(() => getConfig({ APP_ENV: "staging", SESSION_SECRET: "short" } as unknown as Env)).toThrow(/APP_ENV|SESSION_SECRET/);
     try {
