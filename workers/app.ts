@@ -7,6 +7,7 @@ import { createDb } from "~/utils/db.server";
 import { getConfig } from "~/utils/env.server";
 import { createId } from "~/utils/ids";
 import { cronJobs } from "./cron";
+import { courseOgImage, OG_PATH } from "./og/course";
 import { queueConsumers } from "./queues";
 
 const handleRemixRequest = createRequestHandler(build as unknown as ServerBuild);
@@ -28,9 +29,8 @@ export function createAppContext(env: Env, ctx: ExecutionContext, requestId: str
 export default {
   async fetch(request, env, ctx) {
     // Development only: the Stripe emulator's hosted pages (Checkout, onboarding) for the browser.
-    const stripeEmulator = (env as Env & { STRIPE_EMULATOR?: Fetcher }).STRIPE_EMULATOR;
-    if (stripeEmulator && env.APP_ENV !== "production" && new URL(request.url).pathname.startsWith("/_stripe/")) {
-      return stripeEmulator.fetch(request);
+    if (env.STRIPE_EMULATOR && env.APP_ENV !== "production" && new URL(request.url).pathname.startsWith("/_stripe/")) {
+      return env.STRIPE_EMULATOR.fetch(request);
     }
     const started = Date.now();
     const incoming = request.headers.get("X-Request-Id");
@@ -46,7 +46,9 @@ export default {
     const url = new URL(request.url);
     let response: Response;
     try {
-      response = await handleRemixRequest(request, { app });
+      // The course share image is rendered outside Remix: workers-og's WebAssembly is bundled by wrangler.
+      const og = request.method === "GET" ? OG_PATH.exec(url.pathname) : null;
+      response = og ? await courseOgImage(app, og[1]!) : await handleRemixRequest(request, { app });
     } catch (error) {
       app.logger.error("request.unhandled_error", { error, path: url.pathname });
       response = new Response("Internal Server Error", { status: 500 });
