@@ -2,17 +2,37 @@ import Stripe from "stripe";
 import type { AppContext } from "~/context.server";
 import { AppError } from "~/utils/errors";
 
+const RATE_LIMIT_RETRIES = 2;
+const RATE_LIMIT_BASE_DELAY_MS = 250;
+
+/**
+ * Answers 429 by waiting (Retry-After, else 250 ms, 500 ms) and sending the same request again,
+ * idempotency key included. The SDK itself retries network errors, 409 and 5xx, but not 429.
+ */
+function retryingRateLimits(send: typeof fetch): typeof fetch {
+  return (async (input: RequestInfo | URL, init?: RequestInit) => {
+    for (let attempt = 0; ; attempt++) {
+      const response = await send(input, init);
+      if (response.status !== 429 || attempt >= RATE_LIMIT_RETRIES) return response;
+      await response.body?.cancel();
+      const retryAfter = Number(response.headers.get("Retry-After"));
+      const delay = retryAfter > 0 ? Math.min(retryAfter * 1000, 2000) : RATE_LIMIT_BASE_DELAY_MS * 2 ** attempt;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }) as typeof fetch;
+}
+
 /**
  * The official Stripe SDK, built per request from env. In development and tests the Worker has a
  * STRIPE_EMULATOR service binding and every call goes through it; production has no such binding
- * and talks to api.stripe.com. Network errors, 409 lock timeouts, 429 and 5xx are retried by the
- * SDK with exponential backoff (it reuses our idempotency key on every retry).
+ * and talks to api.stripe.com. Network errors, 409 lock timeouts and 5xx are retried by the SDK
+ * with exponential backoff, 429 by our transport; every retry reuses our idempotency key.
  */
 export function createStripe(app: Pick<AppContext, "env" | "config">): Stripe {
   const binding = app.config.APP_ENV !== "production" ? app.env.STRIPE_EMULATOR : undefined;
-  const fetchFn = binding ? (((url: string, init?: RequestInit) => binding.fetch(url, init)) as typeof fetch) : undefined;
+  const send: typeof fetch = binding ? (((url: string, init?: RequestInit) => binding.fetch(url, init)) as typeof fetch) : fetch;
   return new Stripe(app.config.STRIPE_SECRET_KEY, {
-    httpClient: Stripe.createFetchHttpClient(fetchFn),
+    httpClient: Stripe.createFetchHttpClient(retryingRateLimits(send)),
     maxNetworkRetries: 2,
     timeout: 10_000,
     appInfo: { name: "Coursemint", version: app.config.APP_VERSION },
