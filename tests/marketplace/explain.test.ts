@@ -3,7 +3,6 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createAppContext } from "../../workers/app";
 import { encodeCursor, listCourses, listingQuerySchema, listingStatement, LISTING_SORTS } from "~/modules/marketplace/listing.server";
 import { createId } from "~/utils/ids";
-// @ts-expect-error plain ESM shared with the bench script
 import { courseSeedStatements } from "../../scripts/bench/listing-seed.mjs";
 
 const app = () => createAppContext(env, { waitUntil() {}, passThroughOnException() {} } as unknown as ExecutionContext, createId("request"));

@@ -1,4 +1,5 @@
 import type { AppContext } from "~/context.server";
+import { instructorPayoutsJob } from "./payouts";
 
 /**
  * Cron jobs, keyed by the cron expression declared in wrangler.toml `[triggers]`. Every job must
@@ -7,5 +8,5 @@ import type { AppContext } from "~/context.server";
 export type CronJob = { name: string; run: (app: AppContext, controller: ScheduledController) => Promise<void> };
 
 export const cronJobs: Record<string, CronJob[]> = {
-  "*/15 * * * *": [],
+  "*/15 * * * *": [instructorPayoutsJob],
 };

@@ -141,13 +141,23 @@ function moduleRows(courseId: string, upload: ParsedUpload, firstPosition: numbe
  * R2 first; if anything is invalid or the database write fails, the stored files are deleted,
  * so an upload either creates everything or leaves nothing.
  */
-export async function uploadCourse(app: AppContext, user: SessionUser, request: Request, overrides: Record<string, string> = {}) {
+export async function uploadCourse(
+  app: AppContext,
+  user: SessionUser,
+  request: Request,
+  opts: { csrfToken?: string; transform?: (fields: Record<string, string>) => Record<string, string>; onFields?: (fields: Record<string, string>) => void } = {},
+) {
   if (!hasPermission(user, "create:course:own")) throw AppError.forbidden("Only instructors can upload courses.");
-  const upload = await parseUpload(app, request);
+  const upload = await parseUpload(app, request, { csrfToken: opts.csrfToken });
   const keys = upload.files.map((f) => f.key);
   try {
-    const fields = { ...upload.fields, ...overrides };
+    opts.onFields?.(upload.fields);
+    if (opts.csrfToken !== undefined && upload.fields.csrf !== opts.csrfToken) {
+      throw new AppError("csrf_failed", "Your form expired. Reload the page and try again.");
+    }
+    const fields = opts.transform ? opts.transform({ ...upload.fields }) : { ...upload.fields };
     delete fields.csrf;
+    delete fields.intent;
     const courseId = fields.courseId?.trim();
     delete fields.courseId;
     const errors: FieldErrors = { ...upload.errors };

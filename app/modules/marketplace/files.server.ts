@@ -140,7 +140,7 @@ async function readText(data: AsyncIterable<Uint8Array>): Promise<string> {
  * On any thrown error, every object already stored is deleted before rethrowing. The caller owns
  * the cleanup of `files` after a successful parse (see `deleteObjects`).
  */
-export async function parseUpload(app: AppContext, request: Request): Promise<ParsedUpload> {
+export async function parseUpload(app: AppContext, request: Request, opts: { csrfToken?: string } = {}): Promise<ParsedUpload> {
   const type = request.headers.get("Content-Type") ?? "";
   if (!type.startsWith("multipart/form-data")) {
     throw new AppError("bad_request", "Send the course as multipart/form-data.");
@@ -159,6 +159,10 @@ export async function parseUpload(app: AppContext, request: Request): Promise<Pa
         if (part.name === "moduleTitle") result.moduleTitles.push(value);
         else result.fields[part.name] = value;
         return undefined;
+      }
+      if (opts.csrfToken !== undefined && result.fields.csrf !== opts.csrfToken) {
+        // Browser forms put the CSRF field first: no file is stored before it is verified.
+        throw new AppError("csrf_failed", "Your form expired. Reload the page and try again.");
       }
       if (part.name !== "files") {
         for await (const _ of part.data) void _;

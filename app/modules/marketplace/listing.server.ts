@@ -6,8 +6,9 @@ import { courses, users } from "~drizzle/schema";
 import { COURSE_CATEGORIES, COURSE_LANGUAGES, COURSE_LEVELS } from "~drizzle/schema/enums";
 import { publicCourse } from "./courses.server";
 
-export const LISTING_SORTS = ["popular", "newest", "rating", "price_asc", "price_desc"] as const;
-export type ListingSort = (typeof LISTING_SORTS)[number];
+import { LISTING_SORTS, type ListingSort } from "./rules";
+
+export { LISTING_SORTS, type ListingSort };
 
 const empty = (v: unknown) => (v === "" ? undefined : v);
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(empty, schema.optional());

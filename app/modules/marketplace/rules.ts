@@ -48,6 +48,10 @@ export const HOLD_DAYS = 30;
 
 export const REVIEW_BODY_MAX = 2000;
 
+/** Catalog sort orders (`sort=` of the listing). */
+export const LISTING_SORTS = ["popular", "newest", "rating", "price_asc", "price_desc"] as const;
+export type ListingSort = (typeof LISTING_SORTS)[number];
+
 export const CATEGORY_LABELS: Record<(typeof COURSE_CATEGORIES)[number], string> = {
   development: "Development",
   data: "Data & AI",

@@ -1,0 +1,104 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { Select } from "~/components/course-fields";
+import { listCourses, listingQuerySchema } from "~/modules/marketplace/listing.server";
+import { CATEGORY_LABELS, COURSE_CATEGORIES, COURSE_LANGUAGES, COURSE_LEVELS, LANGUAGE_LABELS, LISTING_SORTS } from "~/modules/marketplace/rules";
+import { zodFieldErrors } from "~/utils/errors";
+import { formatMoney, type Currency } from "~/utils/money";
+
+export const meta: MetaFunction = () => [{ title: "Courses · Coursemint" }, { name: "description", content: "Browse courses by category, level, language, price and rating." }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const params = Object.fromEntries([...new URL(request.url).searchParams].filter(([, v]) => v !== ""));
+  const parsed = listingQuerySchema.safeParse(params);
+  if (!parsed.success) return { items: [], nextCursor: null, errors: zodFieldErrors(parsed.error) };
+  return { ...(await listCourses(context.app, parsed.data)), errors: null };
+}
+
+const SORT_LABELS: Record<(typeof LISTING_SORTS)[number], string> = {
+  popular: "Most popular",
+  newest: "Newest",
+  rating: "Highest rated",
+  price_asc: "Price: low to high",
+  price_desc: "Price: high to low",
+};
+const cap = (s: string) => s[0]!.toUpperCase() + s.slice(1);
+
+export default function Catalog() {
+  const { items, nextCursor, errors } = useLoaderData<typeof loader>();
+  const [params] = useSearchParams();
+  const next = new URLSearchParams(params);
+  if (nextCursor) next.set("cursor", nextCursor);
+  const v = (k: string) => params.get(k) ?? "";
+  return (
+    <div className="catalog">
+      <aside>
+        <h1>Courses</h1>
+        <Form method="get" className="stack filters" aria-label="Filter courses">
+          <div className="field">
+            <label htmlFor="field-q">Search</label>
+            <input id="field-q" name="q" type="search" defaultValue={v("q")} maxLength={100} />
+          </div>
+          <Select label="Category" name="category" value={v("category")} options={COURSE_CATEGORIES.map((c) => [c, CATEGORY_LABELS[c]])} errors={errors ?? undefined} />
+          <Select label="Level" name="level" value={v("level")} options={COURSE_LEVELS.map((l) => [l, cap(l)])} errors={errors ?? undefined} />
+          <Select label="Language" name="language" value={v("language")} options={COURSE_LANGUAGES.map((l) => [l, LANGUAGE_LABELS[l]])} errors={errors ?? undefined} />
+          <Select label="Price" name="price" value={v("price")} options={[["free", "Free"], ["paid", "Paid"]]} errors={errors ?? undefined} />
+          <div className="field">
+            <label htmlFor="field-minPrice">Price from (cents)</label>
+            <input id="field-minPrice" name="minPrice" inputMode="numeric" defaultValue={v("minPrice")} />
+          </div>
+          <div className="field">
+            <label htmlFor="field-maxPrice">Price up to (cents)</label>
+            <input id="field-maxPrice" name="maxPrice" inputMode="numeric" defaultValue={v("maxPrice")} />
+          </div>
+          <Select label="Minimum rating" name="minRating" value={v("minRating")} options={[["4.5", "4.5 and up"], ["4", "4 and up"], ["3", "3 and up"]]} errors={errors ?? undefined} />
+          {v("instructor") ? <input type="hidden" name="instructor" value={v("instructor")} /> : null}
+          <div className="field">
+            <label htmlFor="field-sort">Sort by</label>
+            <select id="field-sort" name="sort" defaultValue={v("sort") || "popular"}>
+              {LISTING_SORTS.map((s) => (
+                <option key={s} value={s}>
+                  {SORT_LABELS[s]}
+                </option>
+              ))}
+            </select>
+          </div>
+          <button type="submit">Apply filters</button>
+          <Link to="/courses">Clear filters</Link>
+        </Form>
+      </aside>
+      <section aria-label="Results" className="stack">
+        {errors ? (
+          <div className="alert error" role="alert">
+            Some filters are invalid: {Object.entries(errors).map(([k, m]) => `${k}: ${m.join(", ")}`).join("; ")}
+          </div>
+        ) : null}
+        {items.length ? (
+          <ul className="course-list">
+            {items.map((c) => (
+              <li key={c.id} className="card course-card">
+                <h2>
+                  <Link to={`/courses/${c.slug}`}>{c.title}</Link>
+                </h2>
+                <p className="muted">
+                  {c.instructor.name} · {CATEGORY_LABELS[c.category]} · {cap(c.level)} · {LANGUAGE_LABELS[c.language]}
+                </p>
+                <p>
+                  <strong>{c.isFree ? "Free" : formatMoney(c.price.amount, c.price.currency as Currency)}</strong> ·{" "}
+                  {c.rating.count ? `★ ${c.rating.average.toFixed(1)} (${c.rating.count})` : "No reviews yet"} · {c.enrollmentCount} learners
+                </p>
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <p className="muted">No courses match these filters.</p>
+        )}
+        {nextCursor ? (
+          <Link to={`?${next}`} rel="next">
+            Next page →
+          </Link>
+        ) : null}
+      </section>
+    </div>
+  );
+}

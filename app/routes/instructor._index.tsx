@@ -1,0 +1,216 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import { data, redirect } from "@remix-run/cloudflare";
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { CsrfInput, FormError } from "~/components/forms";
+import { requireUserWithPermission } from "~/modules/auth/auth.server";
+import { listInstructorCourses } from "~/modules/marketplace/courses.server";
+import { earningsSummary } from "~/modules/marketplace/earnings.server";
+import { getPayoutAccount, refreshPayoutAccount, startPayoutOnboarding } from "~/modules/marketplace/payouts.server";
+import { formError, readForm, type FormResult } from "~/utils/forms.server";
+import { formatMoney, type Currency } from "~/utils/money";
+
+export const meta: MetaFunction = () => [{ title: "Instructor dashboard · Coursemint" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { app } = context;
+  const user = await requireUserWithPermission(app, request, "read:earnings:own");
+  let account = await getPayoutAccount(app, user.id);
+  if (account && !account.payoutsEnabled && new URL(request.url).searchParams.get("payouts") === "done") {
+    account = await refreshPayoutAccount(app, user.id).catch(() => account);
+  }
+  const [courses, earnings] = await Promise.all([listInstructorCourses(app, user.id), earningsSummary(app, user.id)]);
+  return {
+    courses: courses.map((c) => ({ id: c.id, slug: c.slug, title: c.title, status: c.status, enrollmentCount: c.enrollmentCount, priceAmount: c.priceAmount, currency: c.currency, rating: c.ratingAvg / 100, ratingCount: c.ratingCount })),
+    earnings,
+    payoutAccount: account ? { payoutsEnabled: account.payoutsEnabled } : null,
+  };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { app } = context;
+  const form = await readForm(app, request);
+  const user = await requireUserWithPermission(app, request, "read:earnings:own");
+  try {
+    if (form.get("intent") === "connect-payouts") {
+      const url = await startPayoutOnboarding(app, user, new URL(request.url).origin);
+      return redirect(url);
+    }
+    return data<FormResult>({ errors: { _form: ["Unknown action."] } }, { status: 400 });
+  } catch (error) {
+    return formError(app, error, {});
+  }
+}
+
+const money = (amount: number, currency: string) => formatMoney(amount, currency as Currency);
+
+/** Stacked bars per month (pending / available / paid), drawn as server-rendered SVG. */
+function EarningsChart({ months }: { months: { month: string; currency: string; pending: number; available: number; paid: number }[] }) {
+  if (!months.length) return <p className="muted">No earnings yet — they appear here after your first sale.</p>;
+  const currency = months[0]!.currency;
+  const rows = months.filter((m) => m.currency === currency).slice(-12);
+  const maxTotal = Math.max(1, ...rows.map((m) => Math.max(0, m.pending) + Math.max(0, m.available) + Math.max(0, m.paid)));
+  const width = 48;
+  const height = 160;
+  const bar = (v: number) => (Math.max(0, v) / maxTotal) * height;
+  return (
+    <figure className="chart">
+      <svg viewBox={`0 0 ${rows.length * width + 10} ${height + 30}`} role="img" aria-label={`Earnings per month in ${currency.toUpperCase()}`} width="100%" height={height + 30}>
+        {rows.map((m, i) => {
+          const paid = bar(m.paid);
+          const available = bar(m.available);
+          const pending = bar(m.pending);
+          const x = 10 + i * width;
+          return (
+            <g key={m.month}>
+              <title>{`${m.month}: pending ${money(m.pending, currency)}, available ${money(m.available, currency)}, paid ${money(m.paid, currency)}`}</title>
+              <rect x={x} y={height - paid} width={width - 14} height={paid} className="bar-paid" />
+              <rect x={x} y={height - paid - available} width={width - 14} height={available} className="bar-available" />
+              <rect x={x} y={height - paid - available - pending} width={width - 14} height={pending} className="bar-pending" />
+              <text x={x} y={height + 18} fontSize="11">
+                {m.month.slice(2)}
+              </text>
+            </g>
+          );
+        })}
+      </svg>
+      <figcaption>
+        <span className="legend bar-pending" /> pending <span className="legend bar-available" /> available <span className="legend bar-paid" /> paid ({currency.toUpperCase()})
+      </figcaption>
+    </figure>
+  );
+}
+
+export default function InstructorDashboard() {
+  const { courses, earnings, payoutAccount } = useLoaderData<typeof loader>();
+  const result = useActionData<FormResult>();
+  const [params] = useSearchParams();
+  return (
+    <div className="stack-lg">
+      <section className="stack">
+        <h1>Instructor dashboard</h1>
+        <FormError errors={result?.errors} />
+        {params.get("payouts") === "done" && payoutAccount?.payoutsEnabled ? (
+          <p className="alert success" role="status">
+            Payouts are set up. Available earnings are transferred automatically.
+          </p>
+        ) : null}
+        <p>
+          <Link className="button" to="/instructor/courses/new">
+            Upload a new course
+          </Link>
+        </p>
+      </section>
+
+      <section aria-labelledby="earnings-title" className="stack">
+        <h2 id="earnings-title">Earnings</h2>
+        <p className="muted">You keep 70% of every sale. Earnings are held for the 30-day refund window, then paid out automatically.</p>
+        <div className="cards" data-testid="earnings-totals">
+          {(earnings.totals.length ? earnings.totals : [{ currency: "usd", pending: 0, available: 0, paid: 0 }]).map((t) => (
+            <article key={t.currency} className="card">
+              <p>
+                Pending: <strong data-testid={`pending-${t.currency}`}>{money(t.pending, t.currency)}</strong>
+              </p>
+              <p>
+                Available: <strong data-testid={`available-${t.currency}`}>{money(t.available, t.currency)}</strong>
+              </p>
+              <p>
+                Paid: <strong data-testid={`paid-${t.currency}`}>{money(t.paid, t.currency)}</strong>
+              </p>
+            </article>
+          ))}
+        </div>
+        <EarningsChart months={earnings.perMonth} />
+        {earnings.perCourse.length ? (
+          <table>
+            <thead>
+              <tr>
+                <th>Course</th>
+                <th>Sales</th>
+                <th>Pending</th>
+                <th>Available</th>
+                <th>Paid</th>
+              </tr>
+            </thead>
+            <tbody>
+              {earnings.perCourse.map((c) => (
+                <tr key={`${c.courseId}-${c.currency}`}>
+                  <td>{c.title}</td>
+                  <td>{c.sales}</td>
+                  <td>{money(c.pending, c.currency)}</td>
+                  <td>{money(c.available, c.currency)}</td>
+                  <td>{money(c.paid, c.currency)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : null}
+        {payoutAccount?.payoutsEnabled ? (
+          <p className="muted">Payouts: connected.</p>
+        ) : (
+          <Form method="post">
+            <CsrfInput />
+            <button type="submit" name="intent" value="connect-payouts">
+              {payoutAccount ? "Finish payout setup" : "Set up payouts"}
+            </button>
+          </Form>
+        )}
+        {earnings.payouts.length ? (
+          <table>
+            <thead>
+              <tr>
+                <th>Payout</th>
+                <th>Amount</th>
+                <th>Status</th>
+                <th>Date</th>
+              </tr>
+            </thead>
+            <tbody>
+              {earnings.payouts
+                .filter((p) => p.amount > 0)
+                .map((p) => (
+                  <tr key={p.id}>
+                    <td>{p.id}</td>
+                    <td>{money(p.amount, p.currency)}</td>
+                    <td>{p.status}</td>
+                    <td>{new Date(p.paidAt ?? p.createdAt).toISOString().slice(0, 10)}</td>
+                  </tr>
+                ))}
+            </tbody>
+          </table>
+        ) : null}
+      </section>
+
+      <section aria-labelledby="courses-title">
+        <h2 id="courses-title">Your courses</h2>
+        {courses.length ? (
+          <table>
+            <thead>
+              <tr>
+                <th>Course</th>
+                <th>Status</th>
+                <th>Price</th>
+                <th>Learners</th>
+                <th>Rating</th>
+              </tr>
+            </thead>
+            <tbody>
+              {courses.map((c) => (
+                <tr key={c.id}>
+                  <td>
+                    <Link to={`/instructor/courses/${c.id}`}>{c.title}</Link>
+                  </td>
+                  <td>{c.status}</td>
+                  <td>{c.priceAmount === 0 ? "Free" : money(c.priceAmount, c.currency)}</td>
+                  <td>{c.enrollmentCount}</td>
+                  <td>{c.ratingCount ? `${c.rating.toFixed(1)} (${c.ratingCount})` : "—"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <p className="muted">No courses yet.</p>
+        )}
+      </section>
+    </div>
+  );
+}

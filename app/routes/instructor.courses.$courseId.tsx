@@ -1,0 +1,186 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import { data, redirect } from "@remix-run/cloudflare";
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { z } from "zod";
+import { CourseFields } from "~/components/course-fields";
+import { CsrfInput, FormError } from "~/components/forms";
+import { requireUserWithPermission } from "~/modules/auth/auth.server";
+import { deleteModule, listModules, loadOwnCourse, publicModule, publishProblems, updateCourse } from "~/modules/marketplace/courses.server";
+import { pageFieldErrors, priceFieldToMinor, uploadFromPage } from "~/modules/marketplace/page-forms.server";
+import { ACCEPT_ATTRIBUTE, toMajorUnits } from "~/modules/marketplace/rules";
+import { AppError, parseOrThrow } from "~/utils/errors";
+import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
+import type { Currency } from "~/utils/money";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.course.title ?? "Course"} · Edit · Coursemint` }];
+
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const { app } = context;
+  const user = await requireUserWithPermission(app, request, "update:course:own");
+  const course = await loadOwnCourse(app, user, params.courseId ?? "");
+  const modules = await listModules(app, course.id);
+  return {
+    course: { ...course, price: toMajorUnits(course.priceAmount, course.currency as Currency) },
+    modules: modules.map(publicModule),
+    problems: publishProblems(course, modules),
+  };
+}
+
+const intentSchema = z.discriminatedUnion("intent", [
+  z.object({ intent: z.literal("update") }).loose(),
+  z.object({ intent: z.literal("status"), status: z.enum(["draft", "published", "unlisted", "archived"]) }),
+  z.object({ intent: z.literal("delete-module"), moduleId: z.string().min(1).max(64) }),
+]);
+
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const { app } = context;
+  const user = await requireUserWithPermission(app, request, "update:course:own");
+  const courseId = params.courseId ?? "";
+  if ((request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data")) {
+    // "Add modules": the file form, streamed like the upload page.
+    const kept: Record<string, string> = {};
+    try {
+      await loadOwnCourse(app, user, courseId);
+      const result = await uploadFromPage(app, user, request, kept);
+      return data<FormResult>({ ok: `${result.modules} module${result.modules === 1 ? "" : "s"} added.` });
+    } catch (error) {
+      return formError(app, error, {});
+    }
+  }
+  const form = await readForm(app, request);
+  try {
+    const input = parseOrThrow(intentSchema, Object.fromEntries(form));
+    switch (input.intent) {
+      case "update": {
+        const { intent: _i, csrf: _c, ...fields } = Object.fromEntries(form) as Record<string, string>;
+        try {
+          await updateCourse(app, user, courseId, priceFieldToMinor(fields));
+        } catch (error) {
+          if (error instanceof AppError && error.code === "validation_failed") {
+            throw AppError.validation(pageFieldErrors((error.details as { fieldErrors: Record<string, string[]> }).fieldErrors));
+          }
+          throw error;
+        }
+        return data<FormResult>({ ok: "Course details saved." });
+      }
+      case "status": {
+        const course = await updateCourse(app, user, courseId, { status: input.status });
+        return data<FormResult>({ ok: `The course is now ${course.status}.` });
+      }
+      case "delete-module":
+        await deleteModule(app, user, courseId, input.moduleId);
+        return data<FormResult>({ ok: "Module deleted." });
+    }
+  } catch (error) {
+    return formError(app, error, keptValues(form));
+  }
+}
+
+export default function EditCourse() {
+  const { course, modules, problems } = useLoaderData<typeof loader>();
+  const result = useActionData<FormResult>();
+  const [params] = useSearchParams();
+  const values = result?.values?.title !== undefined ? result.values : { ...course, priceAmount: String(course.priceAmount) };
+  const ready = Object.keys(problems).length === 0;
+  const listed = course.status === "published" || course.status === "unlisted";
+  return (
+    <section className="stack">
+      <p>
+        <Link to="/instructor">← Instructor dashboard</Link>
+      </p>
+      <h1>{course.title}</h1>
+      <p>
+        Status: <strong data-testid="course-status">{course.status}</strong>
+        {listed ? (
+          <>
+            {" "}
+            · <Link to={`/courses/${course.slug}`}>View course page</Link>
+          </>
+        ) : null}
+      </p>
+      {params.get("uploaded") && !result ? (
+        <p className="alert success" role="status">
+          Course uploaded as a draft. Publish it when it is ready.
+        </p>
+      ) : null}
+      {result?.ok ? (
+        <p className="alert success" role="status">
+          {result.ok}
+        </p>
+      ) : null}
+      <FormError errors={result?.errors} />
+
+      <section aria-labelledby="publish-title" className="card">
+        <h2 id="publish-title">Publishing</h2>
+        {!ready ? (
+          <ul className="field-errors" data-testid="publish-problems">
+            {Object.values(problems)
+              .flat()
+              .map((p) => (
+                <li key={p}>{p}</li>
+              ))}
+          </ul>
+        ) : null}
+        <Form method="post" className="inline-form">
+          <CsrfInput />
+          <input type="hidden" name="intent" value="status" />
+          {listed ? (
+            <button type="submit" name="status" value="draft" className="danger">
+              Unpublish
+            </button>
+          ) : (
+            <button type="submit" name="status" value="published" disabled={!ready}>
+              Publish
+            </button>
+          )}
+          {course.status === "published" ? (
+            <button type="submit" name="status" value="unlisted" className="small">
+              Make unlisted
+            </button>
+          ) : null}
+        </Form>
+      </section>
+
+      <section aria-labelledby="modules-title">
+        <h2 id="modules-title">Modules</h2>
+        {modules.length ? (
+          <ol className="modules">
+            {modules.map((m) => (
+              <li key={m.id}>
+                {m.title} <span className="muted">({m.fileName}, {Math.ceil((m.sizeBytes ?? 0) / 1024)} KB)</span>
+                <Form method="post" className="inline">
+                  <CsrfInput />
+                  <input type="hidden" name="moduleId" value={m.id} />
+                  <button type="submit" name="intent" value="delete-module" className="link-button">
+                    Delete
+                  </button>
+                </Form>
+              </li>
+            ))}
+          </ol>
+        ) : (
+          <p className="muted">No modules yet.</p>
+        )}
+        <form method="post" encType="multipart/form-data" className="inline-form">
+          <CsrfInput />
+          <input type="hidden" name="courseId" value={course.id} />
+          <label>
+            Add module files <input name="files" type="file" multiple accept={ACCEPT_ATTRIBUTE} />
+          </label>
+          <button type="submit">Add modules</button>
+        </form>
+      </section>
+
+      <section aria-labelledby="details-title">
+        <h2 id="details-title">Details</h2>
+        <Form method="post" className="stack narrow">
+          <CsrfInput />
+          <CourseFields values={values as Record<string, string>} errors={result?.errors} />
+          <button type="submit" name="intent" value="update">
+            Save details
+          </button>
+        </Form>
+      </section>
+    </section>
+  );
+}
