@@ -8,7 +8,7 @@ import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { deleteModule, listModules, loadOwnCourse, publicModule, publishProblems, updateCourse } from "~/modules/marketplace/courses.server";
 import { pageFieldErrors, priceFieldToMinor, uploadFromPage } from "~/modules/marketplace/page-forms.server";
 import { ACCEPT_ATTRIBUTE, toMajorUnits } from "~/modules/marketplace/rules";
-import { AppError, parseOrThrow } from "~/utils/errors";
+import { AppError, errorResponse, parseOrThrow, toAppError } from "~/utils/errors";
 import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
 import type { Currency } from "~/utils/money";
 
@@ -17,7 +17,9 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const { app } = context;
   const user = await requireUserWithPermission(app, request, "update:course:own");
-  const course = await loadOwnCourse(app, user, params.courseId ?? "");
+  const course = await loadOwnCourse(app, user, params.courseId ?? "").catch((error) => {
+    throw errorResponse(toAppError(error), app.requestId);
+  });
   const modules = await listModules(app, course.id);
   return {
     course: { ...course, price: toMajorUnits(course.priceAmount, course.currency as Currency) },

@@ -12,6 +12,8 @@ type Case = {
   anonymous: number;
   members: number;
   admin?: number;
+  /** Instructors, when they differ from other members. */
+  instructor?: number;
 };
 
 const json = (method: string, body: unknown) => ({
@@ -24,6 +26,9 @@ const json = (method: string, body: unknown) => ({
  * Every route, for every role and for anonymous callers. Pages redirect anonymous users to the
  * login page (302); the API answers 401. Add a row for every new route.
  */
+const UNKNOWN_COURSE = "crs_00000000000000000000000000";
+const UNKNOWN_MODULE = "mod_00000000000000000000000000";
+
 const CASES: Case[] = [
   { name: "GET /", request: ({ browser }) => browser.fetch("/"), anonymous: 200, members: 200 },
   { name: "GET /login", request: ({ browser }) => browser.fetch("/login"), anonymous: 200, members: 302 },
@@ -78,6 +83,23 @@ const CASES: Case[] = [
     members: 400,
   },
   { name: "GET /no-such-page", request: ({ browser }) => browser.fetch("/no-such-page"), anonymous: 404, members: 404 },
+  // Marketplace (docs/marketplace.md); unknown ids answer 404 to those allowed to ask.
+  { name: "GET /courses", request: ({ browser }) => browser.fetch("/courses"), anonymous: 200, members: 200 },
+  { name: "GET /courses/:slug (unknown)", request: ({ browser }) => browser.fetch("/courses/no-such-course"), anonymous: 404, members: 404 },
+  { name: "GET /instructor", request: ({ browser }) => browser.fetch("/instructor"), anonymous: 302, members: 403, instructor: 200, admin: 200 },
+  { name: "GET /instructor/courses/new", request: ({ browser }) => browser.fetch("/instructor/courses/new"), anonymous: 302, members: 403, instructor: 200, admin: 200 },
+  { name: "GET /instructor/courses/:id (unknown)", request: ({ browser }) => browser.fetch(`/instructor/courses/${UNKNOWN_COURSE}`), anonymous: 302, members: 403, instructor: 404, admin: 404 },
+  { name: "GET /api/courses/list", request: ({ browser }) => browser.fetch("/api/courses/list"), anonymous: 200, members: 200 },
+  { name: "POST /api/courses/upload (not multipart)", request: ({ browser }) => browser.fetch("/api/courses/upload", json("POST", {})), anonymous: 401, members: 403, instructor: 400, admin: 400 },
+  { name: "POST /api/courses/purchase", request: ({ browser }) => browser.fetch("/api/courses/purchase", json("POST", { courseId: UNKNOWN_COURSE })), anonymous: 401, members: 404 },
+  { name: "GET /api/courses/:id", request: ({ browser }) => browser.fetch(`/api/courses/${UNKNOWN_COURSE}`), anonymous: 404, members: 404 },
+  { name: "PATCH /api/courses/:id", request: ({ browser }) => browser.fetch(`/api/courses/${UNKNOWN_COURSE}`, json("PATCH", { status: "draft" })), anonymous: 401, members: 404 },
+  { name: "GET /api/courses/:id/reviews", request: ({ browser }) => browser.fetch(`/api/courses/${UNKNOWN_COURSE}/reviews`), anonymous: 404, members: 404 },
+  { name: "POST /api/courses/:id/reviews", request: ({ browser }) => browser.fetch(`/api/courses/${UNKNOWN_COURSE}/reviews`, json("POST", { rating: 5 })), anonymous: 401, members: 404 },
+  { name: "GET /api/courses/:id/modules/:id/file", request: ({ browser }) => browser.fetch(`/api/courses/${UNKNOWN_COURSE}/modules/${UNKNOWN_MODULE}/file`), anonymous: 401, members: 404 },
+  { name: "POST /api/courses/:id/modules/:id/complete", request: ({ browser }) => browser.fetch(`/api/courses/${UNKNOWN_COURSE}/modules/${UNKNOWN_MODULE}/complete`, { method: "POST" }), anonymous: 401, members: 404 },
+  { name: "DELETE /api/courses/:id/modules/:id", request: ({ browser }) => browser.fetch(`/api/courses/${UNKNOWN_COURSE}/modules/${UNKNOWN_MODULE}`, { method: "DELETE" }), anonymous: 401, members: 403, instructor: 404, admin: 404 },
+  { name: "GET /api/instructor/earnings", request: ({ browser }) => browser.fetch("/api/instructor/earnings"), anonymous: 401, members: 403, instructor: 200, admin: 200 },
   { name: "GET /api/no-such-endpoint", request: ({ browser }) => browser.fetch("/api/nope"), anonymous: 404, members: 404 },
 ];
 
@@ -85,7 +107,7 @@ describe.each(EVERYONE)("as %s", (who) => {
   it.each(CASES.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
     const browser = who === "anonymous" ? new Browser() : (await signedInAs(who)).browser;
     const target = await insertUser("student");
-    const expected = who === "anonymous" ? c.anonymous : who === "admin" ? (c.admin ?? c.members) : c.members;
+    const expected = who === "anonymous" ? c.anonymous : who === "admin" ? (c.admin ?? c.members) : who === "instructor" ? (c.instructor ?? c.members) : c.members;
     const response = await c.request({ browser, targetUserId: target.id });
     expect(response.status, `${who} ${c.name}`).toBe(expected);
     if (expected === 302 && who === "anonymous") expect(response.headers.get("Location")).toMatch(/^\/login\?redirectTo=/);
