@@ -20,6 +20,7 @@ export const ID_PREFIXES = {
   earning: "ern",
   payout: "po",
   learningEvent: "lev",
+  subscriptionChange: "sbc",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

@@ -1,5 +1,6 @@
 import type { AppContext } from "~/context.server";
 import { instructorPayoutsJob } from "./payouts";
+import { subscriptionRenewalsJob } from "./subscriptions";
 
 /**
  * Cron jobs, keyed by the cron expression declared in wrangler.toml `[triggers]`. Every job must
@@ -8,5 +9,5 @@ import { instructorPayoutsJob } from "./payouts";
 export type CronJob = { name: string; run: (app: AppContext, controller: ScheduledController) => Promise<void> };
 
 export const cronJobs: Record<string, CronJob[]> = {
-  "*/15 * * * *": [instructorPayoutsJob],
+  "*/15 * * * *": [subscriptionRenewalsJob, instructorPayoutsJob],
 };

@@ -33,6 +33,11 @@ export const PERMISSIONS = [
   "create:refund:any",
   "read:stripe-event:any",
   "update:stripe-event:any", // replay failed webhook events
+  // Subscriptions (docs/subscriptions.md)
+  "create:subscription:own",
+  "read:subscription:own",
+  "update:subscription:own", // change plan, cancel at period end, resume
+  "update:subscription:any", // admins: cancel any subscription immediately
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -47,6 +52,9 @@ const MEMBER: Permission[] = [
   "create:review:own",
   "create:payment:own",
   "read:payment:own",
+  "create:subscription:own",
+  "read:subscription:own",
+  "update:subscription:own",
 ];
 
 const INSTRUCTOR: Permission[] = ["create:course:own", "update:course:own", "read:earnings:own"];
@@ -56,7 +64,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   instructor: [...MEMBER, ...INSTRUCTOR],
   enterprise: MEMBER,
   admin: [...MEMBER, "read:user:any", "update:role:any", "read:audit-log:any", "read:email:any", "update:email:any", ...INSTRUCTOR, "update:course:any",
-    "read:payment:any", "create:refund:any", "read:stripe-event:any", "update:stripe-event:any"],
+    "read:payment:any", "create:refund:any", "read:stripe-event:any", "update:stripe-event:any",
+    "update:subscription:any"],
 };
 
 export function hasPermission(user: { role: Role } | null | undefined, permission: Permission): boolean {

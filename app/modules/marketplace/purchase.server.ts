@@ -17,8 +17,11 @@ import { reverseEarning, saleEntry } from "./earnings.server";
  * Subscriptions are not built yet: this returns 0 for everyone. The subscriptions capability will
  * supply the real value here (e.g. 2000 = 20% for Pro); nothing else in the marketplace changes.
  */
-export async function proDiscountBps(_app: AppContext, _userId: string): Promise<number> {
-  return 0;
+export async function proDiscountBps(app: AppContext, userId: string): Promise<number> {
+  // Supplied by the subscriptions capability from its tier config (Pro 20%, Enterprise 30%).
+  // Imported lazily: subscriptions imports payments, which imports this module.
+  const { tierDiscountBps } = await import("~/modules/subscriptions/subscriptions.server");
+  return tierDiscountBps(app, userId);
 }
 
 const quoteInputSchema = z.object({ courseId: courseIdSchema }).loose();

@@ -1,4 +1,5 @@
 import { coursePurchasePurpose } from "~/modules/marketplace/purchase.server";
+import { subscriptionPurpose } from "~/modules/subscriptions/purpose.server";
 import { AppError } from "~/utils/errors";
 import type { PaymentPurpose, PaymentPurposeName } from "./purposes";
 
@@ -8,6 +9,7 @@ import type { PaymentPurpose, PaymentPurposeName } from "./purposes";
  */
 const PURPOSES: Partial<Record<PaymentPurposeName, PaymentPurpose>> = {
   course_purchase: coursePurchasePurpose,
+  subscription: subscriptionPurpose,
 };
 
 export function getPurpose(name: PaymentPurposeName): PaymentPurpose {

@@ -7,6 +7,7 @@ import { now } from "~/utils/clock";
 import { AppError } from "~/utils/errors";
 import { payments, stripeEvents } from "~drizzle/schema";
 import { STRIPE_EVENT_STATUSES } from "~drizzle/schema/enums";
+import { SUBSCRIPTION_EVENT_HANDLERS } from "~/modules/subscriptions/events.server";
 import { findPayment, reconcilePayment } from "./payments.server";
 import { verifyWebhook } from "./stripe.server";
 
@@ -23,7 +24,9 @@ type Outcome = "processed" | "ignored";
  * event type. Payments dispatches to them so every Stripe event takes the same path.
  */
 export type StripeEventHandler = (app: AppContext, event: StripeEventRow) => Promise<Outcome>;
-const EXTERNAL_HANDLERS: Record<string, StripeEventHandler> = {};
+const EXTERNAL_HANDLERS: Record<string, StripeEventHandler> = {
+  ...SUBSCRIPTION_EVENT_HANDLERS,
+};
 
 /**
  * The webhook endpoint's work: verify the raw body with the async verifier, store the event once
