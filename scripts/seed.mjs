@@ -3,6 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { webcrypto as crypto } from "node:crypto";
+import { courseSeedSql, seedCourseFiles } from "./seed-courses.mjs";
 
 export const DEMO_PASSWORD = "demo-password-1";
 export const DEMO_USERS = [
@@ -31,7 +32,7 @@ export async function seedSql() {
     (u) =>
       `INSERT OR IGNORE INTO users (id, email, name, password_hash, role, created_at, updated_at) VALUES (${[u.id, u.email, u.name, hash, u.role, now, now].map(q).join(", ")});`,
   );
-  return lines.join("\n") + "\n";
+  return lines.join("\n") + "\n" + courseSeedSql(now);
 }
 
 export async function seed(persistTo) {
@@ -41,6 +42,7 @@ export async function seed(persistTo) {
   const args = ["wrangler", "d1", "execute", "DB", "--local", "--file", file];
   if (persistTo) args.push("--persist-to", persistTo);
   execFileSync("npx", args, { stdio: ["ignore", "ignore", "inherit"] });
+  seedCourseFiles(persistTo);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
