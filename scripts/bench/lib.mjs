@@ -36,7 +36,13 @@ export async function startApp(port, { workers = [], ...extra } = {}) {
   const app = {
     name: "coursemint",
     // One pre-bundled module, passed whole so Miniflare does not re-parse its dynamic imports.
-    modules: [{ type: "ESModule", path: "app.js", contents: readFileSync("dist-worker/app.js", "utf8") }],
+    // WebAssembly modules (workers-og's share-image renderer) sit beside it in dist-worker/.
+    modules: [
+      { type: "ESModule", path: "app.js", contents: readFileSync("dist-worker/app.js", "utf8") },
+      ...readdirSync("dist-worker")
+        .filter((f) => f.endsWith(".wasm"))
+        .map((f) => ({ type: "CompiledWasm", path: f, contents: readFileSync(`dist-worker/${f}`) })),
+    ],
     compatibilityDate: COMPAT_DATE,
     d1Databases: ["DB"],
     bindings: {
