@@ -41,11 +41,13 @@ export function Layout({ children }: { children: React.ReactNode }) {
           </Link>
           <nav aria-label="Main">
             {data?.config.APP_ENV && data.config.APP_ENV !== "production" ? <Link to="/dev/mailbox">Mailbox</Link> : null}
+            <Link to="/pricing">Pricing</Link>
             {user ? (
               <>
                 {hasPermission(user, "read:user:any") ? <Link to="/admin/users">Admin</Link> : null}
                 {hasPermission(user, "read:email:any") ? <Link to="/admin/emails">Emails</Link> : null}
                 {hasPermission(user, "read:payment:any") ? <Link to="/admin/payments">Payments</Link> : null}
+                {hasPermission(user, "read:subscription:own") ? <Link to="/account/billing">Billing</Link> : null}
                 <Link to="/account">{user.name}</Link>
                 <Form method="post" action="/logout" className="inline">
                   <CsrfInput />

@@ -82,6 +82,23 @@ const CASES: Case[] = [
     anonymous: 400,
     members: 400,
   },
+  // Subscriptions (docs/subscriptions.md); callers here have no subscription.
+  { name: "GET /pricing", request: ({ browser }) => browser.fetch("/pricing"), anonymous: 200, members: 200 },
+  { name: "GET /account/billing", request: ({ browser }) => browser.fetch("/account/billing"), anonymous: 302, members: 200 },
+  { name: "GET /certificates", request: ({ browser }) => browser.fetch("/certificates"), anonymous: 302, members: 200 },
+  { name: "GET /api/subscriptions/current", request: ({ browser }) => browser.fetch("/api/subscriptions/current"), anonymous: 401, members: 200 },
+  { name: "GET /api/certificates (Pro feature)", request: ({ browser }) => browser.fetch("/api/certificates"), anonymous: 401, members: 403 },
+  { name: "POST /api/subscriptions/create", request: ({ browser }) => browser.fetch("/api/subscriptions/create", json("POST", { tier: "gold" })), anonymous: 401, members: 400 },
+  { name: "PUT /api/subscriptions/update", request: ({ browser }) => browser.fetch("/api/subscriptions/update", json("PUT", { tier: "pro", interval: "month" })), anonymous: 401, members: 404 },
+  { name: "POST /api/subscriptions/cancel", request: ({ browser }) => browser.fetch("/api/subscriptions/cancel", json("POST", {})), anonymous: 401, members: 404 },
+  {
+    name: "POST /api/subscriptions/cancel (immediately, another user)",
+    request: ({ browser, targetUserId }) => browser.fetch("/api/subscriptions/cancel", json("POST", { immediately: true, userId: targetUserId })),
+    anonymous: 401,
+    members: 403,
+    admin: 404,
+  },
+  { name: "POST /api/subscriptions/resume", request: ({ browser }) => browser.fetch("/api/subscriptions/resume", { method: "POST" }), anonymous: 401, members: 404 },
   { name: "GET /no-such-page", request: ({ browser }) => browser.fetch("/no-such-page"), anonymous: 404, members: 404 },
   // Marketplace (docs/marketplace.md); unknown ids answer 404 to those allowed to ask.
   { name: "GET /courses", request: ({ browser }) => browser.fetch("/courses"), anonymous: 200, members: 200 },

@@ -30,6 +30,7 @@ import {
   tierHasFeature,
   tierPrice,
   upgradeTierFor,
+  upgradeUrl,
   type BillingInterval,
   type Feature,
   type PaidTier,
@@ -55,8 +56,7 @@ export async function hasFeature(app: AppContext, userId: string, feature: Featu
   return tierHasFeature((await getEntitlement(app, userId)).tier, feature);
 }
 
-/** Where a locked feature sends the user. */
-export const upgradeUrl = (feature: Feature) => `/pricing?feature=${feature}`;
+export { upgradeUrl };
 
 /**
  * Guard for routes and services: throws 403 `feature_locked` with an upgrade hint (the tier that

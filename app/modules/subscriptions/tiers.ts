@@ -106,6 +106,9 @@ export function upgradeTierFor(feature: Feature): PaidTier {
   return FEATURES[feature].upgradeTo;
 }
 
+/** Where a locked feature sends the user. */
+export const upgradeUrl = (feature: Feature) => `/pricing?feature=${feature}`;
+
 /** Finds the tier and interval a lookup key belongs to. */
 export function planForLookupKey(lookupKey: string | null | undefined): { tier: PaidTier; interval: BillingInterval } | null {
   for (const tier of ["pro", "enterprise"] as const) {

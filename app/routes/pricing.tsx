@@ -1,0 +1,113 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import { redirect } from "@remix-run/cloudflare";
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { CsrfInput, FormError } from "~/components/forms";
+import { getUser, requireUserWithPermission } from "~/modules/auth/auth.server";
+import { createSubscription, getEntitlement } from "~/modules/subscriptions/subscriptions.server";
+import { FEATURES, FEATURE_NAMES, SUBSCRIPTION_TIERS, TIERS, type Feature } from "~/modules/subscriptions/tiers";
+import { formatMoney } from "~/utils/money";
+import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
+
+export const meta: MetaFunction = () => [{ title: "Pricing · Coursemint" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { app } = context;
+  const user = await getUser(app, request);
+  const entitlement = user ? await getEntitlement(app, user.id) : null;
+  return { signedIn: !!user, currentTier: entitlement?.tier ?? null };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { app } = context;
+  const form = await readForm(app, request);
+  const user = await requireUserWithPermission(app, request, "create:subscription:own");
+  try {
+    const result = await createSubscription(app, user, { tier: form.get("tier"), interval: form.get("interval"), flow: "checkout" });
+    if (result.status === "requires_action") return redirect(result.nextAction.url);
+    return redirect("/account/billing");
+  } catch (error) {
+    return formError(app, error, keptValues(form));
+  }
+}
+
+export default function Pricing() {
+  const { signedIn, currentTier } = useLoaderData<typeof loader>();
+  const result = useActionData<FormResult>();
+  const [params] = useSearchParams();
+  const highlighted = params.get("feature") as Feature | null;
+  return (
+    <div className="stack-lg">
+      <section>
+        <h1>Plans and pricing</h1>
+        {highlighted && FEATURES[highlighted] ? (
+          <p className="alert info" role="status">
+            <strong>{FEATURES[highlighted].label}</strong> is included in {TIERS[FEATURES[highlighted].upgradeTo].name} and above.
+          </p>
+        ) : null}
+        {params.get("checkout") === "canceled" ? <p className="alert info">Checkout was canceled; nothing was charged.</p> : null}
+        <FormError errors={result?.errors} />
+      </section>
+      <div className="cards pricing">
+        {SUBSCRIPTION_TIERS.map((tier) => {
+          const config = TIERS[tier];
+          const isCurrent = currentTier === tier;
+          return (
+            <section key={tier} className={`card tier${isCurrent ? " tier-current" : ""}`} aria-labelledby={`tier-${tier}`} data-testid={`tier-${tier}`}>
+              <h2 id={`tier-${tier}`}>{config.name}</h2>
+              <p className="muted">{config.tagline}</p>
+              {config.prices ? (
+                <p className="price">
+                  <strong>{formatMoney(config.prices.month.amount, config.currency)}</strong> / month
+                  <br />
+                  <span className="muted">or {formatMoney(config.prices.year.amount, config.currency)} / year</span>
+                </p>
+              ) : (
+                <p className="price">
+                  <strong>{formatMoney(0, config.currency)}</strong>
+                </p>
+              )}
+              <ul className="feature-list">
+                {FEATURE_NAMES.map((feature) => (
+                  <li key={feature} className={config.features.includes(feature) ? "included" : "excluded"}>
+                    {config.features.includes(feature) ? "✓" : "—"} {FEATURES[feature].label}
+                  </li>
+                ))}
+                <li>{config.limits.courseDiscountBps / 100}% off marketplace courses</li>
+                <li>{config.limits.tokenMultiplierPct / 100}× reward tokens</li>
+                <li>
+                  {config.limits.seats} seat{config.limits.seats === 1 ? "" : "s"}
+                </li>
+              </ul>
+              {isCurrent ? (
+                <p className="badge">Your plan</p>
+              ) : !config.prices ? null : !signedIn ? (
+                <Link className="button" to={`/signup?redirectTo=${encodeURIComponent("/pricing")}`}>
+                  Sign up for {config.name}
+                </Link>
+              ) : currentTier && currentTier !== "free" ? (
+                <Link className="button secondary" to="/account/billing">
+                  Change plan
+                </Link>
+              ) : (
+                <Form method="post" className="stack">
+                  <CsrfInput />
+                  <input type="hidden" name="tier" value={tier} />
+                  <fieldset className="intervals">
+                    <legend className="sr-only">Billing interval for {config.name}</legend>
+                    <label>
+                      <input type="radio" name="interval" value="month" defaultChecked /> Monthly
+                    </label>
+                    <label>
+                      <input type="radio" name="interval" value="year" /> Yearly
+                    </label>
+                  </fieldset>
+                  <button type="submit">Upgrade to {config.name}</button>
+                </Form>
+              )}
+            </section>
+          );
+        })}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,60 @@
+import { BASE_URL } from "../playwright.config";
+import { expect, signUp, test, uniqueEmail } from "./fixtures";
+
+/*
+ * A Free learner upgrades to Pro through Stripe Checkout (the emulator's hosted page), sees Pro
+ * features unlocked and the confirmation in the local mailbox, then cancels.
+ *
+ * The emulator builds hosted-page URLs from its PUBLIC_BASE_URL (http://localhost:8787/_stripe),
+ * while this run serves on another port; requests to that base are sent to this run's app, which
+ * proxies /_stripe/* to the emulator. The success URL uses APP_URL (localhost), whose cookies are
+ * not the ones of BASE_URL (127.0.0.1), so the journey continues on BASE_URL.
+ */
+test("a Free learner upgrades to Pro through Checkout, gets Pro features and the receipt, then cancels", async ({ page }) => {
+  await page.route(/^http:\/\/localhost:8787\/_stripe\//, (route) => route.continue({ url: route.request().url().replace("http://localhost:8787", BASE_URL) }));
+  const email = uniqueEmail("pro");
+  await signUp(page, "Pat Pro", email);
+
+  // Free: the Pro feature is locked, with an upgrade link.
+  await page.goto("/certificates");
+  await expect(page.getByTestId("feature-locked")).toBeVisible();
+  await page.getByRole("link", { name: "Upgrade to Pro" }).click();
+  await expect(page).toHaveURL(/\/pricing\?feature=certificates/);
+  await expect(page.getByText("is included in Pro and above")).toBeVisible();
+
+  // Upgrade through the hosted Checkout page.
+  const pro = page.getByTestId("tier-pro");
+  await pro.getByLabel("Monthly").check();
+  await pro.getByRole("button", { name: "Upgrade to Pro" }).click();
+  await expect(page).toHaveURL(/\/_stripe\//);
+  await page.getByLabel("Name on card").fill("Pat Pro");
+  await page.getByLabel("Card number").fill("4242 4242 4242 4242");
+  await page.getByRole("button", { name: "Pay" }).click();
+  await page.waitForURL(/\/account\/billing\?checkout=success/);
+
+  // The webhook (pushed by the emulator, handled through the queue) makes the plan Pro.
+  await expect(async () => {
+    await page.goto("/account/billing");
+    await expect(page.getByTestId("current-plan")).toHaveText("Pro (monthly)", { timeout: 1000 });
+  }).toPass({ timeout: 30_000 });
+  await expect(page.getByTestId("feature-certificates")).toHaveAttribute("data-unlocked", "true");
+  await expect(page.getByTestId("feature-white_label")).toHaveAttribute("data-unlocked", "false");
+  await expect(page.getByTestId("renewal-date")).toHaveText(/^\d{4}-\d{2}-\d{2}$/);
+  await expect(page.getByRole("cell", { name: "$15.00" }).first()).toBeVisible();
+  await page.goto("/certificates");
+  await expect(page.getByTestId("feature-unlocked")).toBeVisible();
+
+  // The confirmation is in the local mailbox.
+  await expect(async () => {
+    await page.goto(`/dev/mailbox?to=${encodeURIComponent(email)}`);
+    await expect(page.getByText(/receipt for Coursemint Pro \(monthly\)/).first()).toBeVisible({ timeout: 1000 });
+  }).toPass({ timeout: 30_000 });
+
+  // Cancel at period end: access is kept until then.
+  await page.goto("/account/billing");
+  await page.getByRole("button", { name: "Cancel subscription" }).click();
+  await expect(page.getByRole("status")).toContainText("Your subscription will end on");
+  await expect(page.getByTestId("plan-status")).toHaveText("Cancels at period end");
+  await expect(page.getByTestId("feature-certificates")).toHaveAttribute("data-unlocked", "true");
+  await expect(page.getByRole("button", { name: "Resume subscription" })).toBeVisible();
+});
