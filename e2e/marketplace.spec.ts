@@ -1,0 +1,97 @@
+import config, { BASE_URL } from "../playwright.config";
+import { expect, logIn, signUp, test, uniqueEmail } from "./fixtures";
+
+// The app builds Checkout's return URLs from APP_URL (http://localhost:PORT), so this journey runs on
+// that host too (one cookie jar), with localhost pinned to the IPv4 address the server listens on.
+test.use({
+  baseURL: BASE_URL.replace("127.0.0.1", "localhost"),
+  launchOptions: {
+    ...config.use?.launchOptions,
+    args: [...(config.use?.launchOptions?.args ?? []), "--host-resolver-rules=MAP localhost 127.0.0.1"],
+  },
+});
+
+const PDF = Buffer.from("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
+
+test("instructor publishes a course; a learner finds it, buys it through Checkout, learns, completes and reviews it; the instructor sees the pending earning", async ({ page }) => {
+  const word = `Zebrafish${Date.now().toString(36)}`;
+  const title = `${word} genetics for analysts`;
+
+  // The instructor uploads a course with a module file and publishes it.
+  await logIn(page, "instructor@coursemint.test");
+  await page.goto("/instructor/courses/new");
+  await page.getByLabel("Title").fill(title);
+  await page.getByLabel("Description").fill("Breeding experiments, genotyping and the statistics behind them, step by step.");
+  await page.getByLabel("Category").selectOption("data");
+  await page.getByLabel("Level").selectOption("intermediate");
+  await page.getByLabel("Language").selectOption("en");
+  await page.getByLabel("Price (0 for free)").fill("19.99");
+  await page.getByLabel(/Module files/).setInputFiles({ name: "lesson-1.pdf", mimeType: "application/pdf", buffer: PDF });
+  await page.getByRole("button", { name: "Upload course" }).click();
+  await expect(page).toHaveURL(/\/instructor\/courses\/crs_\w+\?uploaded=1/);
+  await expect(page.getByText("lesson-1.pdf")).toBeVisible();
+  await page.getByRole("button", { name: "Publish" }).click();
+  await expect(page.getByTestId("course-status")).toHaveText("published");
+  await page.getByRole("button", { name: "Log out" }).click();
+  await expect(page.getByRole("link", { name: "Log in" })).toBeVisible();
+
+  // A learner finds it through the catalog filters.
+  await signUp(page, "Lea Learner", uniqueEmail("learner"));
+  await page.goto("/courses");
+  await page.getByLabel("Search").fill(word);
+  await page.getByLabel("Category").selectOption("data");
+  await page.getByLabel("Price", { exact: true }).selectOption("paid");
+  await page.getByRole("button", { name: "Apply filters" }).click();
+  await expect(page).toHaveURL(new RegExp(`q=${word}`));
+  await page.getByRole("link", { name: title }).click();
+
+  // ... buys it through Checkout (the emulator's hosted page) ...
+  // The emulator's PUBLIC_BASE_URL names port 8787 (workers/stripe-emulator/wrangler.toml); on another
+  // e2e port, its hosted pages are served through this server's /_stripe proxy instead.
+  const here = new URL(BASE_URL);
+  await page.route(
+    (url) => url.pathname.startsWith("/_stripe/") && url.port !== here.port,
+    async (route) => {
+      const url = new URL(route.request().url());
+      url.hostname = "127.0.0.1";
+      url.port = here.port;
+      await route.fulfill({ response: await route.fetch({ url: url.toString(), maxRedirects: 0 }) });
+    },
+  );
+  await page.getByRole("button", { name: /Buy for \$19\.99/ }).click();
+  await page.getByLabel("Name on card").fill("Lea Learner");
+  await page.getByLabel("Card number").fill("4242 4242 4242 4242");
+  await page.getByRole("button", { name: "Pay" }).click();
+  await expect(page).toHaveURL(/purchase=success/);
+  // Access arrives with the webhook.
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByTestId("enrolled")).toBeVisible({ timeout: 1000 });
+  }).toPass({ timeout: 30_000 });
+
+  // ... opens the module, completes the course ...
+  await page.getByRole("link", { name: "lesson 1" }).click();
+  await expect(page.getByRole("heading", { name: "lesson 1" })).toBeVisible();
+  const file = await page.request.get(await page.getByRole("link", { name: /Open lesson-1\.pdf/ }).getAttribute("href") as string);
+  expect(file.status()).toBe(200);
+  expect(file.headers()["content-type"]).toBe("application/pdf");
+  await page.getByRole("button", { name: "Mark as complete" }).click();
+  await expect(page.getByText("Course completed — congratulations!")).toBeVisible();
+
+  // ... and reviews it.
+  await page.getByRole("link", { name: new RegExp(title) }).click();
+  await expect(page.getByTestId("enrolled")).toContainText("Course completed");
+  await page.getByLabel("Rating").selectOption("5");
+  await page.getByLabel("Your review").fill("Clear, practical and well paced.");
+  await page.getByRole("button", { name: "Post review" }).click();
+  await expect(page.getByText("Thanks for your review!")).toBeVisible();
+  await expect(page.getByTestId("rating")).toContainText("★ 5.0 (1 reviews)");
+  await page.getByRole("button", { name: "Log out" }).click();
+  await expect(page.getByRole("link", { name: "Log in" })).toBeVisible();
+
+  // The instructor sees the earning (70% of 19.99 = 14.00 with the leftover cent) as pending.
+  await logIn(page, "instructor@coursemint.test");
+  await page.goto("/instructor");
+  await expect(page.getByTestId("pending-usd")).toHaveText("$14.00");
+  await expect(page.getByRole("row", { name: new RegExp(title) }).first()).toBeVisible();
+});
