@@ -7,20 +7,14 @@ import { now } from "~/utils/clock";
 import { AppError, parseOrThrow } from "~/utils/errors";
 import { createId } from "~/utils/ids";
 import { discountBps, type Currency } from "~/utils/money";
+import { tierDiscountBps } from "~/modules/subscriptions/subscriptions.server";
 import { enrollments } from "~drizzle/schema";
 import { findEnrollment, isPurchasable, recountEnrollments } from "./access.server";
 import { courseIdSchema, findCourse } from "./courses.server";
 import { reverseEarning, saleEntry } from "./earnings.server";
 
-/**
- * The Pro discount (basis points) the user's subscription tier grants on course purchases.
- * Subscriptions are not built yet: this returns 0 for everyone. The subscriptions capability will
- * supply the real value here (e.g. 2000 = 20% for Pro); nothing else in the marketplace changes.
- */
+/** The discount (basis points) the user's subscription tier grants on courses (Pro 20%, Enterprise 30%). */
 export async function proDiscountBps(app: AppContext, userId: string): Promise<number> {
-  // Supplied by the subscriptions capability from its tier config (Pro 20%, Enterprise 30%).
-  // Imported lazily: subscriptions imports payments, which imports this module.
-  const { tierDiscountBps } = await import("~/modules/subscriptions/subscriptions.server");
   return tierDiscountBps(app, userId);
 }
 

@@ -5,15 +5,16 @@ import type { PaymentPurpose, PaymentPurposeName } from "./purposes";
 
 /**
  * How each purpose is priced, fulfilled and reversed. Capabilities register here; payments never
- * knows what a course or a plan is.
+ * knows what a course or a plan is. Read at call time (not module load), so the import cycle
+ * purposes → payments → registry → purposes is harmless.
  */
-const PURPOSES: Partial<Record<PaymentPurposeName, PaymentPurpose>> = {
+const purposes = (): Record<PaymentPurposeName, PaymentPurpose> => ({
   course_purchase: coursePurchasePurpose,
   subscription: subscriptionPurpose,
-};
+});
 
 export function getPurpose(name: PaymentPurposeName): PaymentPurpose {
-  const purpose = PURPOSES[name];
+  const purpose = purposes()[name];
   if (!purpose) throw new AppError("bad_request", `Payments for "${name}" are not available.`);
   return purpose;
 }
