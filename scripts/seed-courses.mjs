@@ -34,8 +34,8 @@ export function courseSeedSql(now = Date.now()) {
     const published = now - (DEMO_COURSES.length - i) * 86_400_000;
     const enrollments = [120, 85, 64, 210, 40, 33, 150, 18, 95, 27][i];
     lines.push(
-      `INSERT OR IGNORE INTO courses (id, slug, instructor_id, title, description, category, level, language, price_amount, currency, status, rating_count, rating_sum, rating_avg, enrollment_count, published_at, created_at, updated_at) VALUES (${[id, slug, INSTRUCTOR, title, description, category, level, language, price, "usd", "published", 0, 0, 0, enrollments, published, published, published].map(q).join(", ")});`,
-      `INSERT INTO courses_fts (course_id, title, description) SELECT ${q(id)}, ${q(title)}, ${q(description)} WHERE NOT EXISTS (SELECT 1 FROM courses_fts WHERE course_id = ${q(id)});`,
+      `INSERT OR IGNORE INTO courses (id, slug, instructor_id, title, description, category, level, language, price_amount, currency, status, rating_count, rating_sum, rating_avg, enrollment_count, published_at, created_at, updated_at, search_id) SELECT ${[id, slug, INSTRUCTOR, title, description, category, level, language, price, "usd", "published", 0, 0, 0, enrollments, published, published, published].map(q).join(", ")}, coalesce(max(search_id), 0) + 1 FROM courses;`,
+      `INSERT INTO courses_fts (rowid, course_id, title, description) SELECT search_id, id, title, description FROM courses WHERE id = ${q(id)} AND NOT EXISTS (SELECT 1 FROM courses_fts WHERE rowid = courses.search_id);`,
     );
     [["Welcome and overview", FILES.pdf], ["Notes and exercises", FILES.md]].forEach(([moduleTitle, f], m) => {
       const moduleId = `mod_000000000000000000000${pad(i + 1)}${m}d`;

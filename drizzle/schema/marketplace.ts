@@ -43,9 +43,12 @@ export const courses = sqliteTable(
     publishedAt: epochMs("published_at"),
     createdAt: epochMs("created_at").notNull(),
     updatedAt: epochMs("updated_at").notNull(),
+    /** The course's rowid in `courses_fts` (max + 1 at insert), so text matches join on an index. */
+    searchId: integer("search_id"),
   },
   (t) => [
     uniqueIndex("courses_slug_unique").on(t.slug),
+    uniqueIndex("courses_search_id_unique").on(t.searchId),
     index("courses_status_popular_idx").on(t.status, t.enrollmentCount, t.id),
     index("courses_status_newest_idx").on(t.status, t.publishedAt, t.id),
     index("courses_status_rating_idx").on(t.status, t.ratingAvg, t.id),

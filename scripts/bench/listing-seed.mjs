@@ -16,15 +16,16 @@ export function courseSeedStatements(n = 100_000, base = Date.UTC(2026, 0, 1)) {
      SELECT 'usr_' || printf('%026d', i), 'seed-instructor-' || i || '@bench.test', 'Seed Instructor ' || i, 'pbkdf2_sha256$1$AA==$AA==', 'instructor', ${base}, ${base} FROM n`,
     `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${n})
      INSERT INTO courses (id, slug, instructor_id, title, description, category, level, language, price_amount, currency, status,
-                          rating_count, rating_sum, rating_avg, enrollment_count, published_at, created_at, updated_at)
+                          rating_count, rating_sum, rating_avg, enrollment_count, published_at, created_at, updated_at, search_id)
      SELECT 'crs_' || printf('%026d', i), 'seed-course-' || i, 'usr_' || printf('%026d', 1 + i % ${SEED_INSTRUCTORS}),
             'Course ' || i || ' ' || ${pick(SEED_WORDS, `i % ${SEED_WORDS.length}`)} || ' essentials',
             'Seeded course number ' || i || ' about ' || ${pick(SEED_WORDS, `(i / 3) % ${SEED_WORDS.length}`)} || ', with exercises and projects.',
             ${pick(categories, "i % 10")}, ${pick(levels, "i % 3")}, ${pick(languages, "(i / 7) % 10")},
             CASE WHEN i % 4 = 0 THEN 0 ELSE 100 + (i * 37) % 20000 END, 'usd',
             CASE WHEN i % 20 = 0 THEN 'draft' ELSE 'published' END,
-            (i * 13) % 97, 0, (i * 13) % 501, (i * 7919) % 5000, ${base} + i * 60000, ${base} + i * 60000, ${base} + i * 60000
+            (i * 13) % 97, 0, (i * 13) % 501, (i * 7919) % 5000, ${base} + i * 60000, ${base} + i * 60000, ${base} + i * 60000,
+            (SELECT coalesce(max(search_id), 0) FROM courses) + i
      FROM n`,
-    `INSERT INTO courses_fts (course_id, title, description) SELECT id, title, description FROM courses WHERE slug LIKE 'seed-course-%'`,
+    `INSERT INTO courses_fts (rowid, course_id, title, description) SELECT search_id, id, title, description FROM courses WHERE slug LIKE 'seed-course-%'`,
   ];
 }

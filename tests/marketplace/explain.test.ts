@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createAppContext } from "../../workers/app";
-import { encodeCursor, listCourses, listingQuerySchema, listingStatement, LISTING_SORTS } from "~/modules/marketplace/listing.server";
+import { encodeCursor, listCourses, listingQuerySchema, listingStatement, LISTING_SORTS, type TextStrategy } from "~/modules/marketplace/listing.server";
 import { createId } from "~/utils/ids";
 import { courseSeedStatements } from "../../scripts/bench/listing-seed.mjs";
 
@@ -26,9 +26,9 @@ const FILTERS: Record<string, Record<string, string>> = {
   combined: { category: "design", level: "beginner", language: "en", price: "paid", minRating: "2", q: "python" },
 };
 
-async function plan(query: Record<string, string>) {
+async function plan(query: Record<string, string>, text: TextStrategy = "fts") {
   const parsed = listingQuerySchema.parse(query);
-  const { sql, params } = listingStatement(app(), parsed).toSQL();
+  const { sql, params } = listingStatement(app(), parsed, text).toSQL();
   const rows = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>();
   return rows.results.map((r) => r.detail);
 }
@@ -39,15 +39,31 @@ describe(`listing query plans with ${N.toLocaleString("en")} courses`, () => {
     expect(row!.n).toBeGreaterThanOrEqual(N);
   });
 
-  const cases = Object.entries(FILTERS).flatMap(([name, filter]) => LISTING_SORTS.flatMap((sort) => [[`${name} / ${sort}`, { ...filter, sort }, false] as const, [`${name} / ${sort} / page 2`, { ...filter, sort }, true] as const]));
+  // Text searches run either way (see TextStrategy); both are checked.
+  const cases = Object.entries(FILTERS).flatMap(([name, filter]) =>
+    LISTING_SORTS.flatMap((sort) =>
+      (filter.q ? (["fts", "index"] as const) : (["fts"] as const)).flatMap((text) => [
+        [`${name} / ${sort}${filter.q ? ` / ${text}` : ""}`, { ...filter, sort }, false, text] as const,
+        [`${name} / ${sort}${filter.q ? ` / ${text}` : ""} / page 2`, { ...filter, sort }, true, text] as const,
+      ]),
+    ),
+  );
 
-  it.each(cases)("%s uses an index (no full table scan)", async (_name, query, withCursor) => {
+  it.each(cases)("%s uses an index (no full table scan)", async (_name, query, withCursor, text) => {
     const q: Record<string, string> = { ...query };
     if (withCursor) q.cursor = encodeCursor({ s: q.sort as (typeof LISTING_SORTS)[number], v: 1000, id: `crs_${"5".padStart(26, "0")}` });
-    const details = await plan(q);
+    const details = await plan(q, text);
     const scans = details.filter((d) => /^SCAN (courses|users)\b/.test(d) && !/USING (COVERING )?INDEX/.test(d));
     expect(scans, details.join("\n")).toEqual([]);
     expect(details.join("\n")).toMatch(/USING (COVERING )?INDEX|USING INTEGER PRIMARY KEY|VIRTUAL TABLE INDEX/);
+  });
+
+  it("answers text searches with few and with many matches", async () => {
+    const many = await listCourses(app(), listingQuerySchema.parse({ q: "kubernetes", sort: "newest" }));
+    expect(many.items).toHaveLength(20);
+    expect(many.items.every((c) => /Kubernetes/.test(c.title + c.description))).toBe(true);
+    const few = await listCourses(app(), listingQuerySchema.parse({ q: "course 4242 watercolor" }));
+    expect(few.items.map((c) => c.slug)).toContain("seed-course-4242");
   });
 
   it("answers a page of every sort quickly", async () => {

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
-import { coursesFts } from "~/modules/marketplace/search";
+import { sql } from "drizzle-orm";
+import { coursesFts, nextSearchId } from "~/modules/marketplace/search";
 import { createId } from "~/utils/ids";
 import { courseModules, courses } from "~drizzle/schema";
 import type { CourseCategory, CourseLanguage, CourseLevel, CourseStatus } from "~drizzle/schema/enums";
@@ -76,8 +77,8 @@ export async function insertCourse(instructorId: string, overrides: CourseOverri
   const key = `modules/${moduleId}/lesson.pdf`;
   if (opts.withFile !== false) await env.UPLOADS.put(key, PDF, { httpMetadata: { contentType: "application/pdf" } });
   await db().batch([
-    db().insert(courses).values(row),
-    db().insert(coursesFts).values({ courseId: id, title: row.title, description: row.description }),
+    db().insert(courses).values({ ...row, searchId: nextSearchId }),
+    db().insert(coursesFts).select(sql`SELECT search_id, id, title, description FROM courses WHERE id = ${id}`),
     db()
       .insert(courseModules)
       .values({ id: moduleId, courseId: id, position: 1, title: "Lesson 1", r2Key: key, fileName: "lesson.pdf", contentType: "application/pdf", sizeBytes: PDF.byteLength, createdAt: t }),

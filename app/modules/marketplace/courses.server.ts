@@ -8,7 +8,7 @@ import { AppError, parseOrThrow, zodFieldErrors, type FieldErrors } from "~/util
 import { createId } from "~/utils/ids";
 import { courseModules, courses, enrollments, users } from "~drizzle/schema";
 import type { CourseStatus } from "~drizzle/schema/enums";
-import { coursesFts } from "./search";
+import { coursesFts, nextSearchId } from "./search";
 import { deleteObjects, parseUpload, type ParsedUpload } from "./files.server";
 import {
   courseMetadataSchema,
@@ -72,9 +72,10 @@ export function publicModule(m: CourseModule) {
   };
 }
 
+/** The course's search row, keyed by its search_id (the course row must be written first). */
 const ftsInsert = (db: Db, c: { id: string; title: string; description: string }) =>
-  db.insert(coursesFts).values({ courseId: c.id, title: c.title, description: c.description });
-const ftsDelete = (db: Db, id: string) => db.delete(coursesFts).where(eq(coursesFts.courseId, id));
+  db.insert(coursesFts).select(sql`SELECT search_id, id, ${c.title}, ${c.description} FROM courses WHERE id = ${c.id}`);
+const ftsDelete = (db: Db, id: string) => db.delete(coursesFts).where(sql`rowid = (SELECT search_id FROM courses WHERE id = ${id})`);
 
 export async function findCourse(app: Pick<AppContext, "db">, id: string) {
   return app.db.select().from(courses).where(eq(courses.id, id)).get();
@@ -197,7 +198,7 @@ export async function uploadCourse(
     if (Object.keys(errors).length || !parsed.success) throw AppError.validation(errors);
     const course = newCourseRow(id, user.id, parsed.data, t);
     await app.db.batch([
-      app.db.insert(courses).values(course),
+      app.db.insert(courses).values({ ...course, searchId: nextSearchId }),
       ftsInsert(app.db, course),
       ...(modules.rows.length ? [app.db.insert(courseModules).values(modules.rows)] : []),
     ]);
@@ -229,6 +230,7 @@ function newCourseRow(id: string, instructorId: string, data: CourseMetadata, t:
     publishedAt: null,
     createdAt: t,
     updatedAt: t,
+    searchId: null,
   };
 }
 

@@ -77,12 +77,21 @@ export function ftsQuery(q: string): string | null {
   return words.length ? words.map((w) => `"${w}"*`).join(" ") : null;
 }
 
+/**
+ * How a text search runs. `fts`: the matches drive the query (FTS → primary key → sort the
+ * matches), best when few courses match. `index`: walk the sort index and check each course
+ * against the search (an FTS rowid lookup), best when many match (a page fills after a few rows). `listCourses` picks by
+ * a bounded count of the matches.
+ */
+export type TextStrategy = "fts" | "index";
+export const TEXT_DRIVE_MAX_MATCHES = 1000;
+
 /** The WHERE clause of a listing (published courses only) without the cursor. */
-export function listingWhere(query: ListingQuery): SQL[] {
+export function listingWhere(query: ListingQuery, text: TextStrategy = "fts"): SQL[] {
   const match = query.q ? ftsQuery(query.q) : null;
-  // With a text search the matches drive the query (FTS → primary key), so the status test must
-  // not pick a sort index to walk instead: the unary + keeps SQLite from using an index for it.
-  const where: SQL[] = [match ? sql`+${courses.status} = 'published'` : eq(courses.status, "published")];
+  // For the `fts` strategy the status test must not pick a sort index to walk instead: the unary +
+  // keeps SQLite from using an index for it.
+  const where: SQL[] = [match && text === "fts" ? sql`+${courses.status} = 'published'` : eq(courses.status, "published")];
   if (query.category) where.push(eq(courses.category, query.category));
   if (query.level) where.push(eq(courses.level, query.level));
   if (query.language) where.push(eq(courses.language, query.language));
@@ -92,14 +101,15 @@ export function listingWhere(query: ListingQuery): SQL[] {
   if (query.maxPrice !== undefined) where.push(lte(courses.priceAmount, query.maxPrice));
   if (query.minRating !== undefined && query.minRating > 0) where.push(gte(courses.ratingAvg, Math.round(query.minRating * 100)));
   if (query.instructor) where.push(eq(courses.instructorId, query.instructor));
-  if (match) where.push(sql`${courses.id} IN (SELECT course_id FROM courses_fts WHERE courses_fts MATCH ${match})`);
+  if (match && text === "fts") where.push(sql`${courses.searchId} IN (SELECT rowid FROM courses_fts WHERE courses_fts MATCH ${match})`);
+  if (match && text === "index") where.push(sql`EXISTS (SELECT 1 FROM courses_fts WHERE courses_fts MATCH ${match} AND courses_fts.rowid = ${courses.searchId})`);
   return where;
 }
 
 /** The listing query (exported so the EXPLAIN QUERY PLAN test checks exactly what runs). */
-export function listingStatement(app: Pick<AppContext, "db">, query: ListingQuery) {
+export function listingStatement(app: Pick<AppContext, "db">, query: ListingQuery, text: TextStrategy = "fts") {
   const sort = SORTS[query.sort];
-  const where = listingWhere(query);
+  const where = listingWhere(query, text);
   if (query.cursor) {
     const c = decodeCursor(query.cursor, query.sort);
     where.push(sort.desc ? sql`(${sort.column}, ${courses.id}) < (${c.v}, ${c.id})` : sql`(${sort.column}, ${courses.id}) > (${c.v}, ${c.id})`);
@@ -113,12 +123,22 @@ export function listingStatement(app: Pick<AppContext, "db">, query: ListingQuer
     .limit(query.limit + 1);
 }
 
+/** Counts the text matches (up to a bound) to choose how a text search runs. */
+async function textStrategy(app: Pick<AppContext, "db">, query: ListingQuery): Promise<TextStrategy> {
+  const match = query.q ? ftsQuery(query.q) : null;
+  if (!match) return "fts";
+  const row = await app.db.get<{ n: number }>(
+    sql`SELECT count(*) AS n FROM (SELECT 1 FROM courses_fts WHERE courses_fts MATCH ${match} LIMIT ${TEXT_DRIVE_MAX_MATCHES + 1})`,
+  );
+  return (row?.n ?? 0) > TEXT_DRIVE_MAX_MATCHES ? "index" : "fts";
+}
+
 const sortValue = (sort: ListingSort, c: typeof courses.$inferSelect): number =>
   sort === "popular" ? c.enrollmentCount : sort === "newest" ? (c.publishedAt ?? 0) : sort === "rating" ? c.ratingAvg : c.priceAmount;
 
 /** `GET /api/courses/list` and the catalog page: published courses, filtered, sorted, keyset-paginated. */
 export async function listCourses(app: Pick<AppContext, "db">, query: ListingQuery) {
-  const rows = await listingStatement(app, query).all();
+  const rows = await listingStatement(app, query, await textStrategy(app, query)).all();
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];
   return {
