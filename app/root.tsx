@@ -41,9 +41,11 @@ export function Layout({ children }: { children: React.ReactNode }) {
           </Link>
           <nav aria-label="Main">
             {data?.config.APP_ENV && data.config.APP_ENV !== "production" ? <Link to="/dev/mailbox">Mailbox</Link> : null}
+            <Link to="/courses">Courses</Link>
             <Link to="/pricing">Pricing</Link>
             {user ? (
               <>
+                {hasPermission(user, "read:earnings:own") ? <Link to="/instructor">Teach</Link> : null}
                 {hasPermission(user, "read:user:any") ? <Link to="/admin/users">Admin</Link> : null}
                 {hasPermission(user, "read:email:any") ? <Link to="/admin/emails">Emails</Link> : null}
                 {hasPermission(user, "read:payment:any") ? <Link to="/admin/payments">Payments</Link> : null}
