@@ -187,6 +187,23 @@ describe("POST /api/courses/purchase", () => {
     expect(await db().select().from(payments).where(eq(payments.userId, learner.user.id)).all()).toEqual([]);
   });
 
+  it("honours Idempotency-Key: the same key and body start one payment", async () => {
+    const instructor = await insertUser("instructor");
+    const course = await insertCourse(instructor.id, { priceAmount: 1200 });
+    const learner = await signedInAs("student");
+    const send = (body: unknown) => learner.browser.json("/api/courses/purchase", jsonBody(body, { headers: { "Idempotency-Key": "buy-1" } }));
+    const first = await send({ courseId: course.id });
+    const again = await send({ courseId: course.id });
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.body.payment.paymentId).toBe(first.body.payment.paymentId);
+    expect(again.response.headers.get("Idempotent-Replayed")).toBe("true");
+    expect(await db().select().from(payments).where(eq(payments.userId, learner.user.id)).all()).toHaveLength(1);
+    const other = await send({ courseId: createId("course") });
+    expect(other.status).toBe(409);
+    expect(other.body.error.code).toBe("idempotency_conflict");
+  });
+
   it("rejects malformed input and unknown or unpublished courses", async () => {
     const instructor = await insertUser("instructor");
     const draft = await insertCourse(instructor.id, { status: "draft", priceAmount: 900 });
