@@ -27,6 +27,8 @@ export default defineConfig({
         "--disable-component-update",
         "--disable-sync",
         "--no-first-run",
+        // wrangler dev listens on 127.0.0.1 only; never try ::1 for localhost.
+        "--host-resolver-rules=MAP localhost 127.0.0.1",
       ],
     },
   },
@@ -36,7 +38,7 @@ export default defineConfig({
     url: `http://127.0.0.1:${PORT}/api/health`,
     timeout: 120_000,
     reuseExistingServer: false,
-    stdout: "ignore",
+    stdout: process.env.E2E_SERVER_LOG ? "pipe" : "ignore",
     stderr: "pipe",
   },
 });

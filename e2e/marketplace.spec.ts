@@ -1,15 +1,4 @@
-import config, { BASE_URL } from "../playwright.config";
 import { expect, logIn, signUp, test, uniqueEmail } from "./fixtures";
-
-// The app builds Checkout's return URLs from APP_URL (http://localhost:PORT), so this journey runs on
-// that host too (one cookie jar), with localhost pinned to the IPv4 address the server listens on.
-test.use({
-  baseURL: BASE_URL.replace("127.0.0.1", "localhost"),
-  launchOptions: {
-    ...config.use?.launchOptions,
-    args: [...(config.use?.launchOptions?.args ?? []), "--host-resolver-rules=MAP localhost 127.0.0.1"],
-  },
-});
 
 const PDF = Buffer.from("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
 
@@ -46,18 +35,6 @@ test("instructor publishes a course; a learner finds it, buys it through Checkou
   await page.getByRole("link", { name: title }).click();
 
   // ... buys it through Checkout (the emulator's hosted page) ...
-  // The emulator's PUBLIC_BASE_URL names port 8787 (workers/stripe-emulator/wrangler.toml); on another
-  // e2e port, its hosted pages are served through this server's /_stripe proxy instead.
-  const here = new URL(BASE_URL);
-  await page.route(
-    (url) => url.pathname.startsWith("/_stripe/") && url.port !== here.port,
-    async (route) => {
-      const url = new URL(route.request().url());
-      url.hostname = "127.0.0.1";
-      url.port = here.port;
-      await route.fulfill({ response: await route.fetch({ url: url.toString(), maxRedirects: 0 }) });
-    },
-  );
   await page.getByRole("button", { name: /Buy for \$19\.99/ }).click();
   await page.getByLabel("Name on card").fill("Lea Learner");
   await page.getByLabel("Card number").fill("4242 4242 4242 4242");

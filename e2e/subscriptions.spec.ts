@@ -1,17 +1,10 @@
-import { BASE_URL } from "../playwright.config";
 import { expect, signUp, test, uniqueEmail } from "./fixtures";
 
 /*
  * A Free learner upgrades to Pro through Stripe Checkout (the emulator's hosted page), sees Pro
  * features unlocked and the confirmation in the local mailbox, then cancels.
- *
- * The emulator builds hosted-page URLs from its PUBLIC_BASE_URL (http://localhost:8787/_stripe),
- * while this run serves on another port; requests to that base are sent to this run's app, which
- * proxies /_stripe/* to the emulator. The success URL uses APP_URL (localhost), whose cookies are
- * not the ones of BASE_URL (127.0.0.1), so the journey continues on BASE_URL.
  */
 test("a Free learner upgrades to Pro through Checkout, gets Pro features and the receipt, then cancels", async ({ page }) => {
-  await page.route(/^http:\/\/localhost:8787\/_stripe\//, (route) => route.continue({ url: route.request().url().replace("http://localhost:8787", BASE_URL) }));
   const email = uniqueEmail("pro");
   await signUp(page, "Pat Pro", email);
 

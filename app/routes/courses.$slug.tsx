@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { data, redirect } from "@remix-run/cloudflare";
+import { data, redirectDocument } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { CsrfInput, FormError } from "~/components/forms";
@@ -69,7 +69,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       case "enroll": {
         const outcome = await purchaseCourse(app, user, { courseId: course.id });
         if (outcome.status === "payment_started" && outcome.payment.nextAction.type === "redirect_to_checkout") {
-          return redirect(outcome.payment.nextAction.url);
+          // A full page load: the hosted Stripe page is not a Remix route (same origin with the emulator).
+          return redirectDocument(outcome.payment.nextAction.url);
         }
         return data<FormResult>({ ok: outcome.status === "already_enrolled" ? "You are already enrolled." : "You are enrolled. Enjoy the course!" });
       }

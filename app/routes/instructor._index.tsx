@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { data, redirect } from "@remix-run/cloudflare";
+import { data, redirectDocument } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { CsrfInput, FormError } from "~/components/forms";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
@@ -33,7 +33,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   try {
     if (form.get("intent") === "connect-payouts") {
       const url = await startPayoutOnboarding(app, user, new URL(request.url).origin);
-      return redirect(url);
+      return redirectDocument(url);
     }
     return data<FormResult>({ errors: { _form: ["Unknown action."] } }, { status: 400 });
   } catch (error) {

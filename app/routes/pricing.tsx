@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { redirect } from "@remix-run/cloudflare";
+import { redirect, redirectDocument } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { CsrfInput, FormError } from "~/components/forms";
 import { getUser, requireUserWithPermission } from "~/modules/auth/auth.server";
@@ -23,7 +23,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requireUserWithPermission(app, request, "create:subscription:own");
   try {
     const result = await createSubscription(app, user, { tier: form.get("tier"), interval: form.get("interval"), flow: "checkout" });
-    if (result.status === "requires_action") return redirect(result.nextAction.url);
+    // A full page load: the hosted Stripe page is not a Remix route (same origin with the emulator).
+    if (result.status === "requires_action") return redirectDocument(result.nextAction.url);
     return redirect("/account/billing");
   } catch (error) {
     return formError(app, error, keptValues(form));
