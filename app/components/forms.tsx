@@ -43,3 +43,17 @@ export function FormError({ errors }: { errors?: FieldErrors }) {
     </div>
   );
 }
+
+/** The outcome of a page action: its success message, or its form-level error. */
+export function FormStatus({ result }: { result?: { ok?: string; errors?: FieldErrors } }) {
+  return (
+    <>
+      {result?.ok ? (
+        <p className="alert success" role="status">
+          {result.ok}
+        </p>
+      ) : null}
+      <FormError errors={result?.errors} />
+    </>
+  );
+}

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { data, redirect } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
-import { CsrfInput, Field, FormError } from "~/components/forms";
+import { CsrfInput, Field, FormStatus } from "~/components/forms";
 import { createApiToken, listApiTokens, revokeApiToken } from "~/modules/auth/api-tokens.server";
 import { changeRole, requireUserWithPermission, toPublicUser } from "~/modules/auth/auth.server";
 import { hasPermission } from "~/modules/auth/permissions";
@@ -83,12 +83,7 @@ export default function Account() {
       <section>
         <h1>Your account</h1>
         {params.get("welcome") ? <p className="alert success">Welcome to Coursemint, {user.name}!</p> : null}
-        {result?.ok ? (
-          <p className="alert success" role="status">
-            {result.ok}
-          </p>
-        ) : null}
-        <FormError errors={result?.errors} />
+        <FormStatus result={result} />
         <dl className="facts">
           <dt>Name</dt>
           <dd>{user.name}</dd>

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { data } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
-import { CsrfInput, FormError } from "~/components/forms";
+import { CsrfInput, FormStatus } from "~/components/forms";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import {
   cancelSubscription,
@@ -98,12 +98,7 @@ export default function Billing() {
             Thank you! Your payment went through{paid ? "" : "; your plan will appear here in a moment"}.
           </p>
         ) : null}
-        {result?.ok ? (
-          <p className="alert success" role="status">
-            {result.ok}
-          </p>
-        ) : null}
-        <FormError errors={result?.errors} />
+        <FormStatus result={result} />
         <dl className="facts">
           <dt>Plan</dt>
           <dd data-testid="current-plan">{current.plan}</dd>

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { data } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
-import { CsrfInput, FormError } from "~/components/forms";
+import { CsrfInput, FormStatus } from "~/components/forms";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { emailFilterSchema, listEmails, resendEmail } from "~/modules/email/email.server";
 import { parseOrThrow } from "~/utils/errors";
@@ -48,12 +48,7 @@ export default function AdminEmails() {
         Every transactional email with its delivery status. Failed emails (the provider kept failing, or refused
         them) can be resent; rejected ones were invalid and need a fix in the code that sent them. Times are UTC.
       </p>
-      {result?.ok ? (
-        <p className="alert success" role="status">
-          {result.ok}
-        </p>
-      ) : null}
-      <FormError errors={result?.errors} />
+      <FormStatus result={result} />
       <Form method="get" className="inline-form">
         <label>
           Status{" "}

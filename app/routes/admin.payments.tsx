@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { data } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
-import { CsrfInput, FormError } from "~/components/forms";
+import { CsrfInput, FormStatus } from "~/components/forms";
 import { formatWhen, Money, PaymentStatus } from "~/components/money";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { paymentSearchSchema, searchPayments } from "~/modules/payments/admin.server";
@@ -66,12 +66,7 @@ export default function AdminPayments() {
     <div className="stack-lg">
       <section className="stack">
         <h1>Payments</h1>
-        {result?.ok ? (
-          <p className="alert success" role="status">
-            {result.ok}
-          </p>
-        ) : null}
-        <FormError errors={result?.errors} />
+        <FormStatus result={result} />
         {result?.errors && Object.keys(result.errors).some((k) => k !== "_form") ? (
           <ul className="field-errors" role="alert">
             {Object.entries(result.errors).flatMap(([field, messages]) => messages.map((m) => <li key={field + m}>{`${field}: ${m}`}</li>))}

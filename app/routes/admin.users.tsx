@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { data } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
-import { CsrfInput, FormError } from "~/components/forms";
+import { CsrfInput, FormStatus } from "~/components/forms";
 import { changeRole, requireUserWithPermission } from "~/modules/auth/auth.server";
 import { ROLES } from "~/modules/auth/permissions";
 import { roleChangeSchema, searchUsers, userSearchSchema } from "~/modules/auth/users.server";
@@ -43,12 +43,7 @@ export default function AdminUsers() {
       <p>
         <Link to="/admin/audit">Audit log</Link>
       </p>
-      {result?.ok ? (
-        <p className="alert success" role="status">
-          {result.ok}
-        </p>
-      ) : null}
-      <FormError errors={result?.errors} />
+      <FormStatus result={result} />
       <Form method="get" className="inline-form">
         <label>
           Email contains <input name="q" defaultValue={params.get("q") ?? ""} />

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { data, redirectDocument } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
-import { CsrfInput, FormError } from "~/components/forms";
+import { CsrfInput, FormStatus } from "~/components/forms";
 import { getUser, requireUserWithPermission } from "~/modules/auth/auth.server";
 import { getProgress } from "~/modules/marketplace/access.server";
 import { purchaseCourse } from "~/modules/marketplace/checkout.server";
@@ -120,12 +120,7 @@ export default function CoursePage() {
           </p>
         ) : null}
         {params.get("purchase") === "canceled" ? <p className="alert">Checkout was canceled; nothing was charged.</p> : null}
-        {result?.ok ? (
-          <p className="alert success" role="status">
-            {result.ok}
-          </p>
-        ) : null}
-        <FormError errors={result?.errors} />
+        <FormStatus result={result} />
         {course.status !== "published" ? <p className="alert">This course is {course.status}.</p> : null}
         {viewer.enrolled ? (
           <p className="alert success" data-testid="enrolled">

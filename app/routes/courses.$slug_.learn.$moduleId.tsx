@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { data } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
-import { CsrfInput, FormError } from "~/components/forms";
+import { CsrfInput, FormStatus } from "~/components/forms";
 import { requireUser, requireUserWithPermission } from "~/modules/auth/auth.server";
 import { completeModule, findEnrollment, getProgress, loadAccessibleModule } from "~/modules/marketplace/access.server";
 import { findCourseBySlug, listModules, publicModule } from "~/modules/marketplace/courses.server";
@@ -69,12 +69,7 @@ export default function LearnModule() {
         <Link to={`/courses/${course.slug}`}>← {course.title}</Link>
       </p>
       <h1>{module.title}</h1>
-      {result?.ok ? (
-        <p className="alert success" role="status">
-          {result.ok}
-        </p>
-      ) : null}
-      <FormError errors={result?.errors} />
+      <FormStatus result={result} />
       <Viewer contentType={module.contentType} url={fileUrl} title={module.title} />
       <p>
         <a href={fileUrl} target="_blank" rel="noreferrer">

@@ -3,7 +3,7 @@ import { data, redirect } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { CourseFields } from "~/components/course-fields";
-import { CsrfInput, FormError } from "~/components/forms";
+import { CsrfInput, FormStatus } from "~/components/forms";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { deleteModule, listModules, loadOwnCourse, publicModule, publishProblems, updateCourse } from "~/modules/marketplace/courses.server";
 import { pageFieldErrors, priceFieldToMinor, uploadFromPage } from "~/modules/marketplace/page-forms.server";
@@ -105,12 +105,7 @@ export default function EditCourse() {
           Course uploaded as a draft. Publish it when it is ready.
         </p>
       ) : null}
-      {result?.ok ? (
-        <p className="alert success" role="status">
-          {result.ok}
-        </p>
-      ) : null}
-      <FormError errors={result?.errors} />
+      <FormStatus result={result} />
 
       <section aria-labelledby="publish-title" className="card">
         <h2 id="publish-title">Publishing</h2>

@@ -5,6 +5,8 @@ import { buildEmailMessage, EMAIL_DEAD_LETTER_QUEUE, EMAIL_QUEUE } from "~/modul
 import { emailOutbox, emails } from "~drizzle/schema";
 import { db } from "../helpers";
 
+export { waitFor } from "../helpers";
+
 let n = 0;
 export const uniqueAddress = (label = "learner") => `${label}-${++n}-${crypto.randomUUID().slice(0, 8)}@example.test`;
 export const uniqueKey = (label = "test") => `${label}/${crypto.randomUUID()}`;
@@ -45,12 +47,3 @@ export const runDeadLetter = (body: unknown, options: { attempts?: number; id?: 
 export const emailByKey = (key: string) => db().select().from(emails).where(eq(emails.idempotencyKey, key)).get();
 export const outboxFor = (to: string) => db().select().from(emailOutbox).where(eq(emailOutbox.toAddress, to)).all();
 
-export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() - started > timeoutMs) throw new Error("waitFor: timed out");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

@@ -1,7 +1,7 @@
 import { env, SELF } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { createId } from "~/utils/ids";
-import { courses, emailOutbox, payments, stripeEvents } from "~drizzle/schema";
+import { courses, payments, stripeEvents } from "~drizzle/schema";
 import { EmulatorControl } from "../../workers/stripe-emulator/testing";
 import { db, insertUser, waitFor } from "../helpers";
 
@@ -52,7 +52,7 @@ export const waitForEventsSettled = () =>
     return rows.length > 0 && rows.every((r) => r.status === "processed" || r.status === "ignored") ? rows : undefined;
   });
 
-export const outboxFor = (to: string) => db().select().from(emailOutbox).where(eq(emailOutbox.toAddress, to)).all();
+export { outboxFor } from "../email/helpers";
 
 /** A Stripe-Signature header for `body` at `timestamp` (seconds), made as Stripe makes it. */
 export async function signStripePayload(body: string, secret: string, timestamp: number) {
