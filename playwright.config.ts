@@ -1,7 +1,6 @@
 import { defineConfig } from "@playwright/test";
 
-// 8787: the Stripe emulator builds its hosted Checkout URLs for this port (workers/stripe-emulator/wrangler.toml).
-const PORT = Number(process.env.E2E_PORT ?? 8787);
+const PORT = Number(process.env.E2E_PORT ?? 8788);
 // localhost, not 127.0.0.1: APP_URL (Checkout return URLs) uses it, and cookies are per host.
 export const BASE_URL = `http://localhost:${PORT}`;
 

@@ -43,6 +43,11 @@ export interface Fault {
 }
 
 const NS_HEADER = "X-Emulator-Namespace";
+/**
+ * Where the browser reaches the hosted pages, sent by the app with each API call (its APP_URL +
+ * "/_stripe"), so Checkout links follow whatever port the app runs on. PUBLIC_BASE_URL is the default.
+ */
+const PUBLIC_BASE_HEADER = "X-Emulator-Public-Base";
 const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body, null, 2), { status, headers: { "Content-Type": "application/json", ...headers } });
 
@@ -101,10 +106,11 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
     this.store = new Store(ctx.storage.sql);
   }
 
-  private emulator(namespace: string) {
+  private emulator(namespace: string, requestedBase?: string | null) {
+    const base = requestedBase && /^https?:\/\/[^\s"'<>]+$/.test(requestedBase) ? requestedBase : this.env.PUBLIC_BASE_URL;
     return new Emulator(this.store, {
       namespace,
-      publicBase: (this.env.PUBLIC_BASE_URL ?? "http://localhost:8787/_stripe").replace(/\/$/, ""),
+      publicBase: (base ?? "http://localhost:8787/_stripe").replace(/\/$/, ""),
       deliveriesPerEvent: Math.max(1, this.config().duplicates),
     });
   }
@@ -176,7 +182,7 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
       }
       this.inFlight.add(key);
     }
-    const emulator = this.emulator(namespace);
+    const emulator = this.emulator(namespace, request.headers.get(PUBLIC_BASE_HEADER));
     let status = 200;
     let body: string;
     try {

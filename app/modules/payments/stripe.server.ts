@@ -23,6 +23,19 @@ function retryingRateLimits(send: typeof fetch): typeof fetch {
 }
 
 /**
+ * Development and tests: every call goes through the emulator's service binding, telling it where
+ * the browser reaches its hosted pages (this app's `/_stripe` proxy), so Checkout links follow
+ * APP_URL whatever the port.
+ */
+function emulatorFetch(binding: Fetcher, publicBase: string): typeof fetch {
+  return ((url: string, init?: RequestInit) => {
+    const headers = new Headers(init?.headers);
+    headers.set("X-Emulator-Public-Base", publicBase);
+    return binding.fetch(url, { ...init, headers });
+  }) as typeof fetch;
+}
+
+/**
  * The official Stripe SDK, built per request from env. In development and tests the Worker has a
  * STRIPE_EMULATOR service binding and every call goes through it; production has no such binding
  * and talks to api.stripe.com. Network errors, 409 lock timeouts and 5xx are retried by the SDK
@@ -30,7 +43,7 @@ function retryingRateLimits(send: typeof fetch): typeof fetch {
  */
 export function createStripe(app: Pick<AppContext, "env" | "config">): Stripe {
   const binding = app.config.APP_ENV !== "production" ? app.env.STRIPE_EMULATOR : undefined;
-  const send: typeof fetch = binding ? (((url: string, init?: RequestInit) => binding.fetch(url, init)) as typeof fetch) : fetch;
+  const send: typeof fetch = binding ? emulatorFetch(binding, `${app.config.APP_URL}/_stripe`) : fetch;
   return new Stripe(app.config.STRIPE_SECRET_KEY, {
     httpClient: Stripe.createFetchHttpClient(retryingRateLimits(send)),
     maxNetworkRetries: 2,
