@@ -14,6 +14,8 @@ type Case = {
   admin?: number;
   /** Instructors, when they differ from other members. */
   instructor?: number;
+  /** Where a 302 sends anonymous callers (default: the login page, remembering the target). */
+  anonymousLocation?: RegExp;
 };
 
 const json = (method: string, body: unknown) => ({
@@ -99,6 +101,18 @@ const CASES: Case[] = [
     admin: 404,
   },
   { name: "POST /api/subscriptions/resume", request: ({ browser }) => browser.fetch("/api/subscriptions/resume", { method: "POST" }), anonymous: 401, members: 404 },
+  // Account actions, email and the dev mailbox
+  { name: "POST /account (create token)", request: ({ browser }) => browser.submit("/account", { intent: "create-token", name: "m" }), anonymous: 302, members: 200 },
+  { name: "POST /logout", request: ({ browser }) => browser.submit("/logout", {}), anonymous: 302, members: 302, anonymousLocation: /^\/$/ },
+  { name: "GET /admin/emails", request: ({ browser }) => browser.fetch("/admin/emails"), anonymous: 302, members: 403, admin: 200 },
+  { name: "POST /admin/emails (resend)", request: ({ browser }) => browser.submit("/admin/emails", { emailId: "eml_unknown" }), anonymous: 302, members: 403, admin: 404 },
+  { name: "GET /dev/mailbox (not in production)", request: ({ browser }) => browser.fetch("/dev/mailbox"), anonymous: 200, members: 200 },
+  {
+    name: "GET /courses/:slug/learn/:moduleId (unknown)",
+    request: ({ browser }) => browser.fetch("/courses/no-such-course/learn/mod_00000000000000000000000000"),
+    anonymous: 302,
+    members: 404,
+  },
   { name: "GET /no-such-page", request: ({ browser }) => browser.fetch("/no-such-page"), anonymous: 404, members: 404 },
   // Marketplace (docs/marketplace.md); unknown ids answer 404 to those allowed to ask.
   { name: "GET /courses", request: ({ browser }) => browser.fetch("/courses"), anonymous: 200, members: 200 },
@@ -127,7 +141,7 @@ describe.each(EVERYONE)("as %s", (who) => {
     const expected = who === "anonymous" ? c.anonymous : who === "admin" ? (c.admin ?? c.members) : who === "instructor" ? (c.instructor ?? c.members) : c.members;
     const response = await c.request({ browser, targetUserId: target.id });
     expect(response.status, `${who} ${c.name}`).toBe(expected);
-    if (expected === 302 && who === "anonymous") expect(response.headers.get("Location")).toMatch(/^\/login\?redirectTo=/);
+    if (expected === 302 && who === "anonymous") expect(response.headers.get("Location")).toMatch(c.anonymousLocation ?? /^\/login\?redirectTo=/);
     const url = new URL(response.url || "http://localhost" + c.name.split(" ")[1]);
     if (url.pathname.startsWith("/api/") && expected >= 400) {
       expect(response.headers.get("Content-Type")).toContain("application/json");
