@@ -46,7 +46,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
             {user ? (
               <>
                 {hasPermission(user, "read:earnings:own") ? <Link to="/instructor">Teach</Link> : null}
-                {hasPermission(user, "read:user:any") ? <Link to="/admin/users">Admin</Link> : null}
+                {hasPermission(user, "read:metrics:any") ? <Link to="/admin">Admin</Link> : null}
                 {hasPermission(user, "read:email:any") ? <Link to="/admin/emails">Emails</Link> : null}
                 {hasPermission(user, "read:payment:any") ? <Link to="/admin/payments">Payments</Link> : null}
                 {hasPermission(user, "read:subscription:own") ? <Link to="/account/billing">Billing</Link> : null}

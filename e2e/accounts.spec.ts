@@ -54,6 +54,8 @@ test("an admin changes a role and finds it in the audit log", async ({ page, bro
 
   await logIn(page, "admin@coursemint.test");
   await page.getByRole("link", { name: "Admin", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "Admin" })).toBeVisible();
+  await page.getByRole("main").getByRole("link", { name: "Users" }).click();
   await expect(page.getByRole("heading", { name: "Users" })).toBeVisible();
   await page.getByLabel("Email contains").fill(email);
   await page.getByRole("button", { name: "Filter" }).click();

@@ -113,6 +113,8 @@ const CASES: Case[] = [
     anonymous: 302,
     members: 404,
   },
+  { name: "GET /admin", request: ({ browser }) => browser.fetch("/admin"), anonymous: 302, members: 403, admin: 200 },
+  { name: "GET /api/metrics", request: ({ browser }) => browser.fetch("/api/metrics"), anonymous: 401, members: 403, admin: 200 },
   { name: "GET /no-such-page", request: ({ browser }) => browser.fetch("/no-such-page"), anonymous: 404, members: 404 },
   // Marketplace (docs/marketplace.md); unknown ids answer 404 to those allowed to ask.
   { name: "GET /courses", request: ({ browser }) => browser.fetch("/courses"), anonymous: 200, members: 200 },

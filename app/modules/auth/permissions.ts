@@ -16,6 +16,7 @@ export const PERMISSIONS = [
   "read:user:any",
   "update:role:any",
   "read:audit-log:any",
+  "read:metrics:any",
   // Marketplace (docs/marketplace.md)
   "create:enrollment:own", // enroll in free courses, buy paid ones
   "update:progress:own",
@@ -63,7 +64,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   student: [...MEMBER, "update:role:own"],
   instructor: [...MEMBER, ...INSTRUCTOR],
   enterprise: MEMBER,
-  admin: [...MEMBER, "read:user:any", "update:role:any", "read:audit-log:any", "read:email:any", "update:email:any", ...INSTRUCTOR, "update:course:any",
+  admin: [...MEMBER, "read:user:any", "update:role:any", "read:audit-log:any", "read:metrics:any", "read:email:any", "update:email:any", ...INSTRUCTOR, "update:course:any",
     "read:payment:any", "create:refund:any", "read:stripe-event:any", "update:stripe-event:any",
     "update:subscription:any"],
 };
