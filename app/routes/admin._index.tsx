@@ -2,14 +2,15 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Link, useLoaderData } from "@remix-run/react";
 import { formatWhen, Money } from "~/components/money";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
-import { collectMetrics } from "~/modules/observability/metrics.server";
+import { collectMetrics, recentPayouts } from "~/modules/observability/metrics.server";
 
 export const meta: MetaFunction = () => [{ title: "Admin · Coursemint" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { app } = context;
   await requireUserWithPermission(app, request, "read:metrics:any");
-  return collectMetrics(app);
+  const [metrics, payouts] = await Promise.all([collectMetrics(app), recentPayouts(app)]);
+  return { ...metrics, payouts };
 }
 
 function Counts({ title, counts, link }: { title: string; counts: Record<string, number>; link?: { to: string; label: string } }) {
@@ -72,7 +73,41 @@ export default function AdminOverview() {
         <Counts title="Emails" counts={m.emails.byStatus} link={{ to: "/admin/emails", label: "Email deliveries" }} />
         <Counts title="Subscriptions" counts={m.subscriptions.byTierAndStatus} />
         <Counts title="Courses" counts={m.marketplace.coursesByStatus} />
+        <Counts title="Payouts" counts={m.marketplace.payoutsByStatus} />
       </div>
+      <h2>Recent instructor payouts</h2>
+      {m.payouts.length === 0 ? (
+        <p className="muted">No payouts yet. The payout job runs every 15 minutes for earnings past their 30-day hold.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>Created</th>
+              <th>Instructor</th>
+              <th>Amount</th>
+              <th>Status</th>
+              <th>Attempts</th>
+              <th>Paid</th>
+              <th>Problem</th>
+            </tr>
+          </thead>
+          <tbody>
+            {m.payouts.map((p) => (
+              <tr key={p.id}>
+                <td>{formatWhen(p.createdAt)}</td>
+                <td>{p.email}</td>
+                <td>
+                  <Money amount={p.amount} currency={p.currency} />
+                </td>
+                <td>{p.status}</td>
+                <td>{p.attempts}</td>
+                <td>{formatWhen(p.paidAt)}</td>
+                <td>{p.failureMessage ?? "—"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </section>
   );
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { collectMetrics } from "~/modules/observability/metrics.server";
 import { createId } from "~/utils/ids";
-import { payments, refunds, stripeEvents } from "~drizzle/schema";
+import { payments, payouts, refunds, stripeEvents } from "~drizzle/schema";
 import { db, insertUser, signedInAs } from "../helpers";
 
 async function insertPayment(userId: string, status: "succeeded" | "failed", amount: number, succeededAt: number | null, currency = "usd") {
@@ -41,11 +41,17 @@ describe("operator metrics", () => {
   it("is served to admins as JSON and as a page that warns about a webhook backlog", async () => {
     const now = Date.now();
     await db().insert(stripeEvents).values({ id: "evt_backlog", type: "charge.refunded", stripeCreatedAt: now, status: "received", payload: {}, receivedAt: now - 30 * 60_000 }).run();
+    const instructor = await insertUser("instructor");
+    await db().insert(payouts).values({ id: "po_test1", instructorId: instructor.id, amount: 7000, currency: "usd", status: "failed", attempts: 2, failureMessage: "Account not payouts-enabled", createdAt: now, updatedAt: now }).run();
     const admin = await signedInAs("admin");
     const json = await admin.browser.json("/api/metrics");
+    expect(json.body.marketplace.payoutsByStatus).toEqual({ failed: 1 });
     expect(json.status).toBe(200);
     expect(json.body.webhooks.byStatus.received).toBe(1);
     const page = await admin.browser.fetch("/admin");
-    expect(await page.text()).toMatch(/oldest unprocessed Stripe event has waited (29|30|31) minutes/);
+    const html = await page.text();
+    expect(html).toMatch(/oldest unprocessed Stripe event has waited (29|30|31) minutes/);
+    expect(html).toContain(instructor.email);
+    expect(html).toContain("Account not payouts-enabled");
   });
 });

@@ -14,7 +14,7 @@ const byKey = (rows: Count[]) => Object.fromEntries(rows.map((r) => [r.key, r.n]
  */
 export async function collectMetrics(app: Pick<AppContext, "db">, at = now()) {
   const since = at - DAY;
-  const [payments, paid, refunded, events, oldestOpen, emails, subscriptions, courses, enrollments] = await Promise.all([
+  const [payments, paid, refunded, events, oldestOpen, emails, subscriptions, courses, enrollments, payouts] = await Promise.all([
     app.db.all<Count>(sql`select status as key, count(*) as n from payments group by status`),
     app.db.all<Sum>(sql`select currency, count(*) as n, sum(amount) as amount from payments where succeeded_at >= ${since} group by currency`),
     app.db.all<Sum>(sql`select currency, count(*) as n, sum(amount) as amount from refunds where status = 'succeeded' and updated_at >= ${since} group by currency`),
@@ -24,6 +24,7 @@ export async function collectMetrics(app: Pick<AppContext, "db">, at = now()) {
     app.db.all<Count>(sql`select tier || ':' || status as key, count(*) as n from subscriptions group by tier, status`),
     app.db.all<Count>(sql`select status as key, count(*) as n from courses group by status`),
     app.db.get<{ n: number }>(sql`select count(*) as n from enrollments where created_at >= ${since}`),
+    app.db.all<Count>(sql`select status as key, count(*) as n from payouts group by status`),
   ]);
   return {
     generatedAt: at,
@@ -32,7 +33,15 @@ export async function collectMetrics(app: Pick<AppContext, "db">, at = now()) {
     webhooks: { byStatus: byKey(events), oldestOpenAgeMs: oldestOpen?.at ? at - oldestOpen.at : null },
     emails: { byStatus: byKey(emails) },
     subscriptions: { byTierAndStatus: byKey(subscriptions) },
-    marketplace: { coursesByStatus: byKey(courses), enrollmentsInWindow: enrollments?.n ?? 0 },
+    marketplace: { coursesByStatus: byKey(courses), enrollmentsInWindow: enrollments?.n ?? 0, payoutsByStatus: byKey(payouts) },
   };
 }
 export type Metrics = Awaited<ReturnType<typeof collectMetrics>>;
+
+/** The latest instructor payouts with their instructor, for the admin overview. */
+export async function recentPayouts(app: Pick<AppContext, "db">, limit = 20) {
+  return app.db.all<{ id: string; email: string; amount: number; currency: string; status: string; attempts: number; failureMessage: string | null; createdAt: number; paidAt: number | null }>(
+    sql`select p.id, u.email, p.amount, p.currency, p.status, p.attempts, p.failure_message as failureMessage, p.created_at as createdAt, p.paid_at as paidAt
+        from payouts p join users u on u.id = p.instructor_id order by p.created_at desc limit ${limit}`,
+  );
+}
