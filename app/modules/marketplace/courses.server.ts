@@ -1,4 +1,5 @@
 import { and, asc, count, eq, max, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import { z } from "zod";
 import type { AppContext } from "~/context.server";
 import type { SessionUser } from "~/modules/auth/session.server";
@@ -180,13 +181,13 @@ export async function uploadCourse(
       Object.assign(errors, modules.errors);
       if (Object.keys(errors).length) throw AppError.validation(errors);
       const changes = parsed.success ? parsed.data : {};
-      const statements = [];
+      const statements: BatchItem<"sqlite">[] = [];
       if (Object.keys(changes).length) statements.push(...updateStatements(app.db, course, changes, t));
       if (modules.rows.length) statements.push(app.db.insert(courseModules).values(modules.rows));
       if (modules.rows.length && !Object.keys(changes).length) {
         statements.push(app.db.update(courses).set({ updatedAt: t }).where(eq(courses.id, course.id)));
       }
-      if (statements.length) await app.db.batch(statements as [any, ...any[]]);
+      if (statements.length) await app.db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
       app.logger.info("marketplace.course_uploaded", { courseId: course.id, userId: user.id, modules: modules.rows.length });
       return { course: (await findCourse(app, course.id))!, created: false, modules: modules.rows.length };
     }
@@ -235,7 +236,7 @@ function newCourseRow(id: string, instructorId: string, data: CourseMetadata, t:
 }
 
 function updateStatements(db: Db, course: Course, changes: Partial<CourseMetadata>, t: number) {
-  const statements: any[] = [db.update(courses).set({ ...changes, updatedAt: t }).where(eq(courses.id, course.id))];
+  const statements: BatchItem<"sqlite">[] = [db.update(courses).set({ ...changes, updatedAt: t }).where(eq(courses.id, course.id))];
   if (changes.title !== undefined || changes.description !== undefined) {
     statements.push(ftsDelete(db, course.id), ftsInsert(db, { id: course.id, title: changes.title ?? course.title, description: changes.description ?? course.description }));
   }
@@ -293,7 +294,7 @@ export async function updateCourse(app: AppContext, user: SessionUser, courseId:
         .where(eq(courses.id, course.id)),
     );
   }
-  if (statements.length) await app.db.batch(statements as [any, ...any[]]);
+  if (statements.length) await app.db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
   app.logger.info("marketplace.course_updated", { courseId: course.id, userId: user.id, fields: Object.keys(changes), from: course.status, to: status ?? course.status });
   return (await findCourse(app, course.id))!;
 }
