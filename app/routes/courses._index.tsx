@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { Select } from "~/components/course-fields";
+import { Field } from "~/components/forms";
 import { listCourses, listingQuerySchema } from "~/modules/marketplace/listing.server";
 import { CATEGORY_LABELS, COURSE_CATEGORIES, COURSE_LANGUAGES, COURSE_LEVELS, LANGUAGE_LABELS, LISTING_SORTS } from "~/modules/marketplace/rules";
 import { zodFieldErrors } from "~/utils/errors";
@@ -8,10 +9,25 @@ import { formatMoney, type Currency } from "~/utils/money";
 
 export const meta: MetaFunction = () => [{ title: "Courses · Coursemint" }, { name: "description", content: "Browse courses by category, level, language, price and rating." }];
 
+/** The page's price fields are in dollars ("12.50"); the listing takes minor units. */
+const PRICE_FIELDS = { from: "minPrice", upTo: "maxPrice" } as const;
+const toMinorUnits = (dollars: string) => (/^\d{1,6}(\.\d{1,2})?$/.test(dollars.trim()) ? String(Math.round(Number(dollars) * 100)) : "invalid");
+
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const params = Object.fromEntries([...new URL(request.url).searchParams].filter(([, v]) => v !== ""));
+  const params: Record<string, string> = Object.fromEntries([...new URL(request.url).searchParams].filter(([, v]) => v !== ""));
+  for (const [field, key] of Object.entries(PRICE_FIELDS)) {
+    if (params[field] !== undefined) params[key] = toMinorUnits(params[field]);
+    delete params[field];
+  }
   const parsed = listingQuerySchema.safeParse(params);
-  if (!parsed.success) return { items: [], nextCursor: null, errors: zodFieldErrors(parsed.error) };
+  if (!parsed.success) {
+    const errors = zodFieldErrors(parsed.error);
+    for (const [field, key] of Object.entries(PRICE_FIELDS)) {
+      if (errors[key]) errors[field] = ["Enter an amount in dollars, like 12.50 (and “from” no higher than “up to”)"];
+      delete errors[key];
+    }
+    return { items: [], nextCursor: null, errors };
+  }
   return { ...(await listCourses(context.app, parsed.data)), errors: null };
 }
 
@@ -43,14 +59,8 @@ export default function Catalog() {
           <Select label="Level" name="level" value={v("level")} options={COURSE_LEVELS.map((l) => [l, cap(l)])} errors={errors ?? undefined} />
           <Select label="Language" name="language" value={v("language")} options={COURSE_LANGUAGES.map((l) => [l, LANGUAGE_LABELS[l]])} errors={errors ?? undefined} />
           <Select label="Price" name="price" value={v("price")} options={[["free", "Free"], ["paid", "Paid"]]} errors={errors ?? undefined} />
-          <div className="field">
-            <label htmlFor="field-minPrice">Price from (cents)</label>
-            <input id="field-minPrice" name="minPrice" inputMode="numeric" defaultValue={v("minPrice")} />
-          </div>
-          <div className="field">
-            <label htmlFor="field-maxPrice">Price up to (cents)</label>
-            <input id="field-maxPrice" name="maxPrice" inputMode="numeric" defaultValue={v("maxPrice")} />
-          </div>
+          <Field label="Price from ($)" name="from" inputMode="decimal" placeholder="0" defaultValue={v("from")} errors={errors ?? undefined} />
+          <Field label="Price up to ($)" name="upTo" inputMode="decimal" placeholder="100" defaultValue={v("upTo")} errors={errors ?? undefined} />
           <Select label="Minimum rating" name="minRating" value={v("minRating")} options={[["4.5", "4.5 and up"], ["4", "4 and up"], ["3", "3 and up"]]} errors={errors ?? undefined} />
           {v("instructor") ? <input type="hidden" name="instructor" value={v("instructor")} /> : null}
           <div className="field">

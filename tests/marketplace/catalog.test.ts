@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Browser, insertUser } from "../helpers";
+import { Browser, insertUser, signedInAs } from "../helpers";
 import { insertCourse } from "./helpers";
 
 const list = async (query: Record<string, string>) => {
@@ -145,5 +145,19 @@ describe("catalog page", () => {
     const res = await new Browser().fetch("/courses?level=guru");
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("Some filters are invalid");
+  });
+});
+
+describe("catalog page price fields", () => {
+  it("take dollars, filter in minor units, and explain a bad amount next to the field", async () => {
+    const { browser } = await signedInAs("student");
+    const ok = await browser.fetch("/courses?from=10&upTo=20.50");
+    expect(ok.status).toBe(200);
+    const html = await ok.text();
+    expect(html).toContain('value="20.50"');
+    expect(html).not.toContain("Some filters are invalid");
+    const bad = await (await browser.fetch("/courses?from=ten")).text();
+    expect(bad).toContain('id="field-from-error"');
+    expect(bad).toContain("Enter an amount in dollars");
   });
 });
