@@ -1,10 +1,11 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { NextPageLink } from "~/components/pagination";
 import { formatWhen, Money, PaymentStatus } from "~/components/money";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { getPaymentFor, historySchema, listPayments } from "~/modules/payments/payments.server";
 import { PAYMENT_PURPOSES } from "~/modules/payments/purposes";
-import { parseOrThrow } from "~/utils/errors";
+import { AppError, parseOrThrow } from "~/utils/errors";
 import { PAYMENT_STATUSES } from "~drizzle/schema/enums";
 
 export const meta: MetaFunction = () => [{ title: "Payments · Coursemint" }];
@@ -17,17 +18,20 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const query = parseOrThrow(historySchema.omit({ userId: true }), Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== "")));
   const [history, returning] = await Promise.all([
     listPayments(app, { ...query, userId: user.id }),
-    justPaid ? getPaymentFor(app, user, justPaid, false).catch(() => null) : Promise.resolve(null),
+    // The return from Checkout names the payment; a stale or foreign id just shows no banner.
+    justPaid ? getPaymentFor(app, user, justPaid, false).catch(notFoundAsNull) : Promise.resolve(null),
   ]);
   return { ...history, returning };
+}
+
+function notFoundAsNull(error: unknown): null {
+  if (error instanceof AppError && error.code === "not_found") return null;
+  throw error;
 }
 
 export default function Payments() {
   const { items, nextCursor, returning } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
-  const next = new URLSearchParams(params);
-  next.delete("payment");
-  if (nextCursor) next.set("cursor", nextCursor);
   return (
     <section className="stack">
       <h1>Payments</h1>
@@ -106,7 +110,9 @@ export default function Payments() {
           </tbody>
         </table>
       )}
-      {nextCursor ? <Link to={`?${next}`}>Older payments →</Link> : null}
+      <NextPageLink cursor={nextCursor} drop={["payment"]}>
+        Older payments →
+      </NextPageLink>
     </section>
   );
 }

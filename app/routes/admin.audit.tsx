@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { NextPageLink } from "~/components/pagination";
 import { auditFilterSchema, listAudit } from "~/modules/audit/audit.server";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { parseOrThrow } from "~/utils/errors";
@@ -16,8 +17,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export default function AdminAudit() {
   const { items, nextCursor } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
-  const next = new URLSearchParams(params);
-  if (nextCursor) next.set("cursor", nextCursor);
   return (
     <section className="stack">
       <h1>Audit log</h1>
@@ -75,7 +74,7 @@ export default function AdminAudit() {
         </tbody>
       </table>
       {items.length === 0 ? <p className="muted">No entries match.</p> : null}
-      {nextCursor ? <Link to={`?${next}`}>Older entries →</Link> : null}
+      <NextPageLink cursor={nextCursor}>Older entries →</NextPageLink>
     </section>
   );
 }

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { data } from "@remix-run/cloudflare";
-import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { NextPageLink } from "~/components/pagination";
 import { z } from "zod";
 import { CsrfInput, FormStatus } from "~/components/forms";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
@@ -39,8 +40,6 @@ export default function AdminEmails() {
   const { items, nextCursor } = useLoaderData<typeof loader>();
   const result = useActionData<FormResult>();
   const [params] = useSearchParams();
-  const next = new URLSearchParams(params);
-  if (nextCursor) next.set("cursor", nextCursor);
   return (
     <section className="stack">
       <h1>Emails</h1>
@@ -106,7 +105,7 @@ export default function AdminEmails() {
         </tbody>
       </table>
       {items.length === 0 ? <p>No emails match.</p> : null}
-      {nextCursor ? <Link to={`?${next}`}>Next page →</Link> : null}
+      <NextPageLink cursor={nextCursor}>Next page →</NextPageLink>
     </section>
   );
 }

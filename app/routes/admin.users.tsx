@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { data } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { NextPageLink } from "~/components/pagination";
 import { z } from "zod";
 import { CsrfInput, FormStatus } from "~/components/forms";
 import { changeRole, requireUserWithPermission } from "~/modules/auth/auth.server";
@@ -35,8 +36,6 @@ export default function AdminUsers() {
   const { items, nextCursor, adminId } = useLoaderData<typeof loader>();
   const result = useActionData<FormResult>();
   const [params] = useSearchParams();
-  const next = new URLSearchParams(params);
-  if (nextCursor) next.set("cursor", nextCursor);
   return (
     <section className="stack">
       <h1>Users</h1>
@@ -90,7 +89,7 @@ export default function AdminUsers() {
           ))}
         </tbody>
       </table>
-      {nextCursor ? <Link to={`?${next}`}>Next page →</Link> : null}
+      <NextPageLink cursor={nextCursor}>Next page →</NextPageLink>
     </section>
   );
 }

@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { NextPageLink } from "~/components/pagination";
 import { Select } from "~/components/course-fields";
 import { Field } from "~/components/forms";
 import { listCourses, listingQuerySchema } from "~/modules/marketplace/listing.server";
@@ -43,8 +44,6 @@ const cap = (s: string) => s[0]!.toUpperCase() + s.slice(1);
 export default function Catalog() {
   const { items, nextCursor, errors } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
-  const next = new URLSearchParams(params);
-  if (nextCursor) next.set("cursor", nextCursor);
   const v = (k: string) => params.get(k) ?? "";
   return (
     <div className="catalog">
@@ -103,11 +102,7 @@ export default function Catalog() {
         ) : (
           <p className="muted">No courses match these filters.</p>
         )}
-        {nextCursor ? (
-          <Link to={`?${next}`} rel="next">
-            Next page →
-          </Link>
-        ) : null}
+        <NextPageLink cursor={nextCursor}>Next page →</NextPageLink>
       </section>
     </div>
   );

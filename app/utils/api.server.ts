@@ -22,11 +22,16 @@ export function api(handler: Handler) {
       return Response.json(result, { headers: { "Cache-Control": "no-store" } });
     } catch (error) {
       if (error instanceof Response) return error;
-      const appError = toAppError(error);
-      if (appError.code === "internal") app.logger.error("api.unhandled_error", { error, path: new URL(request.url).pathname });
-      return errorResponse(appError, app.requestId);
+      return errorResponse(reportedError(app, request, error), app.requestId);
     }
   };
+}
+
+/** The AppError to answer with; unexpected errors are logged here (and only their safe message is sent). */
+export function reportedError(app: AppContext, request: Request, error: unknown): AppError {
+  const appError = toAppError(error);
+  if (appError.code === "internal") app.logger.error("api.unhandled_error", { error, path: new URL(request.url).pathname });
+  return appError;
 }
 
 /** A loader or action for methods a route does not support. */

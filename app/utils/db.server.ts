@@ -1,4 +1,6 @@
+import { gte, lte, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import * as schema from "~drizzle/schema";
 
 /** A Drizzle client for one request or job; never kept at module level. */
@@ -6,3 +8,11 @@ export function createDb(d1: D1Database) {
   return drizzle(d1, { schema });
 }
 export type Db = ReturnType<typeof createDb>;
+
+/** Conditions keeping `column` (epoch ms) within whole UTC days `from`..`to` (YYYY-MM-DD, inclusive). */
+export function withinUtcDays(column: SQLiteColumn, from?: string, to?: string): SQL[] {
+  const conditions: SQL[] = [];
+  if (from) conditions.push(gte(column, Date.parse(`${from}T00:00:00Z`)));
+  if (to) conditions.push(lte(column, Date.parse(`${to}T23:59:59.999Z`)));
+  return conditions;
+}

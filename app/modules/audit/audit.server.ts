@@ -1,7 +1,8 @@
-import { and, desc, eq, gte, lt, lte, type SQL } from "drizzle-orm";
+import { and, desc, eq, lt, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { AppContext } from "~/context.server";
 import { now } from "~/utils/clock";
+import { withinUtcDays } from "~/utils/db.server";
 import { createId } from "~/utils/ids";
 import { auditLog } from "~drizzle/schema";
 
@@ -44,8 +45,7 @@ export async function listAudit(app: Pick<AppContext, "db">, filter: AuditFilter
   if (filter.action) where.push(eq(auditLog.action, filter.action));
   if (filter.actorId) where.push(eq(auditLog.actorId, filter.actorId));
   if (filter.targetId) where.push(eq(auditLog.targetId, filter.targetId));
-  if (filter.from) where.push(gte(auditLog.createdAt, Date.parse(`${filter.from}T00:00:00Z`)));
-  if (filter.to) where.push(lte(auditLog.createdAt, Date.parse(`${filter.to}T23:59:59.999Z`)));
+  where.push(...withinUtcDays(auditLog.createdAt, filter.from, filter.to));
   if (filter.cursor) where.push(lt(auditLog.id, filter.cursor));
   const rows = await app.db
     .select()

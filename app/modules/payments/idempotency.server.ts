@@ -2,7 +2,8 @@ import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import type { AppContext } from "~/context.server";
 import { now } from "~/utils/clock";
-import { AppError, toAppError, errorBody } from "~/utils/errors";
+import { reportedError } from "~/utils/api.server";
+import { AppError, errorBody } from "~/utils/errors";
 import { sha256Hex } from "~/utils/ids";
 import { idempotencyKeys } from "~drizzle/schema";
 
@@ -22,7 +23,7 @@ export async function withIdempotency(
   run: () => Promise<StoredResponse>,
 ): Promise<Response> {
   const header = request.headers.get("Idempotency-Key");
-  if (header === null) return respond(await runCatching(app, run));
+  if (header === null) return respond(await runCatching(app, request, run));
   const parsed = keySchema.safeParse(header);
   if (!parsed.success) throw new AppError("bad_request", "Idempotency-Key must be 1-255 printable characters.");
   const key = parsed.data;
@@ -46,7 +47,7 @@ export async function withIdempotency(
     return respond({ status: existing.responseStatus, body: JSON.parse(existing.responseBody ?? "null") }, true);
   }
 
-  const outcome = await runCatching(app, run);
+  const outcome = await runCatching(app, request, run);
   if (outcome.status >= 500) {
     await app.db.delete(idempotencyKeys).where(where).run();
   } else {
@@ -59,13 +60,12 @@ export async function withIdempotency(
   return respond(outcome);
 }
 
-async function runCatching(app: AppContext, run: () => Promise<StoredResponse>): Promise<StoredResponse> {
+async function runCatching(app: AppContext, request: Request, run: () => Promise<StoredResponse>): Promise<StoredResponse> {
   try {
     return await run();
   } catch (error) {
     if (error instanceof Response) throw error;
-    const appError = toAppError(error);
-    if (appError.code === "internal") app.logger.error("api.unhandled_error", { error });
+    const appError = reportedError(app, request, error);
     return { status: appError.status, body: errorBody(appError) };
   }
 }

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, isNull, lt, lte, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, lt, sql, type SQL } from "drizzle-orm";
 import Stripe from "stripe";
 import { z } from "zod";
 import type { AppContext } from "~/context.server";
@@ -6,6 +6,7 @@ import { auditInsert } from "~/modules/audit/audit.server";
 import type { SessionUser } from "~/modules/auth/session.server";
 import { sendEmail } from "~/modules/email/email.server";
 import { now } from "~/utils/clock";
+import { withinUtcDays } from "~/utils/db.server";
 import { AppError, parseOrThrow } from "~/utils/errors";
 import { createId } from "~/utils/ids";
 import type { Currency } from "~/utils/money";
@@ -386,11 +387,11 @@ async function syncRefundsFromStripe(app: AppContext, stripe: Stripe, paymentId:
         .run();
     }
   }
-  await recomputeRefundTotals(app, paymentId);
+  await refundTotalsStatement(app, paymentId).run();
 }
 
 /** amount_refunded and amount_refund_pending are always sums of refund rows; status follows. */
-export function refundTotalsStatement(app: AppContext, paymentId: string) {
+function refundTotalsStatement(app: AppContext, paymentId: string) {
   const refunded = sql`(select coalesce(sum(${refunds.amount}), 0) from ${refunds} where ${refunds.paymentId} = ${paymentId} and ${refunds.status} = 'succeeded')`;
   const pending = sql`(select coalesce(sum(${refunds.amount}), 0) from ${refunds} where ${refunds.paymentId} = ${paymentId} and ${refunds.status} = 'pending')`;
   return app.db
@@ -404,10 +405,6 @@ export function refundTotalsStatement(app: AppContext, paymentId: string) {
       updatedAt: now(),
     })
     .where(eq(payments.id, paymentId));
-}
-
-async function recomputeRefundTotals(app: AppContext, paymentId: string) {
-  await refundTotalsStatement(app, paymentId).run();
 }
 
 export const refundSchema = z.object({
@@ -496,8 +493,7 @@ export async function listPayments(app: AppContext, input: z.infer<typeof histor
   const where: SQL[] = [eq(payments.userId, input.userId)];
   if (input.status) where.push(eq(payments.status, input.status));
   if (input.purpose) where.push(eq(payments.purpose, input.purpose));
-  if (input.from) where.push(gte(payments.createdAt, Date.parse(`${input.from}T00:00:00Z`)));
-  if (input.to) where.push(lte(payments.createdAt, Date.parse(`${input.to}T23:59:59.999Z`)));
+  where.push(...withinUtcDays(payments.createdAt, input.from, input.to));
   if (input.cursor) where.push(lt(payments.id, input.cursor));
   const rows = await app.db
     .select()
