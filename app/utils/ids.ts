@@ -21,6 +21,7 @@ export const ID_PREFIXES = {
   payout: "po",
   learningEvent: "lev",
   subscriptionChange: "sbc",
+  subscriptionStart: "sst",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

@@ -36,7 +36,9 @@ export interface WebhookConfig {
 }
 
 export interface Fault {
-  type: "500" | "429" | "timeout" | "network";
+  type: "500" | "429" | "timeout" | "network" | "empty";
+  /** Carry the request out first, then answer with the fault (the response is lost). */
+  after?: boolean;
   remaining: number;
   path?: string;
   delay_ms?: number;
@@ -150,17 +152,26 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
     const requestId = newId("req", 14);
     const common = { "Request-Id": requestId, "Stripe-Version": request.headers.get("Stripe-Version") ?? "2026-10-28.endive" };
     const fault = this.takeFault(url.pathname);
-    if (fault) {
-      if (fault.type === "network") return new Response(null, { status: 502, headers: { "X-Emulator-Fault": "network" } });
-      if (fault.type === "timeout") {
-        await new Promise((resolve) => setTimeout(resolve, fault.delay_ms ?? 10_000));
-        return json({ error: { type: "api_error", message: "The request timed out (emulated fault)." } }, 504, common);
-      }
-      if (fault.type === "429") {
-        return json({ error: { type: "invalid_request_error", code: "rate_limit", message: "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits." } }, 429, common);
-      }
-      return json({ error: { type: "api_error", message: "An unknown error occurred (emulated fault)." } }, 500, common);
+    if (fault && !fault.after) return this.faultResponse(fault, common);
+    const response = await this.serve(request, namespace, url, requestId, common);
+    // An "after" fault: the request was carried out, then its answer is lost (a lost response).
+    return fault ? this.faultResponse(fault, common) : response;
+  }
+
+  private async faultResponse(fault: Fault, common: Record<string, string>) {
+    if (fault.type === "empty") return json({}, 200, common);
+    if (fault.type === "network") return new Response(null, { status: 502, headers: { "X-Emulator-Fault": "network" } });
+    if (fault.type === "timeout") {
+      await new Promise((resolve) => setTimeout(resolve, fault.delay_ms ?? 10_000));
+      return json({ error: { type: "api_error", message: "The request timed out (emulated fault)." } }, 504, common);
     }
+    if (fault.type === "429") {
+      return json({ error: { type: "invalid_request_error", code: "rate_limit", message: "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits." } }, 429, common);
+    }
+    return json({ error: { type: "api_error", message: "An unknown error occurred (emulated fault)." } }, 500, common);
+  }
+
+  private async serve(request: Request, namespace: string, url: URL, requestId: string, common: Record<string, string>) {
     const method = request.method.toUpperCase();
     const raw = method === "GET" || method === "HEAD" ? url.search.slice(1) : new TextDecoder().decode(await request.arrayBuffer());
     const params: Params = parseForm(method === "GET" ? url.search.slice(1) : raw);
@@ -362,8 +373,14 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
     if (path === "/faults" && method === "GET") return json({ object: "list", data: this.store.kvGet<Fault[]>("faults") ?? [] });
     if (path === "/faults" && method === "POST") {
       const type = String(body.type ?? "500") as Fault["type"];
-      if (!["500", "429", "timeout", "network"].includes(type)) return json({ error: { message: "type must be one of 500, 429, timeout, network" } }, 400);
-      const fault: Fault = { type, remaining: Number(body.count ?? 1), ...(body.path ? { path: String(body.path) } : {}), ...(body.delay_ms !== undefined ? { delay_ms: Number(body.delay_ms) } : {}) };
+      if (!["500", "429", "timeout", "network", "empty"].includes(type)) return json({ error: { message: "type must be one of 500, 429, timeout, network, empty" } }, 400);
+      const fault: Fault = {
+        type,
+        remaining: Number(body.count ?? 1),
+        ...(body.path ? { path: String(body.path) } : {}),
+        ...(body.delay_ms !== undefined ? { delay_ms: Number(body.delay_ms) } : {}),
+        ...(body.after === true || body.after === "true" ? { after: true } : {}),
+      };
       this.store.kvSet("faults", [...(this.store.kvGet<Fault[]>("faults") ?? []), fault]);
       return json(fault);
     }
