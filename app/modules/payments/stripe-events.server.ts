@@ -77,7 +77,11 @@ export async function receiveStripeWebhook(app: AppContext, request: Request) {
 
 export type ConsumerOutcome = { action: "ack" } | { action: "retry"; delaySeconds: number };
 
-/** Queue consumer for one message: handles the stored event exactly once. */
+/**
+ * Queue consumer for one message. Delivery is at least once (Stripe retries, the queue redelivers);
+ * the effect happens once: a processed event is acknowledged without work, and every update it makes
+ * is forward-only or keyed by our own ids.
+ */
 export async function handleStripeEventMessage(app: AppContext, body: unknown, attempts: number): Promise<ConsumerOutcome> {
   const parsed = stripeEventMessageSchema.safeParse(body);
   if (!parsed.success) {
