@@ -10,6 +10,7 @@ import { withinUtcDays } from "~/utils/db.server";
 import { AppError, parseOrThrow } from "~/utils/errors";
 import { createId } from "~/utils/ids";
 import type { Currency } from "~/utils/money";
+import { sameSitePathSchema } from "~/utils/redirect";
 import { payments, refunds, stripeCustomers, users } from "~drizzle/schema";
 import { PAYMENT_STATUSES } from "~drizzle/schema/enums";
 import { PAYMENT_PURPOSES, type PaymentForPurpose, type PaymentPurpose, type PaymentPurposeName } from "./purposes";
@@ -20,11 +21,7 @@ import { createStripe, declineMessage, mapStripeError } from "./stripe.server";
 export type Payment = typeof payments.$inferSelect;
 export type Refund = typeof refunds.$inferSelect;
 
-/** A same-site path to come back to after Checkout (no open redirects). */
-const returnPath = z
-  .string()
-  .max(500)
-  .regex(/^\/(?!\/)[^\s\\]*$/, "Must be a path on this site, starting with /");
+const returnPath = sameSitePathSchema; // the one same-site rule (app/utils/redirect.ts)
 
 export const processSchema = z
   .object({

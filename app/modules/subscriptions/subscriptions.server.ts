@@ -9,6 +9,7 @@ import { createStripe, mapStripeError } from "~/modules/payments/stripe.server";
 import { MINUTE, now } from "~/utils/clock";
 import { AppError, parseOrThrow } from "~/utils/errors";
 import { createId } from "~/utils/ids";
+import { sameSitePathSchema } from "~/utils/redirect";
 import { subscriptionChanges, subscriptions } from "~drizzle/schema";
 import {
   ENTITLED_STATUSES,
@@ -181,10 +182,7 @@ export async function listInvoices(app: AppContext, userId: string) {
 
 // ---------------------------------------------------------------- create
 
-const returnPath = z
-  .string()
-  .max(500)
-  .regex(/^\/(?!\/)[^\s\\]*$/, "Must be a path on this site, starting with /");
+const returnPath = sameSitePathSchema; // the one same-site rule (app/utils/redirect.ts)
 
 export const createSchema = z
   .object({
