@@ -24,7 +24,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const form = await readForm(app, request);
   const admin = await requireUserWithPermission(app, request, "update:role:any");
   try {
-    const input = parseOrThrow(roleChangeSchema.extend({ userId: z.string().min(1).max(64) }), Object.fromEntries(form));
+    const input = parseOrThrow(z.object({ ...roleChangeSchema.shape, userId: z.string().min(1).max(64) }), Object.fromEntries(form));
     const user = await changeRole(app, admin, input.userId, input.role);
     return data<FormResult>({ ok: `${user.email} is now ${user.role}.` });
   } catch (error) {

@@ -32,3 +32,14 @@ export function formError(app: AppContext, error: unknown, values: Record<string
   app.logger.info("form.rejected", { code: appError.code, fields: Object.keys(errors) });
   return data<FormResult>({ errors, values }, { status: appError.status, headers: appError.headers });
 }
+
+/**
+ * Form fields and query values are strings; a whole-number string becomes a number and anything
+ * else is passed on unchanged, so the strict schema rejects it with its own message. This is the
+ * only string-to-number step: JSON bodies are never coerced.
+ */
+export function integerFromString(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  const trimmed = value.trim();
+  return /^[+-]?\d{1,15}$/.test(trimmed) ? Number(trimmed) : value;
+}

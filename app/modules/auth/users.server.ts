@@ -27,4 +27,4 @@ export async function searchUsers(app: Pick<AppContext, "db">, filter: z.infer<t
   return { items, nextCursor: rows.length > filter.limit ? items[items.length - 1]!.id : null };
 }
 
-export const roleChangeSchema = z.object({ role: z.enum(ROLES, { error: `Role must be one of ${ROLES.join(", ")}` }) });
+export const roleChangeSchema = z.strictObject({ role: z.enum(ROLES, { error: `Role must be one of ${ROLES.join(", ")}` }) });

@@ -185,7 +185,7 @@ export async function listInvoices(app: AppContext, userId: string) {
 const returnPath = sameSitePathSchema; // the one same-site rule (app/utils/redirect.ts)
 
 export const createSchema = z
-  .object({
+  .strictObject({
     tier: z.enum(PAID_TIERS, { error: "tier must be pro or enterprise" }),
     interval: z.enum(BILLING_INTERVALS, { error: "interval must be month or year" }).default("month"),
     flow: z.enum(["checkout", "payment_method"]).default("checkout"),
@@ -267,7 +267,7 @@ export async function completeCheckoutSubscription(app: AppContext, stripeSubscr
 
 // ---------------------------------------------------------------- change plan
 
-export const changeSchema = z.object({
+export const changeSchema = z.strictObject({
   tier: z.enum(PAID_TIERS, { error: "tier must be pro or enterprise (cancel to go back to Free)" }),
   interval: z.enum(BILLING_INTERVALS, { error: "interval must be month or year" }),
   /** true: only compute what the change would cost. */
@@ -496,7 +496,7 @@ export async function changeSubscription(app: AppContext, user: SessionUser, inp
 
 // ---------------------------------------------------------------- cancel and resume
 
-export const cancelSchema = z.object({
+export const cancelSchema = z.strictObject({
   /** Admins only: end the subscription now instead of at period end. */
   immediately: z.boolean().default(false),
   /** Admins only: whose subscription. */
