@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/cloudflare";
 import type { AppContext } from "~/context.server";
 import { assertSameOrigin } from "~/modules/auth/csrf.server";
+import { readBodyLimited } from "./body.server";
 import { AppError, errorResponse, toAppError } from "./errors";
 
 type Handler = (args: { request: Request; params: LoaderFunctionArgs["params"]; app: AppContext }) => Promise<unknown>;
@@ -56,8 +57,7 @@ export async function readJson(request: Request, opts: { limit?: number; allowEm
   if (mediaType !== "application/json") {
     throw new AppError("bad_request", "Send a JSON body with Content-Type: application/json.");
   }
-  if (declared !== null && (!/^\d+$/.test(declared) || Number(declared) > limit)) throw tooLarge(limit);
-  const bytes = await readLimited(request, limit);
+  const bytes = await readBodyLimited(request, limit);
   if (bytes.byteLength === 0 && opts.allowEmpty) return {};
   let text: string;
   try {
@@ -70,32 +70,4 @@ export async function readJson(request: Request, opts: { limit?: number; allowEm
   } catch {
     throw new AppError("bad_request", "The request body is not valid JSON.");
   }
-}
-
-const tooLarge = (limit: number) =>
-  new AppError("payload_too_large", `The request body is larger than ${Math.floor(limit / 1024)} KiB.`, { details: { limitBytes: limit } });
-
-/** The whole body, or a 413 as soon as it passes `limit` bytes (the rest is not read). */
-async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
-  if (!request.body) return new Uint8Array();
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge(limit);
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
 }

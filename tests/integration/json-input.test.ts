@@ -95,7 +95,7 @@ describe("the one JSON body reader", () => {
     ["application/jsonp", '{"name":"x"}', 400, "bad_request"],
     ["application/json", '{"name":', 400, "bad_request"],
     ["application/json", "", 400, "bad_request"],
-  ])("Content-Type %s with %j is %i %s and creates nothing", async (type, body, status, code) => {
+  ])("Content-Type %s with %j is %s %s and creates nothing", async (type, body, status, code) => {
     const { user, browser } = await signedInAs("student");
     const res = await browser.json("/api/tokens", { method: "POST", body, headers: { "Content-Type": type } });
     expect(res.status).toBe(status);

@@ -8,7 +8,7 @@ import { sendEmail } from "~/modules/email/email.server";
 import { now } from "~/utils/clock";
 import { withinUtcDays } from "~/utils/db.server";
 import { AppError, parseOrThrow } from "~/utils/errors";
-import { createId } from "~/utils/ids";
+import { createId, cursorSchema } from "~/utils/ids";
 import type { Currency } from "~/utils/money";
 import { sameSitePathSchema } from "~/utils/redirect";
 import { payments, refunds, stripeCustomers, users } from "~drizzle/schema";
@@ -481,7 +481,7 @@ export const historySchema = z.object({
   from: z.iso.date().optional(),
   to: z.iso.date().optional(),
   userId: z.string().max(64).optional(),
-  cursor: z.string().regex(/^pay_\w+$/).optional(),
+  cursor: cursorSchema("payment"),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
 
