@@ -4,6 +4,7 @@ import type { AppContext } from "~/context.server";
 import { csrfFromCookie, csrfSetCookie } from "~/modules/auth/csrf.server";
 import { Logger } from "~/modules/observability/logger";
 import { createDb } from "~/utils/db.server";
+import { AppError, errorResponse } from "~/utils/errors";
 import { getConfig } from "~/utils/env.server";
 import { createId } from "~/utils/ids";
 import { paymentRegistry } from "./capabilities";
@@ -28,6 +29,37 @@ export function createAppContext(env: Env, ctx: ExecutionContext, requestId: str
   };
 }
 
+/**
+ * A page form post (anything but GET/HEAD outside `/api/*`) whose Origin is another site, or
+ * `null`. Remix's own check would answer an empty 500; we answer 403 before any action runs.
+ * (`/api/*` writes have their own same-origin check in `api()`.)
+ */
+function isCrossSiteFormPost(request: Request, url: URL) {
+  if (request.method === "GET" || request.method === "HEAD" || url.pathname.startsWith("/api/")) return false;
+  const origin = request.headers.get("Origin");
+  return origin !== null && origin !== url.origin;
+}
+
+/**
+ * A page post whose Origin we just checked is passed on without it: Remix repeats the check
+ * against the Host header and answers an empty 500 when a proxy or test client sends no Host.
+ */
+function withoutCheckedOrigin(request: Request, url: URL) {
+  if (request.method === "GET" || request.method === "HEAD" || url.pathname.startsWith("/api/") || !request.headers.has("Origin")) return request;
+  const headers = new Headers(request.headers);
+  headers.delete("Origin");
+  return new Request(request, { headers });
+}
+
+/** Renders the refusal as the app's error page (status and message), as a GET that runs no action. */
+async function refusedPage(request: Request, url: URL, app: AppContext) {
+  app.logger.warn("auth.cross_site_post_rejected", { path: url.pathname, origin: request.headers.get("Origin") });
+  const headers = new Headers(request.headers);
+  for (const name of ["Content-Type", "Content-Length", "Origin"]) headers.delete(name);
+  const rejection = errorResponse(new AppError("csrf_failed", "This form was sent from another site, so nothing was done. Go back to Coursemint and try again."), app.requestId);
+  return handleRemixRequest(new Request(new URL("/__refused", url), { method: "GET", headers }), { app, rejection });
+}
+
 export default {
   async fetch(request, env, ctx) {
     // Development only: the Stripe emulator's hosted pages (Checkout, onboarding) for the browser.
@@ -50,7 +82,11 @@ export default {
     try {
       // The course share image is rendered outside Remix: workers-og's WebAssembly is bundled by wrangler.
       const og = request.method === "GET" ? OG_PATH.exec(url.pathname) : null;
-      response = og ? await courseOgImage(app, og[1]!) : await handleRemixRequest(request, { app });
+      response = og
+        ? await courseOgImage(app, og[1]!)
+        : isCrossSiteFormPost(request, url)
+          ? await refusedPage(request, url, app)
+          : await handleRemixRequest(withoutCheckedOrigin(request, url), { app });
     } catch (error) {
       app.logger.error("request.unhandled_error", { error, path: url.pathname });
       response = new Response("Internal Server Error", { status: 500 });

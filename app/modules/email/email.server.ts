@@ -4,7 +4,7 @@ import type { AppContext } from "~/context.server";
 import { auditInsert } from "~/modules/audit/audit.server";
 import { now } from "~/utils/clock";
 import { AppError } from "~/utils/errors";
-import { createId } from "~/utils/ids";
+import { createId, cursorSchema } from "~/utils/ids";
 import { EMAIL_STATUSES, emailOutbox, emails, users, type EmailStatus } from "~drizzle/schema";
 import { getEmailProvider, ProviderError, type EmailProvider } from "./providers.server";
 import {
@@ -303,7 +303,7 @@ export function backoffSeconds(app: Pick<AppContext, "config">, attempt: number)
 export const emailFilterSchema = z.object({
   status: z.enum(EMAIL_STATUSES).optional().or(z.literal("").transform(() => undefined)),
   to: z.string().trim().max(254).optional().transform((v) => v || undefined),
-  cursor: z.string().max(64).optional().transform((v) => v || undefined),
+  cursor: cursorSchema("email"),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 export type EmailFilter = z.infer<typeof emailFilterSchema>;

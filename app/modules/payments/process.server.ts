@@ -6,6 +6,7 @@ import type { SessionUser } from "~/modules/auth/session.server";
 import { now } from "~/utils/clock";
 import { AppError, parseOrThrow } from "~/utils/errors";
 import { createId } from "~/utils/ids";
+import { sameSitePathSchema } from "~/utils/redirect";
 import { payments } from "~drizzle/schema";
 import { ensureCustomer } from "./customers.server";
 import { PAYMENT_PURPOSES, type Quote } from "./purposes";
@@ -14,11 +15,7 @@ import { getPurpose } from "./registry";
 import { OPEN_STATUSES, statusFromIntent } from "./status";
 import { checkStripe, createStripe, declineMessage, mapStripeError, outcomeUnknown, stripeShapes } from "./stripe.server";
 
-/** A same-site path to come back to after Checkout (no open redirects). */
-const returnPath = z
-  .string()
-  .max(500)
-  .regex(/^\/(?!\/)[^\s\\]*$/, "Must be a path on this site, starting with /");
+const returnPath = sameSitePathSchema; // the one same-site rule (app/utils/redirect.ts)
 
 export const processSchema = z
   .object({

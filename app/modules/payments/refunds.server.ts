@@ -29,7 +29,7 @@ export function refundTotalsStatement(app: AppContext, paymentId: string) {
     .where(eq(payments.id, paymentId));
 }
 
-export const refundSchema = z.object({
+export const refundSchema = z.strictObject({
   paymentId: z.string().regex(/^pay_\w+$/, "Must be a payment id (pay_...)"),
   amount: z.number().int("Amount must be whole minor units (cents)").positive("Amount must be positive").safe().optional(),
   reason: z.string().trim().min(3, "Give a reason (3+ characters)").max(300),
