@@ -47,9 +47,9 @@ const CASES: Case[] = [
   },
   { name: "GET /api/health", request: ({ browser }) => browser.fetch("/api/health"), anonymous: 200, members: 200 },
   { name: "GET /api/me", request: ({ browser }) => browser.fetch("/api/me"), anonymous: 401, members: 200 },
-  { name: "GET /api/tokens", request: ({ browser }) => browser.fetch("/api/tokens"), anonymous: 401, members: 200 },
-  { name: "POST /api/tokens", request: ({ browser }) => browser.fetch("/api/tokens", json("POST", { name: "m" })), anonymous: 401, members: 201 },
-  { name: "DELETE /api/tokens/:id", request: ({ browser }) => browser.fetch("/api/tokens/tok_unknown", { method: "DELETE" }), anonymous: 401, members: 404 },
+  { name: "GET /api/api-keys", request: ({ browser }) => browser.fetch("/api/api-keys"), anonymous: 401, members: 200 },
+  { name: "POST /api/api-keys", request: ({ browser }) => browser.fetch("/api/api-keys", json("POST", { name: "m" })), anonymous: 401, members: 201 },
+  { name: "DELETE /api/api-keys/:id", request: ({ browser }) => browser.fetch("/api/api-keys/tok_unknown", { method: "DELETE" }), anonymous: 401, members: 404 },
   { name: "GET /api/users", request: ({ browser }) => browser.fetch("/api/users"), anonymous: 401, members: 403, admin: 200 },
   {
     name: "PUT /api/users/:id/role",
