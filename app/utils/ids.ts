@@ -21,6 +21,8 @@ export const ID_PREFIXES = {
   payout: "po",
   learningEvent: "lev",
   subscriptionChange: "sbc",
+  tokenEntry: "ttx",
+  tokenHold: "thd",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

@@ -1,6 +1,7 @@
 import type { AppContext } from "~/context.server";
 import { instructorPayoutsJob } from "./payouts";
 import { subscriptionRenewalsJob } from "./subscriptions";
+import { tokenCompletionsJob } from "./tokens";
 
 /**
  * Cron jobs, keyed by the cron expression declared in wrangler.toml `[triggers]`. Every job must
@@ -9,5 +10,5 @@ import { subscriptionRenewalsJob } from "./subscriptions";
 export type CronJob = { name: string; run: (app: AppContext, controller: ScheduledController) => Promise<void> };
 
 export const cronJobs: Record<string, CronJob[]> = {
-  "*/15 * * * *": [subscriptionRenewalsJob, instructorPayoutsJob],
+  "*/15 * * * *": [subscriptionRenewalsJob, instructorPayoutsJob, tokenCompletionsJob],
 };

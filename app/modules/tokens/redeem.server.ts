@@ -1,0 +1,43 @@
+import { z } from "zod";
+import type { AppContext } from "~/context.server";
+import type { SessionUser } from "~/modules/auth/session.server";
+import { now } from "~/utils/clock";
+import { AppError } from "~/utils/errors";
+import { REDEEM_ITEM_NAMES, TOKEN_RULES } from "./config";
+import { unwrap, walletFor } from "./ledger.server";
+
+/*
+ * Spending tokens (docs/tokens.md). A streak freeze is bought at once; a course discount is a hold
+ * taken when the purchase's payment is created (see capability.server.ts).
+ */
+
+export const redeemSchema = z.discriminatedUnion(
+  "item",
+  [
+    z.object({ item: z.literal("streak_freeze") }).strict(),
+    z
+      .object({
+        item: z.literal("course_discount"),
+        courseId: z.string().trim().min(1).max(64),
+        tokens: z.number().int("Whole tokens only").positive("Offer at least 1 token").max(10_000_000, "That is more tokens than any course accepts"),
+      })
+      .strict(),
+  ],
+  { error: () => `Unknown redemption; use one of: ${REDEEM_ITEM_NAMES.join(", ")}` },
+);
+export type RedeemInput = z.infer<typeof redeemSchema>;
+
+/** Buys a streak freeze. `requestKey` (Idempotency-Key or a fresh id) makes the spend happen once. */
+export async function buyStreakFreeze(app: AppContext, user: Pick<SessionUser, "id">, requestKey: string) {
+  const result = unwrap(
+    await walletFor(app, user.id).buyFreeze({ userId: user.id, at: now(), price: TOKEN_RULES.streakFreeze.price, sourceKey: `redeem:freeze:${requestKey}` }),
+  );
+  app.logger.info("tokens.redeemed", { userId: user.id, item: "streak_freeze", entryId: result.entry.id, amount: result.entry.amount, replayed: result.replayed });
+  return { item: "streak_freeze" as const, entry: result.entry, freezes: result.freezes, balance: result.entry.balanceAfter };
+}
+
+export function assertRedeemable(input: RedeemInput) {
+  if (input.item === "course_discount") {
+    throw new AppError("bad_request", "Course discounts are taken at checkout: POST /api/courses/purchase with {courseId, tokens}.");
+  }
+}
