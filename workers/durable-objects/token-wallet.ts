@@ -28,7 +28,7 @@ export type WalletEntry = {
   createdAt: number;
 };
 
-export type WalletFailure = { ok: false; code: "insufficient_balance" | "limit_reached" | "not_found" | "conflict"; message: string };
+export type WalletFailure = { ok: false; code: "insufficient_balance" | "limit_reached" | "not_found" | "conflict" | "invalid"; message: string };
 export type WalletOk<T> = { ok: true; replayed: boolean } & T;
 export type WalletResult<T> = WalletOk<T> | WalletFailure;
 
@@ -145,14 +145,19 @@ export class TokenWallet extends DurableObject<Env> {
 
   /** Credits a positive amount (learning award, streak bonus, admin award). */
   async credit(input: Base & { type: "award" | "streak_bonus" | "admin_adjust"; amount: number; reason: string; sourceKey: string; ref?: string | null }) {
-    assertAmount(input.amount);
-    return this.run(input.userId, () => this.write(input));
+    return this.run(input.userId, () => {
+      assertAmount(input.amount);
+      if (!["award", "streak_bonus", "admin_adjust"].includes(input.type)) refuse("invalid", "Only awards, streak bonuses and admin awards are credits.");
+      return this.write(input);
+    });
   }
 
   /** Admin adjustment with a signed amount; a debit larger than the balance is refused. */
   async adjust(input: Base & { amount: number; reason: string; sourceKey: string }) {
-    if (!Number.isSafeInteger(input.amount) || input.amount === 0) throw new Error("amount must be a non-zero integer");
-    return this.run(input.userId, () => this.write({ type: "admin_adjust", amount: input.amount, reason: input.reason, sourceKey: input.sourceKey, at: input.at }));
+    return this.run(input.userId, () => {
+      if (!Number.isSafeInteger(input.amount) || input.amount === 0) refuse("invalid", "The amount must be a non-zero whole number.");
+      return this.write({ type: "admin_adjust", amount: input.amount, reason: input.reason, sourceKey: input.sourceKey, at: input.at });
+    });
   }
 
   /**
@@ -188,8 +193,8 @@ export class TokenWallet extends DurableObject<Env> {
 
   /** Buys one streak freeze (at most MAX_FREEZES held). */
   async buyFreeze(input: Base & { price: number; sourceKey: string }) {
-    assertAmount(input.price);
     return this.run(input.userId, (meta) => {
+      assertAmount(input.price);
       const existing = this.bySource(input.sourceKey);
       if (existing) return { entry: existing, replayed: true, freezes: meta.freezes };
       if (meta.freezes >= MAX_FREEZES) refuse("limit_reached", `You already hold ${MAX_FREEZES} streak freezes, the most allowed.`);
@@ -201,8 +206,8 @@ export class TokenWallet extends DurableObject<Env> {
 
   /** Moves `amount` from available to held for a purchase (idempotent per hold id). */
   async hold(input: Base & { holdId: string; amount: number; reason: string; ref: string }) {
-    assertAmount(input.amount);
     return this.run(input.userId, () => {
+      assertAmount(input.amount);
       const existing = this.holdRow(input.holdId);
       if (existing) return { hold: existing, replayed: true };
       this.write({ type: "hold", amount: -input.amount, heldDelta: input.amount, reason: input.reason, sourceKey: `hold:${input.holdId}`, ref: input.ref, at: input.at });
@@ -435,7 +440,7 @@ export class TokenWallet extends DurableObject<Env> {
 }
 
 function assertAmount(n: number) {
-  if (!Number.isSafeInteger(n) || n <= 0) throw new Error("amount must be a positive integer");
+  if (!Number.isSafeInteger(n) || n <= 0) refuse("invalid", "The amount must be a positive whole number.");
 }
 
 function toEntry(r: EntryRow, userId: string): WalletEntry {

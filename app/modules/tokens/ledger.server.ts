@@ -30,6 +30,8 @@ export function unwrap<R extends { ok: true } | WalletFailure>(result: R): Extra
       throw new AppError("conflict", result.message, { details: { reason: "limit_reached" } });
     case "not_found":
       throw AppError.notFound("Hold");
+    case "invalid":
+      throw new AppError("bad_request", result.message);
     default:
       throw new AppError("conflict", result.message);
   }
@@ -141,4 +143,23 @@ export async function history(app: Pick<AppContext, "db">, userId: string, input
 /** Projects the learner's pending entries now (history right after a write; tests). */
 export async function flushWallet(app: Pick<AppContext, "env">, userId: string) {
   return walletFor(app, userId).flush();
+}
+
+/** The JSON shape of `GET /api/tokens/balance`. */
+export function balanceView(w: Awaited<ReturnType<typeof getWallet>>) {
+  return {
+    balance: w.balance,
+    held: w.held,
+    streak: {
+      current: w.streak,
+      longest: w.longestStreak,
+      activeToday: w.activeToday,
+      atRisk: w.atRisk,
+      lastActiveDay: w.lastActiveDay,
+      today: w.today,
+      timeZone: w.timeZone,
+      days: w.calendar,
+    },
+    freezes: { held: w.freezes, max: TOKEN_RULES.streakFreeze.maxHeld, price: TOKEN_RULES.streakFreeze.price },
+  };
 }

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { AppContext } from "~/context.server";
 import type { SessionUser } from "~/modules/auth/session.server";
 import { now } from "~/utils/clock";
-import { AppError } from "~/utils/errors";
+import { AppError, parseOrThrow } from "~/utils/errors";
 import { REDEEM_ITEM_NAMES, TOKEN_RULES } from "./config";
 import { unwrap, walletFor } from "./ledger.server";
 
@@ -36,8 +36,13 @@ export async function buyStreakFreeze(app: AppContext, user: Pick<SessionUser, "
   return { item: "streak_freeze" as const, entry: result.entry, freezes: result.freezes, balance: result.entry.balanceAfter };
 }
 
-export function assertRedeemable(input: RedeemInput) {
-  if (input.item === "course_discount") {
-    throw new AppError("bad_request", "Course discounts are taken at checkout: POST /api/courses/purchase with {courseId, tokens}.");
+/** `POST /api/tokens/redeem`: validates the item and spends on it. */
+export async function redeem(app: AppContext, user: SessionUser, input: unknown, requestKey: string) {
+  const data = parseOrThrow(redeemSchema, input);
+  switch (data.item) {
+    case "streak_freeze":
+      return buyStreakFreeze(app, user, requestKey);
+    case "course_discount":
+      throw new AppError("bad_request", "Course discounts are not available yet.");
   }
 }
