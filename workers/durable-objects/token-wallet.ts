@@ -315,6 +315,12 @@ export class TokenWallet extends DurableObject<Env> {
     };
   }
 
+  /** Available and held tokens only (the navigation bar). */
+  async balance(input: { userId: string }): Promise<{ balance: number; held: number }> {
+    const meta = this.meta(input.userId);
+    return { balance: meta.balance, held: meta.held };
+  }
+
   /** Entries after `afterSeq`, oldest first (reconciliation, tests). */
   async entries(input: { userId: string; afterSeq?: number; limit?: number }): Promise<WalletEntry[]> {
     this.meta(input.userId);

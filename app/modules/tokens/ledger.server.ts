@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, type SQL } from "drizzle-orm";
+import { and, desc, eq, lt, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { AppContext } from "~/context.server";
 import type { SessionUser } from "~/modules/auth/session.server";
@@ -161,5 +161,43 @@ export function balanceView(w: Awaited<ReturnType<typeof getWallet>>) {
       days: w.calendar,
     },
     freezes: { held: w.freezes, max: TOKEN_RULES.streakFreeze.maxHeld, price: TOKEN_RULES.streakFreeze.price },
+  };
+}
+
+/** The balance for the navigation bar; null (and logged) if the wallet cannot be reached, so pages still render. */
+export async function navBalance(app: AppContext, userId: string): Promise<number | null> {
+  try {
+    return (await walletFor(app, userId).balance({ userId })).balance;
+  } catch (error) {
+    app.logger.warn("tokens.nav_balance_failed", { userId, error });
+    return null;
+  }
+}
+
+/**
+ * Token metrics from the D1 projection: awarded and redeemed (all time and in the window) and
+ * outstanding (available + held across all wallets: the platform's liability).
+ */
+export async function tokenMetrics(app: Pick<AppContext, "db">, since: number) {
+  const [totals, outstanding] = await Promise.all([
+    app.db.get<{ awarded: number; redeemed: number; awardedInWindow: number; redeemedInWindow: number }>(sql`
+      select
+        coalesce(sum(case when type in ('award', 'streak_bonus') or (type = 'admin_adjust' and amount > 0) then amount end), 0) as awarded,
+        coalesce(sum(case when type = 'redeem' then -amount - held_delta end), 0) as redeemed,
+        coalesce(sum(case when created_at >= ${since} and (type in ('award', 'streak_bonus') or (type = 'admin_adjust' and amount > 0)) then amount end), 0) as awardedInWindow,
+        coalesce(sum(case when created_at >= ${since} and type = 'redeem' then -amount - held_delta end), 0) as redeemedInWindow
+      from token_transactions`),
+    app.db.get<{ wallets: number; available: number; held: number }>(
+      sql`select count(*) as wallets, coalesce(sum(balance), 0) as available, coalesce(sum(held), 0) as held from token_wallets`,
+    ),
+  ]);
+  return {
+    awarded: totals?.awarded ?? 0,
+    redeemed: totals?.redeemed ?? 0,
+    awardedInWindow: totals?.awardedInWindow ?? 0,
+    redeemedInWindow: totals?.redeemedInWindow ?? 0,
+    wallets: outstanding?.wallets ?? 0,
+    outstanding: (outstanding?.available ?? 0) + (outstanding?.held ?? 0),
+    held: outstanding?.held ?? 0,
   };
 }
