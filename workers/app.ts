@@ -6,6 +6,7 @@ import { Logger } from "~/modules/observability/logger";
 import { createDb } from "~/utils/db.server";
 import { getConfig } from "~/utils/env.server";
 import { createId } from "~/utils/ids";
+import { paymentRegistry } from "./capabilities";
 import { cronJobs } from "./cron";
 import { courseOgImage, OG_PATH } from "./og/course";
 import { queueConsumers } from "./queues";
@@ -24,6 +25,7 @@ export function createAppContext(env: Env, ctx: ExecutionContext, requestId: str
     config,
     db: createDb(env.DB),
     logger: new Logger({ requestId }, config.LOG_LEVEL),
+    payments: paymentRegistry,
     requestId,
     csrfToken,
   };
