@@ -1,5 +1,5 @@
 import { sweepCourseCompletions } from "~/modules/tokens/activity.server";
-import type { CronJob } from "./index";
+import type { CronJob } from "./job";
 
 /** Awards `course_completed` learning events whose award was missed (idempotent; cursor in D1). */
 export const tokenCompletionsJob: CronJob = {

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt } from "drizzle-orm";
 import type { AppContext } from "~/context.server";
-import { tierTokenMultiplierPct } from "~/modules/subscriptions/subscriptions.server";
+import { tierTokenMultiplierPct } from "~/modules/subscriptions/entitlements.server";
 import { now } from "~/utils/clock";
 import { courses, learningEvents, tokenCursors } from "~drizzle/schema";
 import { TOKEN_RULES, withMultiplier } from "./config";
