@@ -31,12 +31,16 @@ describe("holds and clawback in the wallet", () => {
 
     await w.hold({ userId: user.id, at: t(), holdId: "h3", amount: 100, reason: "Discount", ref: "payment:p3" });
     await w.releaseHold({ userId: user.id, at: t(), holdId: "h3", reason: "Checkout expired" });
-    expect(await w.captureHold({ userId: user.id, at: t(), holdId: "h3", reason: "late success" })).toMatchObject({ ok: false, code: "conflict" });
     s = await w.snapshot({ userId: user.id, at: t(), timeZone: "UTC" });
     expect([s.balance, s.held]).toEqual([1000, 0]);
+    // Paid after all (a late success after the expiry): the tokens are spent again, once.
+    expect(await w.captureHold({ userId: user.id, at: t(), holdId: "h3", reason: "late success" })).toMatchObject({ ok: true, shortfall: 0 });
+    expect(await w.captureHold({ userId: user.id, at: t(), holdId: "h3", reason: "late success" })).toMatchObject({ ok: true, replayed: true });
+    s = await w.snapshot({ userId: user.id, at: t(), timeZone: "UTC" });
+    expect([s.balance, s.held]).toEqual([900, 0]);
 
     const sums = await projected(user.id);
-    expect([sums.amount, sums.held]).toEqual([1000, 0]);
+    expect([sums.amount, sums.held]).toEqual([900, 0]);
   });
 
   it("concurrent holds never hold more than the balance", async () => {

@@ -218,13 +218,20 @@ export class TokenWallet extends DurableObject<Env> {
 
   /** The purchase succeeded: the held tokens are spent. */
   async captureHold(input: Base & { holdId: string; reason: string }) {
-    return this.run(input.userId, () => {
+    return this.run(input.userId, (meta) => {
       const hold = this.holdRow(input.holdId) ?? refuse("not_found", "Hold not found.");
-      if (hold.status === "captured" || hold.status === "returned") return { hold, replayed: true };
-      if (hold.status === "released") refuse("conflict", "This hold was already released.");
+      if (hold.status === "captured" || hold.status === "returned") return { hold, replayed: true, shortfall: 0 };
+      if (hold.status === "released") {
+        // Paid after all (a retry after a failure, a late success): spend the tokens again, as far as they go.
+        const take = Math.min(hold.amount, meta.balance);
+        this.write({ type: "redeem", amount: -take, reason: input.reason, sourceKey: `capture:${hold.id}`, ref: hold.ref, at: input.at });
+        this.settle(hold.id, "captured", input.at);
+        if (take < hold.amount) this.log.warn("tokens.capture_shortfall", { userId: input.userId, holdId: hold.id, shortfall: hold.amount - take });
+        return { hold: this.holdRow(hold.id)!, replayed: false, shortfall: hold.amount - take };
+      }
       this.write({ type: "redeem", amount: 0, heldDelta: -hold.amount, reason: input.reason, sourceKey: `capture:${hold.id}`, ref: hold.ref, at: input.at });
       this.settle(hold.id, "captured", input.at);
-      return { hold: this.holdRow(hold.id)!, replayed: false };
+      return { hold: this.holdRow(hold.id)!, replayed: false, shortfall: 0 };
     });
   }
 

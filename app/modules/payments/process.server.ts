@@ -9,8 +9,8 @@ import { createId } from "~/utils/ids";
 import { payments } from "~drizzle/schema";
 import { ensureCustomer } from "./customers.server";
 import { PAYMENT_PURPOSES } from "./purposes";
-import type { Payment } from "./records.server";
-import { getPurpose } from "./registry";
+import { toPurposeView, type Payment as Payment } from "./records.server";
+import { getPurpose, runPaymentHooks } from "./registry";
 import { statusFromIntent } from "./status";
 import { createStripe, declineMessage, mapStripeError } from "./stripe.server";
 
@@ -49,14 +49,31 @@ export async function processPayment(app: AppContext, user: SessionUser, input: 
   if (!Number.isSafeInteger(quote.amount) || quote.amount <= 0) {
     throw new AppError("bad_request", "There is nothing to pay for this purchase.");
   }
+  // Capabilities may pay part of the price another way (reward tokens), reserved under this id.
+  const paymentId = createId("payment");
+  let amount = quote.amount;
+  const ourMetadata: Record<string, string> = { ...quote.metadata };
+  const draft = () => ({ id: paymentId, userId: user.id, purpose: data.purpose, purposeRef: quote.purposeRef, amount, currency: quote.currency, amountRefunded: 0, metadata: ourMetadata });
+  try {
+    for (const hooks of app.payments.paymentHooks) {
+      const adjustment = await hooks.adjust?.(app, { user, paymentId, purpose: data.purpose, quote: { ...quote, amount, metadata: ourMetadata }, input });
+      if (adjustment && adjustment.discount > 0) {
+        amount -= adjustment.discount;
+        Object.assign(ourMetadata, adjustment.metadata);
+      }
+    }
+  } catch (error) {
+    await runPaymentHooks(app, "unpaid", draft()); // release what earlier hooks reserved
+    throw error;
+  }
   const t = now();
   const payment: Payment = {
-    id: createId("payment"),
+    id: paymentId,
     userId: user.id,
     purpose: data.purpose,
     purposeRef: quote.purposeRef,
     description: quote.description,
-    amount: quote.amount,
+    amount,
     currency: quote.currency,
     status: "requires_action",
     amountRefunded: 0,
@@ -69,14 +86,20 @@ export async function processPayment(app: AppContext, user: SessionUser, input: 
     checkoutUrl: null,
     failureCode: null,
     failureMessage: null,
-    metadata: quote.metadata ?? {},
+    metadata: ourMetadata,
     fulfilledAt: null,
     succeededAt: null,
     stripeUpdatedAt: null,
     createdAt: t,
     updatedAt: t,
   };
-  await app.db.insert(payments).values(payment).run();
+  try {
+    if (amount <= 0) throw new AppError("bad_request", "There is nothing to pay for this purchase.");
+    await app.db.insert(payments).values(payment).run();
+  } catch (error) {
+    await runPaymentHooks(app, "unpaid", toPurposeView(payment)); // release what adjust reserved
+    throw error;
+  }
   const log = app.logger.child({ paymentId: payment.id, userId: user.id });
   log.info("payment.created", { purpose: payment.purpose, amount: payment.amount, currency: payment.currency, flow: payment.flow });
 
@@ -139,6 +162,7 @@ export async function processPayment(app: AppContext, user: SessionUser, input: 
           .where(eq(payments.id, payment.id))
           .run();
         log.warn("payment.declined", { code: failure.code });
+        await runPaymentHooks(app, "unpaid", toPurposeView(payment));
         throw new AppError("payment_required", failure.message, { details: { paymentId: payment.id, code: failure.code }, cause: error });
       }
       throw error;
@@ -162,6 +186,7 @@ export async function processPayment(app: AppContext, user: SessionUser, input: 
       .where(and(eq(payments.id, payment.id), eq(payments.status, "requires_action")))
       .run();
     log.warn("payment.canceled_on_error", { code: mapped.code });
+    await runPaymentHooks(app, "unpaid", toPurposeView(payment));
     throw new AppError(mapped.code, mapped.message, { details: { paymentId: payment.id }, cause: error });
   }
 }

@@ -9,7 +9,7 @@ import { sendFailureNotice, sendReceipt } from "./notifications.server";
 import type { PaymentPurposeName } from "./purposes";
 import { findPayment, toPurposeView, type Payment } from "./records.server";
 import { refundTotalsStatement, runReversals } from "./refunds.server";
-import { getPurpose } from "./registry";
+import { getPurpose, runPaymentHooks } from "./registry";
 import { ALLOWED_FROM, PAID_STATUSES, statusFromIntent } from "./status";
 import { createStripe, declineMessage } from "./stripe.server";
 
@@ -68,6 +68,7 @@ async function runDueEffects(app: AppContext, payment: Payment) {
   const purpose = getPurpose(app, payment.purpose as PaymentPurposeName);
   const log = app.logger.child({ paymentId: payment.id, userId: payment.userId });
   if (PAID_STATUSES.includes(payment.status) && !payment.fulfilledAt) {
+    await runPaymentHooks(app, "paid", toPurposeView(payment));
     await purpose.fulfil(app, toPurposeView(payment));
     const marked = await app.db
       .update(payments)
@@ -79,6 +80,7 @@ async function runDueEffects(app: AppContext, payment: Payment) {
       await sendReceipt(app, payment);
     }
   }
+  if (payment.status === "failed" || payment.status === "canceled") await runPaymentHooks(app, "unpaid", toPurposeView(payment));
   if (payment.status === "failed") if (!purpose.ownsFailureNotice) await sendFailureNotice(app, payment);
   await runReversals(app, purpose, payment);
 }

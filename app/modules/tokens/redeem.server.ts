@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { AppContext } from "~/context.server";
 import type { SessionUser } from "~/modules/auth/session.server";
 import { now } from "~/utils/clock";
+import { purchaseCourse } from "~/modules/marketplace/checkout.server";
 import { AppError, parseOrThrow } from "~/utils/errors";
 import { REDEEM_ITEM_NAMES, TOKEN_RULES } from "./config";
 import { unwrap, walletFor } from "./ledger.server";
@@ -42,7 +43,12 @@ export async function redeem(app: AppContext, user: SessionUser, input: unknown,
   switch (data.item) {
     case "streak_freeze":
       return buyStreakFreeze(app, user, requestKey);
-    case "course_discount":
-      throw new AppError("bad_request", "Course discounts are not available yet.");
+    case "course_discount": {
+      // The discount is a hold taken when the course's payment is created (capability.server.ts).
+      const outcome = await purchaseCourse(app, user, { courseId: data.courseId, tokens: data.tokens });
+      if (outcome.status !== "payment_started") throw new AppError("conflict", "You already have this course, or it is free: nothing to discount.");
+      app.logger.info("tokens.redeemed", { userId: user.id, item: "course_discount", paymentId: outcome.payment.paymentId });
+      return { item: "course_discount" as const, courseId: outcome.courseId, payment: outcome.payment };
+    }
   }
 }
