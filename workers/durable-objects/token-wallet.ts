@@ -90,10 +90,16 @@ const refuse = (code: WalletFailure["code"], message: string): never => {
 };
 
 const PROJECTION_RETRY_MS = 15_000;
+/** Entries are projected in batches: the alarm fires this long after the first unprojected write. */
+const PROJECTION_DELAY_MS = 250;
 
 export class TokenWallet extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly log: Logger;
+  /** This instance has scheduled the projection alarm (memory only: after a restart it is set again). */
+  private alarmScheduled = false;
+  /** The user this wallet belongs to, once checked. */
+  private owner: string | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -364,16 +370,21 @@ export class TokenWallet extends DurableObject<Env> {
       lastSeq: () => this.lastSeq(),
     });
     const more = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM entries WHERE projected = 0").one().n > 0 || this.sql.exec<MetaRow>("SELECT * FROM meta WHERE id = 1").one().pushed_seq < this.lastSeq();
-    if (more) await this.ctx.storage.setAlarm(Date.now());
+    if (more) {
+      this.alarmScheduled = true;
+      await this.ctx.storage.setAlarm(Date.now());
+    }
     return result;
   }
 
   override async alarm() {
+    this.alarmScheduled = false;
     try {
       await this.flush();
     } catch (error) {
       // Retried by our own alarm (not the runtime's limited retries): the outbox is never abandoned.
       this.log.error("tokens.projection_failed", { error });
+      this.alarmScheduled = true;
       await this.ctx.storage.setAlarm(Date.now() + PROJECTION_RETRY_MS);
     }
   }
@@ -389,7 +400,10 @@ export class TokenWallet extends DurableObject<Env> {
       if (error instanceof Refused) return error.failure;
       throw error;
     }
-    if (!value.replayed && (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now());
+    if (!value.replayed && !this.alarmScheduled) {
+      this.alarmScheduled = true;
+      await this.ctx.storage.setAlarm(Date.now() + PROJECTION_DELAY_MS);
+    }
     return { ok: true, ...value };
   }
 
@@ -398,10 +412,13 @@ export class TokenWallet extends DurableObject<Env> {
   }
 
   private meta(userId: string): MetaRow {
-    this.sql.exec("INSERT OR IGNORE INTO meta (id, user_id) VALUES (1, ?)", userId);
-    const meta = this.sql.exec<MetaRow>("SELECT * FROM meta WHERE id = 1").one();
-    if (meta.user_id !== userId) throw new Error("wallet belongs to another user");
-    return meta;
+    if (this.owner !== userId) {
+      this.sql.exec("INSERT OR IGNORE INTO meta (id, user_id) VALUES (1, ?)", userId);
+      const owner = this.sql.exec<{ user_id: string }>("SELECT user_id FROM meta WHERE id = 1").one().user_id;
+      if (owner !== userId) throw new Error("wallet belongs to another user");
+      this.owner = owner;
+    }
+    return this.sql.exec<MetaRow>("SELECT * FROM meta WHERE id = 1").one();
   }
 
   private lastSeq(): number {
@@ -410,7 +427,7 @@ export class TokenWallet extends DurableObject<Env> {
 
   private bySource(sourceKey: string): WalletEntry | null {
     const row = this.sql.exec<EntryRow>("SELECT * FROM entries WHERE source_key = ?", sourceKey).toArray()[0];
-    return row ? toEntry(row, this.sql.exec<MetaRow>("SELECT user_id FROM meta WHERE id = 1").one().user_id) : null;
+    return row ? toEntry(row, this.owner ?? this.sql.exec<MetaRow>("SELECT user_id FROM meta WHERE id = 1").one().user_id) : null;
   }
 
   private holdRow(id: string): HoldRow | null {
@@ -432,21 +449,24 @@ export class TokenWallet extends DurableObject<Env> {
     if (balance < 0) refuse("insufficient_balance", `Not enough tokens: the balance is ${meta.balance}, this needs ${-e.amount}.`);
     if (held < 0) refuse("conflict", "Held tokens would go negative.");
     const id = createId("tokenEntry");
-    this.sql.exec(
-      "INSERT INTO entries (id, type, amount, held_delta, balance_after, held_after, reason, source_key, ref, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      id,
-      e.type,
-      e.amount,
-      heldDelta,
-      balance,
-      held,
-      e.reason.slice(0, 200),
-      e.sourceKey,
-      e.ref ?? null,
-      e.at,
-    );
+    const reason = e.reason.slice(0, 200);
+    const { seq } = this.sql
+      .exec<{ seq: number }>(
+        "INSERT INTO entries (id, type, amount, held_delta, balance_after, held_after, reason, source_key, ref, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+        id,
+        e.type,
+        e.amount,
+        heldDelta,
+        balance,
+        held,
+        reason,
+        e.sourceKey,
+        e.ref ?? null,
+        e.at,
+      )
+      .one();
     this.sql.exec("UPDATE meta SET balance = ?, held = ? WHERE id = 1", balance, held);
-    const entry = toEntry(this.sql.exec<EntryRow>("SELECT * FROM entries WHERE id = ?", id).one(), meta.user_id);
+    const entry: WalletEntry = { id, seq, userId: meta.user_id, type: e.type, amount: e.amount, heldDelta, balanceAfter: balance, heldAfter: held, reason, sourceKey: e.sourceKey, ref: e.ref ?? null, createdAt: e.at };
     this.log.info("tokens.entry_written", { userId: meta.user_id, entryId: id, type: e.type, amount: e.amount, heldDelta, balanceAfter: balance, heldAfter: held, sourceKey: e.sourceKey });
     return { entry, replayed: false };
   }
