@@ -4,6 +4,7 @@ import { CsrfInput } from "~/components/forms";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { getUser, toPublicUser } from "~/modules/auth/auth.server";
 import { hasPermission } from "~/modules/auth/permissions";
+import { navBalance } from "~/modules/tokens/ledger.server";
 import { publicConfig } from "~/utils/env.server";
 import stylesUrl from "~/styles/app.css?url";
 
@@ -12,8 +13,10 @@ export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesUrl 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { app } = context;
   const user = await getUser(app, request);
+  const tokens = user && hasPermission(user, "read:tokens:own") ? await navBalance(app, user.id) : null;
   return {
     user: user ? toPublicUser(user) : null,
+    tokens,
     csrfToken: app.csrfToken,
     config: publicConfig(app.config),
   };
@@ -50,6 +53,12 @@ export function Layout({ children }: { children: React.ReactNode }) {
                 {hasPermission(user, "read:email:any") ? <Link to="/admin/emails">Emails</Link> : null}
                 {hasPermission(user, "read:payment:any") ? <Link to="/admin/payments">Payments</Link> : null}
                 {hasPermission(user, "read:subscription:own") ? <Link to="/account/billing">Billing</Link> : null}
+                {hasPermission(user, "read:leaderboard:any") ? <Link to="/leaderboard">Leaderboard</Link> : null}
+                {data?.tokens != null ? (
+                  <Link to="/wallet" className="nav-tokens" data-testid="nav-tokens" aria-label={`Tokens: ${data.tokens.toLocaleString("en-US")}`}>
+                    {data.tokens.toLocaleString("en-US")} tokens
+                  </Link>
+                ) : null}
                 <Link to="/account">{user.name}</Link>
                 <Form method="post" action="/logout" className="inline">
                   <CsrfInput />

@@ -12,6 +12,9 @@ import { cronJobs } from "./cron";
 import { courseOgImage, OG_PATH } from "./og/course";
 import { queueConsumers } from "./queues";
 
+export { Leaderboard } from "./durable-objects/leaderboard";
+export { TokenWallet } from "./durable-objects/token-wallet";
+
 const handleRemixRequest = createRequestHandler(build as unknown as ServerBuild);
 
 /** Builds the per-invocation context shared by requests, queue consumers and cron jobs. */

@@ -23,6 +23,8 @@ export const ID_PREFIXES = {
   learningEvent: "lev",
   subscriptionChange: "sbc",
   subscriptionStart: "sst",
+  tokenEntry: "ttx",
+  tokenHold: "thd",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

@@ -2,8 +2,9 @@ import type { CronJob } from "./job";
 import { stalePaymentsJob } from "./payments";
 import { instructorPayoutsJob } from "./payouts";
 import { subscriptionRenewalsJob } from "./subscriptions";
+import { tokenCompletionsJob } from "./tokens";
 
 /** Cron jobs, keyed by the cron expression declared in wrangler.toml `[triggers]`. */
 export const cronJobs: Record<string, CronJob[]> = {
-  "*/15 * * * *": [subscriptionRenewalsJob, instructorPayoutsJob, stalePaymentsJob],
+  "*/15 * * * *": [subscriptionRenewalsJob, instructorPayoutsJob, stalePaymentsJob, tokenCompletionsJob],
 };

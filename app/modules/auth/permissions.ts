@@ -39,6 +39,14 @@ export const PERMISSIONS = [
   "read:subscription:own",
   "update:subscription:own", // change plan, cancel at period end, resume
   "update:subscription:any", // admins: cancel any subscription immediately
+  // Reward tokens and leaderboards (docs/tokens.md)
+  "read:tokens:own", // balance, streak, history, profile settings
+  "read:tokens:any", // admins: any learner's history, token metrics
+  "create:token-redemption:own", // spend tokens (streak freeze, course discount)
+  "create:token-award:any", // admins: award or adjust with a reason (audited)
+  "read:leaderboard:any", // public boards
+  "create:follow:own",
+  "delete:follow:own",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -58,15 +66,17 @@ const MEMBER: Permission[] = [
   "update:subscription:own",
 ];
 
+const LEARNER_TOKENS: Permission[] = ["read:tokens:own", "create:token-redemption:own", "read:leaderboard:any", "create:follow:own", "delete:follow:own"];
+
 const INSTRUCTOR: Permission[] = ["create:course:own", "update:course:own", "read:earnings:own"];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  student: [...MEMBER, "update:role:own"],
-  instructor: [...MEMBER, ...INSTRUCTOR],
-  enterprise: MEMBER,
+  student: [...MEMBER, ...LEARNER_TOKENS, "update:role:own"],
+  instructor: [...MEMBER, ...LEARNER_TOKENS, ...INSTRUCTOR],
+  enterprise: [...MEMBER, ...LEARNER_TOKENS],
   admin: [...MEMBER, "read:user:any", "update:role:any", "read:audit-log:any", "read:metrics:any", "read:email:any", "update:email:any", ...INSTRUCTOR, "update:course:any",
     "read:payment:any", "create:refund:any", "read:stripe-event:any", "update:stripe-event:any",
-    "update:subscription:any"],
+    "update:subscription:any", ...LEARNER_TOKENS, "read:tokens:any", "create:token-award:any"],
 };
 
 export function hasPermission(user: { role: Role } | null | undefined, permission: Permission): boolean {

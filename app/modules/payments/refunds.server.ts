@@ -122,6 +122,7 @@ export async function runReversals(app: AppContext, purpose: PaymentPurpose, pay
   for (const refund of due) {
     const fresh = (await findPayment(app, { id: payment.id }))!;
     await purpose.reverse(app, toPurposeView(fresh), { id: refund.id, amount: refund.amount });
+    for (const hooks of app.payments.paymentHooks) await hooks.refunded?.(app, toPurposeView(fresh), { id: refund.id, amount: refund.amount });
     const marked = await app.db.update(refunds).set({ reversedAt: now() }).where(and(eq(refunds.id, refund.id), isNull(refunds.reversedAt))).run();
     if (marked.meta.changes > 0) {
       app.logger.info("payment.refund_reversed", { paymentId: payment.id, refundId: refund.id, amount: refund.amount });
