@@ -6,11 +6,15 @@ import { Logger } from "~/modules/observability/logger";
 import { createDb } from "~/utils/db.server";
 import { getConfig } from "~/utils/env.server";
 import { createId } from "~/utils/ids";
+import { preflight as licensePreflight, validateLicense } from "~/modules/licensing/validate.server";
 import { cronJobs } from "./cron";
 import { courseOgImage, OG_PATH } from "./og/course";
 import { queueConsumers } from "./queues";
 
 const handleRemixRequest = createRequestHandler(build as unknown as ServerBuild);
+const LICENSE_VALIDATE_PATH = "/api/enterprise/licenses/validate";
+/** Cross-origin, key-authenticated license endpoints never set cookies. */
+const COOKIELESS_PATH = /^\/api\/enterprise\/licenses\/(validate|activate|deactivate|public-key)$/;
 
 /** Builds the per-invocation context shared by requests, queue consumers and cron jobs. */
 export function createAppContext(env: Env, ctx: ExecutionContext, requestId: string, csrfToken = ""): AppContext {
@@ -48,14 +52,17 @@ export default {
     try {
       // The course share image is rendered outside Remix: workers-og's WebAssembly is bundled by wrangler.
       const og = request.method === "GET" ? OG_PATH.exec(url.pathname) : null;
-      response = og ? await courseOgImage(app, og[1]!) : await handleRemixRequest(request, { app });
+      // License validation is a hot path called by customers' software: served before Remix routing.
+      if (request.method === "OPTIONS" && COOKIELESS_PATH.test(url.pathname)) response = licensePreflight();
+      else if (request.method === "GET" && url.pathname === LICENSE_VALIDATE_PATH) response = await validateLicense(app, request);
+      else response = og ? await courseOgImage(app, og[1]!) : await handleRemixRequest(request, { app });
     } catch (error) {
       app.logger.error("request.unhandled_error", { error, path: url.pathname });
       response = new Response("Internal Server Error", { status: 500 });
     }
     response = new Response(response.body, response); // make headers mutable
     response.headers.set("X-Request-Id", requestId);
-    if (csrf.isNew) response.headers.append("Set-Cookie", csrfSetCookie(csrf.token, app.config.APP_ENV === "production"));
+    if (csrf.isNew && !COOKIELESS_PATH.test(url.pathname)) response.headers.append("Set-Cookie", csrfSetCookie(csrf.token, app.config.APP_ENV === "production"));
     app.logger.info("request.completed", {
       method: request.method,
       path: url.pathname,

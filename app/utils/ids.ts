@@ -21,6 +21,8 @@ export const ID_PREFIXES = {
   payout: "po",
   learningEvent: "lev",
   subscriptionChange: "sbc",
+  organization: "org",
+  machine: "mch",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

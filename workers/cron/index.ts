@@ -1,4 +1,5 @@
 import type { AppContext } from "~/context.server";
+import { licenseRenewalsJob } from "./licenses";
 import { instructorPayoutsJob } from "./payouts";
 import { subscriptionRenewalsJob } from "./subscriptions";
 
@@ -9,5 +10,5 @@ import { subscriptionRenewalsJob } from "./subscriptions";
 export type CronJob = { name: string; run: (app: AppContext, controller: ScheduledController) => Promise<void> };
 
 export const cronJobs: Record<string, CronJob[]> = {
-  "*/15 * * * *": [subscriptionRenewalsJob, instructorPayoutsJob],
+  "*/15 * * * *": [subscriptionRenewalsJob, instructorPayoutsJob, licenseRenewalsJob],
 };

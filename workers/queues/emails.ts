@@ -8,6 +8,7 @@ import {
   type MessageMeta,
 } from "~/modules/email/email.server";
 import { getEmailProvider } from "~/modules/email/providers.server";
+import { brandingForEmail } from "~/modules/licensing/branding.server";
 import type { QueueConsumer } from "./index";
 
 type Handler = (app: AppContext, body: unknown, meta: MessageMeta) => Promise<DeliveryOutcome>;
@@ -31,6 +32,6 @@ function consumer(handle: Handler): QueueConsumer {
 }
 
 export const emailConsumers: Record<string, QueueConsumer> = {
-  [EMAIL_QUEUE]: consumer((app, body, meta) => deliverEmailMessage(app, body, meta, getEmailProvider(app))),
+  [EMAIL_QUEUE]: consumer((app, body, meta) => deliverEmailMessage(app, body, meta, getEmailProvider(app), (to) => brandingForEmail(app, to))),
   [EMAIL_DEAD_LETTER_QUEUE]: consumer(recordDeadLetter),
 };

@@ -39,6 +39,13 @@ export const PERMISSIONS = [
   "read:subscription:own",
   "update:subscription:own", // change plan, cancel at period end, resume
   "update:subscription:any", // admins: cancel any subscription immediately
+  // Enterprise licensing (docs/licensing.md); "own" = organizations the user belongs to (their role there decides the rest)
+  "read:organization:own",
+  "update:organization:own",
+  "read:organization:any",
+  "update:organization:any",
+  "create:license:any",
+  "update:license:any",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -56,9 +63,13 @@ const MEMBER: Permission[] = [
   "create:subscription:own",
   "read:subscription:own",
   "update:subscription:own",
+  "read:organization:own",
+  "update:organization:own",
 ];
 
 const INSTRUCTOR: Permission[] = ["create:course:own", "update:course:own", "read:earnings:own"];
+
+const LICENSING_ADMIN: Permission[] = ["read:organization:any", "update:organization:any", "create:license:any", "update:license:any"];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   student: [...MEMBER, "update:role:own"],
@@ -66,7 +77,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   enterprise: MEMBER,
   admin: [...MEMBER, "read:user:any", "update:role:any", "read:audit-log:any", "read:metrics:any", "read:email:any", "update:email:any", ...INSTRUCTOR, "update:course:any",
     "read:payment:any", "create:refund:any", "read:stripe-event:any", "update:stripe-event:any",
-    "update:subscription:any"],
+    "update:subscription:any",
+    ...LICENSING_ADMIN],
 };
 
 export function hasPermission(user: { role: Role } | null | undefined, permission: Permission): boolean {
