@@ -1,4 +1,5 @@
 import type { Logger } from "~/modules/observability/logger";
+import type { PaymentRegistry } from "~/modules/payments/registry";
 import type { Db } from "~/utils/db.server";
 import type { AppConfig } from "~/utils/env.server";
 
@@ -9,6 +10,8 @@ export type AppContext = {
   db: Db;
   config: AppConfig;
   logger: Logger;
+  /** The capabilities plugged into payments (assembled in workers/capabilities.ts). */
+  payments: PaymentRegistry;
   requestId: string;
   /** CSRF token bound to this browser (cookie `__csrf`); empty outside requests. */
   csrfToken: string;

@@ -7,6 +7,7 @@ import { createDb } from "~/utils/db.server";
 import { getConfig } from "~/utils/env.server";
 import { createId } from "~/utils/ids";
 import { preflight as licensePreflight, validateLicense } from "~/modules/licensing/validate.server";
+import { paymentRegistry } from "./capabilities";
 import { cronJobs } from "./cron";
 import { courseOgImage, OG_PATH } from "./og/course";
 import { queueConsumers } from "./queues";
@@ -25,6 +26,7 @@ export function createAppContext(env: Env, ctx: ExecutionContext, requestId: str
     config,
     db: createDb(env.DB),
     logger: new Logger({ requestId }, config.LOG_LEVEL),
+    payments: paymentRegistry,
     requestId,
     csrfToken,
   };

@@ -4,15 +4,8 @@ import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remi
 import { z } from "zod";
 import { CsrfInput, FormStatus } from "~/components/forms";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
-import {
-  cancelSubscription,
-  changeSubscription,
-  currentSubscription,
-  listInvoices,
-  resumeSubscription,
-  subscriptionHistory,
-  type ChangePreview,
-} from "~/modules/subscriptions/subscriptions.server";
+import { cancelSubscription, currentSubscription, listInvoices, resumeSubscription, subscriptionHistory } from "~/modules/subscriptions/lifecycle.server";
+import { changeSubscription, type ChangePreview } from "~/modules/subscriptions/proration.server";
 import { BILLING_INTERVALS, FEATURES, FEATURE_NAMES, PAID_TIERS, planLabel, TIERS, upgradeTierFor } from "~/modules/subscriptions/tiers";
 import { parseOrThrow } from "~/utils/errors";
 import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";

@@ -4,7 +4,7 @@ import { eq } from "drizzle-orm";
 import { formatWhen, Money, PaymentStatus } from "~/components/money";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { hasPermission } from "~/modules/auth/permissions";
-import { getPaymentFor } from "~/modules/payments/payments.server";
+import { getPaymentFor } from "~/modules/payments/history.server";
 import { errorResponse, toAppError } from "~/utils/errors";
 import { users } from "~drizzle/schema";
 

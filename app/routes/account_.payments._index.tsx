@@ -3,7 +3,7 @@ import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { NextPageLink } from "~/components/pagination";
 import { formatWhen, Money, PaymentStatus } from "~/components/money";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
-import { getPaymentFor, historySchema, listPayments } from "~/modules/payments/payments.server";
+import { getPaymentFor, historySchema, listPayments } from "~/modules/payments/history.server";
 import { PAYMENT_PURPOSES } from "~/modules/payments/purposes";
 import { AppError, parseOrThrow } from "~/utils/errors";
 import { PAYMENT_STATUSES } from "~drizzle/schema/enums";

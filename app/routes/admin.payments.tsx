@@ -6,7 +6,7 @@ import { CsrfInput, FormStatus } from "~/components/forms";
 import { formatWhen, Money, PaymentStatus } from "~/components/money";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { paymentSearchSchema, searchPayments } from "~/modules/payments/admin.server";
-import { refundPayment } from "~/modules/payments/payments.server";
+import { refundPayment } from "~/modules/payments/refunds.server";
 import { eventFilterSchema, listStripeEvents, replayStripeEvent } from "~/modules/payments/stripe-events.server";
 import { parseOrThrow } from "~/utils/errors";
 import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";

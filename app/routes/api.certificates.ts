@@ -1,6 +1,6 @@
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { listCertificates } from "~/modules/subscriptions/features.server";
-import { requireFeature } from "~/modules/subscriptions/subscriptions.server";
+import { requireFeature } from "~/modules/subscriptions/entitlements.server";
 import { api, methodNotAllowed } from "~/utils/api.server";
 
 /**

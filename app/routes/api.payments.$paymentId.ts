@@ -1,6 +1,6 @@
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { hasPermission } from "~/modules/auth/permissions";
-import { getPaymentFor } from "~/modules/payments/payments.server";
+import { getPaymentFor } from "~/modules/payments/history.server";
 import { api, methodNotAllowed } from "~/utils/api.server";
 
 /** GET /api/payments/:paymentId — one of the caller's payments (admins: any), with refunds. */

@@ -1,6 +1,6 @@
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { hasPermission } from "~/modules/auth/permissions";
-import { historySchema, listPayments } from "~/modules/payments/payments.server";
+import { historySchema, listPayments } from "~/modules/payments/history.server";
 import { api, methodNotAllowed } from "~/utils/api.server";
 import { AppError, parseOrThrow } from "~/utils/errors";
 

@@ -1,6 +1,6 @@
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { withIdempotency } from "~/modules/payments/idempotency.server";
-import { processPayment } from "~/modules/payments/payments.server";
+import { processPayment } from "~/modules/payments/process.server";
 import { api, methodNotAllowed, readJson } from "~/utils/api.server";
 import { AppError } from "~/utils/errors";
 

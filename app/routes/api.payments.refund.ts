@@ -1,6 +1,6 @@
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { withIdempotency } from "~/modules/payments/idempotency.server";
-import { refundPayment } from "~/modules/payments/payments.server";
+import { refundPayment } from "~/modules/payments/refunds.server";
 import { api, methodNotAllowed, readJson } from "~/utils/api.server";
 import { AppError } from "~/utils/errors";
 

@@ -1,6 +1,6 @@
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { hasPermission } from "~/modules/auth/permissions";
-import { cancelSubscription } from "~/modules/subscriptions/subscriptions.server";
+import { cancelSubscription } from "~/modules/subscriptions/lifecycle.server";
 import { api, methodNotAllowed, readJson } from "~/utils/api.server";
 import { AppError } from "~/utils/errors";
 

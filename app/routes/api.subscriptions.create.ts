@@ -1,6 +1,6 @@
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { withIdempotency } from "~/modules/payments/idempotency.server";
-import { createSubscription } from "~/modules/subscriptions/subscriptions.server";
+import { createSubscription } from "~/modules/subscriptions/lifecycle.server";
 import { api, methodNotAllowed, readJson } from "~/utils/api.server";
 import { AppError } from "~/utils/errors";
 

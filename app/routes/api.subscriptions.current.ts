@@ -1,5 +1,5 @@
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
-import { currentSubscription } from "~/modules/subscriptions/subscriptions.server";
+import { currentSubscription } from "~/modules/subscriptions/lifecycle.server";
 import { api, methodNotAllowed } from "~/utils/api.server";
 
 /** GET /api/subscriptions/current — tier, status, period, renewal date, pending change, features, limits. */

@@ -1,5 +1,5 @@
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
-import { resumeSubscription } from "~/modules/subscriptions/subscriptions.server";
+import { resumeSubscription } from "~/modules/subscriptions/lifecycle.server";
 import { api, methodNotAllowed } from "~/utils/api.server";
 import { AppError } from "~/utils/errors";
 

@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Link, useLoaderData } from "@remix-run/react";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { listCertificates } from "~/modules/subscriptions/features.server";
-import { hasFeature } from "~/modules/subscriptions/subscriptions.server";
+import { hasFeature } from "~/modules/subscriptions/entitlements.server";
 import { FEATURES, TIERS, upgradeUrl } from "~/modules/subscriptions/tiers";
 
 export const meta: MetaFunction = () => [{ title: "Certificates · Coursemint" }];

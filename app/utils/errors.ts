@@ -21,11 +21,23 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 
 export type FieldErrors = Record<string, string[]>;
 
+/** Marks AppErrors across module copies (see `Symbol.hasInstance` below). */
+const APP_ERROR = Symbol.for("coursemint.AppError");
+
 /**
  * The one error type of the app: a code, an HTTP status and a message that is safe to show.
  * Anything else that escapes a handler is reported as `internal` with a generic message.
  */
 export class AppError extends Error {
+  /**
+   * The Worker bundles the Remix server build (routes) beside the Worker entry (capabilities,
+   * queues, cron), so this class can exist twice in one isolate; `instanceof` checks the brand
+   * instead of the prototype so an AppError thrown by one copy is recognised by the other.
+   */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[APP_ERROR] === true;
+  }
+  readonly [APP_ERROR] = true;
   readonly code: ErrorCode;
   readonly status: number;
   readonly details?: unknown;

@@ -1,7 +1,8 @@
 import { env } from "cloudflare:test";
 import { and, eq } from "drizzle-orm";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { resolvePrice, tierDiscountBps } from "~/modules/subscriptions/subscriptions.server";
+import { tierDiscountBps } from "~/modules/subscriptions/entitlements.server";
+import { resolvePrice } from "~/modules/subscriptions/pricing.server";
 import { TIERS } from "~/modules/subscriptions/tiers";
 import { auditLog, payments } from "~drizzle/schema";
 import { db, insertUser, jsonBody, signedInAs, waitFor } from "../helpers";

@@ -1,5 +1,5 @@
 import { runLicenseRenewals } from "~/modules/licensing/renewals.server";
-import type { CronJob } from "./index";
+import type { CronJob } from "./job";
 
 /** License expiry and renewal notices 30/7/1 days ahead (app/modules/licensing/renewals.server.ts). */
 export const licenseRenewalsJob: CronJob = {

@@ -1,5 +1,5 @@
 import { runPayouts } from "~/modules/marketplace/payouts.server";
-import type { CronJob } from "./index";
+import type { CronJob } from "./job";
 
 /** Pays instructors their earnings that left the 30-day hold (Stripe Connect transfers, audited). */
 export const instructorPayoutsJob: CronJob = {

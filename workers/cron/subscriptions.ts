@@ -1,5 +1,5 @@
 import { runSubscriptionRenewals } from "~/modules/subscriptions/renewals.server";
-import type { CronJob } from "./index";
+import type { CronJob } from "./job";
 
 /** Renewals, dunning retries and reconciliation with Stripe (app/modules/subscriptions/renewals.server.ts). */
 export const subscriptionRenewalsJob: CronJob = {

@@ -5,7 +5,7 @@ import { auditInsert } from "~/modules/audit/audit.server";
 import { now } from "~/utils/clock";
 import { AppError } from "~/utils/errors";
 import { createId } from "~/utils/ids";
-import { EMAIL_STATUSES, emailOutbox, emails, type EmailStatus } from "~drizzle/schema";
+import { EMAIL_STATUSES, emailOutbox, emails, users, type EmailStatus } from "~drizzle/schema";
 import type { EmailBrand } from "./layout";
 import { getEmailProvider, ProviderError, type EmailProvider } from "./providers.server";
 import {
@@ -71,6 +71,20 @@ export async function sendEmail<T extends EmailTemplateName>(
   await app.env.EMAILS.send(message, { contentType: "json", delaySeconds: input.delaySeconds });
   app.logger.info("email.enqueued", { template: message.template, idempotencyKey: message.idempotencyKey });
   return message;
+}
+
+/**
+ * Tells a user something by email: loads their address and name, then `sendEmail`. Does nothing
+ * when the user no longer exists. `data` receives the loaded user.
+ */
+export async function notifyUser<T extends EmailTemplateName>(
+  app: Pick<AppContext, "env" | "logger" | "requestId" | "db">,
+  userId: string,
+  input: { template: T; idempotencyKey: string; data: (user: { name: string; email: string }) => EmailTemplateInput<T> },
+): Promise<EmailMessage | null> {
+  const user = await app.db.select({ name: users.name, email: users.email }).from(users).where(eq(users.id, userId)).get();
+  if (!user) return null;
+  return sendEmail(app, { template: input.template, to: user.email, idempotencyKey: input.idempotencyKey, data: input.data(user) });
 }
 
 /** Validates producer input and returns the queue message (exported for `sendBatch` callers and tests). */

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { AppContext } from "~/context.server";
 import type { SessionUser } from "~/modules/auth/session.server";
-import { processPayment } from "~/modules/payments/payments.server";
+import { processPayment } from "~/modules/payments/process.server";
 import { AppError, parseOrThrow } from "~/utils/errors";
 import { enrollFree, findEnrollment, isPurchasable } from "./access.server";
 import { courseIdSchema, findCourse } from "./courses.server";

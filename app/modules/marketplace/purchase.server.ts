@@ -1,28 +1,23 @@
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { AppContext } from "~/context.server";
-import type { PaymentForPurpose, PaymentPurpose } from "~/modules/payments/purposes";
+import type { PaymentPurpose } from "~/modules/payments/purposes";
 import type { SessionUser } from "~/modules/auth/session.server";
 import { now } from "~/utils/clock";
 import { AppError, parseOrThrow } from "~/utils/errors";
 import { createId } from "~/utils/ids";
 import { discountBps, type Currency } from "~/utils/money";
-import { tierDiscountBps } from "~/modules/subscriptions/subscriptions.server";
+import { tierDiscountBps } from "~/modules/subscriptions/entitlements.server";
 import { enrollments } from "~drizzle/schema";
 import { findEnrollment, isPurchasable, recountEnrollments } from "./access.server";
 import { courseIdSchema, findCourse } from "./courses.server";
 import { reverseEarning, saleEntry } from "./earnings.server";
 
-/** The discount (basis points) the user's subscription tier grants on courses (Pro 20%, Enterprise 30%). */
-export async function proDiscountBps(app: AppContext, userId: string): Promise<number> {
-  return tierDiscountBps(app, userId);
-}
-
 const quoteInputSchema = z.object({ courseId: courseIdSchema }).loose();
 
 /** Price for this user: list price minus the tier discount (the discount is rounded down). */
 export async function priceFor(app: AppContext, userId: string, listPrice: number) {
-  const bps = await proDiscountBps(app, userId);
+  const bps = await tierDiscountBps(app, userId);
   return { amount: discountBps(listPrice, bps), discountBps: bps };
 }
 
@@ -109,5 +104,3 @@ export const coursePurchasePurpose: PaymentPurpose = {
     app.logger.info("marketplace.purchase_reversed", { paymentId: payment.id, refundId: refund.id, amount: refund.amount, full, earning: outcome });
   },
 };
-
-export type { PaymentForPurpose };

@@ -2,7 +2,7 @@ import { desc, eq, like } from "drizzle-orm";
 import { z } from "zod";
 import type { AppContext } from "~/context.server";
 import { payments, users } from "~drizzle/schema";
-import { publicPayment } from "./payments.server";
+import { publicPayment } from "./records.server";
 
 export const paymentSearchSchema = z.object({
   q: z.string().trim().max(254).optional().transform((v) => v || undefined),

@@ -42,4 +42,6 @@ export type PaymentPurpose = {
    * it). Must be idempotent per refund id.
    */
   reverse(app: AppContext, payment: PaymentForPurpose, refund: { id: string; amount: number }): Promise<void>;
+  /** True when the capability emails failed payments itself (e.g. subscription dunning). */
+  ownsFailureNotice?: boolean;
 };

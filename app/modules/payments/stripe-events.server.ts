@@ -7,8 +7,9 @@ import { now } from "~/utils/clock";
 import { AppError } from "~/utils/errors";
 import { payments, stripeEvents } from "~drizzle/schema";
 import { STRIPE_EVENT_STATUSES } from "~drizzle/schema/enums";
-import { SUBSCRIPTION_EVENT_HANDLERS } from "~/modules/subscriptions/events.server";
-import { findPayment, reconcilePayment } from "./payments.server";
+import { reconcilePayment } from "./reconcile.server";
+import { findPayment } from "./records.server";
+import { dispatchToCapabilities, type StripeEventOutcome, type StripeEventRow } from "./registry";
 import { verifyWebhook } from "./stripe.server";
 
 export const STRIPE_EVENTS_QUEUE = "coursemint-stripe-events";
@@ -16,17 +17,6 @@ export const STRIPE_EVENTS_DEAD_LETTER_QUEUE = "coursemint-stripe-events-dlq";
 export const MAX_EVENT_ATTEMPTS = 5;
 
 export const stripeEventMessageSchema = z.object({ eventId: z.string().regex(/^evt_\w+$/) });
-export type StripeEventRow = typeof stripeEvents.$inferSelect;
-type Outcome = "processed" | "ignored";
-
-/**
- * Handlers for events other capabilities own (subscriptions, invoices, transfers), keyed by
- * event type. Payments dispatches to them so every Stripe event takes the same path.
- */
-export type StripeEventHandler = (app: AppContext, event: StripeEventRow) => Promise<Outcome>;
-const EXTERNAL_HANDLERS: Record<string, StripeEventHandler> = {
-  ...SUBSCRIPTION_EVENT_HANDLERS,
-};
 
 /**
  * The webhook endpoint's work: verify the raw body with the async verifier, store the event once
@@ -125,13 +115,13 @@ const objectRef = z.object({ id: z.string(), metadata: z.record(z.string(), z.st
 const chargeRef = objectRef.extend({ payment_intent: z.string().nullish() });
 const sessionRef = objectRef.extend({ mode: z.string(), payment_intent: z.string().nullish() });
 
-async function dispatch(app: AppContext, event: StripeEventRow): Promise<Outcome> {
+async function dispatch(app: AppContext, event: StripeEventRow): Promise<StripeEventOutcome> {
   const object = (event.payload as { data?: { object?: unknown } }).data?.object;
   const type = event.type;
   if (type.startsWith("payment_intent.")) {
     const pi = objectRef.parse(object);
     const payment = (pi.metadata?.paymentId && (await findPayment(app, { id: pi.metadata.paymentId }))) || (await findPayment(app, { paymentIntentId: pi.id }));
-    if (!payment) return (EXTERNAL_HANDLERS[type] ? EXTERNAL_HANDLERS[type](app, event) : "ignored");
+    if (!payment) return dispatchToCapabilities(app, event);
     await reconcilePayment(app, payment.id, { paymentIntentId: pi.id });
     return "processed";
   }
@@ -146,7 +136,7 @@ async function dispatch(app: AppContext, event: StripeEventRow): Promise<Outcome
   }
   if (type === "checkout.session.completed" || type === "checkout.session.expired") {
     const session = sessionRef.parse(object);
-    if (session.mode !== "payment") return EXTERNAL_HANDLERS[type] ? EXTERNAL_HANDLERS[type](app, event) : "ignored";
+    if (session.mode !== "payment") return dispatchToCapabilities(app, event);
     const payment =
       (session.metadata?.paymentId && (await findPayment(app, { id: session.metadata.paymentId }))) ||
       (await findPayment(app, { checkoutSessionId: session.id }));
@@ -162,8 +152,7 @@ async function dispatch(app: AppContext, event: StripeEventRow): Promise<Outcome
     await reconcilePayment(app, payment.id, { paymentIntentId: session.payment_intent });
     return "processed";
   }
-  const handler = EXTERNAL_HANDLERS[type];
-  return handler ? handler(app, event) : "ignored";
+  return dispatchToCapabilities(app, event);
 }
 
 export const eventFilterSchema = z.object({

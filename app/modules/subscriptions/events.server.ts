@@ -1,12 +1,11 @@
 import { z } from "zod";
 import type { AppContext } from "~/context.server";
-import type { StripeEventHandler } from "~/modules/payments/stripe-events.server";
-import { completeCheckoutSubscription } from "./subscriptions.server";
+import type { StripeEventHandler } from "~/modules/payments/registry";
+import { completeCheckoutSubscription } from "./lifecycle.server";
 import { findByStripeId, handleFailedInvoice, invoiceSubscriptionId, recordPaidInvoice, retrieveInvoice, syncSubscription } from "./stripe-sync.server";
 
 /*
- * Stripe events the subscriptions capability owns, registered in the payments dispatcher
- * (EXTERNAL_HANDLERS). Each handler reads only ids from the payload and re-reads the objects from
+ * Stripe events the subscriptions capability owns (registered through capability.server.ts). Each handler reads only ids from the payload and re-reads the objects from
  * Stripe, so duplicates and out-of-order deliveries converge on Stripe's current state. Throwing
  * makes the queue retry.
  */

@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, lte, ne } from "drizzle-orm";
 import type Stripe from "stripe";
 import type { AppContext } from "~/context.server";
-import { sendEmail } from "~/modules/email/email.server";
+import { notifyUser } from "~/modules/email/email.server";
 import { createStripe, declineMessage } from "~/modules/payments/stripe.server";
 import { DAY, now } from "~/utils/clock";
 import { createId } from "~/utils/ids";
@@ -41,6 +41,25 @@ export function planOfStripeSubscription(sub: Stripe.Subscription): { tier: Paid
     (sub.metadata?.tier && sub.metadata?.interval ? { tier: sub.metadata.tier as PaidTier, interval: sub.metadata.interval as BillingInterval } : null);
   if (!plan || !TIERS[plan.tier]?.prices) return null;
   return { ...plan, priceId: item.price.id, amount: (item.price.unit_amount ?? 0) * (item.quantity ?? 1), currency: sub.currency };
+}
+
+type StripePlan = NonNullable<ReturnType<typeof planOfStripeSubscription>>;
+
+/** The one mapping from a Stripe subscription to the columns our row mirrors from it. */
+function mirrorOfStripeSubscription(sub: Stripe.Subscription, plan: StripePlan) {
+  const item = sub.items.data[0]!;
+  return {
+    status: sub.status as SubscriptionStatus,
+    amount: plan.amount,
+    currency: plan.currency,
+    currentPeriodStart: item.current_period_start * 1000,
+    currentPeriodEnd: item.current_period_end * 1000,
+    cancelAtPeriodEnd: sub.cancel_at_period_end,
+    canceledAt: ms(sub.canceled_at),
+    endedAt: ms(sub.ended_at),
+    stripePriceId: plan.priceId,
+    latestInvoiceId: typeof sub.latest_invoice === "string" ? sub.latest_invoice : (sub.latest_invoice?.id ?? null),
+  };
 }
 
 async function userIdForStripeSubscription(app: AppContext, sub: Stripe.Subscription) {
@@ -122,12 +141,9 @@ export async function syncSubscription(app: AppContext, stripeSubscriptionId: st
     return null;
   }
   let row = await findByStripeId(app, sub.id);
-  const item = sub.items.data[0]!;
-  const periodStart = item.current_period_start * 1000;
-  const periodEnd = item.current_period_end * 1000;
-  const status = sub.status as SubscriptionStatus;
+  const mirrored = mirrorOfStripeSubscription(sub, plan);
+  const { status, currentPeriodStart: periodStart } = mirrored;
   const customerId = typeof sub.customer === "string" ? sub.customer : sub.customer.id;
-  const latestInvoiceId = typeof sub.latest_invoice === "string" ? sub.latest_invoice : (sub.latest_invoice?.id ?? null);
 
   if (!row) {
     const userId = await userIdForStripeSubscription(app, sub);
@@ -143,18 +159,9 @@ export async function syncSubscription(app: AppContext, stripeSubscriptionId: st
         userId,
         tier: plan.tier,
         interval: plan.interval,
-        status,
-        amount: plan.amount,
-        currency: plan.currency,
-        currentPeriodStart: periodStart,
-        currentPeriodEnd: periodEnd,
-        cancelAtPeriodEnd: sub.cancel_at_period_end,
-        canceledAt: ms(sub.canceled_at),
-        endedAt: ms(sub.ended_at),
+        ...mirrored,
         stripeSubscriptionId: sub.id,
         stripeCustomerId: customerId,
-        stripePriceId: plan.priceId,
-        latestInvoiceId,
         syncedAt: readAt,
         createdAt: t,
         updatedAt: t,
@@ -189,18 +196,9 @@ export async function syncSubscription(app: AppContext, stripeSubscriptionId: st
   const next = {
     tier,
     interval,
-    status,
-    amount: plan.amount,
-    currency: plan.currency,
-    currentPeriodStart: periodStart,
-    currentPeriodEnd: periodEnd,
-    cancelAtPeriodEnd: sub.cancel_at_period_end,
-    canceledAt: ms(sub.canceled_at),
-    endedAt: ms(sub.ended_at),
+    ...mirrored,
     pendingTier: status === "canceled" ? null : pendingTier,
     pendingInterval: status === "canceled" ? null : pendingInterval,
-    stripePriceId: plan.priceId,
-    latestInvoiceId,
     // Paid again: dunning is over. Ended: nothing more to retry (the attempts stay for the record).
     ...(status === "active"
       ? { dunningInvoiceId: null, pastDueSince: null, paymentAttempts: 0, nextPaymentAttemptAt: null, lastPaymentError: null }
@@ -294,14 +292,11 @@ export async function recordPaidInvoice(app: AppContext, row: SubscriptionRow, i
     .get();
   if (!inserted) return false;
   app.logger.info("subscription.invoice_recorded", { userId: row.userId, subscriptionId: row.id, paymentId: inserted.id, invoiceId: invoice.id, amount: invoice.amount_paid });
-  const user = await app.db.select().from(users).where(eq(users.id, row.userId)).get();
-  if (!user) return true;
   if (renewal) {
-    await sendEmail(app, {
+    await notifyUser(app, row.userId, {
       template: "subscription-renewed",
-      to: user.email,
       idempotencyKey: `subscription-invoice/${invoice.id}`,
-      data: {
+      data: (user) => ({
         name: user.name,
         plan: `Coursemint ${plan}`,
         amount: invoice.amount_paid,
@@ -310,14 +305,13 @@ export async function recordPaidInvoice(app: AppContext, row: SubscriptionRow, i
         periodEnd: row.currentPeriodEnd,
         paymentId: inserted.id,
         manageUrl: billingUrl(app),
-      },
+      }),
     });
   } else {
-    await sendEmail(app, {
+    await notifyUser(app, row.userId, {
       template: "payment-receipt",
-      to: user.email,
       idempotencyKey: `subscription-invoice/${invoice.id}`,
-      data: {
+      data: (user) => ({
         name: user.name,
         item: description,
         amount: invoice.amount_paid,
@@ -325,7 +319,7 @@ export async function recordPaidInvoice(app: AppContext, row: SubscriptionRow, i
         paidAt,
         paymentId: inserted.id,
         receiptUrl: billingUrl(app),
-      },
+      }),
     });
   }
   return true;
@@ -367,26 +361,22 @@ export async function handleFailedInvoice(app: AppContext, row: SubscriptionRow,
     currency: invoice.currency,
     stripeInvoiceId: invoice.id,
   });
-  const user = await app.db.select().from(users).where(eq(users.id, row.userId)).get();
-  if (user) {
-    await sendEmail(app, {
-      template: "payment-failed",
-      to: user.email,
-      idempotencyKey: `subscription-payment-failed/${invoice.id}/${attempts}`,
-      data: {
-        name: user.name,
-        item: `Coursemint ${planLabel(row.tier, row.interval)} renewal`,
-        amount: invoice.amount_due,
-        currency: invoice.currency as Currency,
-        failedAt: now(),
-        attempt: attempts,
-        nextAttemptAt: next,
-        accessEndsAt: next === null ? now() : accessEndsAt,
-        ...(errorMessage ? { failureReason: errorMessage } : {}),
-        updatePaymentUrl: billingUrl(app),
-      },
-    });
-  }
+  await notifyUser(app, row.userId, {
+    template: "payment-failed",
+    idempotencyKey: `subscription-payment-failed/${invoice.id}/${attempts}`,
+    data: (user) => ({
+      name: user.name,
+      item: `Coursemint ${planLabel(row.tier, row.interval)} renewal`,
+      amount: invoice.amount_due,
+      currency: invoice.currency as Currency,
+      failedAt: now(),
+      attempt: attempts,
+      nextAttemptAt: next,
+      accessEndsAt: next === null ? now() : accessEndsAt,
+      ...(errorMessage ? { failureReason: errorMessage } : {}),
+      updatePaymentUrl: billingUrl(app),
+    }),
+  });
   if (next === null) return cancelAfterFailedPayments(app, updated, ctx);
   return updated;
 }

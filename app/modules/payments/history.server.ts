@@ -1,0 +1,52 @@
+import { and, desc, eq, inArray, lt, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import type { AppContext } from "~/context.server";
+import type { SessionUser } from "~/modules/auth/session.server";
+import { withinUtcDays } from "~/utils/db.server";
+import { AppError } from "~/utils/errors";
+import { payments, refunds } from "~drizzle/schema";
+import { PAYMENT_STATUSES } from "~drizzle/schema/enums";
+import { PAYMENT_PURPOSES } from "./purposes";
+import { findPayment, publicPayment, publicRefund } from "./records.server";
+
+export const historySchema = z.object({
+  status: z.enum(PAYMENT_STATUSES).optional(),
+  purpose: z.enum(PAYMENT_PURPOSES).optional(),
+  from: z.iso.date().optional(),
+  to: z.iso.date().optional(),
+  userId: z.string().max(64).optional(),
+  cursor: z.string().regex(/^pay_\w+$/).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+/** Newest first with refunds attached; `userId` other than the caller's needs an admin. */
+export async function listPayments(app: AppContext, input: z.infer<typeof historySchema> & { userId: string }) {
+  const where: SQL[] = [eq(payments.userId, input.userId)];
+  if (input.status) where.push(eq(payments.status, input.status));
+  if (input.purpose) where.push(eq(payments.purpose, input.purpose));
+  where.push(...withinUtcDays(payments.createdAt, input.from, input.to));
+  if (input.cursor) where.push(lt(payments.id, input.cursor));
+  const rows = await app.db
+    .select()
+    .from(payments)
+    .where(and(...where))
+    .orderBy(desc(payments.id))
+    .limit(input.limit + 1)
+    .all();
+  const page = rows.slice(0, input.limit);
+  const refundRows = page.length
+    ? await app.db.select().from(refunds).where(inArray(refunds.paymentId, page.map((p) => p.id))).orderBy(refunds.id).all()
+    : [];
+  return {
+    items: page.map((p) => ({ ...publicPayment(p), refunds: refundRows.filter((r) => r.paymentId === p.id).map(publicRefund) })),
+    nextCursor: rows.length > input.limit ? page[page.length - 1]!.id : null,
+  };
+}
+
+/** A payment with its refunds, for its owner or an admin; anyone else gets a 404. */
+export async function getPaymentFor(app: AppContext, viewer: SessionUser, paymentId: string, canReadAny: boolean) {
+  const payment = await findPayment(app, { id: paymentId });
+  if (!payment || (payment.userId !== viewer.id && !canReadAny)) throw AppError.notFound("Payment");
+  const refundRows = await app.db.select().from(refunds).where(eq(refunds.paymentId, payment.id)).orderBy(refunds.id).all();
+  return { ...publicPayment(payment), refunds: refundRows.map(publicRefund) };
+}

@@ -1,0 +1,244 @@
+import { desc, eq } from "drizzle-orm";
+import { z } from "zod";
+import type { AppContext } from "~/context.server";
+import { auditInsert } from "~/modules/audit/audit.server";
+import type { SessionUser } from "~/modules/auth/session.server";
+import { ensureCustomer } from "~/modules/payments/customers.server";
+import { createStripe, mapStripeError } from "~/modules/payments/stripe.server";
+import { now } from "~/utils/clock";
+import { AppError, parseOrThrow } from "~/utils/errors";
+import { createId } from "~/utils/ids";
+import { subscriptionChanges, subscriptions } from "~drizzle/schema";
+import { getEntitlement, type Entitlement } from "./entitlements.server";
+import { resolvePrice } from "./pricing.server";
+import {
+  ENTITLED_STATUSES,
+  findOpenSubscription,
+  recordPaidInvoice,
+  retrieveInvoice,
+  syncSubscription,
+  type SubscriptionRow,
+  type SyncContext,
+} from "./stripe-sync.server";
+import { BILLING_INTERVALS, PAID_TIERS, planLabel, TIERS } from "./tiers";
+
+
+export type SubscriptionView = ReturnType<typeof subscriptionView>;
+
+export function subscriptionView(entitlement: Entitlement, open: SubscriptionRow | null = entitlement.subscription) {
+  const row = entitlement.subscription ?? open;
+  const tier = entitlement.tier;
+  return {
+    tier,
+    tierName: TIERS[tier].name,
+    plan: planLabel(tier, row?.interval),
+    status: row?.status ?? "active",
+    interval: row?.interval ?? null,
+    amount: row?.amount ?? 0,
+    currency: row?.currency ?? TIERS[tier].currency,
+    currentPeriodStart: row?.currentPeriodStart ?? null,
+    currentPeriodEnd: row?.currentPeriodEnd ?? null,
+    /** The next renewal, or null when the subscription ends at period end (or there is none). */
+    renewsAt: row && !row.cancelAtPeriodEnd && row.status !== "canceled" ? row.currentPeriodEnd : null,
+    cancelAtPeriodEnd: row?.cancelAtPeriodEnd ?? false,
+    accessEndsAt: row?.cancelAtPeriodEnd ? row.currentPeriodEnd : null,
+    pendingChange: row?.pendingTier ? { tier: row.pendingTier, interval: row.pendingInterval ?? row.interval, effectiveAt: row.currentPeriodEnd } : null,
+    dunning:
+      row?.status === "past_due"
+        ? { since: row.pastDueSince, attempts: row.paymentAttempts, nextAttemptAt: row.nextPaymentAttemptAt, lastError: row.lastPaymentError }
+        : null,
+    subscriptionId: row?.id ?? null,
+    features: TIERS[tier].features,
+    limits: TIERS[tier].limits,
+  };
+}
+
+/** GET /api/subscriptions/current. */
+export async function currentSubscription(app: AppContext, userId: string) {
+  const entitlement = await getEntitlement(app, userId);
+  return subscriptionView(entitlement, entitlement.subscription ?? (await findOpenSubscription(app, userId)) ?? null);
+}
+
+export async function subscriptionHistory(app: AppContext, userId: string, limit = 50) {
+  return app.db.select().from(subscriptionChanges).where(eq(subscriptionChanges.userId, userId)).orderBy(desc(subscriptionChanges.id)).limit(limit).all();
+}
+
+/** The user's Stripe invoices (newest first) for the billing page. */
+export async function listInvoices(app: AppContext, userId: string) {
+  const row = await app.db.select().from(subscriptions).where(eq(subscriptions.userId, userId)).orderBy(desc(subscriptions.id)).get();
+  if (!row) return [];
+  const list = await createStripe(app).invoices.list({ customer: row.stripeCustomerId, limit: 24 });
+  return list.data.map((i) => ({
+    id: i.id!,
+    number: i.number,
+    status: i.status,
+    billingReason: i.billing_reason,
+    amountDue: i.amount_due,
+    amountPaid: i.amount_paid,
+    currency: i.currency,
+    created: i.created * 1000,
+    url: i.hosted_invoice_url ?? null,
+  }));
+}
+
+// ---------------------------------------------------------------- create
+
+const returnPath = z
+  .string()
+  .max(500)
+  .regex(/^\/(?!\/)[^\s\\]*$/, "Must be a path on this site, starting with /");
+
+export const createSchema = z
+  .object({
+    tier: z.enum(PAID_TIERS, { error: "tier must be pro or enterprise" }),
+    interval: z.enum(BILLING_INTERVALS, { error: "interval must be month or year" }).default("month"),
+    flow: z.enum(["checkout", "payment_method"]).default("checkout"),
+    paymentMethod: z.string().regex(/^pm_\w{1,100}$/, "Must be a Stripe payment method id (pm_...)").optional(),
+    successPath: returnPath.default("/account/billing?checkout=success"),
+    cancelPath: returnPath.default("/pricing?checkout=canceled"),
+  })
+  .refine((v) => v.flow !== "payment_method" || !!v.paymentMethod, { path: ["paymentMethod"], message: "paymentMethod is required for the payment_method flow" });
+
+export type CreateResult =
+  | { status: "requires_action"; nextAction: { type: "redirect_to_checkout"; url: string } }
+  | { status: "active"; subscription: SubscriptionView };
+
+/**
+ * Starts a paid subscription. `checkout` (browsers) returns the hosted Checkout URL; the
+ * subscription row appears when Stripe reports it (webhook). `payment_method` (API) attaches the
+ * card, creates the subscription and charges the first period now: 402 on a decline.
+ */
+export async function createSubscription(app: AppContext, user: SessionUser, input: unknown): Promise<CreateResult> {
+  const data = parseOrThrow(createSchema, input);
+  const open = await findOpenSubscription(app, user.id);
+  if (open && open.status !== "incomplete") {
+    throw new AppError("conflict", `You already have the ${planLabel(open.tier, open.interval)} plan. Change it with PUT /api/subscriptions/update or on the billing page.`);
+  }
+  const stripe = createStripe(app);
+  const attemptId = createId("subscription");
+  const log = app.logger.child({ userId: user.id, tier: data.tier, interval: data.interval });
+  try {
+    const price = await resolvePrice(app, stripe, data.tier, data.interval);
+    const customerId = await ensureCustomer(app, stripe, user);
+    const metadata = { userId: user.id, tier: data.tier, interval: data.interval };
+    if (data.flow === "checkout") {
+      const session = await stripe.checkout.sessions.create(
+        {
+          mode: "subscription",
+          customer: customerId,
+          client_reference_id: user.id,
+          line_items: [{ price: price.id, quantity: 1 }],
+          metadata,
+          subscription_data: { metadata },
+          success_url: `${app.config.APP_URL}${data.successPath}`,
+          cancel_url: `${app.config.APP_URL}${data.cancelPath}`,
+        },
+        { idempotencyKey: `sub-checkout-${attemptId}` },
+      );
+      log.info("subscription.checkout_started", { checkoutSessionId: session.id });
+      return { status: "requires_action", nextAction: { type: "redirect_to_checkout", url: session.url! } };
+    }
+    const pm = await stripe.paymentMethods.attach(data.paymentMethod!, { customer: customerId }, { idempotencyKey: `sub-pm-${attemptId}` });
+    const sub = await stripe.subscriptions.create(
+      {
+        customer: customerId,
+        items: [{ price: price.id, quantity: 1 }],
+        default_payment_method: pm.id,
+        payment_behavior: "error_if_incomplete",
+        metadata,
+      },
+      { idempotencyKey: `sub-create-${attemptId}` },
+    );
+    const row = await syncSubscription(app, sub.id, { source: "user", actorId: user.id }, sub);
+    if (!row) throw new AppError("internal", "Something went wrong on our side. Please try again.");
+    const invoiceId = typeof sub.latest_invoice === "string" ? sub.latest_invoice : sub.latest_invoice?.id;
+    if (invoiceId) await recordPaidInvoice(app, row, await retrieveInvoice(app, invoiceId));
+    log.info("subscription.started", { subscriptionId: row.id });
+    return { status: "active", subscription: subscriptionView({ tier: row.tier, subscription: row }) };
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw mapStripeError(app, error);
+  }
+}
+
+/** After Checkout completes (webhook): mirror the new subscription and record its first invoice. */
+export async function completeCheckoutSubscription(app: AppContext, stripeSubscriptionId: string, ctx: SyncContext) {
+  const row = await syncSubscription(app, stripeSubscriptionId, ctx);
+  if (!row?.latestInvoiceId) return row;
+  await recordPaidInvoice(app, row, await retrieveInvoice(app, row.latestInvoiceId));
+  return row;
+}
+
+
+export const cancelSchema = z.object({
+  /** Admins only: end the subscription now instead of at period end. */
+  immediately: z.boolean().default(false),
+  /** Admins only: whose subscription. */
+  userId: z.string().regex(/^usr_\w+$/).optional(),
+  reason: z.string().trim().max(300).optional(),
+});
+
+/**
+ * POST /api/subscriptions/cancel. By default the subscription ends at period end (access kept until
+ * then; resumable). Admins (`update:subscription:any`) may cancel any user's subscription
+ * immediately; that is audited.
+ */
+export async function cancelSubscription(app: AppContext, actor: SessionUser, input: unknown, canCancelAny: boolean) {
+  const data = parseOrThrow(cancelSchema, input);
+  const targetId = data.userId ?? actor.id;
+  if ((data.immediately || targetId !== actor.id) && !canCancelAny) {
+    throw AppError.forbidden(data.immediately ? "Only an administrator can end a subscription immediately." : "You can only cancel your own subscription.");
+  }
+  const row = await findOpenSubscription(app, targetId);
+  if (!row) throw new AppError("not_found", "There is no active subscription to cancel.");
+  const stripe = createStripe(app);
+  const ctx: SyncContext = { source: targetId === actor.id && !data.immediately ? "user" : "admin", actorId: actor.id };
+  try {
+    if (data.immediately) {
+      const canceled = await stripe.subscriptions
+        .cancel(row.stripeSubscriptionId, { cancellation_details: { comment: data.reason ?? "Canceled by an administrator." } }, { idempotencyKey: `sub-cancel-now-${row.id}` })
+        .catch(async (error) => {
+          const current = await stripe.subscriptions.retrieve(row.stripeSubscriptionId);
+          if (current.status === "canceled") return current;
+          throw error;
+        });
+      await app.db.batch([
+        auditInsert(app, {
+          actorId: actor.id,
+          action: "subscription.canceled_immediately",
+          targetType: "subscription",
+          targetId: row.id,
+          metadata: { userId: targetId, tier: row.tier, interval: row.interval, reason: data.reason ?? null },
+        }),
+      ]);
+      const synced = (await syncSubscription(app, row.stripeSubscriptionId, ctx, canceled)) ?? row;
+      app.logger.info("subscription.canceled_immediately", { userId: targetId, subscriptionId: row.id, actorId: actor.id });
+      return subscriptionView(await getEntitlement(app, targetId), synced);
+    }
+    if (row.cancelAtPeriodEnd) return subscriptionView(await getEntitlement(app, targetId), row);
+    const updated = await stripe.subscriptions.update(row.stripeSubscriptionId, { cancel_at_period_end: true }, { idempotencyKey: `sub-cancel-${row.id}-${row.currentPeriodEnd}-${now()}` });
+    const synced = (await syncSubscription(app, updated.id, ctx, updated)) ?? row;
+    app.logger.info("subscription.cancel_scheduled", { userId: targetId, subscriptionId: row.id, endsAt: synced.currentPeriodEnd });
+    return subscriptionView(await getEntitlement(app, targetId), synced);
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw mapStripeError(app, error);
+  }
+}
+
+/** POST /api/subscriptions/resume: undo a cancellation before the period ends. */
+export async function resumeSubscription(app: AppContext, user: SessionUser) {
+  const row = await findOpenSubscription(app, user.id);
+  if (!row || !(ENTITLED_STATUSES as readonly string[]).includes(row.status)) throw new AppError("not_found", "There is no subscription to resume. Choose a plan on the pricing page.");
+  if (!row.cancelAtPeriodEnd) throw new AppError("conflict", "Your subscription is not set to cancel.");
+  if (row.currentPeriodEnd <= now()) throw new AppError("conflict", "This subscription has already ended. Subscribe again on the pricing page.");
+  try {
+    const updated = await createStripe(app).subscriptions.update(row.stripeSubscriptionId, { cancel_at_period_end: false }, { idempotencyKey: `sub-resume-${row.id}-${now()}` });
+    const synced = (await syncSubscription(app, updated.id, { source: "user", actorId: user.id }, updated)) ?? row;
+    app.logger.info("subscription.resumed", { userId: user.id, subscriptionId: row.id });
+    return subscriptionView(await getEntitlement(app, user.id), synced);
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw mapStripeError(app, error);
+  }
+}

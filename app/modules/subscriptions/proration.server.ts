@@ -1,0 +1,250 @@
+import { eq } from "drizzle-orm";
+import type Stripe from "stripe";
+import { z } from "zod";
+import type { AppContext } from "~/context.server";
+import type { SessionUser } from "~/modules/auth/session.server";
+import { createStripe, mapStripeError } from "~/modules/payments/stripe.server";
+import { MINUTE, now } from "~/utils/clock";
+import { AppError, parseOrThrow } from "~/utils/errors";
+import { subscriptions } from "~drizzle/schema";
+import { subscriptionView, type SubscriptionView } from "./lifecycle.server";
+import { resolvePrice } from "./pricing.server";
+import {
+  ENTITLED_STATUSES,
+  findOpenSubscription,
+  recordChange,
+  recordPaidInvoice,
+  retrieveInvoice,
+  syncSubscription,
+  type SubscriptionRow,
+  type SyncContext,
+} from "./stripe-sync.server";
+import { BILLING_INTERVALS, PAID_TIERS, planLabel, TIERS, type BillingInterval, type PaidTier } from "./tiers";
+
+
+export const changeSchema = z.object({
+  tier: z.enum(PAID_TIERS, { error: "tier must be pro or enterprise (cancel to go back to Free)" }),
+  interval: z.enum(BILLING_INTERVALS, { error: "interval must be month or year" }),
+  /** true: only compute what the change would cost. */
+  preview: z.boolean().default(false),
+  /** The `prorationDate` of a preview: confirming with it charges exactly the previewed amount. */
+  prorationDate: z.number().int().positive().optional(),
+});
+
+export type ChangeKind = "upgrade" | "downgrade" | "interval_switch" | "keep_current";
+export type ProrationLine = { description: string; amount: number };
+export type ChangePreview = {
+  kind: ChangeKind;
+  from: { tier: PaidTier; interval: BillingInterval };
+  to: { tier: PaidTier; interval: BillingInterval };
+  /** immediate: charged now; period_end: the new price applies from the next renewal. */
+  effective: "immediate" | "period_end";
+  effectiveAt: number;
+  lines: ProrationLine[];
+  /** Charged now (after any account credit), integer minor units. */
+  amountDue: number;
+  /** Credit left on the account for future invoices (≥ 0). */
+  creditAfter: number;
+  currency: string;
+  /** The next renewal's amount and date after the change. */
+  nextRenewal: { amount: number; at: number };
+  /** Epoch seconds; pass back to confirm at exactly this price. */
+  prorationDate: number;
+};
+
+const PREVIEW_VALID_MS = 30 * MINUTE;
+
+function classify(row: SubscriptionRow, tier: PaidTier, interval: BillingInterval): ChangeKind {
+  const current = { tier: row.tier, interval: row.interval };
+  if (current.tier === tier && current.interval === interval) {
+    if (row.pendingTier) return "keep_current";
+    throw new AppError("conflict", `You are already on ${planLabel(tier, interval)}.`);
+  }
+  if (row.pendingTier) {
+    throw new AppError("conflict", `A change to ${planLabel(row.pendingTier, row.pendingInterval)} is scheduled for the end of this period. Keep your current plan first, then choose another.`);
+  }
+  const diff = TIERS[tier].rank - TIERS[current.tier].rank;
+  if (diff > 0) return "upgrade";
+  if (diff < 0) {
+    if (interval !== current.interval) {
+      throw new AppError("unprocessable", "A downgrade keeps your billing interval; switch the interval first, then downgrade.", {
+        details: { fieldErrors: { interval: ["Choose the same billing interval when downgrading."] } },
+      });
+    }
+    return "downgrade";
+  }
+  return "interval_switch";
+}
+
+/** Stripe's proration arithmetic (to the second, each line rounded), as the emulator and Stripe bill it. */
+function prorate(sub: Stripe.Subscription, newPrice: Stripe.Price, prorationDate: number) {
+  const item = sub.items.data[0]!;
+  const start = item.current_period_start;
+  const end = item.current_period_end;
+  const fraction = Math.max(0, Math.min(1, (end - prorationDate) / (end - start)));
+  const oldAmount = (item.price.unit_amount ?? 0) * (item.quantity ?? 1);
+  const newAmount = newPrice.unit_amount ?? 0;
+  const intervalChanged = item.price.recurring?.interval !== newPrice.recurring?.interval;
+  const day = new Date(prorationDate * 1000).toISOString().slice(0, 10);
+  const lines: ProrationLine[] = [];
+  if (oldAmount) lines.push({ description: `Unused time on your current plan after ${day}`, amount: -Math.round(oldAmount * fraction) });
+  if (intervalChanged) lines.push({ description: `New plan, first ${newPrice.recurring?.interval === "year" ? "year" : "month"} from ${day}`, amount: newAmount });
+  else lines.push({ description: `Remaining time on the new plan after ${day}`, amount: Math.round(newAmount * fraction) });
+  return { lines, intervalChanged };
+}
+
+async function loadChangeable(app: AppContext, userId: string) {
+  const row = await findOpenSubscription(app, userId);
+  if (!row || !(ENTITLED_STATUSES as readonly string[]).includes(row.status)) {
+    throw new AppError("not_found", "You have no paid subscription to change. Choose a plan on the pricing page.");
+  }
+  if (row.status === "past_due") {
+    throw new AppError("unprocessable", "Your last payment failed. Update your payment method before changing plans.");
+  }
+  return row;
+}
+
+async function buildPreview(app: AppContext, stripe: Stripe, row: SubscriptionRow, sub: Stripe.Subscription, tier: PaidTier, interval: BillingInterval, prorationDate: number): Promise<{ preview: ChangePreview; price: Stripe.Price }> {
+  const kind = classify(row, tier, interval);
+  const price = await resolvePrice(app, stripe, tier, interval);
+  const item = sub.items.data[0]!;
+  const base = { kind, from: { tier: row.tier, interval: row.interval }, to: { tier, interval }, currency: sub.currency, prorationDate };
+  if (kind === "downgrade" || kind === "keep_current") {
+    return {
+      price,
+      preview: {
+        ...base,
+        effective: "period_end",
+        effectiveAt: item.current_period_end * 1000,
+        lines: [],
+        amountDue: 0,
+        creditAfter: 0,
+        nextRenewal: { amount: price.unit_amount ?? 0, at: item.current_period_end * 1000 },
+      },
+    };
+  }
+  const { lines, intervalChanged } = prorate(sub, price, prorationDate);
+  const customerId = typeof sub.customer === "string" ? sub.customer : sub.customer.id;
+  const [customer, pending] = await Promise.all([
+    stripe.customers.retrieve(customerId),
+    stripe.invoiceItems.list({ customer: customerId, pending: true, limit: 100 }),
+  ]);
+  for (const ii of pending.data) lines.unshift({ description: ii.description ?? "Pending item", amount: ii.amount });
+  const total = lines.reduce((s, l) => s + l.amount, 0);
+  const balance = "deleted" in customer && customer.deleted ? 0 : (customer as Stripe.Customer).balance ?? 0;
+  const applied = total + balance;
+  const newPeriodEnd = intervalChanged ? addInterval(prorationDate, interval) : item.current_period_end;
+  return {
+    price,
+    preview: {
+      ...base,
+      effective: "immediate",
+      effectiveAt: prorationDate * 1000,
+      lines,
+      amountDue: Math.max(0, applied),
+      creditAfter: -Math.min(0, applied),
+      nextRenewal: { amount: price.unit_amount ?? 0, at: newPeriodEnd * 1000 },
+    },
+  };
+}
+
+/**
+ * "Now" for this subscription's billing, in epoch seconds: our clock, or, for a customer on a
+ * Stripe test clock (tests and demos only), that clock's frozen time, so prorations match.
+ */
+async function billingNow(stripe: Stripe, sub: Stripe.Subscription): Promise<number> {
+  const clockId = typeof sub.test_clock === "string" ? sub.test_clock : sub.test_clock?.id;
+  if (clockId) return (await stripe.testHelpers.testClocks.retrieve(clockId)).frozen_time;
+  return Math.floor(now() / 1000);
+}
+
+function addInterval(ts: number, interval: BillingInterval) {
+  const d = new Date(ts * 1000);
+  if (interval === "month") d.setUTCMonth(d.getUTCMonth() + 1);
+  else d.setUTCFullYear(d.getUTCFullYear() + 1);
+  return Math.floor(d.getTime() / 1000);
+}
+
+export type ChangeResult = { preview: ChangePreview; applied: boolean; charged: { amount: number; currency: string; invoiceId: string | null } | null; subscription: SubscriptionView };
+
+/**
+ * PUT /api/subscriptions/update. Upgrades (and interval switches) apply now and charge the
+ * prorated difference at once (`always_invoice`), computed at `prorationDate` so the charge equals
+ * the preview. Downgrades keep the current tier until the period ends; Stripe bills the new price
+ * from the next renewal. Choosing the current plan again drops a scheduled downgrade.
+ */
+export async function changeSubscription(app: AppContext, user: SessionUser, input: unknown): Promise<ChangeResult> {
+  const data = parseOrThrow(changeSchema, input);
+  const row = await loadChangeable(app, user.id);
+  const stripe = createStripe(app);
+  const log = app.logger.child({ userId: user.id, subscriptionId: row.id });
+  const sub = await stripe.subscriptions.retrieve(row.stripeSubscriptionId).catch((error) => {
+    throw mapStripeError(app, error);
+  });
+  const nowS = await billingNow(stripe, sub);
+  let prorationDate = nowS;
+  if (data.prorationDate !== undefined) {
+    if (data.prorationDate > nowS + 60 || data.prorationDate * 1000 < nowS * 1000 - PREVIEW_VALID_MS) {
+      throw new AppError("unprocessable", "This price preview has expired. Preview the change again.", { details: { fieldErrors: { prorationDate: ["Expired; preview again."] } } });
+    }
+    prorationDate = data.prorationDate;
+  }
+  try {
+    const { preview, price } = await buildPreview(app, stripe, row, sub, data.tier, data.interval, prorationDate);
+    if (data.preview) return { preview, applied: false, charged: null, subscription: subscriptionView({ tier: row.tier, subscription: row }) };
+    if (prorationDate * 1000 < sub.items.data[0]!.current_period_start * 1000) {
+      throw new AppError("unprocessable", "This price preview has expired. Preview the change again.");
+    }
+    const item = sub.items.data[0]!;
+    const ctx: SyncContext = { source: "user", actorId: user.id };
+    const idem = `sub-change-${row.id}-${data.tier}-${data.interval}-${prorationDate}`;
+    let updated: Stripe.Subscription;
+    if (preview.effective === "period_end") {
+      const pending = preview.kind === "downgrade" ? { pendingTier: data.tier, pendingInterval: data.interval } : { pendingTier: null, pendingInterval: null };
+      // Recorded first, so the webhook for this update already knows the old tier stays until period end.
+      await app.db.update(subscriptions).set({ ...pending, updatedAt: now() }).where(eq(subscriptions.id, row.id)).run();
+      updated = await stripe.subscriptions.update(
+        row.stripeSubscriptionId,
+        { items: [{ id: item.id, price: price.id }], proration_behavior: "none", metadata: { tier: data.tier, interval: data.interval } },
+        { idempotencyKey: idem },
+      );
+    } else {
+      updated = await stripe.subscriptions.update(
+        row.stripeSubscriptionId,
+        {
+          items: [{ id: item.id, price: price.id }],
+          proration_behavior: "always_invoice",
+          proration_date: prorationDate,
+          payment_behavior: "error_if_incomplete",
+          cancel_at_period_end: false,
+          metadata: { tier: data.tier, interval: data.interval },
+        },
+        { idempotencyKey: idem },
+      );
+    }
+    const synced = (await syncSubscription(app, updated.id, ctx, updated)) ?? row;
+    if (preview.kind === "downgrade") {
+      await recordChange(app, row, ctx, {
+        kind: "downgrade_scheduled",
+        dedupeKey: `downgrade_scheduled:${data.tier}:${data.interval}:${row.currentPeriodEnd}`,
+        before: row,
+        after: { tier: data.tier, interval: data.interval, status: synced.status },
+      });
+    }
+    let charged: ChangeResult["charged"] = null;
+    if (preview.effective === "immediate") {
+      const invoiceId = typeof updated.latest_invoice === "string" ? updated.latest_invoice : (updated.latest_invoice?.id ?? null);
+      const invoice = invoiceId ? await retrieveInvoice(app, invoiceId) : null;
+      if (invoice) await recordPaidInvoice(app, synced, invoice);
+      charged = { amount: invoice?.amount_paid ?? 0, currency: sub.currency, invoiceId };
+      if (charged.amount !== preview.amountDue) log.error("subscription.preview_mismatch", { previewed: preview.amountDue, charged: charged.amount, invoiceId });
+    }
+    log.info("subscription.changed", { kind: preview.kind, tier: data.tier, interval: data.interval, amount: charged?.amount ?? 0 });
+    return { preview, applied: true, charged, subscription: subscriptionView({ tier: synced.tier, subscription: synced }) };
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    // A declined proration charge: mirror whatever Stripe now has, then report the decline.
+    await syncSubscription(app, row.stripeSubscriptionId, { source: "user", actorId: user.id }).catch(() => null);
+    throw mapStripeError(app, error);
+  }
+}

@@ -1,0 +1,29 @@
+import type { AppContext } from "~/context.server";
+
+/** A queue consumer: receives the whole batch. */
+export type QueueConsumer = (batch: MessageBatch<unknown>, app: AppContext) => Promise<void>;
+
+/** What a service decides for one message. */
+export type MessageOutcome = { action: "ack" } | { action: "retry"; delaySeconds: number };
+export type MessageMeta = { messageId: string; attempts: number };
+export type MessageHandler = (app: AppContext, body: unknown, meta: MessageMeta) => Promise<MessageOutcome>;
+
+/**
+ * The one consumer wrapper: acks or retries each message on its own, inside try/catch, so one bad
+ * message never fails the batch. The rules (what to ack, when to retry) live in the services.
+ */
+export function perMessage(handle: MessageHandler): QueueConsumer {
+  return async (batch, app) => {
+    for (const message of batch.messages) {
+      try {
+        const outcome = await handle(app, message.body, { messageId: message.id, attempts: message.attempts });
+        if (outcome.action === "ack") message.ack();
+        else message.retry({ delaySeconds: outcome.delaySeconds });
+      } catch (error) {
+        // Services decide ack or retry themselves; this is the last line of defence for one message.
+        app.logger.error("queue.consumer_error", { queue: batch.queue, messageId: message.id, error });
+        message.retry();
+      }
+    }
+  };
+}
