@@ -5,20 +5,22 @@ import { DAY, now } from "~/utils/clock";
 import { licenseNotices, licenses, organizations } from "~drizzle/schema";
 import { applyLicenseChange } from "./licenses.server";
 import { organizationAdmins } from "./organizations.server";
+import { reconcileSubscriptionLicenses } from "./subscription-sync.server";
 
 /** Days before expiry at which the renewal notice goes out, largest first. */
 export const NOTICE_THRESHOLDS_DAYS = [30, 7, 1] as const;
 
 /**
- * Cron (every 15 minutes): expires licenses whose time is up, then sends renewal notices. Each
+ * Cron (every 15 minutes): reconciles subscription licenses, expires licenses whose time is up, then sends renewal notices. Each
  * (license, threshold, expiry) is claimed by inserting its license_notices row first, so a notice
  * goes out once however often the job runs; extending a license starts a fresh set of notices for
  * the new date. Licenses that a subscription renews automatically get no notices.
  */
 export async function runLicenseRenewals(app: AppContext) {
+  const reconciled = await reconcileSubscriptionLicenses(app);
   const expired = await expireLicenses(app);
   const notices = await sendRenewalNotices(app);
-  return { expired, notices };
+  return { reconciled, expired, notices };
 }
 
 export async function expireLicenses(app: AppContext) {
