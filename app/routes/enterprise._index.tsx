@@ -10,7 +10,7 @@ import { addMember, organizationsOf, removeMember } from "~/modules/licensing/or
 import { organizationDashboard, organizationUsage } from "~/modules/licensing/reports.server";
 import { featureLabel, STATUS_LABELS } from "~/modules/licensing/tiers";
 import { TIERS } from "~/modules/subscriptions/tiers";
-import { AppError, parseOrThrow } from "~/utils/errors";
+import { AppError, errorResponse, parseOrThrow, toAppError } from "~/utils/errors";
 import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Enterprise · Coursemint" }];
@@ -19,12 +19,16 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const { app } = context;
   const user = await requireUserWithPermission(app, request, "read:organization:own");
   const organizationId = new URL(request.url).searchParams.get("organizationId") || undefined;
-  const [dashboard, organizations] = await Promise.all([organizationDashboard(app, user, organizationId), organizationsOf(app, user.id)]);
-  if (!dashboard) return { dashboard: null, organizations: [], usage: null, whiteLabel: false };
-  const [usage, whiteLabel] = dashboard.isAdmin
-    ? await Promise.all([organizationUsage(app, user, { organizationId: dashboard.organization.id }), whiteLabelAvailable(app, dashboard.organization.id)])
-    : [null, false];
-  return { dashboard, organizations: organizations.map((o) => ({ id: o.organization.id, name: o.organization.name })), usage, whiteLabel };
+  try {
+    const [dashboard, organizations] = await Promise.all([organizationDashboard(app, user, organizationId), organizationsOf(app, user.id)]);
+    if (!dashboard) return { dashboard: null, organizations: [], usage: null, whiteLabel: false };
+    const [usage, whiteLabel] = dashboard.isAdmin
+      ? await Promise.all([organizationUsage(app, user, { organizationId: dashboard.organization.id }), whiteLabelAvailable(app, dashboard.organization.id)])
+      : [null, false];
+    return { dashboard, organizations: organizations.map((o) => ({ id: o.organization.id, name: o.organization.name })), usage, whiteLabel };
+  } catch (error) {
+    throw errorResponse(toAppError(error), app.requestId); // another organization's page: 404
+  }
 }
 
 const intentSchema = z.discriminatedUnion("intent", [
