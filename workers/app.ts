@@ -3,7 +3,7 @@ import * as build from "../build/server";
 import type { AppContext } from "~/context.server";
 import { csrfFromCookie, csrfSetCookie } from "~/modules/auth/csrf.server";
 import { Logger } from "~/modules/observability/logger";
-import { createDb } from "~/utils/db.server";
+import { createDb, type Db } from "~/utils/db.server";
 import { getConfig } from "~/utils/env.server";
 import { createId } from "~/utils/ids";
 import { preflight as licensePreflight, validateLicense } from "~/modules/licensing/validate.server";
@@ -20,11 +20,15 @@ const COOKIELESS_PATH = /^\/api\/enterprise\/licenses\/(validate|activate|deacti
 /** Builds the per-invocation context shared by requests, queue consumers and cron jobs. */
 export function createAppContext(env: Env, ctx: ExecutionContext, requestId: string, csrfToken = ""): AppContext {
   const config = getConfig(env);
+  let db: Db | undefined;
   return {
     env,
     ctx,
     config,
-    db: createDb(env.DB),
+    // Built on first use: requests that never touch D1 (license validation from its caches) skip Drizzle's setup.
+    get db() {
+      return (db ??= createDb(env.DB));
+    },
     logger: new Logger({ requestId }, config.LOG_LEVEL),
     payments: paymentRegistry,
     requestId,

@@ -33,7 +33,7 @@ export async function startBare(port) {
  * The real app Worker with a migrated in-memory D1. `extra` adds options to the app worker
  * (queues, service bindings...) and `workers` adds auxiliary workers (e.g. the Stripe emulator).
  */
-export async function startApp(port, { workers = [], ...extra } = {}) {
+export async function startApp(port, { workers = [], bindings = {}, ...extra } = {}) {
   const app = {
     name: "coursemint",
     // One pre-bundled module, passed whole so Miniflare does not re-parse its dynamic imports.
@@ -55,6 +55,7 @@ export async function startApp(port, { workers = [], ...extra } = {}) {
       STRIPE_SECRET_KEY: "sk_test_bench",
       STRIPE_WEBHOOK_SECRET: "whsec_bench_0123456789",
       LICENSE_SIGNING_KEY: await generateLicenseSigningKey(),
+      ...bindings,
     },
     ...extra,
   };
