@@ -3,10 +3,11 @@ import * as build from "../build/server";
 import type { AppContext } from "~/context.server";
 import { csrfFromCookie, csrfSetCookie } from "~/modules/auth/csrf.server";
 import { Logger } from "~/modules/observability/logger";
-import { createDb } from "~/utils/db.server";
+import { createDb, type Db } from "~/utils/db.server";
 import { AppError, errorResponse } from "~/utils/errors";
 import { getConfig } from "~/utils/env.server";
 import { createId } from "~/utils/ids";
+import { preflight as licensePreflight, validateLicense } from "~/modules/licensing/validate.server";
 import { paymentRegistry } from "./capabilities";
 import { cronJobs } from "./cron";
 import { courseOgImage, OG_PATH } from "./og/course";
@@ -16,15 +17,22 @@ export { Leaderboard } from "./durable-objects/leaderboard";
 export { TokenWallet } from "./durable-objects/token-wallet";
 
 const handleRemixRequest = createRequestHandler(build as unknown as ServerBuild);
+const LICENSE_VALIDATE_PATH = "/api/enterprise/licenses/validate";
+/** Cross-origin, key-authenticated license endpoints never set cookies. */
+const COOKIELESS_PATH = /^\/api\/enterprise\/licenses\/(validate|activate|deactivate|public-key)$/;
 
 /** Builds the per-invocation context shared by requests, queue consumers and cron jobs. */
 export function createAppContext(env: Env, ctx: ExecutionContext, requestId: string, csrfToken = ""): AppContext {
   const config = getConfig(env);
+  let db: Db | undefined;
   return {
     env,
     ctx,
     config,
-    db: createDb(env.DB),
+    // Built on first use: requests that never touch D1 (license validation from its caches) skip Drizzle's setup.
+    get db() {
+      return (db ??= createDb(env.DB));
+    },
     logger: new Logger({ requestId }, config.LOG_LEVEL),
     payments: paymentRegistry,
     requestId,
@@ -85,18 +93,19 @@ export default {
     try {
       // The course share image is rendered outside Remix: workers-og's WebAssembly is bundled by wrangler.
       const og = request.method === "GET" ? OG_PATH.exec(url.pathname) : null;
-      response = og
-        ? await courseOgImage(app, og[1]!)
-        : isCrossSiteFormPost(request, url)
-          ? await refusedPage(request, url, app)
-          : await handleRemixRequest(withoutCheckedOrigin(request, url), { app });
+      // License validation is a hot path called by customers' software: served before Remix routing.
+      if (request.method === "OPTIONS" && COOKIELESS_PATH.test(url.pathname)) response = licensePreflight();
+      else if (request.method === "GET" && url.pathname === LICENSE_VALIDATE_PATH) response = await validateLicense(app, request);
+      else if (og) response = await courseOgImage(app, og[1]!);
+      else if (isCrossSiteFormPost(request, url)) response = await refusedPage(request, url, app);
+      else response = await handleRemixRequest(withoutCheckedOrigin(request, url), { app });
     } catch (error) {
       app.logger.error("request.unhandled_error", { error, path: url.pathname });
       response = new Response("Internal Server Error", { status: 500 });
     }
     response = new Response(response.body, response); // make headers mutable
     response.headers.set("X-Request-Id", requestId);
-    if (csrf.isNew) response.headers.append("Set-Cookie", csrfSetCookie(csrf.token, app.config.APP_ENV === "production"));
+    if (csrf.isNew && !COOKIELESS_PATH.test(url.pathname)) response.headers.append("Set-Cookie", csrfSetCookie(csrf.token, app.config.APP_ENV === "production"));
     app.logger.info("request.completed", {
       method: request.method,
       path: url.pathname,

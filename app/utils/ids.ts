@@ -25,6 +25,8 @@ export const ID_PREFIXES = {
   subscriptionStart: "sst",
   tokenEntry: "ttx",
   tokenHold: "thd",
+  organization: "org",
+  machine: "mch",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 
