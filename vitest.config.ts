@@ -31,7 +31,7 @@ export default defineConfig({
   ],
   test: {
     include: ["tests/**/*.test.ts"],
-    setupFiles: ["./tests/setup.ts"],
+    setupFiles: ["./tests/setup.ts", "./tests/emulator/conformance.setup.ts"],
     testTimeout: 20_000,
     // One emulated Stripe account (per secret key) is shared by every file, and tests pull its
     // webhook deliveries: files run one after another so no file takes another's deliveries.
