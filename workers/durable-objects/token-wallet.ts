@@ -389,62 +389,30 @@ export class TokenWallet extends DurableObject<Env> {
 
   // ---- internals -------------------------------------------------------------------------
 
-  /**
-   * Runs a synchronous ledger operation in its own storage transaction. A call that finds the
-   * wallet idle runs at once; calls that arrive while it is busy (within the same few turns) are
-   * applied back to back in one turn, in arrival order, so a burst shares one storage commit
-   * instead of paying one per call. Each operation stays all-or-nothing on its own.
-   */
-  private run<T extends { replayed: boolean }>(userId: string, op: (meta: MetaRow) => T): Promise<WalletResult<T>> {
-    if (!this.batching) {
-      this.batching = true;
-      setTimeout(() => void this.drain(), 0);
-      return this.afterImmediate(this.applyOne(userId, op));
-    }
-    return new Promise((resolve, reject) => {
-      this.pending.push({ apply: () => this.applyOne(userId, op), resolve: resolve as (r: WalletResult<{ replayed: boolean }>) => void, reject });
-    });
-  }
-
-  private batching = false;
-  private pending: { apply: () => WalletResult<{ replayed: boolean }>; resolve: (r: WalletResult<{ replayed: boolean }>) => void; reject: (e: unknown) => void }[] = [];
-
-  private async drain() {
-    const batch = this.pending.splice(0);
-    this.batching = false;
-    let wrote = false;
-    for (const item of batch) {
-      try {
-        const result = item.apply();
-        if (result.ok && !result.replayed) wrote = true;
-        item.resolve(result);
-      } catch (error) {
-        item.reject(error);
-      }
-    }
-    if (wrote) await this.scheduleProjection();
-  }
-
-  private async afterImmediate<T extends { replayed: boolean }>(result: WalletResult<T>): Promise<WalletResult<T>> {
-    if (result.ok && !result.replayed) await this.scheduleProjection();
-    return result;
-  }
-
-  private async scheduleProjection() {
-    if (this.alarmScheduled) return;
-    this.alarmScheduled = true;
-    await this.ctx.storage.setAlarm(Date.now() + PROJECTION_DELAY_MS);
-  }
-
-  private applyOne<T extends { replayed: boolean }>(userId: string, op: (meta: MetaRow) => T): WalletResult<T> {
+  /** Runs a synchronous ledger operation in one storage transaction, then schedules the projection. */
+  private async run<T extends { replayed: boolean }>(userId: string, op: (meta: MetaRow) => T): Promise<WalletResult<T>> {
+    let value: T;
     try {
-      return { ok: true, ...this.ctx.storage.transactionSync(() => op(this.meta(userId))) };
+      value = this.ctx.storage.transactionSync(() => op(this.meta(userId)));
     } catch (error) {
       if (error instanceof Refused) return error.failure;
       throw error;
     }
+    if (!value.replayed && !this.alarmScheduled) {
+      this.alarmScheduled = true;
+      await this.ctx.storage.setAlarm(Date.now() + PROJECTION_DELAY_MS);
+    }
+    return { ok: true, ...value };
   }
 
+  private hasPending() {
+    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM (SELECT 1 FROM entries WHERE projected = 0 LIMIT 1)").one().n > 0;
+  }
+
+  /**
+   * The wallet's state row, created on first use. Read every time (never cached in memory): a
+   * refused operation rolls back its transaction, including a first-use insert.
+   */
   private meta(userId: string): MetaRow {
     let meta = this.sql.exec<MetaRow>("SELECT * FROM meta WHERE id = 1").toArray()[0];
     if (!meta) {
