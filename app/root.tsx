@@ -5,6 +5,7 @@ import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { getUser, toPublicUser } from "~/modules/auth/auth.server";
 import { hasPermission } from "~/modules/auth/permissions";
 import { navBalance } from "~/modules/tokens/ledger.server";
+import { brandingForUser } from "~/modules/licensing/branding.server";
 import { publicConfig } from "~/utils/env.server";
 import stylesUrl from "~/styles/app.css?url";
 
@@ -17,6 +18,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return {
     user: user ? toPublicUser(user) : null,
     tokens,
+    // White-label: members of an organization whose license includes it see its branding.
+    brand: user ? await brandingForUser(app, user.id) : null,
     csrfToken: app.csrfToken,
     config: publicConfig(app.config),
   };
@@ -29,6 +32,8 @@ export function useRootData() {
 export function Layout({ children }: { children: React.ReactNode }) {
   const data = useRootData();
   const user = data?.user;
+  const brand = data?.brand;
+  const brandStyle = brand?.primaryColor ? ({ "--mint": brand.primaryColor, "--mint-dark": brand.primaryColor } as React.CSSProperties) : undefined;
   return (
     <html lang="en">
       <head>
@@ -37,10 +42,11 @@ export function Layout({ children }: { children: React.ReactNode }) {
         <Meta />
         <Links />
       </head>
-      <body>
+      <body style={brandStyle}>
         <header className="site-header">
-          <Link to="/" className="brand">
-            Coursemint
+          <Link to="/" className="brand" data-testid="brand">
+            {brand?.logoUrl ? <img src={brand.logoUrl} alt="" /> : null}
+            {brand?.name ?? "Coursemint"}
           </Link>
           <nav aria-label="Main">
             {data?.config.APP_ENV && data.config.APP_ENV !== "production" ? <Link to="/dev/mailbox">Mailbox</Link> : null}
@@ -59,6 +65,8 @@ export function Layout({ children }: { children: React.ReactNode }) {
                     {data.tokens.toLocaleString("en-US")} tokens
                   </Link>
                 ) : null}
+                {hasPermission(user, "read:organization:own") && (user.role === "enterprise" || brand) ? <Link to="/enterprise">Enterprise</Link> : null}
+                {hasPermission(user, "update:license:any") ? <Link to="/admin/licenses">Licenses</Link> : null}
                 <Link to="/account">{user.name}</Link>
                 <Form method="post" action="/logout" className="inline">
                   <CsrfInput />
@@ -79,7 +87,13 @@ export function Layout({ children }: { children: React.ReactNode }) {
         </header>
         <main className="container">{children}</main>
         <footer className="site-footer">
-          Coursemint {data?.config.APP_VERSION ?? ""} · <a href="/api/health">Status</a>
+          {brand ? `${brand.name} · powered by ` : ""}Coursemint {data?.config.APP_VERSION ?? ""} · <a href="/api/health">Status</a>
+          {brand?.supportEmail ? (
+            <>
+              {" "}
+              · Support: <a href={`mailto:${brand.supportEmail}`}>{brand.supportEmail}</a>
+            </>
+          ) : null}
         </footer>
         <ScrollRestoration />
         <Scripts />

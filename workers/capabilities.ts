@@ -1,3 +1,4 @@
+import { licensingCapability } from "~/modules/licensing/capability.server";
 import { marketplaceCapability } from "~/modules/marketplace/capability.server";
 import { createPaymentRegistry } from "~/modules/payments/registry";
 import { subscriptionsCapability } from "~/modules/subscriptions/capability.server";
@@ -8,4 +9,4 @@ import { tokensCapability } from "~/modules/tokens/capability.server";
  * capability; a new one (tokens, licensing …) is added to this list. Order matters only for Stripe
  * event types several capabilities handle: they run in this order.
  */
-export const paymentRegistry = createPaymentRegistry([marketplaceCapability, subscriptionsCapability, tokensCapability]);
+export const paymentRegistry = createPaymentRegistry([marketplaceCapability, subscriptionsCapability, tokensCapability, licensingCapability]);

@@ -13,7 +13,7 @@ import { priceFor } from "~/modules/marketplace/purchase.server";
 import { findOwnReview, listReviews, upsertReview } from "~/modules/marketplace/reviews.server";
 import { CATEGORY_LABELS, LANGUAGE_LABELS, REVIEW_BODY_MAX } from "~/modules/marketplace/rules";
 import { AppError, parseOrThrow } from "~/utils/errors";
-import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
+import { formError, integerFromString, keptValues, readForm, type FormResult } from "~/utils/forms.server";
 import { formatMoney, type Currency } from "~/utils/money";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => {
@@ -81,7 +81,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       }
       case "review": {
         if (!(await requireUserWithPermission(app, request, "create:review:own"))) throw AppError.forbidden();
-        const { created } = await upsertReview(app, user, course.id, { rating: input.rating, body: input.body ?? "" });
+        const { created } = await upsertReview(app, user, course.id, { rating: integerFromString(input.rating), body: input.body ?? "" });
         return data<FormResult>({ ok: created ? "Thanks for your review!" : "Your review was updated." });
       }
       case "unpublish": {

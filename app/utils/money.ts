@@ -53,7 +53,11 @@ export function allocate(total: number, weights: readonly number[]): number[] {
   return parts;
 }
 
-/** Applies a percentage discount in basis points, rounding the discount down (customer never overpays). */
+/**
+ * Applies a percentage discount in basis points. The discount is rounded down, so the platform never
+ * gives more than the stated percentage and the payer pays at most one minor unit more than the exact
+ * figure (20% off 4.99 is 0.99 off: 4.00, not 3.992).
+ */
 export function discountBps(amount: number, bps: number): number {
   return amount - Math.floor((amount * bps) / 10_000);
 }

@@ -5,3 +5,4 @@ export * from "./payments";
 export * from "./marketplace";
 export * from "./subscriptions";
 export * from "./tokens";
+export * from "./licensing";

@@ -13,7 +13,9 @@ export interface SignedDelivery {
 }
 
 export interface FaultSpec {
-  type: "500" | "429" | "timeout" | "network";
+  type: "500" | "429" | "timeout" | "network" | "empty";
+  /** Carry the request out first, then answer with the fault (the response is lost). */
+  after?: boolean;
   count?: number;
   /** Only calls whose path starts with this, e.g. "/v1/payment_intents". */
   path?: string;

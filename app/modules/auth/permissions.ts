@@ -47,6 +47,13 @@ export const PERMISSIONS = [
   "read:leaderboard:any", // public boards
   "create:follow:own",
   "delete:follow:own",
+  // Enterprise licensing (docs/licensing.md); "own" = organizations the user belongs to (their role there decides the rest)
+  "read:organization:own",
+  "update:organization:own",
+  "read:organization:any",
+  "update:organization:any",
+  "create:license:any",
+  "update:license:any",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -64,11 +71,15 @@ const MEMBER: Permission[] = [
   "create:subscription:own",
   "read:subscription:own",
   "update:subscription:own",
+  "read:organization:own",
+  "update:organization:own",
 ];
 
 const LEARNER_TOKENS: Permission[] = ["read:tokens:own", "create:token-redemption:own", "read:leaderboard:any", "create:follow:own", "delete:follow:own"];
 
 const INSTRUCTOR: Permission[] = ["create:course:own", "update:course:own", "read:earnings:own"];
+
+const LICENSING_ADMIN: Permission[] = ["read:organization:any", "update:organization:any", "create:license:any", "update:license:any"];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   student: [...MEMBER, ...LEARNER_TOKENS, "update:role:own"],
@@ -76,7 +87,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   enterprise: [...MEMBER, ...LEARNER_TOKENS],
   admin: [...MEMBER, "read:user:any", "update:role:any", "read:audit-log:any", "read:metrics:any", "read:email:any", "update:email:any", ...INSTRUCTOR, "update:course:any",
     "read:payment:any", "create:refund:any", "read:stripe-event:any", "update:stripe-event:any",
-    "update:subscription:any", ...LEARNER_TOKENS, "read:tokens:any", "create:token-award:any"],
+    "update:subscription:any", ...LEARNER_TOKENS, "read:tokens:any", "create:token-award:any",
+    ...LICENSING_ADMIN],
 };
 
 export function hasPermission(user: { role: Role } | null | undefined, permission: Permission): boolean {

@@ -16,6 +16,17 @@ export const STRIPE_EVENTS_QUEUE = "coursemint-stripe-events";
 export const STRIPE_EVENTS_DEAD_LETTER_QUEUE = "coursemint-stripe-events-dlq";
 export const MAX_EVENT_ATTEMPTS = 5;
 
+/** What we store and route on; anything else signed with our secret is still not an event. */
+const eventShape = z
+  .object({
+    id: z.string().regex(/^evt_\w+$/),
+    object: z.literal("event"),
+    type: z.string().min(1).max(100),
+    created: z.number().int().positive(),
+    data: z.object({ object: z.object({ id: z.string().optional() }).loose() }).loose(),
+  })
+  .loose();
+
 export const stripeEventMessageSchema = z.object({ eventId: z.string().regex(/^evt_\w+$/) });
 
 /**
@@ -33,6 +44,11 @@ export async function receiveStripeWebhook(app: AppContext, request: Request) {
   } catch (error) {
     app.logger.warn("stripe.webhook_rejected", { reason: (error as Error).message });
     throw new AppError("bad_request", "Invalid Stripe signature.");
+  }
+  const shape = eventShape.safeParse(event);
+  if (!shape.success) {
+    app.logger.warn("stripe.webhook_not_an_event", { issues: shape.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) });
+    throw new AppError("bad_request", "The signed body is not a Stripe event.");
   }
   const inserted = await app.db
     .insert(stripeEvents)
@@ -61,7 +77,11 @@ export async function receiveStripeWebhook(app: AppContext, request: Request) {
 
 export type ConsumerOutcome = { action: "ack" } | { action: "retry"; delaySeconds: number };
 
-/** Queue consumer for one message: handles the stored event exactly once. */
+/**
+ * Queue consumer for one message. Delivery is at least once (Stripe retries, the queue redelivers);
+ * the effect happens once: a processed event is acknowledged without work, and every update it makes
+ * is forward-only or keyed by our own ids.
+ */
 export async function handleStripeEventMessage(app: AppContext, body: unknown, attempts: number): Promise<ConsumerOutcome> {
   const parsed = stripeEventMessageSchema.safeParse(body);
   if (!parsed.success) {
