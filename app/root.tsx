@@ -1,3 +1,4 @@
+import "~/utils/zod-config"; // first: before any schema is created (CSP, see the file)
 import type { LinksFunction, LoaderFunctionArgs } from "@remix-run/cloudflare";
 import { Form, Link, Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from "@remix-run/react";
 import { CsrfInput } from "~/components/forms";
@@ -5,6 +6,7 @@ import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { getUser, toPublicUser } from "~/modules/auth/auth.server";
 import { hasPermission } from "~/modules/auth/permissions";
 import { publicConfig } from "~/utils/env.server";
+import { useNonce } from "~/utils/nonce";
 import stylesUrl from "~/styles/app.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesUrl }];
@@ -25,6 +27,7 @@ export function useRootData() {
 
 export function Layout({ children }: { children: React.ReactNode }) {
   const data = useRootData();
+  const nonce = useNonce();
   const user = data?.user;
   return (
     <html lang="en">
@@ -72,8 +75,8 @@ export function Layout({ children }: { children: React.ReactNode }) {
         <footer className="site-footer">
           Coursemint {data?.config.APP_VERSION ?? ""} · <a href="/api/health">Status</a>
         </footer>
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );

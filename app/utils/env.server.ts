@@ -17,9 +17,14 @@ const envSchema = z.object({
   STRIPE_SECRET_KEY: z.string().regex(/^sk_(test|live)_\w+$/, "STRIPE_SECRET_KEY must be an sk_test_ or sk_live_ key"),
   STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_\w+$/, "STRIPE_WEBHOOK_SECRET must be a whsec_ secret"),
   STRIPE_CURRENCY: z.enum(["usd", "eur", "gbp"]).default("usd"),
+  /** Optional, non-production deploys only: lets a shared staging deploy's developers use /__scheduled and the emulator controls (app/utils/dev-surfaces.server.ts). */
+  DEV_CONTROL_SECRET: z.string().min(32, "DEV_CONTROL_SECRET must be at least 32 characters").optional(),
 }).refine((env) => env.APP_ENV === "production" || !env.STRIPE_SECRET_KEY.startsWith("sk_live_"), {
   path: ["STRIPE_SECRET_KEY"],
   message: "A live Stripe key is refused outside production; use an sk_test_ key",
+}).refine((env) => env.APP_ENV !== "production" || !env.DEV_CONTROL_SECRET, {
+  path: ["DEV_CONTROL_SECRET"],
+  message: "DEV_CONTROL_SECRET is for non-production deploys only",
 }).refine((env) => env.EMAIL_PROVIDER !== "resend" || !!env.RESEND_API_KEY, {
   path: ["RESEND_API_KEY"],
   message: "RESEND_API_KEY is required when EMAIL_PROVIDER is resend",
