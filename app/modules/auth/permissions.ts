@@ -25,6 +25,7 @@ export const PERMISSIONS = [
   "update:course:own",
   "update:course:any", // admins unpublish any course
   "read:earnings:own",
+  "update:payout-account:own", // start or finish Stripe Connect onboarding (where payouts go)
   "read:email:any",
   "update:email:any", // resend failed emails
   // Payments (docs/api.md#payments)
@@ -58,7 +59,7 @@ const MEMBER: Permission[] = [
   "update:subscription:own",
 ];
 
-const INSTRUCTOR: Permission[] = ["create:course:own", "update:course:own", "read:earnings:own"];
+const INSTRUCTOR: Permission[] = ["create:course:own", "update:course:own", "read:earnings:own", "update:payout-account:own"];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   student: [...MEMBER, "update:role:own"],
