@@ -3,9 +3,8 @@ import { csrfFromCookie } from "~/modules/auth/csrf.server";
 import type { SessionUser } from "~/modules/auth/session.server";
 import { AppError, type FieldErrors } from "~/utils/errors";
 import { integerFromString } from "~/utils/forms.server";
-import { currencySchema } from "~/utils/money";
+import { currencySchema, parseMajorUnits } from "~/utils/money";
 import { uploadCourse } from "./courses.server";
-import { parseMajorUnits } from "./rules";
 
 /**
  * People type prices as "19.99"; the services take integer minor units. Converts `price` to
