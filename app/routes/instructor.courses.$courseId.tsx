@@ -6,7 +6,7 @@ import { CourseFields } from "~/components/course-fields";
 import { CsrfInput, FormStatus } from "~/components/forms";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { deleteModule, listModules, loadOwnCourse, publicModule, publishProblems, updateCourse } from "~/modules/marketplace/courses.server";
-import { courseEditFields, pageFieldErrors, uploadFromPage } from "~/modules/marketplace/page-forms.server";
+import { courseEditFields, pageFieldErrors, uploadFromPage } from "./instructor.courses.server";
 import { ACCEPT_ATTRIBUTE } from "~/modules/marketplace/rules";
 import { AppError, errorResponse, parseOrThrow, toAppError } from "~/utils/errors";
 import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
