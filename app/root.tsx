@@ -1,3 +1,4 @@
+import "~/utils/zod-config"; // first: before any schema is created (CSP, see the file)
 import type { LinksFunction, LoaderFunctionArgs } from "@remix-run/cloudflare";
 import { Form, Link, Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from "@remix-run/react";
 import { CsrfInput } from "~/components/forms";
@@ -7,6 +8,7 @@ import { hasPermission } from "~/modules/auth/permissions";
 import { navBalance } from "~/modules/tokens/ledger.server";
 import { brandingForUser } from "~/modules/licensing/branding.server";
 import { publicConfig } from "~/utils/env.server";
+import { useNonce } from "~/utils/nonce";
 import stylesUrl from "~/styles/app.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesUrl }];
@@ -31,6 +33,7 @@ export function useRootData() {
 
 export function Layout({ children }: { children: React.ReactNode }) {
   const data = useRootData();
+  const nonce = useNonce();
   const user = data?.user;
   const brand = data?.brand;
   const brandStyle = brand?.primaryColor ? ({ "--mint": brand.primaryColor, "--mint-dark": brand.primaryColor } as React.CSSProperties) : undefined;
@@ -95,8 +98,8 @@ export function Layout({ children }: { children: React.ReactNode }) {
             </>
           ) : null}
         </footer>
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );

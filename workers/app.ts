@@ -9,6 +9,8 @@ import { getConfig } from "~/utils/env.server";
 import { createId } from "~/utils/ids";
 import { preflight as licensePreflight, validateLicense } from "~/modules/licensing/validate.server";
 import { paymentRegistry } from "./capabilities";
+import { devControlAllowed, isEmulatorControlPath } from "~/utils/dev-surfaces.server";
+import { applySecurityHeaders } from "~/utils/security-headers.server";
 import { cronJobs } from "./cron";
 import { courseOgImage, OG_PATH } from "./og/course";
 import { queueConsumers } from "./queues";
@@ -71,11 +73,42 @@ async function refusedPage(request: Request, url: URL, app: AppContext) {
   return handleRemixRequest(new Request(new URL("/__refused", url), { method: "GET", headers }), { app, rejection });
 }
 
+const notFound = () => new Response("Not Found", { status: 404, headers: { "Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff" } });
+
+/** `/__scheduled?cron=...` runs the cron jobs now (what `wrangler dev --test-scheduled` offered); local development only. */
+async function scheduledTrigger(app: AppContext, request: Request, url: URL) {
+  if (!devControlAllowed(app.config, request)) return notFound();
+  const cron = url.searchParams.get("cron") ?? "*/15 * * * *";
+  await runCronJobs(app, { cron, scheduledTime: Date.now(), noRetry() {} } as ScheduledController);
+  return new Response(`Ran scheduled event (${cron})\n`, { headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } });
+}
+
+/** The jobs of one cron expression, each on its own: one failing job does not stop the others. */
+async function runCronJobs(app: AppContext, controller: ScheduledController) {
+  for (const job of cronJobs[controller.cron] ?? []) {
+    const log = app.logger.child({ job: job.name, cron: controller.cron });
+    const started = Date.now();
+    try {
+      await job.run({ ...app, logger: log }, controller);
+      log.info("cron.job_completed", { durationMs: Date.now() - started });
+    } catch (error) {
+      // The next tick runs it again.
+      log.error("cron.job_failed", { error, durationMs: Date.now() - started });
+    }
+  }
+}
+
 export default {
   async fetch(request, env, ctx) {
     // Development only: the Stripe emulator's hosted pages (Checkout, onboarding) for the browser.
-    if (env.STRIPE_EMULATOR && env.APP_ENV !== "production" && new URL(request.url).pathname.startsWith("/_stripe/")) {
-      return env.STRIPE_EMULATOR.fetch(request);
+    // Its API and test controls answer only on a local dev server (or with the deploy's dev secret).
+    const pathname = new URL(request.url).pathname;
+    if (env.STRIPE_EMULATOR && env.APP_ENV !== "production" && pathname.startsWith("/_stripe/")) {
+      const allowed = !isEmulatorControlPath(pathname) || devControlAllowed(getConfig(env), request);
+      const page = allowed ? await env.STRIPE_EMULATOR.fetch(request) : notFound();
+      const response = new Response(page.body, page);
+      applySecurityHeaders(response.headers, request, { production: false });
+      return response;
     }
     const started = Date.now();
     const incoming = request.headers.get("X-Request-Id");
@@ -96,6 +129,7 @@ export default {
       // License validation is a hot path called by customers' software: served before Remix routing.
       if (request.method === "OPTIONS" && COOKIELESS_PATH.test(url.pathname)) response = licensePreflight();
       else if (request.method === "GET" && url.pathname === LICENSE_VALIDATE_PATH) response = await validateLicense(app, request);
+      else if (url.pathname === "/__scheduled") response = await scheduledTrigger(app, request, url);
       else if (og) response = await courseOgImage(app, og[1]!);
       else if (isCrossSiteFormPost(request, url)) response = await refusedPage(request, url, app);
       else response = await handleRemixRequest(withoutCheckedOrigin(request, url), { app });
@@ -105,6 +139,7 @@ export default {
     }
     response = new Response(response.body, response); // make headers mutable
     response.headers.set("X-Request-Id", requestId);
+    applySecurityHeaders(response.headers, request, { production: app.config.APP_ENV === "production" });
     if (csrf.isNew && !COOKIELESS_PATH.test(url.pathname)) response.headers.append("Set-Cookie", csrfSetCookie(csrf.token, app.config.APP_ENV === "production"));
     app.logger.info("request.completed", {
       method: request.method,
@@ -127,18 +162,6 @@ export default {
   },
 
   async scheduled(controller, env, ctx) {
-    const app = createAppContext(env, ctx, createId("request"));
-    const jobs = cronJobs[controller.cron] ?? [];
-    for (const job of jobs) {
-      const log = app.logger.child({ job: job.name, cron: controller.cron });
-      const started = Date.now();
-      try {
-        await job.run({ ...app, logger: log }, controller);
-        log.info("cron.job_completed", { durationMs: Date.now() - started });
-      } catch (error) {
-        // One failing job must not stop the others; the next tick runs it again.
-        log.error("cron.job_failed", { error, durationMs: Date.now() - started });
-      }
-    }
+    await runCronJobs(createAppContext(env, ctx, createId("request")), controller);
   },
 } satisfies ExportedHandler<Env>;

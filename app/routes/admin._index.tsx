@@ -21,7 +21,7 @@ function Counts({ title, counts, link }: { title: string; counts: Record<string,
       {entries.length ? (
         <dl className="facts">
           {entries.map(([key, n]) => (
-            <div key={key} style={{ display: "contents" }}>
+            <div key={key} className="contents">
               <dt>{key.replaceAll("_", " ")}</dt>
               <dd data-testid={`${title}-${key}`}>{n}</dd>
             </div>

@@ -5,14 +5,15 @@ import { z } from "zod";
 import { CsrfInput, Field, FormStatus } from "~/components/forms";
 import { discountFor, TOKEN_RULES } from "~/modules/tokens/config";
 import { useRootData } from "~/root";
-import { getUser, requireUserWithPermission } from "~/modules/auth/auth.server";
+import { getUser, requireUser, requireUserWithPermission } from "~/modules/auth/auth.server";
+import { hasPermission, type Permission } from "~/modules/auth/permissions";
 import { getProgress } from "~/modules/marketplace/access.server";
 import { purchaseCourse } from "~/modules/marketplace/checkout.server";
 import { findCourseBySlug, getCourseView, updateCourse } from "~/modules/marketplace/courses.server";
 import { priceFor } from "~/modules/marketplace/purchase.server";
 import { findOwnReview, listReviews, upsertReview } from "~/modules/marketplace/reviews.server";
 import { CATEGORY_LABELS, LANGUAGE_LABELS, REVIEW_BODY_MAX } from "~/modules/marketplace/rules";
-import { AppError, parseOrThrow } from "~/utils/errors";
+import { AppError, errorResponse, parseOrThrow } from "~/utils/errors";
 import { formError, integerFromString, keptValues, readForm, type FormResult } from "~/utils/forms.server";
 import { formatMoney, type Currency } from "~/utils/money";
 
@@ -62,11 +63,18 @@ const intentSchema = z.discriminatedUnion("intent", [
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const { app } = context;
   const form = await readForm(app, request);
-  const user = await requireUserWithPermission(app, request, "create:enrollment:own");
+  const user = await requireUser(app, request);
   const course = await findCourseBySlug(app, params.slug ?? "");
-  if (!course) throw new Response(null, { status: 404 });
+  if (!course) throw errorResponse(AppError.notFound("Course"), app.requestId);
   try {
     const input = parseOrThrow(intentSchema, Object.fromEntries(form));
+    // Each intent needs the permission of what it does (unpublishing: the owner's or a moderator's).
+    const needed: Permission =
+      input.intent === "enroll" ? "create:enrollment:own" : input.intent === "review" ? "create:review:own" : course.instructorId === user.id ? "update:course:own" : "update:course:any";
+    if (!hasPermission(user, needed)) {
+      app.logger.warn("auth.forbidden", { userId: user.id, permission: needed });
+      throw AppError.forbidden();
+    }
     switch (input.intent) {
       case "enroll": {
         // Reward tokens towards the price (held until the payment settles; docs/tokens.md).
@@ -80,7 +88,6 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
         return data<FormResult>({ ok: outcome.status === "already_enrolled" ? "You are already enrolled." : "You are enrolled. Enjoy the course!" });
       }
       case "review": {
-        if (!(await requireUserWithPermission(app, request, "create:review:own"))) throw AppError.forbidden();
         const { created } = await upsertReview(app, user, course.id, { rating: integerFromString(input.rating), body: input.body ?? "" });
         return data<FormResult>({ ok: created ? "Thanks for your review!" : "Your review was updated." });
       }

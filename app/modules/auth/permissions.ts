@@ -25,6 +25,7 @@ export const PERMISSIONS = [
   "update:course:own",
   "update:course:any", // admins unpublish any course
   "read:earnings:own",
+  "update:payout-account:own", // start or finish Stripe Connect onboarding (where payouts go)
   "read:email:any",
   "update:email:any", // resend failed emails
   // Payments (docs/api.md#payments)
@@ -77,7 +78,7 @@ const MEMBER: Permission[] = [
 
 const LEARNER_TOKENS: Permission[] = ["read:tokens:own", "create:token-redemption:own", "read:leaderboard:any", "create:follow:own", "delete:follow:own"];
 
-const INSTRUCTOR: Permission[] = ["create:course:own", "update:course:own", "read:earnings:own"];
+const INSTRUCTOR: Permission[] = ["create:course:own", "update:course:own", "read:earnings:own", "update:payout-account:own"];
 
 const LICENSING_ADMIN: Permission[] = ["read:organization:any", "update:organization:any", "create:license:any", "update:license:any"];
 

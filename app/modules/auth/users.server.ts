@@ -29,3 +29,8 @@ export async function searchUsers(app: Pick<AppContext, "db">, filter: z.infer<t
 }
 
 export const roleChangeSchema = z.strictObject({ role: z.enum(ROLES, { error: `Role must be one of ${ROLES.join(", ")}` }) });
+
+/** Name and email of one user (a receipt's payer); undefined if the user is gone. */
+export async function findUserContact(app: Pick<AppContext, "db">, userId: string) {
+  return app.db.select({ name: users.name, email: users.email }).from(users).where(eq(users.id, userId)).get();
+}

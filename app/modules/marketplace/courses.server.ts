@@ -235,6 +235,7 @@ function newCourseRow(id: string, instructorId: string, data: CourseMetadata, t:
     ratingAvg: 0,
     enrollmentCount: 0,
     publishedAt: null,
+    archivedBy: null,
     createdAt: t,
     updatedAt: t,
     searchId: null,
@@ -279,11 +280,16 @@ export async function updateCourse(app: AppContext, user: SessionUser, courseId:
   if (!course) throw AppError.notFound("Course");
   const data = parseOrThrow(courseUpdateSchema.extend({ status: courseStatusChangeSchema.shape.status.optional() }).strict(), input);
   const { status, ...changes } = data;
+  const moderator = hasPermission(user, "update:course:any");
+  let moderating = false;
   if (!isOwner(user, course)) {
-    const moderating = hasPermission(user, "update:course:any") && Object.keys(changes).length === 0 && (status === "draft" || status === "archived");
+    moderating = moderator && Object.keys(changes).length === 0 && (status === "draft" || status === "archived");
     if (!moderating) assertCanEdit(user, course);
   } else if (!hasPermission(user, "update:course:own")) {
     throw AppError.forbidden();
+  }
+  if (course.archivedBy && !moderator && status !== undefined && status !== course.status) {
+    throw AppError.forbidden("An admin archived this course, so only an admin can bring it back. Contact support.");
   }
   const t = now();
   const statements = Object.keys(changes).length ? updateStatements(app.db, course, changes, t) : [];
@@ -296,7 +302,13 @@ export async function updateCourse(app: AppContext, user: SessionUser, courseId:
     statements.push(
       app.db
         .update(courses)
-        .set({ status, updatedAt: t, ...(status === "published" && !course.publishedAt ? { publishedAt: t } : {}) })
+        .set({
+          status,
+          updatedAt: t,
+          ...(status === "published" && !course.publishedAt ? { publishedAt: t } : {}),
+          // An admin's archive locks the status; an admin moving it anywhere else lifts the lock.
+          ...(moderating && status === "archived" ? { archivedBy: user.id } : moderator ? { archivedBy: null } : {}),
+        })
         .where(eq(courses.id, course.id)),
     );
   }

@@ -1,11 +1,15 @@
+/**
+ * Form glue of the instructor's course pages (instructor.courses.new, instructor.courses.$courseId):
+ * HTTP-side conversions between what the page sends and what the marketplace services take.
+ * Not a route: vite.config.ts ignores `*.server.ts` files in app/routes.
+ */
 import type { AppContext } from "~/context.server";
 import { csrfFromCookie } from "~/modules/auth/csrf.server";
 import type { SessionUser } from "~/modules/auth/session.server";
 import { AppError, type FieldErrors } from "~/utils/errors";
 import { integerFromString } from "~/utils/forms.server";
-import { currencySchema } from "~/utils/money";
-import { uploadCourse } from "./courses.server";
-import { parseMajorUnits } from "./rules";
+import { currencySchema, parseMajorUnits } from "~/utils/money";
+import { uploadCourse } from "~/modules/marketplace/courses.server";
 
 /**
  * People type prices as "19.99"; the services take integer minor units. Converts `price` to
