@@ -1,6 +1,7 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import tsconfigPaths from "vite-tsconfig-paths";
 import { defineConfig } from "vitest/config";
+import { ogRendererTestWorker } from "./workers/og/vitest";
 import { stripeEmulatorTestWorker, TEST_WEBHOOK_SECRET } from "./workers/stripe-emulator/vitest";
 
 // Kept apart from vite.config.ts: merging the Remix plugin into the test config breaks SSR.
@@ -21,8 +22,9 @@ export default defineConfig({
           STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
         },
         // Local Stripe (docs/stripe-emulator.md): an auxiliary worker bound as STRIPE_EMULATOR.
-        serviceBindings: { STRIPE_EMULATOR: "stripe-emulator" },
-        workers: [await stripeEmulatorTestWorker()],
+        // The share-image renderer (workers/og) is its own Worker too, bound as OG_RENDERER.
+        serviceBindings: { STRIPE_EMULATOR: "stripe-emulator", OG_RENDERER: "coursemint-og" },
+        workers: [await stripeEmulatorTestWorker(), await ogRendererTestWorker()],
       },
     })),
   ],
