@@ -20,6 +20,8 @@ export default defineConfig({
           TEST_MIGRATIONS: await readD1Migrations("./migrations"),
           STRIPE_SECRET_KEY: "sk_test_coursemint_tests",
           STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+          // Read the edge cache version per request: tests change courses and look at once.
+          EDGE_CACHE_VERSION_TTL_MS: "0",
         },
         // Local Stripe (docs/stripe-emulator.md): an auxiliary worker bound as STRIPE_EMULATOR.
         // The share-image renderer (workers/og) is its own Worker too, bound as OG_RENDERER.

@@ -8,6 +8,7 @@ import { getConfig } from "~/utils/env.server";
 import { createId } from "~/utils/ids";
 import { paymentRegistry } from "./capabilities";
 import { cronJobs } from "./cron";
+import { EDGE_CSRF_PLACEHOLDER, edgeRoute, markPrivate, serveAnonymous } from "./edge-cache";
 import { courseOgImage, OG_PATH } from "./og/course";
 import { queueConsumers } from "./queues";
 
@@ -38,30 +39,35 @@ export default {
     const incoming = request.headers.get("X-Request-Id");
     const requestId = incoming && /^[\w-]{8,64}$/.test(incoming) ? incoming : createId("request");
     const csrf = csrfFromCookie(request);
+    const url = new URL(request.url);
+    // Anonymous home, catalog, course pages, pricing and share images come from the edge cache.
+    const edge = edgeRoute(request, url);
     let app: AppContext;
     try {
-      app = createAppContext(env, ctx, requestId, csrf.token);
+      app = createAppContext(env, ctx, requestId, edge?.anonymous && edge.kind === "page" ? EDGE_CSRF_PLACEHOLDER : csrf.token);
     } catch (error) {
       console.error(JSON.stringify({ level: "error", event: "config.invalid", requestId, message: String(error) }));
       return new Response("Service misconfigured", { status: 500 });
     }
-    const url = new URL(request.url);
     let response: Response;
     try {
-      // The course share image is rendered outside Remix: workers-og's WebAssembly is bundled by wrangler.
+      // The course share image is served outside Remix (drawn by the OG_RENDERER Worker).
       const og = request.method === "GET" ? OG_PATH.exec(url.pathname) : null;
-      response = og ? await courseOgImage(app, og[1]!) : await handleRemixRequest(request, { app });
+      const render = () => (og ? courseOgImage(app, og[1]!) : handleRemixRequest(request, { app }));
+      response = edge?.anonymous ? await serveAnonymous(app, url, edge.kind, csrf.token, render) : await render();
     } catch (error) {
       app.logger.error("request.unhandled_error", { error, path: url.pathname });
       response = new Response("Internal Server Error", { status: 500 });
     }
     response = new Response(response.body, response); // make headers mutable
+    if (edge && !edge.anonymous) markPrivate(response);
     response.headers.set("X-Request-Id", requestId);
     if (csrf.isNew) response.headers.append("Set-Cookie", csrfSetCookie(csrf.token, app.config.APP_ENV === "production"));
     app.logger.info("request.completed", {
       method: request.method,
       path: url.pathname,
       status: response.status,
+      edgeCache: response.headers.get("X-Edge-Cache") ?? undefined,
       durationMs: Date.now() - started,
     });
     return response;

@@ -17,6 +17,8 @@ const envSchema = z.object({
   STRIPE_SECRET_KEY: z.string().regex(/^sk_(test|live)_\w+$/, "STRIPE_SECRET_KEY must be an sk_test_ or sk_live_ key"),
   STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_\w+$/, "STRIPE_WEBHOOK_SECRET must be a whsec_ secret"),
   STRIPE_CURRENCY: z.enum(["usd", "eur", "gbp"]).default("usd"),
+  /** Edge cache (workers/edge-cache.ts): how long an isolate trusts the course version it read; 0 reads it per request. */
+  EDGE_CACHE_VERSION_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
 }).refine((env) => env.APP_ENV === "production" || !env.STRIPE_SECRET_KEY.startsWith("sk_live_"), {
   path: ["STRIPE_SECRET_KEY"],
   message: "A live Stripe key is refused outside production; use an sk_test_ key",

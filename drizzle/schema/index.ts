@@ -4,3 +4,4 @@ export * from "./email";
 export * from "./payments";
 export * from "./marketplace";
 export * from "./subscriptions";
+export * from "./edge";
