@@ -2,6 +2,7 @@ import { createRequestHandler, type ServerBuild } from "@remix-run/cloudflare";
 import * as build from "../build/server";
 import type { AppContext } from "~/context.server";
 import { csrfFromCookie, csrfSetCookie } from "~/modules/auth/csrf.server";
+import { D1Meter } from "~/modules/observability/d1-meter";
 import { Logger } from "~/modules/observability/logger";
 import { createDb } from "~/utils/db.server";
 import { getConfig } from "~/utils/env.server";
@@ -15,13 +16,15 @@ import { queueConsumers } from "./queues";
 const handleRemixRequest = createRequestHandler(build as unknown as ServerBuild);
 
 /** Builds the per-invocation context shared by requests, queue consumers and cron jobs. */
-export function createAppContext(env: Env, ctx: ExecutionContext, requestId: string, csrfToken = ""): AppContext {
+export function createAppContext(env: Env, ctx: ExecutionContext, requestId: string, csrfToken = "", d1 = new D1Meter(env.DB)): AppContext {
   const config = getConfig(env);
+  // Every D1 round trip (Drizzle or app.env.DB) goes through the meter; other bindings are inherited.
+  const meteredEnv: Env = Object.create(env, { DB: { value: d1.binding, enumerable: true } });
   return {
-    env,
+    env: meteredEnv,
     ctx,
     config,
-    db: createDb(env.DB),
+    db: createDb(d1.binding),
     logger: new Logger({ requestId }, config.LOG_LEVEL),
     payments: paymentRegistry,
     requestId,
@@ -42,9 +45,10 @@ export default {
     const url = new URL(request.url);
     // Anonymous home, catalog, course pages, pricing and share images come from the edge cache.
     const edge = edgeRoute(request, url);
+    const d1 = new D1Meter(env.DB);
     let app: AppContext;
     try {
-      app = createAppContext(env, ctx, requestId, edge?.anonymous && edge.kind === "page" ? EDGE_CSRF_PLACEHOLDER : csrf.token);
+      app = createAppContext(env, ctx, requestId, edge?.anonymous && edge.kind === "page" ? EDGE_CSRF_PLACEHOLDER : csrf.token, d1);
     } catch (error) {
       console.error(JSON.stringify({ level: "error", event: "config.invalid", requestId, message: String(error) }));
       return new Response("Service misconfigured", { status: 500 });
@@ -62,12 +66,15 @@ export default {
     response = new Response(response.body, response); // make headers mutable
     if (edge && !edge.anonymous) markPrivate(response);
     response.headers.set("X-Request-Id", requestId);
+    if (app.config.APP_ENV !== "production") response.headers.append("Server-Timing", d1.serverTiming());
     if (csrf.isNew) response.headers.append("Set-Cookie", csrfSetCookie(csrf.token, app.config.APP_ENV === "production"));
     app.logger.info("request.completed", {
       method: request.method,
       path: url.pathname,
       status: response.status,
       edgeCache: response.headers.get("X-Edge-Cache") ?? undefined,
+      d1Queries: d1.queries,
+      d1Sequential: d1.sequential,
       durationMs: Date.now() - started,
     });
     return response;
