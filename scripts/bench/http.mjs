@@ -33,6 +33,13 @@ try {
   if (!session) throw new Error(`signup failed with ${signup.status}`);
   const signedIn = { headers: { Cookie: `__csrf=${csrf}; __session=${session}` } };
 
+  // The anonymous targets must really be edge-cache hits (X-Edge-Cache) before they are measured.
+  for (const path of ["/", "/courses", `/courses/${slug}`]) {
+    await (await fetch(`${APP}${path}`)).arrayBuffer();
+    const second = await fetch(`${APP}${path}`);
+    await second.arrayBuffer();
+    if (second.headers.get("x-edge-cache") !== "HIT") throw new Error(`${path} is not served from the edge cache (${second.headers.get("x-edge-cache")})`);
+  }
   await load(`${APP}/`, { duration: 1 }); // warm up the isolates
   await load("http://127.0.0.1:8901/", { duration: 1 });
   await load("http://127.0.0.1:8903/", { duration: 1 });

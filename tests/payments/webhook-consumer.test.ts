@@ -59,6 +59,10 @@ describe("Stripe webhook path", () => {
     expect(later.key).toBe(earlier.key);
     expect(other.key).not.toBe(earlier.key);
     expect(earlier.created).toBeLessThan(later.created);
+    // A subscription and its invoices share their customer, so they are ordered together.
+    const invoice = stripeEventOrder({ eventId: "evt_i", event: { ...unknownIntentEvent("evt_i"), type: "invoice.paid", data: { object: { id: "in_1", customer: "cus_1" } } } });
+    const subscription = stripeEventOrder({ eventId: "evt_s", event: { ...unknownIntentEvent("evt_s"), type: "customer.subscription.updated", data: { object: { id: "sub_1", customer: "cus_1" } } } });
+    expect(invoice.key).toBe(subscription.key);
   });
 
   it("handles a batch of many payments in parallel, each once", async () => {

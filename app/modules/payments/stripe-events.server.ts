@@ -81,17 +81,19 @@ function eventRow(event: z.infer<typeof eventShape>) {
 }
 
 /**
- * Which events must be handled one after another: those of the same payment (our paymentId in the
- * metadata, else the PaymentIntent, else the object). The consumer runs different keys in parallel
- * and one key's events in order of Stripe's `created`.
+ * Which events must be handled one after another: those of the same Stripe customer (a payment,
+ * its charges and Checkout session, a subscription and its invoices all carry it), else of the same
+ * payment (our paymentId in the metadata, else the PaymentIntent), else of the same object. The
+ * consumer runs different keys in parallel and one key's events in order of Stripe's `created`.
  */
 export function stripeEventOrder(body: unknown): { key: string; created: number } {
   const parsed = stripeEventMessageSchema.safeParse(body);
   if (!parsed.success) return { key: "invalid", created: 0 };
-  const object = (parsed.data.event?.data.object ?? {}) as { id?: string; payment_intent?: unknown; metadata?: { paymentId?: unknown } };
-  const paymentId = typeof object.metadata?.paymentId === "string" ? object.metadata.paymentId : null;
-  const intent = typeof object.payment_intent === "string" ? object.payment_intent : null;
-  return { key: paymentId ?? intent ?? object.id ?? parsed.data.eventId, created: parsed.data.event?.created ?? 0 };
+  const object = (parsed.data.event?.data.object ?? {}) as { id?: string; customer?: unknown; payment_intent?: unknown; metadata?: { paymentId?: unknown } | null };
+  const text = (value: unknown) => (typeof value === "string" && value ? value : null);
+  const customer = text(object.customer) ?? text((object.customer as { id?: unknown } | null)?.id);
+  const key = customer ?? text(object.metadata?.paymentId) ?? text(object.payment_intent) ?? object.id ?? parsed.data.eventId;
+  return { key, created: parsed.data.event?.created ?? 0 };
 }
 
 export type ConsumerOutcome = { action: "ack" } | { action: "retry"; delaySeconds: number };
