@@ -2,6 +2,7 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-worker
 import tsconfigPaths from "vite-tsconfig-paths";
 import { defineConfig } from "vitest/config";
 import { generateLicenseSigningKey } from "./scripts/license-key.mjs";
+import { ogRendererTestWorker } from "./workers/og/vitest";
 import { stripeEmulatorTestWorker, TEST_WEBHOOK_SECRET } from "./workers/stripe-emulator/vitest";
 
 // Kept apart from vite.config.ts: merging the Remix plugin into the test config breaks SSR.
@@ -22,10 +23,13 @@ export default defineConfig({
           STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
           // A fresh Ed25519 license signing key per run (docs/licensing.md).
           LICENSE_SIGNING_KEY: await generateLicenseSigningKey(),
+          // Read the edge cache version per request: tests change courses and look at once.
+          EDGE_CACHE_VERSION_TTL_MS: "0",
         },
         // Local Stripe (docs/stripe-emulator.md): an auxiliary worker bound as STRIPE_EMULATOR.
-        serviceBindings: { STRIPE_EMULATOR: "stripe-emulator" },
-        workers: [await stripeEmulatorTestWorker()],
+        // The share-image renderer (workers/og) is its own Worker too, bound as OG_RENDERER.
+        serviceBindings: { STRIPE_EMULATOR: "stripe-emulator", OG_RENDERER: "coursemint-og" },
+        workers: [await stripeEmulatorTestWorker(), await ogRendererTestWorker()],
       },
     })),
   ],

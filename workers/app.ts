@@ -2,6 +2,7 @@ import { createRequestHandler, type ServerBuild } from "@remix-run/cloudflare";
 import * as build from "../build/server";
 import type { AppContext } from "~/context.server";
 import { csrfFromCookie, csrfSetCookie } from "~/modules/auth/csrf.server";
+import { D1Meter } from "~/modules/observability/d1-meter";
 import { Logger } from "~/modules/observability/logger";
 import { createDb, type Db } from "~/utils/db.server";
 import { AppError, errorResponse } from "~/utils/errors";
@@ -12,6 +13,7 @@ import { paymentRegistry } from "./capabilities";
 import { devControlAllowed, isEmulatorControlPath } from "~/utils/dev-surfaces.server";
 import { applySecurityHeaders } from "~/utils/security-headers.server";
 import { cronJobs } from "./cron";
+import { EDGE_CSRF_PLACEHOLDER, edgeRoute, markPrivate, serveAnonymous } from "./edge-cache";
 import { courseOgImage, OG_PATH } from "./og/course";
 import { queueConsumers } from "./queues";
 
@@ -24,16 +26,18 @@ const LICENSE_VALIDATE_PATH = "/api/enterprise/licenses/validate";
 const COOKIELESS_PATH = /^\/api\/enterprise\/licenses\/(validate|activate|deactivate|public-key)$/;
 
 /** Builds the per-invocation context shared by requests, queue consumers and cron jobs. */
-export function createAppContext(env: Env, ctx: ExecutionContext, requestId: string, csrfToken = ""): AppContext {
+export function createAppContext(env: Env, ctx: ExecutionContext, requestId: string, csrfToken = "", d1 = new D1Meter(env.DB)): AppContext {
   const config = getConfig(env);
+  // Every D1 round trip (Drizzle or app.env.DB) goes through the meter; other bindings are inherited.
+  const meteredEnv: Env = Object.create(env, { DB: { value: d1.binding, enumerable: true } });
   let db: Db | undefined;
   return {
-    env,
+    env: meteredEnv,
     ctx,
     config,
     // Built on first use: requests that never touch D1 (license validation from its caches) skip Drizzle's setup.
     get db() {
-      return (db ??= createDb(env.DB));
+      return (db ??= createDb(d1.binding));
     },
     logger: new Logger({ requestId }, config.LOG_LEVEL),
     payments: paymentRegistry,
@@ -114,37 +118,45 @@ export default {
     const incoming = request.headers.get("X-Request-Id");
     const requestId = incoming && /^[\w-]{8,64}$/.test(incoming) ? incoming : createId("request");
     const csrf = csrfFromCookie(request);
+    const url = new URL(request.url);
+    // Anonymous home, catalog, course pages, pricing and share images come from the edge cache.
+    const edge = edgeRoute(request, url);
+    const d1 = new D1Meter(env.DB);
     let app: AppContext;
     try {
-      app = createAppContext(env, ctx, requestId, csrf.token);
+      app = createAppContext(env, ctx, requestId, edge?.anonymous && edge.kind === "page" ? EDGE_CSRF_PLACEHOLDER : csrf.token, d1);
     } catch (error) {
       console.error(JSON.stringify({ level: "error", event: "config.invalid", requestId, message: String(error) }));
       return new Response("Service misconfigured", { status: 500 });
     }
-    const url = new URL(request.url);
     let response: Response;
     try {
-      // The course share image is rendered outside Remix: workers-og's WebAssembly is bundled by wrangler.
+      // The course share image is served outside Remix (drawn by the OG_RENDERER Worker).
       const og = request.method === "GET" ? OG_PATH.exec(url.pathname) : null;
+      const render = () =>
+        og ? courseOgImage(app, og[1]!) : isCrossSiteFormPost(request, url) ? refusedPage(request, url, app) : handleRemixRequest(withoutCheckedOrigin(request, url), { app });
       // License validation is a hot path called by customers' software: served before Remix routing.
       if (request.method === "OPTIONS" && COOKIELESS_PATH.test(url.pathname)) response = licensePreflight();
       else if (request.method === "GET" && url.pathname === LICENSE_VALIDATE_PATH) response = await validateLicense(app, request);
       else if (url.pathname === "/__scheduled") response = await scheduledTrigger(app, request, url);
-      else if (og) response = await courseOgImage(app, og[1]!);
-      else if (isCrossSiteFormPost(request, url)) response = await refusedPage(request, url, app);
-      else response = await handleRemixRequest(withoutCheckedOrigin(request, url), { app });
+      else response = edge?.anonymous ? await serveAnonymous(app, url, edge.kind, csrf.token, render) : await render();
     } catch (error) {
       app.logger.error("request.unhandled_error", { error, path: url.pathname });
       response = new Response("Internal Server Error", { status: 500 });
     }
     response = new Response(response.body, response); // make headers mutable
+    if (edge && !edge.anonymous) markPrivate(response);
     response.headers.set("X-Request-Id", requestId);
     applySecurityHeaders(response.headers, request, { production: app.config.APP_ENV === "production" });
+    if (app.config.APP_ENV !== "production") response.headers.append("Server-Timing", d1.serverTiming());
     if (csrf.isNew && !COOKIELESS_PATH.test(url.pathname)) response.headers.append("Set-Cookie", csrfSetCookie(csrf.token, app.config.APP_ENV === "production"));
     app.logger.info("request.completed", {
       method: request.method,
       path: url.pathname,
       status: response.status,
+      edgeCache: response.headers.get("X-Edge-Cache") ?? undefined,
+      d1Queries: d1.queries,
+      d1Sequential: d1.sequential,
       durationMs: Date.now() - started,
     });
     return response;

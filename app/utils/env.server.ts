@@ -24,6 +24,8 @@ const envSchema = z.object({
   LICENSE_RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(1200),
   /** Optional, non-production deploys only: lets a shared staging deploy's developers use /__scheduled and the emulator controls (app/utils/dev-surfaces.server.ts). */
   DEV_CONTROL_SECRET: z.string().min(32, "DEV_CONTROL_SECRET must be at least 32 characters").optional(),
+  /** Edge cache (workers/edge-cache.ts): how long an isolate trusts the course version it read; 0 reads it per request. */
+  EDGE_CACHE_VERSION_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
 }).refine((env) => env.APP_ENV === "production" || !env.STRIPE_SECRET_KEY.startsWith("sk_live_"), {
   path: ["STRIPE_SECRET_KEY"],
   message: "A live Stripe key is refused outside production; use an sk_test_ key",

@@ -6,3 +6,4 @@ export * from "./marketplace";
 export * from "./subscriptions";
 export * from "./tokens";
 export * from "./licensing";
+export * from "./edge";

@@ -2,7 +2,7 @@
 // API (no dev-server proxy), a bare Worker on the same runtime as the baseline, and autocannon.
 import autocannon from "autocannon";
 import { execFileSync } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync, rmSync } from "node:fs";
 import { Miniflare } from "miniflare";
 import { generateLicenseSigningKey } from "../license-key.mjs";
 
@@ -13,6 +13,7 @@ export const COMPAT_DATE = /compatibility_date = "([\d-]+)"/.exec(readFileSync("
 export function bundleApp({ build = true } = {}) {
   const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
   if (build) execFileSync("npx", ["remix", "vite:build", "--logLevel", "error"], { stdio: "inherit", env });
+  rmSync("dist-worker", { recursive: true, force: true });
   execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", "dist-worker"], { stdio: "ignore", env });
   return "dist-worker/app.js";
 }
@@ -24,6 +25,20 @@ export async function startBare(port) {
     modules: true,
     compatibilityDate: COMPAT_DATE,
     script: `export default { async fetch(request) { await request.arrayBuffer(); return new Response(JSON.stringify({ status: "ok" }), { headers: { "Content-Type": "application/json" } }); } };`,
+  });
+  await mf.ready;
+  return mf;
+}
+
+/** The second baseline: a minimal Worker making the same one D1 query as /api/health. */
+export async function startD1Baseline(port) {
+  const mf = new Miniflare({
+    port,
+    host: "127.0.0.1",
+    modules: true,
+    compatibilityDate: COMPAT_DATE,
+    d1Databases: ["DB"],
+    script: `export default { async fetch(request, env) { const row = await env.DB.prepare("select 1 as ok").first(); return Response.json({ status: row.ok === 1 ? "ok" : "degraded" }); } };`,
   });
   await mf.ready;
   return mf;
@@ -87,12 +102,15 @@ export function summarize(name, result) {
   };
 }
 
-export function printTable(rows, baseline) {
-  console.log("\n| target | req/s | p50 ms | p90 ms | p99 ms | non-2xx/errors | req/s vs bare | p99 vs bare |");
-  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+/** Markdown table of `rows` as ratios against `baseline` (and against `d1Baseline` when given). */
+export function printTable(rows, baseline, d1Baseline) {
+  const d1Head = d1Baseline ? " req/s vs 1-query Worker |" : "";
+  console.log(`\n| target | req/s | p50 ms | p90 ms | p99 ms | non-2xx/errors | req/s vs bare | p99 vs bare |${d1Head}`);
+  console.log(`| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |${d1Baseline ? " ---: |" : ""}`);
   for (const r of rows) {
     const rpsRatio = (r.rps / baseline.rps).toFixed(2);
     const p99Ratio = (r.p99 / Math.max(baseline.p99, 1)).toFixed(2);
-    console.log(`| ${r.name} | ${r.rps} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.errors} | ${rpsRatio}x | ${p99Ratio}x |`);
+    const d1Ratio = d1Baseline ? ` ${(r.rps / d1Baseline.rps).toFixed(2)}x |` : "";
+    console.log(`| ${r.name} | ${r.rps} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.errors} | ${rpsRatio}x | ${p99Ratio}x |${d1Ratio}`);
   }
 }

@@ -27,12 +27,20 @@ const eventShape = z
   })
   .loose();
 
-export const stripeEventMessageSchema = z.object({ eventId: z.string().regex(/^evt_\w+$/) });
+/**
+ * The queue message: the verified event itself (the acknowledgement stores nothing), or only its id
+ * for an event already stored (too large to travel inline, or replayed by an admin).
+ */
+export const stripeEventMessageSchema = z.object({ eventId: z.string().regex(/^evt_\w+$/), event: eventShape.optional() });
+
+/** Queue messages are limited to 128 KB; larger events are stored first and sent by id. */
+const MAX_INLINE_EVENT_CHARS = 100_000;
 
 /**
- * The webhook endpoint's work: verify the raw body with the async verifier, store the event once
- * by id, enqueue it, and answer quickly. Bad or stale signatures are a 400; a failure to enqueue
- * is a 5xx so Stripe retries (the stored row is re-enqueued then).
+ * The webhook endpoint's work, only what durability needs: verify the raw body with the async
+ * verifier and enqueue the verified event, then answer. Storing it once by id and deduplicating is
+ * the consumer's job (handleStripeEventMessage). Bad or stale signatures are a 400; a failure to
+ * enqueue is a 5xx so Stripe retries.
  */
 export async function receiveStripeWebhook(app: AppContext, request: Request) {
   const signature = request.headers.get("Stripe-Signature");
@@ -50,37 +58,51 @@ export async function receiveStripeWebhook(app: AppContext, request: Request) {
     app.logger.warn("stripe.webhook_not_an_event", { issues: shape.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) });
     throw new AppError("bad_request", "The signed body is not a Stripe event.");
   }
-  const inserted = await app.db
-    .insert(stripeEvents)
-    .values({
-      id: event.id,
-      type: event.type,
-      stripeCreatedAt: event.created * 1000,
-      status: "received",
-      payload: event as unknown as Record<string, unknown>,
-      receivedAt: now(),
-    })
-    .onConflictDoNothing()
-    .run();
   const log = app.logger.child({ eventId: event.id, eventType: event.type });
-  if (inserted.meta.changes === 0) {
-    const existing = await app.db.select({ status: stripeEvents.status }).from(stripeEvents).where(eq(stripeEvents.id, event.id)).get();
-    if (existing && existing.status !== "received") {
-      log.info("stripe.webhook_duplicate", { status: existing.status });
-      return { received: true, duplicate: true };
-    }
+  if (raw.length > MAX_INLINE_EVENT_CHARS) {
+    await app.db.insert(stripeEvents).values(eventRow(shape.data)).onConflictDoNothing().run();
+    await app.env.STRIPE_EVENTS.send({ eventId: event.id }, { contentType: "json" });
+  } else {
+    await app.env.STRIPE_EVENTS.send({ eventId: event.id, event: shape.data }, { contentType: "json" });
   }
-  await app.env.STRIPE_EVENTS.send({ eventId: event.id }, { contentType: "json" });
   log.info("stripe.webhook_enqueued", {});
-  return { received: true, duplicate: inserted.meta.changes === 0 };
+  return { received: true };
+}
+
+function eventRow(event: z.infer<typeof eventShape>) {
+  return {
+    id: event.id,
+    type: event.type,
+    stripeCreatedAt: event.created * 1000,
+    status: "received" as const,
+    payload: event as unknown as Record<string, unknown>,
+    receivedAt: now(),
+  };
+}
+
+/**
+ * Which events must be handled one after another: those of the same Stripe customer (a payment,
+ * its charges and Checkout session, a subscription and its invoices all carry it), else of the same
+ * payment (our paymentId in the metadata, else the PaymentIntent), else of the same object. The
+ * consumer runs different keys in parallel and one key's events in order of Stripe's `created`.
+ */
+export function stripeEventOrder(body: unknown): { key: string; created: number } {
+  const parsed = stripeEventMessageSchema.safeParse(body);
+  if (!parsed.success) return { key: "invalid", created: 0 };
+  const object = (parsed.data.event?.data.object ?? {}) as { id?: string; customer?: unknown; payment_intent?: unknown; metadata?: { paymentId?: unknown } | null };
+  const text = (value: unknown) => (typeof value === "string" && value ? value : null);
+  const customer = text(object.customer) ?? text((object.customer as { id?: unknown } | null)?.id);
+  const key = customer ?? text(object.metadata?.paymentId) ?? text(object.payment_intent) ?? object.id ?? parsed.data.eventId;
+  return { key, created: parsed.data.event?.created ?? 0 };
 }
 
 export type ConsumerOutcome = { action: "ack" } | { action: "retry"; delaySeconds: number };
 
 /**
- * Queue consumer for one message. Delivery is at least once (Stripe retries, the queue redelivers);
- * the effect happens once: a processed event is acknowledged without work, and every update it makes
- * is forward-only or keyed by our own ids.
+ * Queue consumer for one message. Delivery is at least once (Stripe retries, the queue redelivers):
+ * the event is stored once by id (kept for admins to replay), then claimed by bumping `attempts`
+ * from the value just read, so of two deliveries running at once only one handles it; a processed
+ * event is acknowledged without work, and every update it makes is forward-only or keyed by our ids.
  */
 export async function handleStripeEventMessage(app: AppContext, body: unknown, attempts: number): Promise<ConsumerOutcome> {
   const parsed = stripeEventMessageSchema.safeParse(body);
@@ -88,19 +110,33 @@ export async function handleStripeEventMessage(app: AppContext, body: unknown, a
     app.logger.error("stripe.event_message_invalid", { issues: parsed.error.issues.map((i) => i.message) });
     return { action: "ack" };
   }
-  const { eventId } = parsed.data;
+  const { eventId, event: inline } = parsed.data;
   const log = app.logger.child({ eventId });
-  const event = await app.db.select().from(stripeEvents).where(eq(stripeEvents.id, eventId)).get();
+  const select = app.db.select().from(stripeEvents).where(eq(stripeEvents.id, eventId));
+  // Store once and read back in one round trip.
+  const event = inline
+    ? (await app.db.batch([app.db.insert(stripeEvents).values(eventRow(inline)).onConflictDoNothing(), select]))[1][0]
+    : await select.get();
   if (!event) {
     log.error("stripe.event_missing", {});
     return { action: "ack" };
   }
-  if (event.status === "processed" || event.status === "ignored") return { action: "ack" };
+  if (event.status !== "received" && event.status !== "failed") return { action: "ack" };
+  const claimed = await app.db
+    .update(stripeEvents)
+    .set({ attempts: event.attempts + 1 })
+    .where(and(eq(stripeEvents.id, eventId), eq(stripeEvents.attempts, event.attempts), inArray(stripeEvents.status, ["received", "failed"])))
+    .run();
+  if (claimed.meta.changes === 0) {
+    // Another delivery of this event claimed it first; its run (or its retry) settles it.
+    log.info("stripe.event_claimed_elsewhere", {});
+    return { action: "ack" };
+  }
   try {
     const outcome = await dispatch(app, event);
     await app.db
       .update(stripeEvents)
-      .set({ status: outcome, attempts: event.attempts + 1, lastError: null, processedAt: now() })
+      .set({ status: outcome, lastError: null, processedAt: now() })
       .where(eq(stripeEvents.id, eventId))
       .run();
     log.info("stripe.event_handled", { eventType: event.type, outcome });
@@ -109,7 +145,7 @@ export async function handleStripeEventMessage(app: AppContext, body: unknown, a
     const message = error instanceof Error ? error.message : String(error);
     await app.db
       .update(stripeEvents)
-      .set({ status: "failed", attempts: event.attempts + 1, lastError: message.slice(0, 500) })
+      .set({ status: "failed", lastError: message.slice(0, 500) })
       .where(eq(stripeEvents.id, eventId))
       .run();
     log.error("stripe.event_failed", { eventType: event.type, attempts, error });
