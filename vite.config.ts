@@ -14,6 +14,8 @@ export default defineConfig(({ command }) => ({
   plugins: [
     ...(command === "serve" ? [cloudflareDevProxyVitePlugin()] : []),
     remix({
+      // Server-only glue beside a route (`<route>.server.ts`) is not a route of its own.
+      ignoredRouteFiles: ["**/.*", "**/*.server.ts"],
       future: {
         v3_fetcherPersist: true,
         v3_relativeSplatPath: true,

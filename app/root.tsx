@@ -1,11 +1,14 @@
+import "~/utils/zod-config"; // first: before any schema is created (CSP, see the file)
 import type { LinksFunction, LoaderFunctionArgs } from "@remix-run/cloudflare";
 import { Form, Link, Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from "@remix-run/react";
 import { CsrfInput } from "~/components/forms";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { getUser, toPublicUser } from "~/modules/auth/auth.server";
 import { hasPermission } from "~/modules/auth/permissions";
+import { navBalance } from "~/modules/tokens/ledger.server";
 import { brandingForUser } from "~/modules/licensing/branding.server";
 import { publicConfig } from "~/utils/env.server";
+import { useNonce } from "~/utils/nonce";
 import stylesUrl from "~/styles/app.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesUrl }];
@@ -13,8 +16,10 @@ export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesUrl 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { app } = context;
   const user = await getUser(app, request);
+  const tokens = user && hasPermission(user, "read:tokens:own") ? await navBalance(app, user.id) : null;
   return {
     user: user ? toPublicUser(user) : null,
+    tokens,
     // White-label: members of an organization whose license includes it see its branding.
     brand: user ? await brandingForUser(app, user.id) : null,
     csrfToken: app.csrfToken,
@@ -28,6 +33,7 @@ export function useRootData() {
 
 export function Layout({ children }: { children: React.ReactNode }) {
   const data = useRootData();
+  const nonce = useNonce();
   const user = data?.user;
   const brand = data?.brand;
   const brandStyle = brand?.primaryColor ? ({ "--mint": brand.primaryColor, "--mint-dark": brand.primaryColor } as React.CSSProperties) : undefined;
@@ -56,6 +62,12 @@ export function Layout({ children }: { children: React.ReactNode }) {
                 {hasPermission(user, "read:email:any") ? <Link to="/admin/emails">Emails</Link> : null}
                 {hasPermission(user, "read:payment:any") ? <Link to="/admin/payments">Payments</Link> : null}
                 {hasPermission(user, "read:subscription:own") ? <Link to="/account/billing">Billing</Link> : null}
+                {hasPermission(user, "read:leaderboard:any") ? <Link to="/leaderboard">Leaderboard</Link> : null}
+                {data?.tokens != null ? (
+                  <Link to="/wallet" className="nav-tokens" data-testid="nav-tokens" aria-label={`Tokens: ${data.tokens.toLocaleString("en-US")}`}>
+                    {data.tokens.toLocaleString("en-US")} tokens
+                  </Link>
+                ) : null}
                 {hasPermission(user, "read:organization:own") && (user.role === "enterprise" || brand) ? <Link to="/enterprise">Enterprise</Link> : null}
                 {hasPermission(user, "update:license:any") ? <Link to="/admin/licenses">Licenses</Link> : null}
                 <Link to="/account">{user.name}</Link>
@@ -86,8 +98,8 @@ export function Layout({ children }: { children: React.ReactNode }) {
             </>
           ) : null}
         </footer>
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );

@@ -24,5 +24,29 @@ export async function logIn(page: Page, email: string, password = DEMO_PASSWORD)
   await expect(page).toHaveURL(/\/account/);
 }
 
-export const test = base;
+/**
+ * Every test's page reports Content-Security-Policy violations (the `securitypolicyviolation`
+ * event in each document, and Chromium's console message for ones the event misses, such as
+ * blocked navigations); the test fails if any was reported.
+ */
+export const test = base.extend<{ cspViolations: string[] }>({
+  cspViolations: async ({}, use) => {
+    await use([]);
+  },
+  page: async ({ page, cspViolations }, use) => {
+    await page.exposeBinding("__reportCspViolation", (_source, text: string) => {
+      cspViolations.push(text);
+    });
+    await page.addInitScript(() => {
+      document.addEventListener("securitypolicyviolation", (e) => {
+        (window as unknown as { __reportCspViolation(t: string): void }).__reportCspViolation(`${e.violatedDirective} blocked ${e.blockedURI || "inline"} on ${location.pathname}`);
+      });
+    });
+    page.on("console", (message) => {
+      if (message.type() === "error" && /Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
+    await use(page);
+    expect(cspViolations, "Content-Security-Policy violations").toEqual([]);
+  },
+});
 export { expect };

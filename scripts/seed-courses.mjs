@@ -26,15 +26,29 @@ export const DEMO_COURSES = [
 const q = (v) => (v === null ? "NULL" : typeof v === "number" ? String(v) : `'${String(v).replaceAll("'", "''")}'`);
 const pad = (n) => String(n).padStart(3, "0");
 
-export function courseSeedSql(now = Date.now()) {
-  const lines = [];
+/**
+ * Demo learners, so that each demo course has real enrollments: a course's learner count is one
+ * thing everywhere (its active enrollments, kept in courses.enrollment_count by every enrollment
+ * change), never a number the seed makes up. They sign in with the demo password.
+ */
+const LEARNERS = Array.from({ length: 12 }, (_, i) => ({
+  id: `usr_00000000000000000000000s${String(i + 1).padStart(2, "0")}`,
+  email: `learner${String(i + 1).padStart(2, "0")}@coursemint.test`,
+  name: `Demo Learner ${i + 1}`,
+}));
+/** Active enrollments per demo course (the order of DEMO_COURSES). */
+const LEARNERS_PER_COURSE = [10, 8, 7, 12, 5, 4, 11, 2, 9, 3];
+
+export function courseSeedSql(now = Date.now(), passwordHash = "!") {
+  const lines = LEARNERS.map(
+    (u) => `INSERT OR IGNORE INTO users (id, email, name, password_hash, role, created_at, updated_at) VALUES (${[u.id, u.email, u.name, passwordHash, "student", now, now].map(q).join(", ")});`,
+  );
   DEMO_COURSES.forEach(([title, category, level, language, price, description], i) => {
     const id = `crs_0000000000000000000000d${pad(i + 1)}`;
     const slug = `${title.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "")}-d${pad(i + 1)}`;
     const published = now - (DEMO_COURSES.length - i) * 86_400_000;
-    const enrollments = [120, 85, 64, 210, 40, 33, 150, 18, 95, 27][i];
     lines.push(
-      `INSERT OR IGNORE INTO courses (id, slug, instructor_id, title, description, category, level, language, price_amount, currency, status, rating_count, rating_sum, rating_avg, enrollment_count, published_at, created_at, updated_at, search_id) SELECT ${[id, slug, INSTRUCTOR, title, description, category, level, language, price, "usd", "published", 0, 0, 0, enrollments, published, published, published].map(q).join(", ")}, coalesce(max(search_id), 0) + 1 FROM courses;`,
+      `INSERT OR IGNORE INTO courses (id, slug, instructor_id, title, description, category, level, language, price_amount, currency, status, rating_count, rating_sum, rating_avg, enrollment_count, published_at, created_at, updated_at, search_id) SELECT ${[id, slug, INSTRUCTOR, title, description, category, level, language, price, "usd", "published", 0, 0, 0, 0, published, published, published].map(q).join(", ")}, coalesce(max(search_id), 0) + 1 FROM courses;`,
       `INSERT INTO courses_fts (rowid, course_id, title, description) SELECT search_id, id, title, description FROM courses WHERE id = ${q(id)} AND NOT EXISTS (SELECT 1 FROM courses_fts WHERE rowid = courses.search_id);`,
     );
     [["Welcome and overview", FILES.pdf], ["Notes and exercises", FILES.md]].forEach(([moduleTitle, f], m) => {
@@ -43,6 +57,14 @@ export function courseSeedSql(now = Date.now()) {
         `INSERT OR IGNORE INTO course_modules (id, course_id, position, title, r2_key, file_name, content_type, size_bytes, created_at) VALUES (${[moduleId, id, m + 1, moduleTitle, f.key, f.name, f.type, statSync(f.file).size, published].map(q).join(", ")});`,
       );
     });
+    LEARNERS.slice(0, LEARNERS_PER_COURSE[i]).forEach((u, n) => {
+      const enrollmentId = `enr_00000000000000000000d${pad(i + 1)}${String(n + 1).padStart(2, "0")}`;
+      lines.push(
+        `INSERT OR IGNORE INTO enrollments (id, course_id, user_id, status, source, payment_id, amount_paid, currency, created_at, updated_at) VALUES (${[enrollmentId, id, u.id, "active", price === 0 ? "free" : "purchase", null, 0, "usd", published, published].map(q).join(", ")});`,
+      );
+    });
+    // The same recount the app runs on every enrollment change (recountEnrollments).
+    lines.push(`UPDATE courses SET enrollment_count = (SELECT count(*) FROM enrollments WHERE course_id = courses.id AND status = 'active') WHERE id = ${q(id)};`);
   });
   return lines.join("\n") + "\n";
 }

@@ -44,7 +44,7 @@ export async function seedSql() {
     (u) =>
       `INSERT OR IGNORE INTO users (id, email, name, password_hash, role, created_at, updated_at) VALUES (${[u.id, u.email, u.name, hash, u.role, now, now].map(q).join(", ")});`,
   );
-  return lines.join("\n") + "\n" + courseSeedSql(now) + "\n" + licenseSeedSql(now);
+  return lines.join("\n") + "\n" + courseSeedSql(now, hash) + "\n" + licenseSeedSql(now);
 }
 
 export async function seed(persistTo) {

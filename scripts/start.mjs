@@ -42,7 +42,7 @@ const dev = spawn(
   "npx",
   // The Stripe emulator runs in the same wrangler dev session (multi-config); the app reaches it via
   // its STRIPE_EMULATOR binding and proxies the hosted pages at /_stripe/* (docs/stripe-emulator.md).
-  ["wrangler", "dev", "-c", "wrangler.toml", "-c", "workers/stripe-emulator/wrangler.toml", "--port", port, "--ip", "127.0.0.1", "--persist-to", persistTo, "--test-scheduled", "--var", `APP_URL:http://localhost:${port}`, "--show-interactive-dev-session=false"],
+  ["wrangler", "dev", "-c", "wrangler.toml", "-c", "workers/stripe-emulator/wrangler.toml", "--port", port, "--ip", "127.0.0.1", "--persist-to", persistTo, "--var", `APP_URL:http://localhost:${port}`, "--show-interactive-dev-session=false"],
   { stdio: "inherit" },
 );
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));

@@ -4,13 +4,19 @@ import type { AppContext } from "~/context.server";
 import { csrfFromCookie, csrfSetCookie } from "~/modules/auth/csrf.server";
 import { Logger } from "~/modules/observability/logger";
 import { createDb, type Db } from "~/utils/db.server";
+import { AppError, errorResponse } from "~/utils/errors";
 import { getConfig } from "~/utils/env.server";
 import { createId } from "~/utils/ids";
 import { preflight as licensePreflight, validateLicense } from "~/modules/licensing/validate.server";
 import { paymentRegistry } from "./capabilities";
+import { devControlAllowed, isEmulatorControlPath } from "~/utils/dev-surfaces.server";
+import { applySecurityHeaders } from "~/utils/security-headers.server";
 import { cronJobs } from "./cron";
 import { courseOgImage, OG_PATH } from "./og/course";
 import { queueConsumers } from "./queues";
+
+export { Leaderboard } from "./durable-objects/leaderboard";
+export { TokenWallet } from "./durable-objects/token-wallet";
 
 const handleRemixRequest = createRequestHandler(build as unknown as ServerBuild);
 const LICENSE_VALIDATE_PATH = "/api/enterprise/licenses/validate";
@@ -36,11 +42,73 @@ export function createAppContext(env: Env, ctx: ExecutionContext, requestId: str
   };
 }
 
+/**
+ * A page form post (anything but GET/HEAD outside `/api/*`) whose Origin is another site, or
+ * `null`. Remix's own check would answer an empty 500; we answer 403 before any action runs.
+ * (`/api/*` writes have their own same-origin check in `api()`.)
+ */
+function isCrossSiteFormPost(request: Request, url: URL) {
+  if (request.method === "GET" || request.method === "HEAD" || url.pathname.startsWith("/api/")) return false;
+  const origin = request.headers.get("Origin");
+  return origin !== null && origin !== url.origin;
+}
+
+/**
+ * A page post whose Origin we just checked is passed on without it: Remix repeats the check
+ * against the Host header and answers an empty 500 when a proxy or test client sends no Host.
+ */
+function withoutCheckedOrigin(request: Request, url: URL) {
+  if (request.method === "GET" || request.method === "HEAD" || url.pathname.startsWith("/api/") || !request.headers.has("Origin")) return request;
+  const headers = new Headers(request.headers);
+  headers.delete("Origin");
+  return new Request(request, { headers });
+}
+
+/** Renders the refusal as the app's error page (status and message), as a GET that runs no action. */
+async function refusedPage(request: Request, url: URL, app: AppContext) {
+  app.logger.warn("auth.cross_site_post_rejected", { path: url.pathname, origin: request.headers.get("Origin") });
+  const headers = new Headers(request.headers);
+  for (const name of ["Content-Type", "Content-Length", "Origin"]) headers.delete(name);
+  const rejection = errorResponse(new AppError("csrf_failed", "This form was sent from another site, so nothing was done. Go back to Coursemint and try again."), app.requestId);
+  return handleRemixRequest(new Request(new URL("/__refused", url), { method: "GET", headers }), { app, rejection });
+}
+
+const notFound = () => new Response("Not Found", { status: 404, headers: { "Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff" } });
+
+/** `/__scheduled?cron=...` runs the cron jobs now (what `wrangler dev --test-scheduled` offered); local development only. */
+async function scheduledTrigger(app: AppContext, request: Request, url: URL) {
+  if (!devControlAllowed(app.config, request)) return notFound();
+  const cron = url.searchParams.get("cron") ?? "*/15 * * * *";
+  await runCronJobs(app, { cron, scheduledTime: Date.now(), noRetry() {} } as ScheduledController);
+  return new Response(`Ran scheduled event (${cron})\n`, { headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } });
+}
+
+/** The jobs of one cron expression, each on its own: one failing job does not stop the others. */
+async function runCronJobs(app: AppContext, controller: ScheduledController) {
+  for (const job of cronJobs[controller.cron] ?? []) {
+    const log = app.logger.child({ job: job.name, cron: controller.cron });
+    const started = Date.now();
+    try {
+      await job.run({ ...app, logger: log }, controller);
+      log.info("cron.job_completed", { durationMs: Date.now() - started });
+    } catch (error) {
+      // The next tick runs it again.
+      log.error("cron.job_failed", { error, durationMs: Date.now() - started });
+    }
+  }
+}
+
 export default {
   async fetch(request, env, ctx) {
     // Development only: the Stripe emulator's hosted pages (Checkout, onboarding) for the browser.
-    if (env.STRIPE_EMULATOR && env.APP_ENV !== "production" && new URL(request.url).pathname.startsWith("/_stripe/")) {
-      return env.STRIPE_EMULATOR.fetch(request);
+    // Its API and test controls answer only on a local dev server (or with the deploy's dev secret).
+    const pathname = new URL(request.url).pathname;
+    if (env.STRIPE_EMULATOR && env.APP_ENV !== "production" && pathname.startsWith("/_stripe/")) {
+      const allowed = !isEmulatorControlPath(pathname) || devControlAllowed(getConfig(env), request);
+      const page = allowed ? await env.STRIPE_EMULATOR.fetch(request) : notFound();
+      const response = new Response(page.body, page);
+      applySecurityHeaders(response.headers, request, { production: false });
+      return response;
     }
     const started = Date.now();
     const incoming = request.headers.get("X-Request-Id");
@@ -61,13 +129,17 @@ export default {
       // License validation is a hot path called by customers' software: served before Remix routing.
       if (request.method === "OPTIONS" && COOKIELESS_PATH.test(url.pathname)) response = licensePreflight();
       else if (request.method === "GET" && url.pathname === LICENSE_VALIDATE_PATH) response = await validateLicense(app, request);
-      else response = og ? await courseOgImage(app, og[1]!) : await handleRemixRequest(request, { app });
+      else if (url.pathname === "/__scheduled") response = await scheduledTrigger(app, request, url);
+      else if (og) response = await courseOgImage(app, og[1]!);
+      else if (isCrossSiteFormPost(request, url)) response = await refusedPage(request, url, app);
+      else response = await handleRemixRequest(withoutCheckedOrigin(request, url), { app });
     } catch (error) {
       app.logger.error("request.unhandled_error", { error, path: url.pathname });
       response = new Response("Internal Server Error", { status: 500 });
     }
     response = new Response(response.body, response); // make headers mutable
     response.headers.set("X-Request-Id", requestId);
+    applySecurityHeaders(response.headers, request, { production: app.config.APP_ENV === "production" });
     if (csrf.isNew && !COOKIELESS_PATH.test(url.pathname)) response.headers.append("Set-Cookie", csrfSetCookie(csrf.token, app.config.APP_ENV === "production"));
     app.logger.info("request.completed", {
       method: request.method,
@@ -90,18 +162,6 @@ export default {
   },
 
   async scheduled(controller, env, ctx) {
-    const app = createAppContext(env, ctx, createId("request"));
-    const jobs = cronJobs[controller.cron] ?? [];
-    for (const job of jobs) {
-      const log = app.logger.child({ job: job.name, cron: controller.cron });
-      const started = Date.now();
-      try {
-        await job.run({ ...app, logger: log }, controller);
-        log.info("cron.job_completed", { durationMs: Date.now() - started });
-      } catch (error) {
-        // One failing job must not stop the others; the next tick runs it again.
-        log.error("cron.job_failed", { error, durationMs: Date.now() - started });
-      }
-    }
+    await runCronJobs(createAppContext(env, ctx, createId("request")), controller);
   },
 } satisfies ExportedHandler<Env>;

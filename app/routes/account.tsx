@@ -3,7 +3,7 @@ import { data, redirect } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { CsrfInput, Field, FormStatus } from "~/components/forms";
-import { createApiToken, listApiTokens, revokeApiToken } from "~/modules/auth/api-tokens.server";
+import { createApiToken, listApiTokens, revokeAllApiTokens, revokeApiToken } from "~/modules/auth/api-tokens.server";
 import { changeRole, requireUserWithPermission, toPublicUser } from "~/modules/auth/auth.server";
 import { hasPermission } from "~/modules/auth/permissions";
 import {
@@ -32,7 +32,7 @@ const intentSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("create-token"), name: z.string() }),
   z.object({ intent: z.literal("revoke-token"), tokenId: z.string().min(1).max(64) }),
   z.object({ intent: z.literal("revoke-session"), sessionId: z.string().min(1).max(64) }),
-  z.object({ intent: z.literal("logout-everywhere") }),
+  z.object({ intent: z.literal("logout-everywhere"), revokeTokens: z.literal("on").optional() }),
   z.object({ intent: z.literal("become-instructor") }),
 ]);
 
@@ -60,7 +60,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
         return data<AccountResult>({ ok: "Session signed out." });
       case "logout-everywhere": {
         const count = await revokeAllSessions(app, user.id);
-        app.logger.info("auth.logged_out_everywhere", { userId: user.id, count });
+        // API tokens are separate credentials: revoked too unless the user unticks the box.
+        const tokens = input.revokeTokens ? await revokeAllApiTokens(app, user) : 0;
+        app.logger.info("auth.logged_out_everywhere", { userId: user.id, count, tokens });
         return redirect("/login", { headers: { "Set-Cookie": await destroySessionCookie(app) } });
       }
       case "become-instructor":
@@ -195,8 +197,11 @@ export default function Account() {
             ))}
           </tbody>
         </table>
-        <Form method="post">
+        <Form method="post" className="stack">
           <CsrfInput />
+          <label className="checkbox">
+            <input type="checkbox" name="revokeTokens" defaultChecked /> Also revoke all my API tokens (programs using them stop working)
+          </label>
           <button type="submit" name="intent" value="logout-everywhere" className="danger">
             Log out everywhere
           </button>

@@ -1,12 +1,11 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Link, useLoaderData } from "@remix-run/react";
-import { eq } from "drizzle-orm";
 import { formatWhen, Money, PaymentStatus } from "~/components/money";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { hasPermission } from "~/modules/auth/permissions";
+import { findUserContact } from "~/modules/auth/users.server";
 import { getPaymentFor } from "~/modules/payments/history.server";
 import { errorResponse, toAppError } from "~/utils/errors";
-import { users } from "~drizzle/schema";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Receipt ${data?.payment.id ?? ""} · Coursemint` }];
 
@@ -16,7 +15,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(app, request, "read:payment:own");
   try {
     const payment = await getPaymentFor(app, user, params.paymentId ?? "", hasPermission(user, "read:payment:any"));
-    const payer = await app.db.select({ name: users.name, email: users.email }).from(users).where(eq(users.id, payment.userId)).get();
+    const payer = await findUserContact(app, payment.userId);
     return { payment, payer };
   } catch (error) {
     throw errorResponse(toAppError(error), app.requestId);

@@ -6,10 +6,12 @@ import { CsrfInput, FormStatus } from "~/components/forms";
 import { formatWhen, Money, PaymentStatus } from "~/components/money";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { paymentSearchSchema, searchPayments } from "~/modules/payments/admin.server";
+import { getPaymentFor } from "~/modules/payments/history.server";
 import { refundPayment } from "~/modules/payments/refunds.server";
 import { eventFilterSchema, listStripeEvents, replayStripeEvent } from "~/modules/payments/stripe-events.server";
-import { parseOrThrow } from "~/utils/errors";
-import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
+import { AppError, parseOrThrow } from "~/utils/errors";
+import { formError, keptValues, parseQuery, readForm, readQuery, type FormResult } from "~/utils/forms.server";
+import { parseAmount, type Currency } from "~/utils/money";
 import { STRIPE_EVENT_STATUSES } from "~drizzle/schema/enums";
 
 export const meta: MetaFunction = () => [{ title: "Payments · Admin · Coursemint" }];
@@ -19,8 +21,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireUserWithPermission(app, request, "read:payment:any");
   await requireUserWithPermission(app, request, "read:stripe-event:any");
   const params = Object.fromEntries(new URL(request.url).searchParams);
-  const { q } = parseOrThrow(paymentSearchSchema, { q: params.q });
-  const eventFilter = parseOrThrow(eventFilterSchema, { status: params.events ?? "" });
+  const { q } = parseQuery(app, paymentSearchSchema, { q: params.q });
+  const eventFilter = parseQuery(app, eventFilterSchema, { status: params.events ?? "" });
   const [found, events] = await Promise.all([searchPayments(app, q), listStripeEvents(app, eventFilter)]);
   return { found, events };
 }
@@ -29,12 +31,8 @@ const actionSchema = z.discriminatedUnion("intent", [
   z.object({
     intent: z.literal("refund"),
     paymentId: z.string(),
-    // Entered in major units on the form (e.g. 12.50); empty = refund everything left.
-    amount: z
-      .string()
-      .trim()
-      .regex(/^(\d+(\.\d{1,2})?)?$/, "Enter an amount like 12.50, or leave empty for a full refund")
-      .transform((v) => (v === "" ? undefined : Math.round(Number(v) * 100))),
+    // Typed in major units of the payment's currency (e.g. 12.50); empty = refund everything left.
+    amount: z.string().trim().default(""),
     reason: z.string(),
   }),
   z.object({ intent: z.literal("replay"), eventId: z.string().min(1).max(255) }),
@@ -51,7 +49,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
       await replayStripeEvent(app, admin, input.eventId);
       return data<FormResult>({ ok: `Event ${input.eventId} queued again.` });
     }
-    const { refund } = await refundPayment(app, admin, { paymentId: input.paymentId, amount: input.amount, reason: input.reason });
+    let amount: number | undefined;
+    if (input.amount !== "") {
+      const payment = await getPaymentFor(app, admin, input.paymentId, true);
+      const parsed = parseAmount(input.amount, payment.currency as Currency);
+      if (!parsed.ok) throw AppError.validation({ amount: [`${parsed.error}, or leave empty for a full refund`] });
+      amount = parsed.amount;
+    }
+    const { refund } = await refundPayment(app, admin, { paymentId: input.paymentId, amount, reason: input.reason });
     return data<FormResult>({ ok: `Refund ${refund.id} ${refund.status}.` });
   } catch (error) {
     return formError(app, error, keptValues(form));

@@ -6,18 +6,21 @@ import { Field } from "~/components/forms";
 import { listCourses, listingQuerySchema } from "~/modules/marketplace/listing.server";
 import { CATEGORY_LABELS, COURSE_CATEGORIES, COURSE_LANGUAGES, COURSE_LEVELS, LANGUAGE_LABELS, LISTING_SORTS } from "~/modules/marketplace/rules";
 import { zodFieldErrors } from "~/utils/errors";
-import { formatMoney, type Currency } from "~/utils/money";
+import { formatMoney, parseAmount, type Currency } from "~/utils/money";
 
 export const meta: MetaFunction = () => [{ title: "Courses · Coursemint" }, { name: "description", content: "Browse courses by category, level, language, price and rating." }];
 
-/** The page's price fields are in dollars ("12.50"); the listing takes minor units. */
+/** The page's price fields are typed in the store currency ("12.50"); the listing takes minor units. */
 const PRICE_FIELDS = { from: "minPrice", upTo: "maxPrice" } as const;
-const toMinorUnits = (dollars: string) => (/^\d{1,6}(\.\d{1,2})?$/.test(dollars.trim()) ? String(Math.round(Number(dollars) * 100)) : "invalid");
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const params: Record<string, string> = Object.fromEntries([...new URL(request.url).searchParams].filter(([, v]) => v !== ""));
+  const currency = context.app.config.STRIPE_CURRENCY;
   for (const [field, key] of Object.entries(PRICE_FIELDS)) {
-    if (params[field] !== undefined) params[key] = toMinorUnits(params[field]);
+    if (params[field] !== undefined) {
+      const parsed = parseAmount(params[field], currency);
+      params[key] = parsed.ok ? String(parsed.amount) : "invalid";
+    }
     delete params[field];
   }
   const parsed = listingQuerySchema.safeParse(params);

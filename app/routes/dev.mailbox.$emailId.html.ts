@@ -1,13 +1,13 @@
 import type { LoaderFunctionArgs } from "@remix-run/cloudflare";
-import { assertMailboxEnabled, getOutboxEmail } from "~/modules/email/email.server";
+import { requireMailboxAccess, getOutboxEmail } from "~/modules/email/email.server";
 
 /**
  * The raw HTML body, served with a CSP that allows no scripts and no loads from elsewhere, so an
  * email can never run code in the app's origin. Links still work.
  */
-export async function loader({ params, context }: LoaderFunctionArgs) {
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const { app } = context;
-  assertMailboxEnabled(app);
+  await requireMailboxAccess(app, request);
   const email = await getOutboxEmail(app, params.emailId ?? "");
   if (!email) throw new Response("Not Found", { status: 404 });
   return new Response(email.html, {

@@ -1,12 +1,12 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Link, useLoaderData } from "@remix-run/react";
-import { assertMailboxEnabled, getOutboxEmail } from "~/modules/email/email.server";
+import { requireMailboxAccess, getOutboxEmail } from "~/modules/email/email.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.email.subject ?? "Email"} · Mailbox · Coursemint` }];
 
-export async function loader({ params, context }: LoaderFunctionArgs) {
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const { app } = context;
-  assertMailboxEnabled(app);
+  await requireMailboxAccess(app, request);
   const email = await getOutboxEmail(app, params.emailId ?? "");
   if (!email) throw new Response("Not Found", { status: 404 });
   return { email };

@@ -1,13 +1,13 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
-import { assertMailboxEnabled, listOutbox, mailboxFilterSchema } from "~/modules/email/email.server";
+import { requireMailboxAccess, listOutbox, mailboxFilterSchema } from "~/modules/email/email.server";
 
 export const meta: MetaFunction = () => [{ title: "Mailbox · Development · Coursemint" }];
 
 /** The local outbox (EMAIL_PROVIDER=outbox): every email the app "sent", newest first. Never in production. */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { app } = context;
-  assertMailboxEnabled(app);
+  await requireMailboxAccess(app, request);
   const parsed = mailboxFilterSchema.safeParse(Object.fromEntries(new URL(request.url).searchParams));
   if (!parsed.success) throw new Response("Bad Request", { status: 400 });
   const filter = parsed.data;

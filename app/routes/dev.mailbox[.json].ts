@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/cloudflare";
 import { z } from "zod";
-import { assertMailboxEnabled, listOutboxWithBodies, mailboxFilterSchema } from "~/modules/email/email.server";
+import { requireMailboxAccess, listOutboxWithBodies, mailboxFilterSchema } from "~/modules/email/email.server";
 import { errorResponse, parseOrThrow, toAppError } from "~/utils/errors";
 
 /**
@@ -9,7 +9,7 @@ import { errorResponse, parseOrThrow, toAppError } from "~/utils/errors";
  */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { app } = context;
-  assertMailboxEnabled(app);
+  await requireMailboxAccess(app, request);
   try {
     const filter = parseOrThrow(mailboxFilterSchema.extend({ limit: z.coerce.number().int().min(1).max(50).default(20) }), Object.fromEntries(new URL(request.url).searchParams));
     const emails = await listOutboxWithBodies(app, filter);

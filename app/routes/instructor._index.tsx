@@ -29,7 +29,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   const { app } = context;
   const form = await readForm(app, request);
-  const user = await requireUserWithPermission(app, request, "read:earnings:own");
+  const user = await requireUserWithPermission(app, request, "update:payout-account:own");
   try {
     if (form.get("intent") === "connect-payouts") {
       const url = await startPayoutOnboarding(app, user, new URL(request.url).origin);

@@ -6,11 +6,11 @@ import { CourseFields } from "~/components/course-fields";
 import { CsrfInput, FormStatus } from "~/components/forms";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { deleteModule, listModules, loadOwnCourse, publicModule, publishProblems, updateCourse } from "~/modules/marketplace/courses.server";
-import { pageFieldErrors, priceFieldToMinor, uploadFromPage } from "~/modules/marketplace/page-forms.server";
-import { ACCEPT_ATTRIBUTE, toMajorUnits } from "~/modules/marketplace/rules";
+import { courseEditFields, pageFieldErrors, uploadFromPage } from "./instructor.courses.server";
+import { ACCEPT_ATTRIBUTE } from "~/modules/marketplace/rules";
 import { AppError, errorResponse, parseOrThrow, toAppError } from "~/utils/errors";
 import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
-import type { Currency } from "~/utils/money";
+import { toMajorUnits, type Currency } from "~/utils/money";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.course.title ?? "Course"} · Edit · Coursemint` }];
 
@@ -51,12 +51,14 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   }
   const form = await readForm(app, request);
   try {
+    // The course's own instructor only, for every intent (admins moderate on the course page or the API).
+    await loadOwnCourse(app, user, courseId);
     const input = parseOrThrow(intentSchema, Object.fromEntries(form));
     switch (input.intent) {
       case "update": {
         const { intent: _i, csrf: _c, ...fields } = Object.fromEntries(form) as Record<string, string>;
         try {
-          await updateCourse(app, user, courseId, priceFieldToMinor(fields));
+          await updateCourse(app, user, courseId, courseEditFields(fields));
         } catch (error) {
           if (error instanceof AppError && error.code === "validation_failed") {
             throw AppError.validation(pageFieldErrors((error.details as { fieldErrors: Record<string, string[]> }).fieldErrors));

@@ -5,11 +5,11 @@ import { useState } from "react";
 import { CourseFields } from "~/components/course-fields";
 import { CsrfInput, FormError } from "~/components/forms";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
-import { uploadFromPage } from "~/modules/marketplace/page-forms.server";
-import { ACCEPT_ATTRIBUTE, MAX_FILE_BYTES, MAX_FILES_PER_UPLOAD, parseMajorUnits } from "~/modules/marketplace/rules";
+import { uploadFromPage } from "./instructor.courses.server";
+import { ACCEPT_ATTRIBUTE, MAX_FILE_BYTES, MAX_FILES_PER_UPLOAD } from "~/modules/marketplace/rules";
 import type { FieldErrors } from "~/utils/errors";
 import { formError, type FormResult } from "~/utils/forms.server";
-import type { Currency } from "~/utils/money";
+import { parseMajorUnits, type Currency } from "~/utils/money";
 
 export const meta: MetaFunction = () => [{ title: "New course · Coursemint" }];
 

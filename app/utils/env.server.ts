@@ -22,12 +22,17 @@ const envSchema = z.object({
   /** Validations allowed per license key and per client address, per minute (per isolate). */
   LICENSE_RATE_LIMIT_PER_KEY: z.coerce.number().int().min(1).default(600),
   LICENSE_RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(1200),
+  /** Optional, non-production deploys only: lets a shared staging deploy's developers use /__scheduled and the emulator controls (app/utils/dev-surfaces.server.ts). */
+  DEV_CONTROL_SECRET: z.string().min(32, "DEV_CONTROL_SECRET must be at least 32 characters").optional(),
 }).refine((env) => env.APP_ENV === "production" || !env.STRIPE_SECRET_KEY.startsWith("sk_live_"), {
   path: ["STRIPE_SECRET_KEY"],
   message: "A live Stripe key is refused outside production; use an sk_test_ key",
 }).refine((env) => env.APP_ENV !== "production" || !!env.LICENSE_SIGNING_KEY, {
   path: ["LICENSE_SIGNING_KEY"],
   message: "LICENSE_SIGNING_KEY is required in production",
+}).refine((env) => env.APP_ENV !== "production" || !env.DEV_CONTROL_SECRET, {
+  path: ["DEV_CONTROL_SECRET"],
+  message: "DEV_CONTROL_SECRET is for non-production deploys only",
 }).refine((env) => env.EMAIL_PROVIDER !== "resend" || !!env.RESEND_API_KEY, {
   path: ["RESEND_API_KEY"],
   message: "RESEND_API_KEY is required when EMAIL_PROVIDER is resend",

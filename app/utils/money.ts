@@ -53,7 +53,11 @@ export function allocate(total: number, weights: readonly number[]): number[] {
   return parts;
 }
 
-/** Applies a percentage discount in basis points, rounding the discount down (customer never overpays). */
+/**
+ * Applies a percentage discount in basis points. The discount is rounded down, so the platform never
+ * gives more than the stated percentage and the payer pays at most one minor unit more than the exact
+ * figure (20% off 4.99 is 0.99 off: 4.00, not 3.992).
+ */
 export function discountBps(amount: number, bps: number): number {
   return amount - Math.floor((amount * bps) / 10_000);
 }
@@ -67,4 +71,42 @@ export function formatMoney(amount: number, currency: Currency, locale = "en-US"
     minimumFractionDigits: scale,
     maximumFractionDigits: scale,
   }).format(amount / 10 ** scale);
+}
+
+export type ParsedAmount = { ok: true; amount: number } | { ok: false; error: string };
+
+/**
+ * The one way a typed amount ("19.99", "1,000.50", "500" for JPY) becomes integer minor units of
+ * `currency`: string arithmetic on the digits, never floating point, with the currency's exponent
+ * (two decimals for USD, none for JPY) and a message that says what is wrong.
+ */
+export function parseAmount(input: string, currency: Currency): ParsedAmount {
+  const scale = CURRENCIES[currency];
+  const code = currency.toUpperCase();
+  const clean = input.trim().replace(/(\d),(?=\d{3}(\D|$))/g, "$1").replace(/\s/g, "");
+  if (clean === "") return { ok: false, error: "Enter an amount" };
+  if (clean.startsWith("-")) return { ok: false, error: "Enter an amount of zero or more" };
+  const match = /^(\d{1,9})(?:\.(\d*))?$/.exec(clean);
+  if (!match) return { ok: false, error: scale ? `Enter an amount like 12.50` : `Enter a whole amount like 500` };
+  const fraction = match[2] ?? "";
+  if (fraction.length > scale) {
+    return { ok: false, error: scale ? `${code} amounts have at most ${scale} decimal places` : `${code} amounts have no decimal places` };
+  }
+  return { ok: true, amount: Number(match[1]) * 10 ** scale + Number(fraction.padEnd(scale, "0") || "0") };
+}
+
+/** parseAmount for callers that only need the number: null when the text is not an amount. */
+export function parseMajorUnits(input: string, currency: Currency): number | null {
+  const parsed = parseAmount(input, currency);
+  return parsed.ok ? parsed.amount : null;
+}
+
+/** Inverse of parseAmount, for form defaults: 1999 usd → "19.99", 500 jpy → "500". */
+export function toMajorUnits(amount: number, currency: Currency): string {
+  const scale = CURRENCIES[currency];
+  const sign = amount < 0 ? "-" : "";
+  const digits = String(Math.abs(amount));
+  if (scale === 0) return sign + digits;
+  const s = digits.padStart(scale + 1, "0");
+  return `${sign}${s.slice(0, -scale)}.${s.slice(-scale)}`;
 }

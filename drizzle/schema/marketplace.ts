@@ -41,6 +41,8 @@ export const courses = sqliteTable(
     /** Active enrollments, recounted on every enrollment change (popularity sort). */
     enrollmentCount: integer("enrollment_count").notNull().default(0),
     publishedAt: epochMs("published_at"),
+    /** The admin who archived the course (moderation); while set, only an admin can change its status. */
+    archivedBy: text("archived_by"),
     createdAt: epochMs("created_at").notNull(),
     updatedAt: epochMs("updated_at").notNull(),
     /** The course's rowid in `courses_fts` (max + 1 at insert), so text matches join on an index. */

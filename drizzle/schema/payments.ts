@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { users } from "./auth";
 import { epochMs } from "./columns";
@@ -35,6 +36,9 @@ export const payments = sqliteTable(
     stripeCheckoutSessionId: text("stripe_checkout_session_id"),
     stripeChargeId: text("stripe_charge_id"),
     checkoutUrl: text("checkout_url"),
+    /** Same-site paths Checkout returns to; kept so a retry re-sends the identical Stripe request. */
+    successPath: text("success_path"),
+    cancelPath: text("cancel_path"),
     failureCode: text("failure_code"),
     failureMessage: text("failure_message"),
     metadata: text("metadata", { mode: "json" }).$type<Record<string, string>>().notNull(),
@@ -51,6 +55,10 @@ export const payments = sqliteTable(
     index("payments_status_idx").on(t.status, t.id),
     uniqueIndex("payments_pi_unique").on(t.stripePaymentIntentId),
     uniqueIndex("payments_cs_unique").on(t.stripeCheckoutSessionId),
+    /** At most one open payment per buyer, purpose and reference: a second click reuses it. */
+    uniqueIndex("payments_open_unique")
+      .on(t.userId, t.purpose, t.purposeRef)
+      .where(sql`status in ('requires_action', 'processing')`),
   ],
 );
 

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { users } from "./auth";
 import { epochMs, flag } from "./columns";
@@ -83,4 +84,31 @@ export const subscriptionChanges = sqliteTable(
     createdAt: epochMs("created_at").notNull(),
   },
   (t) => [uniqueIndex("subscription_changes_dedupe_unique").on(t.subscriptionId, t.dedupeKey), index("subscription_changes_sub_idx").on(t.subscriptionId, t.id)],
+);
+
+/**
+ * A subscription being started, written before any Stripe call. At most one is open per user (the
+ * partial unique index), so parallel "subscribe" clicks share one Checkout session or are refused,
+ * and every Stripe idempotency key of the start derives from this row's id.
+ */
+export const subscriptionStarts = sqliteTable(
+  "subscription_starts",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    tier: text("tier", { enum: PAID_TIERS }).notNull(),
+    interval: text("interval", { enum: BILLING_INTERVALS }).notNull(),
+    flow: text("flow", { enum: ["checkout", "payment_method"] }).notNull(),
+    status: text("status", { enum: ["open", "completed", "canceled"] }).notNull(),
+    stripeCheckoutSessionId: text("stripe_checkout_session_id"),
+    checkoutUrl: text("checkout_url"),
+    createdAt: epochMs("created_at").notNull(),
+    updatedAt: epochMs("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("subscription_starts_open_unique").on(t.userId).where(sql`status = 'open'`),
+    index("subscription_starts_session_idx").on(t.stripeCheckoutSessionId),
+  ],
 );

@@ -5,7 +5,9 @@ import { buildEmailMessage, EMAIL_DEAD_LETTER_QUEUE, EMAIL_QUEUE } from "~/modul
 import { emailOutbox, emails } from "~drizzle/schema";
 import { db } from "../helpers";
 
-export { waitFor } from "../helpers";
+import { waitFor } from "../helpers";
+
+export { waitFor };
 
 let n = 0;
 export const uniqueAddress = (label = "learner") => `${label}-${++n}-${crypto.randomUUID().slice(0, 8)}@example.test`;
@@ -47,3 +49,14 @@ export const runDeadLetter = (body: unknown, options: { attempts?: number; id?: 
 export const emailByKey = (key: string) => db().select().from(emails).where(eq(emails.idempotencyKey, key)).get();
 export const outboxFor = (to: string) => db().select().from(emailOutbox).where(eq(emailOutbox.toAddress, to)).all();
 
+
+/**
+ * Waits until every email queued before this call has been handled: a sentinel queued last is
+ * delivered only after them (one consumer, FIFO batches). Use it instead of sleeping before
+ * asserting that nothing more was sent.
+ */
+export async function drainEmails() {
+  const sentinel = receiptMessage();
+  await env.EMAILS.send(sentinel);
+  await waitFor(async () => (await emailByKey(sentinel.idempotencyKey))?.status === "sent", 15_000);
+}

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { emailOutbox, emails } from "~drizzle/schema";
 import { db } from "../helpers";
 import {
+  drainEmails,
   emailByKey,
   outboxFor,
   receiptData,
@@ -44,9 +45,9 @@ describe("EMAILS queue → outbox (real queue binding)", () => {
     await env.EMAILS.send(message);
     await env.EMAILS.send(message); // the producer retried
     await waitFor(async () => (await emailByKey(message.idempotencyKey))?.status === "sent");
-    await new Promise((r) => setTimeout(r, 1500)); // let the second delivery run too
+    await drainEmails(); // the second delivery has run too
     await env.EMAILS.sendBatch([{ body: message }, { body: message }]); // and a redelivery storm
-    await new Promise((r) => setTimeout(r, 1500));
+    await drainEmails();
     expect(await outboxFor(message.to)).toHaveLength(1);
     expect((await db().select().from(emails).all()).filter((e) => e.idempotencyKey === message.idempotencyKey)).toHaveLength(1);
   });

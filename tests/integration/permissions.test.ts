@@ -1,8 +1,9 @@
+import { and, eq, isNull } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import type { Role } from "~drizzle/schema";
+import { apiTokens, courses, enrollments, licenses, organizationMembers, organizations, payments, sessions, type Role } from "~drizzle/schema";
 import { createId } from "~/utils/ids";
-import { licenses, organizationMembers, organizations } from "~drizzle/schema";
-import { Browser, db, insertUser, signedInAs } from "../helpers";
+import { insertCourse } from "../marketplace/helpers";
+import { Browser, db, insertUser, PASSWORD, signedInAs } from "../helpers";
 
 type Who = Role | "anonymous";
 const EVERYONE: Who[] = ["anonymous", "student", "instructor", "enterprise", "admin"];
@@ -49,9 +50,9 @@ const CASES: Case[] = [
   },
   { name: "GET /api/health", request: ({ browser }) => browser.fetch("/api/health"), anonymous: 200, members: 200 },
   { name: "GET /api/me", request: ({ browser }) => browser.fetch("/api/me"), anonymous: 401, members: 200 },
-  { name: "GET /api/tokens", request: ({ browser }) => browser.fetch("/api/tokens"), anonymous: 401, members: 200 },
-  { name: "POST /api/tokens", request: ({ browser }) => browser.fetch("/api/tokens", json("POST", { name: "m" })), anonymous: 401, members: 201 },
-  { name: "DELETE /api/tokens/:id", request: ({ browser }) => browser.fetch("/api/tokens/tok_unknown", { method: "DELETE" }), anonymous: 401, members: 404 },
+  { name: "GET /api/api-keys", request: ({ browser }) => browser.fetch("/api/api-keys"), anonymous: 401, members: 200 },
+  { name: "POST /api/api-keys", request: ({ browser }) => browser.fetch("/api/api-keys", json("POST", { name: "m" })), anonymous: 401, members: 201 },
+  { name: "DELETE /api/api-keys/:id", request: ({ browser }) => browser.fetch("/api/api-keys/tok_unknown", { method: "DELETE" }), anonymous: 401, members: 404 },
   { name: "GET /api/users", request: ({ browser }) => browser.fetch("/api/users"), anonymous: 401, members: 403, admin: 200 },
   {
     name: "PUT /api/users/:id/role",
@@ -135,6 +136,50 @@ const CASES: Case[] = [
   { name: "POST /api/courses/:id/modules/:id/complete", request: ({ browser }) => browser.fetch(`/api/courses/${UNKNOWN_COURSE}/modules/${UNKNOWN_MODULE}/complete`, { method: "POST" }), anonymous: 401, members: 404 },
   { name: "DELETE /api/courses/:id/modules/:id", request: ({ browser }) => browser.fetch(`/api/courses/${UNKNOWN_COURSE}/modules/${UNKNOWN_MODULE}`, { method: "DELETE" }), anonymous: 401, members: 403, instructor: 404, admin: 404 },
   { name: "GET /api/instructor/earnings", request: ({ browser }) => browser.fetch("/api/instructor/earnings"), anonymous: 401, members: 403, instructor: 200, admin: 200 },
+  // Reward tokens and leaderboards (docs/tokens.md); callers here have no tokens.
+  { name: "GET /wallet", request: ({ browser }) => browser.fetch("/wallet"), anonymous: 302, members: 200 },
+  {
+    name: "POST /wallet (buy a freeze without tokens)",
+    request: ({ browser }) => browser.submit("/wallet", { intent: "buy_freeze", requestKey: "req_00000000000000000000000000" }),
+    anonymous: 302,
+    members: 409,
+  },
+  { name: "GET /leaderboard", request: ({ browser }) => browser.fetch("/leaderboard"), anonymous: 302, members: 200 },
+  { name: "GET /leaderboard?board=friends", request: ({ browser }) => browser.fetch("/leaderboard?board=friends"), anonymous: 302, members: 200 },
+  { name: "POST /leaderboard (follow unknown)", request: ({ browser }) => browser.submit("/leaderboard", { intent: "follow", handle: "no-such-learner" }), anonymous: 302, members: 404 },
+  { name: "GET /learners/:handle (unknown)", request: ({ browser }) => browser.fetch("/learners/no-such-learner"), anonymous: 302, members: 404 },
+  { name: "GET /admin/tokens", request: ({ browser }) => browser.fetch("/admin/tokens"), anonymous: 302, members: 403, admin: 200 },
+  {
+    name: "POST /admin/tokens (award)",
+    request: ({ browser, targetUserId }) => browser.submit("/admin/tokens", { userId: targetUserId, amount: "5", reason: "permission matrix" }),
+    anonymous: 302,
+    members: 403,
+    admin: 200,
+  },
+  { name: "GET /api/tokens/balance", request: ({ browser }) => browser.fetch("/api/tokens/balance"), anonymous: 401, members: 200 },
+  { name: "GET /api/tokens/history", request: ({ browser }) => browser.fetch("/api/tokens/history"), anonymous: 401, members: 200 },
+  {
+    name: "GET /api/tokens/history?userId=other",
+    request: ({ browser, targetUserId }) => browser.fetch(`/api/tokens/history?userId=${targetUserId}`),
+    anonymous: 401,
+    members: 403,
+    admin: 200,
+  },
+  {
+    name: "POST /api/tokens/award",
+    request: ({ browser, targetUserId }) => browser.fetch("/api/tokens/award", json("POST", { userId: targetUserId, amount: 5, reason: "matrix" })),
+    anonymous: 401,
+    members: 403,
+    admin: 201,
+  },
+  { name: "POST /api/tokens/redeem", request: ({ browser }) => browser.fetch("/api/tokens/redeem", json("POST", { item: "streak_freeze" })), anonymous: 401, members: 409 },
+  { name: "GET /api/tokens/profile", request: ({ browser }) => browser.fetch("/api/tokens/profile"), anonymous: 401, members: 200 },
+  { name: "PATCH /api/tokens/profile", request: ({ browser }) => browser.fetch("/api/tokens/profile", json("PATCH", { timeZone: "UTC" })), anonymous: 401, members: 200 },
+  { name: "GET /api/leaderboard/global", request: ({ browser }) => browser.fetch("/api/leaderboard/global"), anonymous: 401, members: 200 },
+  { name: "GET /api/leaderboard/friends", request: ({ browser }) => browser.fetch("/api/leaderboard/friends"), anonymous: 401, members: 200 },
+  { name: "GET /api/leaderboard/follows", request: ({ browser }) => browser.fetch("/api/leaderboard/follows"), anonymous: 401, members: 200 },
+  { name: "POST /api/leaderboard/follows", request: ({ browser }) => browser.fetch("/api/leaderboard/follows", json("POST", { handle: "no-such-learner" })), anonymous: 401, members: 404 },
+  { name: "DELETE /api/leaderboard/follows/:handle", request: ({ browser }) => browser.fetch("/api/leaderboard/follows/no-such-learner", { method: "DELETE" }), anonymous: 401, members: 404 },
   { name: "GET /api/no-such-endpoint", request: ({ browser }) => browser.fetch("/api/nope"), anonymous: 404, members: 404 },
   // Enterprise licensing (docs/licensing.md). `other()` is an organization (and license) the caller is not in.
   { name: "GET /enterprise (no organization)", request: ({ browser }) => browser.fetch("/enterprise"), anonymous: 302, members: 200 },
@@ -189,5 +234,173 @@ describe.each(EVERYONE)("as %s", (who) => {
       expect(response.headers.get("Content-Type")).toContain("application/json");
       expect(await response.json()).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
     }
+  });
+});
+
+/**
+ * Another user's REAL objects: an instructor's published paid course (with a module file) and a
+ * free one, and a learner's open payment for the paid course, API token and session.
+ */
+async function otherUsersWorld() {
+  const owner = await insertUser("instructor");
+  const course = await insertCourse(owner.id, { priceAmount: 2500 });
+  const freeCourse = await insertCourse(owner.id, { priceAmount: 0 });
+  const buyer = await insertUser("student");
+  const buyerBrowser = new Browser();
+  await buyerBrowser.login(buyer.email, PASSWORD);
+  const started = await buyerBrowser.json("/api/courses/purchase", json("POST", { courseId: course.id }));
+  if (started.status !== 201) throw new Error(`purchase failed: ${started.status}`);
+  const token = await buyerBrowser.json("/api/tokens", json("POST", { name: "buyer's script" }));
+  const session = await db().select().from(sessions).where(eq(sessions.userId, buyer.id)).get();
+  return { owner, course, freeCourse, buyer, paymentId: started.body.payment.paymentId as string, tokenId: token.body.id as string, sessionId: session!.id };
+}
+type World = Awaited<ReturnType<typeof otherUsersWorld>>;
+
+type PageCase = {
+  name: string;
+  request: (ctx: { browser: Browser; world: World }) => Promise<Response>;
+  anonymous: number;
+  members: number;
+  instructor?: number;
+  admin?: number;
+  /** Checked after the request for everyone except `allowedFor`: the other user's objects are unchanged. */
+  unchanged?: (world: World) => Promise<void>;
+  allowedFor?: Who[];
+};
+
+const coursePublished = async (w: World) => expect((await db().select().from(courses).where(eq(courses.id, w.course.id)).get())!.status).toBe("published");
+const tokenActive = async (w: World) => expect(await db().select().from(apiTokens).where(and(eq(apiTokens.id, w.tokenId), isNull(apiTokens.revokedAt))).get()).toBeTruthy();
+const sessionActive = async (w: World) => expect(await db().select().from(sessions).where(and(eq(sessions.id, w.sessionId), isNull(sessions.revokedAt))).get()).toBeTruthy();
+const paymentUnrefunded = async (w: World) => expect((await db().select().from(payments).where(eq(payments.id, w.paymentId)).get())!.amountRefunded).toBe(0);
+
+/** Page actions and ownership: each row acts on another user's real objects. */
+const PAGE_CASES: PageCase[] = [
+  // Admin payment actions
+  {
+    name: "POST /admin/payments (refund another user's payment)",
+    request: ({ browser, world }) => browser.submit("/admin/payments", { intent: "refund", paymentId: world.paymentId, amount: "", reason: "matrix" }),
+    anonymous: 302,
+    members: 403,
+    admin: 409, // not paid yet: nothing to refund
+    unchanged: paymentUnrefunded,
+  },
+  { name: "POST /admin/payments (replay)", request: ({ browser }) => browser.submit("/admin/payments", { intent: "replay", eventId: "evt_unknown" }), anonymous: 302, members: 403, admin: 404 },
+  // Billing and pricing (callers have no subscription)
+  { name: "POST /account/billing (cancel)", request: ({ browser }) => browser.submit("/account/billing", { intent: "cancel" }), anonymous: 302, members: 404 },
+  { name: "POST /account/billing (preview)", request: ({ browser }) => browser.submit("/account/billing", { intent: "preview", tier: "enterprise", interval: "month" }), anonymous: 302, members: 404 },
+  { name: "POST /pricing (upgrade)", request: ({ browser }) => browser.submit("/pricing", { tier: "pro", interval: "month" }), anonymous: 302, members: 302 },
+  // The course page's actions on another instructor's real course
+  { name: "POST /courses/:slug enroll (free, real course)", request: ({ browser, world }) => browser.submit(`/courses/${world.freeCourse.slug}`, { intent: "enroll" }), anonymous: 302, members: 200 },
+  {
+    name: "POST /courses/:slug review (not enrolled)",
+    request: ({ browser, world }) => browser.submit(`/courses/${world.course.slug}`, { intent: "review", rating: "5", body: "great" }),
+    anonymous: 302,
+    members: 403,
+  },
+  {
+    name: "POST /courses/:slug unpublish (another's course)",
+    request: ({ browser, world }) => browser.submit(`/courses/${world.course.slug}`, { intent: "unpublish" }),
+    anonymous: 302,
+    members: 403,
+    admin: 200,
+    unchanged: coursePublished,
+    allowedFor: ["admin"],
+  },
+  // Instructor pages
+  { name: "POST /instructor (connect payouts)", request: ({ browser }) => browser.submit("/instructor", { intent: "connect-payouts" }), anonymous: 302, members: 403, instructor: 302, admin: 302 },
+  { name: "GET /instructor/courses/:id (another's course)", request: ({ browser, world }) => browser.fetch(`/instructor/courses/${world.course.id}`), anonymous: 302, members: 403 },
+  {
+    name: "POST /instructor/courses/:id (archive another's course)",
+    request: ({ browser, world }) => browser.submit(`/instructor/courses/${world.course.id}`, { intent: "status", status: "archived" }),
+    anonymous: 302,
+    members: 403,
+    unchanged: coursePublished,
+  },
+  {
+    name: "POST /instructor/courses/:id (delete another's module)",
+    request: ({ browser, world }) => browser.submit(`/instructor/courses/${world.course.id}`, { intent: "delete-module", moduleId: world.course.moduleId }),
+    anonymous: 302,
+    members: 403,
+  },
+  // API ownership on real objects
+  { name: "PATCH /api/courses/:id (another's course)", request: ({ browser, world }) => browser.fetch(`/api/courses/${world.course.id}`, json("PATCH", { title: "Taken over by someone" })), anonymous: 401, members: 403 },
+  {
+    name: "PATCH /api/courses/:id (archive another's course)",
+    request: ({ browser, world }) => browser.fetch(`/api/courses/${world.course.id}`, json("PATCH", { status: "archived" })),
+    anonymous: 401,
+    members: 403,
+    admin: 200,
+    unchanged: coursePublished,
+    allowedFor: ["admin"],
+  },
+  { name: "DELETE /api/courses/:id/modules/:id (another's)", request: ({ browser, world }) => browser.fetch(`/api/courses/${world.course.id}/modules/${world.course.moduleId}`, { method: "DELETE" }), anonymous: 401, members: 403 },
+  { name: "GET /api/courses/:id/modules/:id/file (not enrolled)", request: ({ browser, world }) => browser.fetch(`/api/courses/${world.course.id}/modules/${world.course.moduleId}/file`), anonymous: 401, members: 403, admin: 200 },
+  { name: "POST /api/courses/:id/reviews (not enrolled)", request: ({ browser, world }) => browser.fetch(`/api/courses/${world.course.id}/reviews`, json("POST", { rating: 5 })), anonymous: 401, members: 403 },
+  { name: "GET /api/payments/:id (another's payment)", request: ({ browser, world }) => browser.fetch(`/api/payments/${world.paymentId}`), anonymous: 401, members: 404, admin: 200 },
+  { name: "GET /account/payments/:id (another's payment)", request: ({ browser, world }) => browser.fetch(`/account/payments/${world.paymentId}`), anonymous: 302, members: 404, admin: 200 },
+  { name: "GET /api/payments/history?userId= (another's)", request: ({ browser, world }) => browser.fetch(`/api/payments/history?userId=${world.buyer.id}`), anonymous: 401, members: 403, admin: 200 },
+  {
+    name: "POST /api/payments/refund (another's payment)",
+    request: ({ browser, world }) => browser.fetch("/api/payments/refund", json("POST", { paymentId: world.paymentId, reason: "matrix" })),
+    anonymous: 401,
+    members: 403,
+    admin: 409,
+    unchanged: paymentUnrefunded,
+  },
+  { name: "DELETE /api/tokens/:id (another's token)", request: ({ browser, world }) => browser.fetch(`/api/tokens/${world.tokenId}`, { method: "DELETE" }), anonymous: 401, members: 404, unchanged: tokenActive },
+  { name: "POST /account revoke-token (another's token)", request: ({ browser, world }) => browser.submit("/account", { intent: "revoke-token", tokenId: world.tokenId }), anonymous: 302, members: 404, unchanged: tokenActive },
+  { name: "POST /account revoke-session (another's session)", request: ({ browser, world }) => browser.submit("/account", { intent: "revoke-session", sessionId: world.sessionId }), anonymous: 302, members: 404, unchanged: sessionActive },
+];
+
+describe.each(EVERYONE)("page actions and ownership as %s", (who) => {
+  it.each(PAGE_CASES.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
+    const world = await otherUsersWorld();
+    const browser = who === "anonymous" ? new Browser() : (await signedInAs(who)).browser;
+    const expected = who === "anonymous" ? c.anonymous : who === "admin" ? (c.admin ?? c.members) : who === "instructor" ? (c.instructor ?? c.members) : c.members;
+    const response = await c.request({ browser, world });
+    expect(response.status, `${who} ${c.name}`).toBe(expected);
+    if (expected === 302 && who === "anonymous") expect(response.headers.get("Location")).toMatch(/^\/login\?redirectTo=/);
+    if (c.unchanged && !c.allowedFor?.includes(who)) await c.unchanged(world);
+  });
+});
+
+describe("course moderation", () => {
+  it("an owner cannot republish a course an admin archived; an admin can lift it", async () => {
+    const owner = await signedInAs("instructor");
+    const course = await insertCourse(owner.user.id, { priceAmount: 1500 });
+    const admin = await signedInAs("admin");
+    const archived = await admin.browser.json(`/api/courses/${course.id}`, json("PATCH", { status: "archived" }));
+    expect(archived.status).toBe(200);
+    expect((await db().select().from(courses).where(eq(courses.id, course.id)).get())!.archivedBy).toBe(admin.user.id);
+    for (const status of ["published", "unlisted", "draft"]) {
+      const res = await owner.browser.json(`/api/courses/${course.id}`, json("PATCH", { status }));
+      expect(res.status, status).toBe(403);
+      expect(res.body.error.message).toMatch(/admin archived/);
+    }
+    const viaPage = await owner.browser.submit(`/instructor/courses/${course.id}`, { intent: "status", status: "published" });
+    expect(viaPage.status).toBe(403);
+    expect((await db().select().from(courses).where(eq(courses.id, course.id)).get())!.status).toBe("archived");
+    // The owner may still fix the details, just not the status.
+    expect((await owner.browser.json(`/api/courses/${course.id}`, json("PATCH", { title: "Fixed course title" }))).status).toBe(200);
+    // An admin moves it back to draft: the lock is lifted and the owner can publish again.
+    expect((await admin.browser.json(`/api/courses/${course.id}`, json("PATCH", { status: "draft" }))).status).toBe(200);
+    const republished = await owner.browser.json(`/api/courses/${course.id}`, json("PATCH", { status: "published" }));
+    expect(republished.status).toBe(200);
+    expect((await db().select().from(courses).where(eq(courses.id, course.id)).get())!.archivedBy).toBeNull();
+  });
+
+  it("an owner who archives their own course can bring it back", async () => {
+    const owner = await signedInAs("instructor");
+    const course = await insertCourse(owner.user.id, { priceAmount: 1500 });
+    expect((await owner.browser.json(`/api/courses/${course.id}`, json("PATCH", { status: "archived" }))).status).toBe(200);
+    expect((await owner.browser.json(`/api/courses/${course.id}`, json("PATCH", { status: "published" }))).status).toBe(200);
+  });
+
+  it("enrolling in a free course really enrolls (the page's enroll row)", async () => {
+    const owner = await insertUser("instructor");
+    const free = await insertCourse(owner.id, { priceAmount: 0 });
+    const { user, browser } = await signedInAs("student");
+    expect((await browser.submit(`/courses/${free.slug}`, { intent: "enroll" })).status).toBe(200);
+    expect(await db().select().from(enrollments).where(and(eq(enrollments.userId, user.id), eq(enrollments.courseId, free.id))).get()).toBeTruthy();
   });
 });

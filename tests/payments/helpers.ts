@@ -46,6 +46,16 @@ export const waitForPayment = (id: string, status: string) =>
     return row?.status === status ? row : undefined;
   });
 
+/** Waits until the consumer has handled every event in `delivered` (what deliverWebhooks returns). */
+export async function waitForHandled(delivered: Array<{ event_id: string; status: number | null }>) {
+  const ids = new Set(delivered.filter((d) => d.status === 200).map((d) => d.event_id));
+  await waitFor(async () => {
+    const rows = await db().select({ id: stripeEvents.id, status: stripeEvents.status }).from(stripeEvents).all();
+    const mine = rows.filter((r) => ids.has(r.id) && (r.status === "processed" || r.status === "ignored"));
+    return mine.length === ids.size;
+  }, 15_000);
+}
+
 export const waitForEventsSettled = () =>
   waitFor(async () => {
     const rows = await db().select().from(stripeEvents).all();

@@ -1,11 +1,13 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult, SELF } from "cloudflare:test";
-import worker from "../../workers/app";
+import worker, { createAppContext } from "../../workers/app";
+import { settleStalePayments, STALE_PAYMENT_MS } from "~/modules/payments/reconcile.server";
+import { resetClock, setClock } from "~/utils/clock";
 import { STRIPE_EVENTS_DEAD_LETTER_QUEUE } from "~/modules/payments/stripe-events.server";
 import { and, eq } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
 import { auditLog, courses, enrollments, instructorEarnings, payments, refunds, stripeEvents } from "~drizzle/schema";
 import { db, insertUser, jsonBody, signedInAs, waitFor } from "../helpers";
-import { deliverWebhooks, emulator, insertCourse, outboxFor, paymentRow, signStripePayload, waitForPayment } from "./helpers";
+import { deliverWebhooks, emulator, insertCourse, outboxFor, paymentRow, signStripePayload, waitForHandled, waitForPayment } from "./helpers";
 
 const enrollmentOf = (courseId: string, userId: string) =>
   db().select().from(enrollments).where(and(eq(enrollments.courseId, courseId), eq(enrollments.userId, userId))).all();
@@ -77,7 +79,7 @@ describe("POST /api/payments/process", () => {
     expect(await enrollmentOf(course.id, learner.user.id)).toHaveLength(0);
   });
 
-  it("leaves no half-made payment when Stripe is down", async () => {
+  it("leaves no half-made payment when Stripe is down: reserved, then settled by the cron", async () => {
     const { course } = await insertCourse();
     const learner = await signedInAs("student");
     await emulator().fault({ type: "500", count: 10, path: "/v1/payment_intents" });
@@ -85,9 +87,21 @@ describe("POST /api/payments/process", () => {
     expect(res.status).toBe(503);
     expect(res.body.error.code).toBe("upstream_unavailable");
     expect(JSON.stringify(res.body)).not.toMatch(/stack|sqlite|stripe\.com/i);
+    // Stripe may have made the PaymentIntent: the payment stays reserved instead of being guessed failed.
     const payment = await paymentRow(res.body.error.details.paymentId);
-    expect(payment).toMatchObject({ status: "canceled", failureCode: "stripe_unavailable", stripePaymentIntentId: null });
+    expect(payment).toMatchObject({ status: "requires_action", stripePaymentIntentId: null });
     expect(await enrollmentOf(course.id, learner.user.id)).toHaveLength(0);
+    // An hour later Stripe has still not heard of it: the cron cancels it and the learner may buy again.
+    await emulator().clearFaults();
+    setClock(() => Date.now() + STALE_PAYMENT_MS + 1000);
+    try {
+      await settleStalePayments(createAppContext(env, createExecutionContext(), "req_test_stale_payments"));
+    } finally {
+      resetClock();
+    }
+    expect(await paymentRow(payment!.id)).toMatchObject({ status: "canceled", failureCode: "abandoned" });
+    const again = await buy(learner.browser, { purpose: "course_purchase", courseId: course.id, flow: "payment_method", paymentMethod: "pm_card_visa" });
+    expect(again.status).toBe(201);
   });
 
   it("retries Stripe's transient errors (429, 5xx) with the same idempotency key", async () => {
@@ -179,7 +193,7 @@ describe("POST /api/webhooks/stripe", () => {
     const delivered = await deliverWebhooks();
     expect(delivered.filter((d) => d.event_id === event!.id).length).toBeGreaterThanOrEqual(10);
     expect(delivered.every((d) => d.status === 200)).toBe(true);
-    await new Promise((r) => setTimeout(r, 300));
+    await waitForHandled(delivered);
     expect(await enrollmentOf(course.id, learner.user.id)).toHaveLength(1);
     expect(await db().select().from(instructorEarnings).where(eq(instructorEarnings.paymentId, payment.id)).all()).toHaveLength(1);
     const row = await db().select().from(stripeEvents).where(eq(stripeEvents.id, event!.id)).get();
@@ -227,8 +241,7 @@ describe("POST /api/payments/refund", () => {
     expect(audit[0]).toMatchObject({ actorId: admin.user.id, metadata: { amount: 4999, reason: "Accidental purchase" } });
     await waitFor(async () => (await outboxFor(learner.user.email)).some((m) => /refund/i.test(m.subject)));
     // The charge.refunded webhook that follows changes nothing more.
-    await deliverWebhooks();
-    await new Promise((r) => setTimeout(r, 300));
+    await waitForHandled(await deliverWebhooks());
     expect((await paymentRow(payment.id))!.amountRefunded).toBe(4999);
     expect(await db().select().from(refunds).where(eq(refunds.paymentId, payment.id)).all()).toHaveLength(1);
   });

@@ -5,7 +5,7 @@ import { setClock } from "~/utils/clock";
 import { emailOutbox, stripeCustomers, stripeEvents, subscriptionChanges, subscriptions } from "~drizzle/schema";
 import worker from "../../workers/app";
 import { createStripeClient } from "../../workers/stripe-emulator/client";
-import { deliverWebhooks, emulator } from "../payments/helpers";
+import { deliverWebhooks, emulator, waitForHandled } from "../payments/helpers";
 import { Browser, db, insertUser, jsonBody, waitFor } from "../helpers";
 
 export const DAY_S = 86_400;
@@ -62,11 +62,7 @@ export async function subscribe(learner: Learner, tier: "pro" | "enterprise", in
 export async function syncWebhooks() {
   const delivered = await deliverWebhooks();
   const ids = new Set(delivered.filter((d) => d.status === 200).map((d) => d.event_id));
-  await waitFor(async () => {
-    const rows = await db().select({ id: stripeEvents.id, status: stripeEvents.status }).from(stripeEvents).all();
-    const mine = rows.filter((r) => ids.has(r.id));
-    return mine.length === ids.size && mine.every((r) => r.status === "processed" || r.status === "ignored");
-  }, 15_000);
+  await waitForHandled(delivered);
   const failed = (await db().select().from(stripeEvents).all()).filter((r) => ids.has(r.id) && (r.status === "failed" || r.status === "dead"));
   if (failed.length) throw new Error(`events failed: ${failed.map((f) => `${f.type}: ${f.lastError}`).join("; ")}`);
   return delivered;

@@ -5,6 +5,7 @@ import { tierDiscountBps } from "~/modules/subscriptions/entitlements.server";
 import { resolvePrice } from "~/modules/subscriptions/pricing.server";
 import { TIERS } from "~/modules/subscriptions/tiers";
 import { auditLog, payments } from "~drizzle/schema";
+import { drainEmails } from "../email/helpers";
 import { db, insertUser, jsonBody, signedInAs, waitFor } from "../helpers";
 import { clockedLearner, DAY_S, emulator, historyFor, invoicesOf, mailFor, put, rowFor, runCron, stripe, subscribe, syncWebhooks, waitForMail } from "./helpers";
 
@@ -249,7 +250,7 @@ describe("renewals and dunning (test clocks + the cron handler)", () => {
     const paid = await db().select().from(payments).where(eq(payments.userId, learner.user.id)).all();
     expect(paid.map((p) => p.amount)).toEqual([1500, 1500]);
     expect((await historyFor(learner.user.id)).map((h) => h.kind)).toEqual(["created", "renewed"]);
-    await new Promise((r) => setTimeout(r, 1500));
+    await drainEmails();
     expect((await mailFor(learner.user.email)).filter((m) => m.subject.includes("renewed"))).toHaveLength(1);
   });
 

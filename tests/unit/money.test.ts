@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addMoney, allocate, discountBps, formatMoney, money, subtractMoney } from "~/utils/money";
+import { addMoney, allocate, discountBps, formatMoney, money, parseAmount, parseMajorUnits, subtractMoney, toMajorUnits } from "~/utils/money";
 
 describe("allocate", () => {
   it("splits 70/30 with parts that always sum to the whole", () => {
@@ -45,5 +45,49 @@ describe("money", () => {
     expect(formatMoney(1999, "usd")).toBe("$19.99");
     expect(formatMoney(500, "jpy")).toBe("¥500");
     expect(formatMoney(-250, "eur")).toBe("-€2.50");
+  });
+});
+
+describe("parseAmount: the one typed-amount parser", () => {
+  it.each([
+    ["19.99", "usd", 1999],
+    ["0.29", "usd", 29],
+    ["1.1", "usd", 110],
+    ["1,000.50", "usd", 100050],
+    [" 12 ", "usd", 1200],
+    ["12.", "usd", 1200],
+    ["0", "usd", 0],
+    ["500", "jpy", 500],
+    ["1,500", "jpy", 1500],
+    ["999999999.99", "usd", 99999999999],
+  ] as const)("%j %s → %i minor units", (input, currency, amount) => {
+    expect(parseAmount(input, currency)).toEqual({ ok: true, amount });
+    expect(parseMajorUnits(input, currency)).toBe(amount);
+  });
+
+  it.each([
+    ["", "usd", "Enter an amount"],
+    ["12.505", "usd", "USD amounts have at most 2 decimal places"],
+    ["12.5", "jpy", "JPY amounts have no decimal places"],
+    ["-5", "usd", "Enter an amount of zero or more"],
+    ["1e3", "usd", "Enter an amount like 12.50"],
+    ["12,5", "usd", "Enter an amount like 12.50"],
+    ["0x10", "usd", "Enter an amount like 12.50"],
+    ["$12", "usd", "Enter an amount like 12.50"],
+    ["Infinity", "usd", "Enter an amount like 12.50"],
+    ["1234567890", "usd", "Enter an amount like 12.50"],
+    ["abc", "jpy", "Enter a whole amount like 500"],
+  ] as const)("%j %s is refused: %s", (input, currency, error) => {
+    expect(parseAmount(input, currency)).toEqual({ ok: false, error });
+    expect(parseMajorUnits(input, currency)).toBeNull();
+  });
+
+  it("round-trips with toMajorUnits for every amount in a range, no float drift", () => {
+    for (let amount = 0; amount <= 20_000; amount += 7) {
+      expect(parseAmount(toMajorUnits(amount, "usd"), "usd")).toEqual({ ok: true, amount });
+      expect(parseAmount(toMajorUnits(amount, "jpy"), "jpy")).toEqual({ ok: true, amount });
+    }
+    expect(toMajorUnits(5, "usd")).toBe("0.05");
+    expect(toMajorUnits(-150, "usd")).toBe("-1.50");
   });
 });

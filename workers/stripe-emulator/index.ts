@@ -2,41 +2,36 @@
 // hosted Checkout / onboarding pages, signs and delivers webhooks, and exposes test controls under
 // /_emulator/*. Each secret key is its own emulated account: one Durable Object per key.
 import { DurableObject } from "cloudflare:workers";
+import { API_VERSION } from "./core";
 import { Emulator } from "./emulator";
 import { StripeError } from "./errors";
 import { parseForm, type Params } from "./form";
+import { IdempotencyKeys, jsonResponse as json } from "./idempotency";
+import { newId } from "./ids";
 import { checkoutPage, html, invoicePage, onboardingPage } from "./pages";
-import { DEFAULT_WEBHOOK_SECRET, stripeSignature } from "./signature";
-import { type Delivery, newId, type Obj, Store } from "./store";
+import { type Obj, Store } from "./store";
+import { type WebhookEnv, Webhooks } from "./webhooks";
 
+export type { WebhookConfig } from "./webhooks";
 
-export interface EmulatorEnv {
+export interface EmulatorEnv extends WebhookEnv {
   EMULATOR: DurableObjectNamespace<StripeEmulator>;
   /** Public base URL of the hosted pages (the app proxies /_stripe/* here in development). */
   PUBLIC_BASE_URL?: string;
-  /** Where webhooks go (path is kept when WEBHOOK_TARGET is bound). */
-  WEBHOOK_URL?: string;
-  /** "push" (POST each event, retry with backoff) or "pull" (tests fetch signed deliveries). */
-  WEBHOOK_MODE?: string;
-  STRIPE_WEBHOOK_SECRET?: string;
-  WEBHOOK_RETRY_BASE_MS?: string;
-  /** Optional service binding to the app, used instead of a network fetch of WEBHOOK_URL. */
-  WEBHOOK_TARGET?: Fetcher;
+  /**
+   * "1" (the test config): every API response and event is also recorded in one shared Durable
+   * Object, drained by the tests' conformance check (`GET /_emulator/conformance`).
+   */
+  CONFORMANCE_CAPTURE?: string;
 }
 
-export interface WebhookConfig {
-  mode: "push" | "pull";
-  url: string;
-  secret: string;
-  paused: boolean;
-  order: "in_order" | "reverse" | "shuffle";
-  duplicates: number;
-  retry_base_ms: number;
-  max_attempts: number;
-}
+/** Name of the Durable Object that collects captured responses and events for the conformance check. */
+const CONFORMANCE = "__conformance__";
 
 export interface Fault {
-  type: "500" | "429" | "timeout" | "network";
+  type: "500" | "429" | "timeout" | "network" | "empty";
+  /** Carry the request out first, then answer with the fault (the response is lost). */
+  after?: boolean;
   remaining: number;
   path?: string;
   delay_ms?: number;
@@ -48,8 +43,6 @@ const NS_HEADER = "X-Emulator-Namespace";
  * "/_stripe"), so Checkout links follow whatever port the app runs on. PUBLIC_BASE_URL is the default.
  */
 const PUBLIC_BASE_HEADER = "X-Emulator-Public-Base";
-const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(body, null, 2), { status, headers: { "Content-Type": "application/json", ...headers } });
 
 async function namespaceFor(key: string) {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));
@@ -64,7 +57,10 @@ function apiKey(request: Request): string | null {
 }
 
 const authError = (message: string) =>
-  json({ error: { type: "invalid_request_error", message } }, 401, { "WWW-Authenticate": 'Basic realm="Stripe"' });
+  json({ error: { type: "invalid_request_error", message } }, 401, { "WWW-Authenticate": 'Basic realm="Stripe"', "Request-Id": newId("req", 14) });
+
+/** 400/404 `invalid_request_error`s are raised before anything changes: parameters that failed validation. */
+const failedValidation = (status: number, body: string) => (status === 400 || status === 404) && JSON.parse(body).error?.type === "invalid_request_error";
 
 export default {
   async fetch(request, env) {
@@ -83,6 +79,10 @@ export default {
     } else {
       return json({ error: { type: "invalid_request_error", message: `Unrecognized request URL (${request.method}: ${path}).` } }, 404);
     }
+    if (path === "/_emulator/conformance") {
+      // Drains what every account captured (see CONFORMANCE_CAPTURE).
+      return env.EMULATOR.get(env.EMULATOR.idFromName(CONFORMANCE)).fetch("https://emulator/_conformance/drain", { method: "POST", headers: { [NS_HEADER]: CONFORMANCE } });
+    }
     const stub = env.EMULATOR.get(env.EMULATOR.idFromName(namespace));
     const headers = new Headers(request.headers);
     headers.set(NS_HEADER, namespace);
@@ -99,11 +99,14 @@ export default {
 
 export class StripeEmulator extends DurableObject<EmulatorEnv> {
   private store: Store;
-  private inFlight = new Set<string>();
+  private webhooks: Webhooks;
+  private idempotency: IdempotencyKeys;
 
   constructor(ctx: DurableObjectState, env: EmulatorEnv) {
     super(ctx, env);
     this.store = new Store(ctx.storage.sql);
+    this.webhooks = new Webhooks(this.store, env, ctx.storage);
+    this.idempotency = new IdempotencyKeys(this.store);
   }
 
   private emulator(namespace: string, requestedBase?: string | null) {
@@ -111,23 +114,9 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
     return new Emulator(this.store, {
       namespace,
       publicBase: (base ?? "http://localhost:8787/_stripe").replace(/\/$/, ""),
-      deliveriesPerEvent: Math.max(1, this.config().duplicates),
+      deliveriesPerEvent: Math.max(1, this.webhooks.config().duplicates),
+      unlimitedPlatformBalance: this.webhooks.config().unlimited_platform_balance === true,
     });
-  }
-
-  config(): WebhookConfig {
-    const saved = this.store.kvGet<Partial<WebhookConfig>>("config") ?? {};
-    return {
-      mode: this.env.WEBHOOK_MODE === "pull" ? "pull" : "push",
-      url: this.env.WEBHOOK_URL ?? "http://127.0.0.1:8787/api/webhooks/stripe",
-      secret: this.env.STRIPE_WEBHOOK_SECRET ?? DEFAULT_WEBHOOK_SECRET,
-      paused: false,
-      order: "in_order",
-      duplicates: 1,
-      retry_base_ms: Number(this.env.WEBHOOK_RETRY_BASE_MS ?? 1000),
-      max_attempts: 8,
-      ...saved,
-    };
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -135,6 +124,7 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
     const url = new URL(request.url);
     const path = url.pathname;
     try {
+      if (path.startsWith("/_conformance/")) return await this.conformance(request, path);
       if (path.startsWith("/v1/")) return await this.api(request, namespace, url);
       if (path.startsWith("/_emulator/")) return await this.admin(request, namespace, url);
       return await this.pages(request, namespace, path);
@@ -148,19 +138,28 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
   // ---------- Stripe API ----------
   private async api(request: Request, namespace: string, url: URL) {
     const requestId = newId("req", 14);
-    const common = { "Request-Id": requestId, "Stripe-Version": request.headers.get("Stripe-Version") ?? "2026-10-28.endive" };
+    const common = { "Request-Id": requestId, "Stripe-Version": request.headers.get("Stripe-Version") ?? API_VERSION };
     const fault = this.takeFault(url.pathname);
-    if (fault) {
-      if (fault.type === "network") return new Response(null, { status: 502, headers: { "X-Emulator-Fault": "network" } });
-      if (fault.type === "timeout") {
-        await new Promise((resolve) => setTimeout(resolve, fault.delay_ms ?? 10_000));
-        return json({ error: { type: "api_error", message: "The request timed out (emulated fault)." } }, 504, common);
-      }
-      if (fault.type === "429") {
-        return json({ error: { type: "invalid_request_error", code: "rate_limit", message: "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits." } }, 429, common);
-      }
-      return json({ error: { type: "api_error", message: "An unknown error occurred (emulated fault)." } }, 500, common);
+    if (fault && !fault.after) return this.faultResponse(fault, common);
+    const response = await this.serve(request, namespace, url, requestId, common);
+    // An "after" fault: the request was carried out, then its answer is lost (a lost response).
+    return fault ? this.faultResponse(fault, common) : response;
+  }
+
+  private async faultResponse(fault: Fault, common: Record<string, string>) {
+    if (fault.type === "empty") return json({}, 200, common);
+    if (fault.type === "network") return new Response(null, { status: 502, headers: { "X-Emulator-Fault": "network" } });
+    if (fault.type === "timeout") {
+      await new Promise((resolve) => setTimeout(resolve, fault.delay_ms ?? 10_000));
+      return json({ error: { type: "api_error", message: "The request timed out (emulated fault)." } }, 504, common);
     }
+    if (fault.type === "429") {
+      return json({ error: { type: "invalid_request_error", code: "rate_limit", message: "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits." } }, 429, common);
+    }
+    return json({ error: { type: "api_error", message: "An unknown error occurred (emulated fault)." } }, 500, common);
+  }
+
+  private async serve(request: Request, namespace: string, url: URL, requestId: string, common: Record<string, string>) {
     const method = request.method.toUpperCase();
     const raw = method === "GET" || method === "HEAD" ? url.search.slice(1) : new TextDecoder().decode(await request.arrayBuffer());
     const params: Params = parseForm(method === "GET" ? url.search.slice(1) : raw);
@@ -168,19 +167,8 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
     const key = method === "POST" ? request.headers.get("Idempotency-Key") : null;
     const fingerprint = `${method} ${url.pathname} ${raw}`;
     if (key) {
-      const saved = this.store.idempotencyGet(key);
-      if (saved && saved.fingerprint !== fingerprint) {
-        return json(
-          { error: { type: "idempotency_error", message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.` } },
-          400,
-          common,
-        );
-      }
-      if (saved) return new Response(saved.body, { status: saved.status, headers: { "Content-Type": "application/json", ...common, "Idempotency-Key": key, "Idempotent-Replayed": "true" } });
-      if (this.inFlight.has(key)) {
-        return json({ error: { type: "invalid_request_error", code: "idempotency_key_in_use", message: "There is currently another in-progress request using this Stripe-Idempotency-Key. Please try again later." } }, 409, common);
-      }
-      this.inFlight.add(key);
+      const answer = this.idempotency.begin(key, fingerprint, common);
+      if (answer) return answer;
     }
     const emulator = this.emulator(namespace, request.headers.get(PUBLIC_BASE_HEADER));
     let status = 200;
@@ -192,10 +180,13 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
       status = error.status;
       body = JSON.stringify({ error: { ...error.toJSON().error, request_log_url: `https://dashboard.stripe.com/test/logs/${requestId}` } }, null, 2);
     } finally {
-      if (key) this.inFlight.delete(key);
+      if (key) this.idempotency.release(key);
     }
-    if (key) this.store.idempotencyPut(key, fingerprint, status, body);
-    if (emulator.newEvents) await this.scheduleDeliveries();
+    // Stripe saves no result for a request that failed validation (the endpoint never ran), so the
+    // corrected retry with the same key goes through.
+    if (key && !failedValidation(status, body)) this.idempotency.save(key, fingerprint, status, body);
+    if (emulator.newEvents) await this.webhooks.schedule();
+    await this.capture(emulator, status === 200 ? body : null, namespace);
     return new Response(body, { status, headers: { "Content-Type": "application/json", ...common, ...(key ? { "Idempotency-Key": key } : {}) } });
   }
 
@@ -206,6 +197,61 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
     fault.remaining -= 1;
     this.store.kvSet("faults", faults.filter((f) => f.remaining > 0));
     return fault;
+  }
+
+  // ---------- conformance capture ----------
+  /** Whether the "__conformance__" object knows this account has captures waiting. */
+  private captureRegistered = false;
+
+  private captureTable() {
+    this.ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS captures (seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, operation TEXT NOT NULL, body TEXT NOT NULL)");
+    return this.ctx.storage.sql;
+  }
+
+  /**
+   * Records the response body (when given) and the events of this request in this account's
+   * capture table, and tells the "__conformance__" object (once) that there is something to drain.
+   */
+  private async capture(emulator: Emulator, body: string | null, namespace: string) {
+    if (this.env.CONFORMANCE_CAPTURE !== "1") return;
+    const entries = emulator.emitted.map((e) => ({ kind: "event", operation: e.type as string, body: JSON.stringify(e) }));
+    if (body !== null) entries.unshift({ kind: "response", operation: emulator.operation, body });
+    if (!entries.length) return;
+    const sql = this.captureTable();
+    for (const e of entries) sql.exec("INSERT INTO captures (kind, operation, body) VALUES (?, ?, ?)", e.kind, e.operation, e.body);
+    if (!this.captureRegistered) {
+      const registry = this.env.EMULATOR.get(this.env.EMULATOR.idFromName(CONFORMANCE));
+      await registry.fetch("https://emulator/_conformance/register", { method: "POST", headers: { [NS_HEADER]: CONFORMANCE }, body: namespace });
+      this.captureRegistered = true;
+    }
+  }
+
+  /**
+   * Conformance capture endpoints: `register` and `drain` in the "__conformance__" object (a
+   * registry of accounts with captures), `take` in an account (hands over and clears its captures).
+   */
+  private async conformance(request: Request, path: string) {
+    const sql = this.captureTable();
+    if (path === "/_conformance/take") {
+      const rows = sql.exec<{ kind: string; operation: string; body: string }>("SELECT kind, operation, body FROM captures ORDER BY seq").toArray();
+      sql.exec("DELETE FROM captures");
+      this.captureRegistered = false;
+      return json({ object: "list", data: rows });
+    }
+    sql.exec("CREATE TABLE IF NOT EXISTS capture_accounts (namespace TEXT PRIMARY KEY)");
+    if (path === "/_conformance/register") {
+      sql.exec("INSERT OR IGNORE INTO capture_accounts (namespace) VALUES (?)", await request.text());
+      return json({ registered: true });
+    }
+    // drain: forget the registry first (an account capturing meanwhile registers again), then take.
+    const namespaces = sql.exec<{ namespace: string }>("SELECT namespace FROM capture_accounts").toArray().map((r) => r.namespace);
+    sql.exec("DELETE FROM capture_accounts");
+    const data: unknown[] = [];
+    for (const ns of namespaces) {
+      const taken = await this.env.EMULATOR.get(this.env.EMULATOR.idFromName(ns)).fetch("https://emulator/_conformance/take", { method: "POST", headers: { [NS_HEADER]: ns } });
+      data.push(...((await taken.json()) as { data: unknown[] }).data);
+    }
+    return json({ object: "list", data });
   }
 
   // ---------- hosted pages ----------
@@ -222,11 +268,13 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
       const field = (name: string) => String(form.get(name) ?? "");
       try {
         const done = emulator.completeCheckout(id, { name: field("name"), email: field("email"), card: field("card") });
-        if (emulator.newEvents) await this.scheduleDeliveries();
+        if (emulator.newEvents) await this.webhooks.schedule();
+        await this.capture(emulator, null, namespace);
         const target = String(done.success_url ?? "/").replace("{CHECKOUT_SESSION_ID}", id);
         return new Response(null, { status: 303, headers: { Location: target } });
       } catch (error) {
-        if (emulator.newEvents) await this.scheduleDeliveries();
+        if (emulator.newEvents) await this.webhooks.schedule();
+        await this.capture(emulator, null, namespace);
         if (!(error instanceof StripeError)) throw error;
         return html(checkoutPage(this.store.get(id)!, lineItems, error.message), 402);
       }
@@ -237,7 +285,8 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
       if (!link) return html("<h1>This onboarding link has expired</h1>", 404);
       if (request.method === "GET") return html(onboardingPage(this.store.get(link.account)!));
       const { returnUrl } = emulator.completeOnboarding(setup[1]!);
-      await this.scheduleDeliveries();
+      await this.webhooks.schedule();
+      await this.capture(emulator, null, namespace);
       return returnUrl ? new Response(null, { status: 303, headers: { Location: returnUrl } }) : html("<h1>Onboarding complete</h1>");
     }
     const invoice = /^\/i\/[0-9a-f]+\/(in_\w+)$/.exec(path);
@@ -248,94 +297,8 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
     return html("<h1>Not found</h1>", 404);
   }
 
-  // ---------- webhooks ----------
-  private async scheduleDeliveries() {
-    const config = this.config();
-    if (config.mode === "push" && !config.paused) await this.ctx.storage.setAlarm(Date.now());
-  }
-
-  private ordered(deliveries: Delivery[], order: WebhookConfig["order"]) {
-    if (order === "reverse") return [...deliveries].reverse();
-    if (order === "shuffle") {
-      const out = [...deliveries];
-      for (let i = out.length - 1; i > 0; i--) {
-        const j = Math.floor(Math.random() * (i + 1));
-        [out[i], out[j]] = [out[j]!, out[i]!];
-      }
-      return out;
-    }
-    return deliveries;
-  }
-
-  private async signed(delivery: Delivery, config: WebhookConfig) {
-    const event = this.store.get(delivery.event_id)!;
-    const body = JSON.stringify(event, null, 2);
-    return {
-      id: delivery.id,
-      event_id: event.id,
-      type: event.type as string,
-      url: config.url,
-      attempt: delivery.attempts + 1,
-      body,
-      headers: {
-        "Content-Type": "application/json; charset=utf-8",
-        "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
-        "Stripe-Signature": await stripeSignature(config.secret, body),
-      },
-    };
-  }
-
-  /** Records the endpoint's answer; non-2xx is retried with exponential backoff. */
-  private recordResult(delivery: Delivery, status: number | null, error: string | null, config: WebhookConfig) {
-    const attempts = delivery.attempts + 1;
-    if (status !== null && status >= 200 && status < 300) {
-      this.store.updateDelivery(delivery.id, { status: "delivered", attempts, last_status: status, last_error: null, delivered_at: Date.now() });
-      return;
-    }
-    const failed = attempts >= config.max_attempts;
-    const backoff = Math.min(config.retry_base_ms * 2 ** (attempts - 1), 3_600_000);
-    this.store.updateDelivery(delivery.id, {
-      status: failed ? "failed" : "pending",
-      attempts,
-      last_status: status,
-      last_error: error,
-      next_attempt_at: Date.now() + backoff,
-    });
-  }
-
-  private async deliver(force: boolean) {
-    const config = this.config();
-    const due = this.store.deliveries(force ? "status = 'pending'" : "status = 'pending' AND next_attempt_at <= ?", ...(force ? [] : [Date.now()]));
-    const results: Obj[] = [];
-    for (const delivery of this.ordered(due, config.order)) {
-      const signed = await this.signed(delivery, config);
-      let status: number | null = null;
-      let error: string | null = null;
-      try {
-        const init = { method: "POST", headers: signed.headers, body: signed.body };
-        const response = this.env.WEBHOOK_TARGET ? await this.env.WEBHOOK_TARGET.fetch(config.url, init) : await fetch(config.url, init);
-        status = response.status;
-        await response.body?.cancel();
-      } catch (e) {
-        error = String(e);
-      }
-      this.recordResult(delivery, status, error, config);
-      results.push({ id: delivery.id, event_id: signed.event_id, type: signed.type, status, error });
-    }
-    await this.armAlarm();
-    return results;
-  }
-
-  private async armAlarm() {
-    const config = this.config();
-    if (config.mode !== "push" || config.paused) return;
-    const next = this.store.deliveries("status = 'pending'").reduce((min, d) => Math.min(min, d.next_attempt_at), Infinity);
-    if (Number.isFinite(next)) await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
-  }
-
   override async alarm() {
-    const config = this.config();
-    if (config.mode === "push" && !config.paused) await this.deliver(false);
+    await this.webhooks.alarm();
   }
 
   // ---------- /_emulator test controls ----------
@@ -343,17 +306,10 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
     const path = url.pathname.slice("/_emulator".length);
     const method = request.method.toUpperCase();
     const body = method === "POST" ? ((await request.json().catch(() => ({}))) as Obj) : {};
-    const config = this.config();
+    const config = this.webhooks.config();
 
     if (path === "/config" && method === "GET") return json(config);
-    if (path === "/config" && method === "POST") {
-      const allowed = ["mode", "url", "secret", "paused", "order", "duplicates", "retry_base_ms", "max_attempts"] as const;
-      const saved = this.store.kvGet<Partial<WebhookConfig>>("config") ?? {};
-      for (const k of allowed) if (body[k] !== undefined) (saved as Obj)[k] = body[k];
-      this.store.kvSet("config", saved);
-      await this.armAlarm();
-      return json(this.config());
-    }
+    if (path === "/config" && method === "POST") return json(await this.webhooks.configure(body));
     if (path === "/reset" && method === "POST") {
       this.store.reset();
       await this.ctx.storage.deleteAlarm();
@@ -362,8 +318,14 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
     if (path === "/faults" && method === "GET") return json({ object: "list", data: this.store.kvGet<Fault[]>("faults") ?? [] });
     if (path === "/faults" && method === "POST") {
       const type = String(body.type ?? "500") as Fault["type"];
-      if (!["500", "429", "timeout", "network"].includes(type)) return json({ error: { message: "type must be one of 500, 429, timeout, network" } }, 400);
-      const fault: Fault = { type, remaining: Number(body.count ?? 1), ...(body.path ? { path: String(body.path) } : {}), ...(body.delay_ms !== undefined ? { delay_ms: Number(body.delay_ms) } : {}) };
+      if (!["500", "429", "timeout", "network", "empty"].includes(type)) return json({ error: { message: "type must be one of 500, 429, timeout, network, empty" } }, 400);
+      const fault: Fault = {
+        type,
+        remaining: Number(body.count ?? 1),
+        ...(body.path ? { path: String(body.path) } : {}),
+        ...(body.delay_ms !== undefined ? { delay_ms: Number(body.delay_ms) } : {}),
+        ...(body.after === true || body.after === "true" ? { after: true } : {}),
+      };
       this.store.kvSet("faults", [...(this.store.kvGet<Fault[]>("faults") ?? []), fault]);
       return json(fault);
     }
@@ -374,10 +336,7 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
     if (path === "/events" && method === "GET") {
       const type = url.searchParams.get("type");
       const deliveries = this.store.deliveries();
-      const events = this.store
-        .all("event")
-        .filter((e) => !type || e.type === type)
-        .map((e) => ({ ...e, deliveries: deliveries.filter((d) => d.event_id === e.id) }));
+      const events = (type ? this.store.where("event", "$.type", type) : this.store.all("event")).map((e) => ({ ...e, deliveries: deliveries.filter((d) => d.event_id === e.id) }));
       return json({ object: "list", data: events, has_more: false });
     }
     const resend = /^\/events\/(evt_\w+)\/resend$/.exec(path);
@@ -385,24 +344,23 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
       const event = this.store.get(resend[1]!);
       if (!event) return json({ error: { type: "invalid_request_error", code: "resource_missing", message: `No such event: '${resend[1]}'` } }, 404);
       const ids = Array.from({ length: Math.max(1, Number(body.copies ?? 1)) }, () => this.store.addDelivery(event.id, Date.now()));
-      await this.armAlarm();
+      await this.webhooks.armAlarm();
       return json({ event_id: event.id, deliveries: ids });
     }
     if (path === "/webhooks/pending" && method === "GET") {
-      const all = url.searchParams.get("all") === "true";
-      const due = this.store.deliveries(all ? "status = 'pending'" : "status = 'pending' AND next_attempt_at <= ?", ...(all ? [] : [Date.now()]));
       const data = [];
-      for (const d of this.ordered(due, config.order)) data.push(await this.signed(d, config));
+      for (const d of this.webhooks.due(url.searchParams.get("all") === "true")) data.push(await this.webhooks.signed(d, config));
       return json({ object: "list", data, has_more: false });
     }
     const result = /^\/webhooks\/deliveries\/(whd_\w+)\/result$/.exec(path);
     if (result && method === "POST") {
       const delivery = this.store.deliveries("id = ?", result[1]!)[0];
       if (!delivery) return json({ error: { message: "No such delivery" } }, 404);
-      this.recordResult(delivery, body.status === undefined || body.status === null ? null : Number(body.status), body.error ? String(body.error) : null, config);
+      this.webhooks.recordResult(delivery, body.status === undefined || body.status === null ? null : Number(body.status), body.error ? String(body.error) : null, config);
       return json(this.store.deliveries("id = ?", delivery.id)[0]);
     }
-    if (path === "/webhooks/flush" && method === "POST") return json({ object: "list", data: await this.deliver(true) });
+    if (path === "/webhooks/flush" && method === "POST") return json({ object: "list", data: await this.webhooks.deliver(true) });
+    if (path === "/routes" && method === "GET") return json({ object: "list", data: this.emulator(namespace).operations() });
     if (path === "/webhooks/deliveries" && method === "GET") return json({ object: "list", data: this.store.deliveries() });
     return json({ error: { type: "invalid_request_error", message: `Unrecognized emulator control (${method}: /_emulator${path}).` } }, 404);
   }

@@ -1,15 +1,9 @@
 // Persistence for one emulated Stripe account: every Stripe object is a JSON document keyed by its
 // id, in the Durable Object's SQLite. `internal` holds state Stripe does not show (card behaviour,
 // pending proration items ...).
-export type Obj = Record<string, any>;
+import { newId } from "./ids";
 
-const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-export function newId(prefix: string, length = 24) {
-  const bytes = crypto.getRandomValues(new Uint8Array(length));
-  let s = "";
-  for (const b of bytes) s += ALPHABET[b % ALPHABET.length];
-  return `${prefix}_${s}`;
-}
+export type Obj = Record<string, any>;
 
 export class Store {
   constructor(private sql: SqlStorage) {
@@ -83,6 +77,14 @@ export class Store {
   all(type: string): Obj[] {
     return this.sql
       .exec<{ data: string }>("SELECT data FROM objects WHERE type = ? ORDER BY seq DESC", type)
+      .toArray()
+      .map((r) => JSON.parse(r.data));
+  }
+
+  /** Objects of a type whose JSON field (a path like "$.customer") equals `value`, newest first. */
+  where(type: string, path: string, value: string | number): Obj[] {
+    return this.sql
+      .exec<{ data: string }>("SELECT data FROM objects WHERE type = ? AND json_extract(data, ?) = ? ORDER BY seq DESC", type, path, value)
       .toArray()
       .map((r) => JSON.parse(r.data));
   }

@@ -56,6 +56,21 @@ export async function revokeApiToken(app: AppContext, user: SessionUser, tokenId
   app.logger.info("auth.api_token_revoked", { userId: user.id, tokenId });
 }
 
+/**
+ * Revokes every live token of the user at once (part of "log out everywhere"); one audit record
+ * with the count. Returns how many were revoked.
+ */
+export async function revokeAllApiTokens(app: AppContext, user: SessionUser): Promise<number> {
+  const live = await app.db.select({ id: apiTokens.id }).from(apiTokens).where(and(eq(apiTokens.userId, user.id), isNull(apiTokens.revokedAt))).all();
+  if (!live.length) return 0;
+  const [result] = await app.db.batch([
+    app.db.update(apiTokens).set({ revokedAt: now() }).where(and(eq(apiTokens.userId, user.id), isNull(apiTokens.revokedAt))),
+    auditInsert(app, { actorId: user.id, action: "api_token.revoked_all", targetType: "user", targetId: user.id, metadata: { count: live.length } }),
+  ]);
+  app.logger.info("auth.api_tokens_revoked_all", { userId: user.id, count: result.meta.changes });
+  return result.meta.changes;
+}
+
 export async function listApiTokens(app: AppContext, userId: string) {
   return app.db
     .select({ id: apiTokens.id, name: apiTokens.name, prefix: apiTokens.prefix, createdAt: apiTokens.createdAt, lastUsedAt: apiTokens.lastUsedAt })

@@ -25,6 +25,7 @@ export const PERMISSIONS = [
   "update:course:own",
   "update:course:any", // admins unpublish any course
   "read:earnings:own",
+  "update:payout-account:own", // start or finish Stripe Connect onboarding (where payouts go)
   "read:email:any",
   "update:email:any", // resend failed emails
   // Payments (docs/api.md#payments)
@@ -39,6 +40,14 @@ export const PERMISSIONS = [
   "read:subscription:own",
   "update:subscription:own", // change plan, cancel at period end, resume
   "update:subscription:any", // admins: cancel any subscription immediately
+  // Reward tokens and leaderboards (docs/tokens.md)
+  "read:tokens:own", // balance, streak, history, profile settings
+  "read:tokens:any", // admins: any learner's history, token metrics
+  "create:token-redemption:own", // spend tokens (streak freeze, course discount)
+  "create:token-award:any", // admins: award or adjust with a reason (audited)
+  "read:leaderboard:any", // public boards
+  "create:follow:own",
+  "delete:follow:own",
   // Enterprise licensing (docs/licensing.md); "own" = organizations the user belongs to (their role there decides the rest)
   "read:organization:own",
   "update:organization:own",
@@ -67,17 +76,19 @@ const MEMBER: Permission[] = [
   "update:organization:own",
 ];
 
-const INSTRUCTOR: Permission[] = ["create:course:own", "update:course:own", "read:earnings:own"];
+const LEARNER_TOKENS: Permission[] = ["read:tokens:own", "create:token-redemption:own", "read:leaderboard:any", "create:follow:own", "delete:follow:own"];
+
+const INSTRUCTOR: Permission[] = ["create:course:own", "update:course:own", "read:earnings:own", "update:payout-account:own"];
 
 const LICENSING_ADMIN: Permission[] = ["read:organization:any", "update:organization:any", "create:license:any", "update:license:any"];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  student: [...MEMBER, "update:role:own"],
-  instructor: [...MEMBER, ...INSTRUCTOR],
-  enterprise: MEMBER,
+  student: [...MEMBER, ...LEARNER_TOKENS, "update:role:own"],
+  instructor: [...MEMBER, ...LEARNER_TOKENS, ...INSTRUCTOR],
+  enterprise: [...MEMBER, ...LEARNER_TOKENS],
   admin: [...MEMBER, "read:user:any", "update:role:any", "read:audit-log:any", "read:metrics:any", "read:email:any", "update:email:any", ...INSTRUCTOR, "update:course:any",
     "read:payment:any", "create:refund:any", "read:stripe-event:any", "update:stripe-event:any",
-    "update:subscription:any",
+    "update:subscription:any", ...LEARNER_TOKENS, "read:tokens:any", "create:token-award:any",
     ...LICENSING_ADMIN],
 };
 

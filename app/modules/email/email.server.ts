@@ -2,9 +2,11 @@ import { and, desc, eq, inArray, lt, or, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { AppContext } from "~/context.server";
 import { auditInsert } from "~/modules/audit/audit.server";
+import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { now } from "~/utils/clock";
 import { AppError } from "~/utils/errors";
-import { createId } from "~/utils/ids";
+import { isLocalDevRequest } from "~/utils/dev-surfaces.server";
+import { createId, cursorSchema } from "~/utils/ids";
 import { EMAIL_STATUSES, emailOutbox, emails, users, type EmailStatus } from "~drizzle/schema";
 import type { EmailBrand } from "./layout";
 import { getEmailProvider, ProviderError, type EmailProvider } from "./providers.server";
@@ -307,7 +309,7 @@ export function backoffSeconds(app: Pick<AppContext, "config">, attempt: number)
 export const emailFilterSchema = z.object({
   status: z.enum(EMAIL_STATUSES).optional().or(z.literal("").transform(() => undefined)),
   to: z.string().trim().max(254).optional().transform((v) => v || undefined),
-  cursor: z.string().max(64).optional().transform((v) => v || undefined),
+  cursor: cursorSchema("email"),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 export type EmailFilter = z.infer<typeof emailFilterSchema>;
@@ -423,8 +425,14 @@ export async function getOutboxEmail(app: Pick<AppContext, "db">, emailId: strin
 }
 
 /** The dev mailbox exists everywhere except production. */
-export function assertMailboxEnabled(app: Pick<AppContext, "config">) {
+/**
+ * The mailbox shows every user's emails: never in production, open on a developer's own machine,
+ * and admins only (`read:email:any`) on any deployed non-production environment (staging).
+ */
+export async function requireMailboxAccess(app: AppContext, request: Request) {
   if (app.config.APP_ENV === "production") throw new Response("Not Found", { status: 404 });
+  if (isLocalDevRequest(app.config, request)) return;
+  await requireUserWithPermission(app, request, "read:email:any");
 }
 
 // ---------------------------------------------------------------------------------------------

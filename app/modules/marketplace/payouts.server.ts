@@ -4,6 +4,7 @@ import type { SessionUser } from "~/modules/auth/session.server";
 import { auditInsert } from "~/modules/audit/audit.server";
 import { createStripe } from "~/modules/payments/stripe.server";
 import { now } from "~/utils/clock";
+import { hasPermission } from "~/modules/auth/permissions";
 import { AppError } from "~/utils/errors";
 import { createId } from "~/utils/ids";
 import { instructorAccounts, instructorEarnings, payouts } from "~drizzle/schema";
@@ -135,6 +136,7 @@ export async function getPayoutAccount(app: AppContext, userId: string) {
  * instructor (idempotency key from the user id), then an account link to Stripe's hosted form.
  */
 export async function startPayoutOnboarding(app: AppContext, user: SessionUser, baseUrl: string) {
+  if (!hasPermission(user, "update:payout-account:own")) throw AppError.forbidden("Only instructors can set up payouts.");
   const stripe = createStripe(app);
   let account = await getPayoutAccount(app, user.id);
   if (!account) {

@@ -45,9 +45,10 @@ export const coursePurchasePurpose: PaymentPurpose = {
   },
 
   /**
-   * Grants access and records the 70/30 earning on `payment.amount` (what was actually paid), in
-   * one batch. Idempotent: the enrollment is re-activated only if revoked, and the sale entry is
-   * keyed by the payment id. A redelivered success for the same payment writes nothing.
+   * Grants access and records the 70/30 earning on `payment.amount` (what was actually paid).
+   * Idempotent: the enrollment is re-activated only if revoked, and the sale entry is keyed by the
+   * payment id, so a redelivered success writes nothing; a second payment for an enrollment another
+   * payment already granted books no sale and is reported as a duplicate (payments refunds it).
    */
   async fulfil(app, payment) {
     const course = await findCourse(app, payment.purposeRef);
@@ -56,6 +57,8 @@ export const coursePurchasePurpose: PaymentPurpose = {
       throw AppError.notFound("Course");
     }
     const t = now();
+    // The enrollment names the payment that granted it: only a revoked one is taken over, so when
+    // two payments for the same course both succeed, one wins and the other is a duplicate.
     await app.db.batch([
       app.db
         .insert(enrollments)
@@ -76,9 +79,14 @@ export const coursePurchasePurpose: PaymentPurpose = {
           set: { status: "active", source: "purchase", paymentId: payment.id, amountPaid: payment.amount, currency: payment.currency, revokedAt: null, updatedAt: t },
           setWhere: sql`${enrollments.status} = 'revoked'`,
         }),
-      saleEntry(app.db, { instructorId: course.instructorId, courseId: course.id, paymentId: payment.id, amount: payment.amount, currency: payment.currency, at: t }),
       recountEnrollments(app.db, course.id),
     ]);
+    const enrollment = await findEnrollment(app, course.id, payment.userId);
+    if (enrollment?.paymentId !== payment.id) {
+      app.logger.warn("marketplace.duplicate_purchase", { paymentId: payment.id, courseId: course.id, userId: payment.userId, grantedBy: enrollment?.paymentId ?? null });
+      return "duplicate";
+    }
+    await saleEntry(app.db, { instructorId: course.instructorId, courseId: course.id, paymentId: payment.id, amount: payment.amount, currency: payment.currency, at: t }).run();
     app.logger.info("marketplace.purchase_fulfilled", { paymentId: payment.id, courseId: course.id, userId: payment.userId, amount: payment.amount, currency: payment.currency });
   },
 

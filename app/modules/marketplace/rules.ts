@@ -3,7 +3,7 @@
  * docs/marketplace.md explains each one.
  */
 import { z } from "zod";
-import { currencySchema, CURRENCIES, type Currency } from "~/utils/money";
+import { currencySchema } from "~/utils/money";
 import { COURSE_CATEGORIES, COURSE_LANGUAGES, COURSE_LEVELS } from "~drizzle/schema/enums";
 
 export { COURSE_CATEGORIES, COURSE_LANGUAGES, COURSE_LEVELS };
@@ -84,8 +84,9 @@ const trimmed = (label: string, min: number, max: number) =>
     .min(min, `${label} must be at least ${min} characters`)
     .max(max, `${label} must be at most ${max} characters`);
 
-export const priceAmountSchema = z.coerce
-  .number({ error: "Price must be a whole number of minor units" })
+/** Integer minor units, never coerced: JSON must send a number; forms convert digit strings first (integerFromString). */
+export const priceAmountSchema = z
+  .number({ error: "Price must be a whole number of minor units (e.g. 1999 for 19.99)" })
   .int("Price must be a whole number of minor units (e.g. 1999 for 19.99)")
   .refine((v) => v === 0 || (v >= PRICE_MIN && v <= PRICE_MAX), {
     message: `Price must be 0 (free) or between ${PRICE_MIN} and ${PRICE_MAX} minor units`,
@@ -102,7 +103,7 @@ const metadataFields = {
 };
 
 /** Course metadata, every field required (create, publish); the currency defaults to usd. */
-export const courseMetadataSchema = z.object({ ...metadataFields, currency: currencySchema.default("usd") });
+export const courseMetadataSchema = z.strictObject({ ...metadataFields, currency: currencySchema.default("usd") });
 export type CourseMetadata = z.infer<typeof courseMetadataSchema>;
 
 /** Partial update of an existing course (no defaults: absent fields stay as they are). */
@@ -113,25 +114,3 @@ export const moduleTitleSchema = z
   .trim()
   .min(1, "Module title is required")
   .max(MODULE_TITLE_MAX, `Module title must be at most ${MODULE_TITLE_MAX} characters`);
-
-/**
- * Parses a decimal price typed by a person ("19.99", "0", "1,000.50") into integer minor units
- * of `currency`, by string manipulation only (no floats). Returns null if it is not a price.
- */
-export function parseMajorUnits(input: string, currency: Currency): number | null {
-  const scale = CURRENCIES[currency];
-  const clean = input.trim().replace(/[,\s]/g, "");
-  const match = /^(\d{1,9})(?:\.(\d*))?$/.exec(clean);
-  if (!match) return null;
-  const fraction = match[2] ?? "";
-  if (fraction.length > scale) return null;
-  return Number(match[1]) * 10 ** scale + Number(fraction.padEnd(scale, "0") || "0");
-}
-
-/** Inverse of parseMajorUnits, for form defaults: 1999 usd → "19.99". */
-export function toMajorUnits(amount: number, currency: Currency): string {
-  const scale = CURRENCIES[currency];
-  if (scale === 0) return String(amount);
-  const s = String(amount).padStart(scale + 1, "0");
-  return `${s.slice(0, -scale)}.${s.slice(-scale)}`;
-}

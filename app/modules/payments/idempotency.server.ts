@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
 import type { AppContext } from "~/context.server";
 import { now } from "~/utils/clock";
@@ -9,12 +9,16 @@ import { idempotencyKeys } from "~drizzle/schema";
 
 const keySchema = z.string().trim().min(1).max(255).regex(/^[\x21-\x7e]+$/, "Idempotency-Key must be printable ASCII");
 
+/** How long a first run owns its key before a retry may assume it crashed. */
+export const IN_FLIGHT_LEASE_MS = 60_000;
+
 export type StoredResponse = { status: number; body: unknown };
 
 /**
  * Honours an `Idempotency-Key` header for a POST that creates or moves money: the same key and
  * body replays the first response; the same key with another body is a 409; a key whose first
- * request is still running is a 409 too. 5xx outcomes are not stored, so the client may retry.
+ * request is still running is a 409 too (until its lease ends: a crashed run never blocks the key for
+ * good). 5xx outcomes are not stored, so the client may retry.
  */
 export async function withIdempotency(
   app: AppContext,
@@ -41,10 +45,24 @@ export async function withIdempotency(
     if (existing.requestHash !== requestHash) {
       throw new AppError("idempotency_conflict", "This Idempotency-Key was already used with a different request body.");
     }
-    if (existing.responseStatus === null) {
-      throw new AppError("idempotency_conflict", "A request with this Idempotency-Key is still being processed.");
+    if (existing.responseStatus !== null) {
+      return respond({ status: existing.responseStatus, body: JSON.parse(existing.responseBody ?? "null") }, true);
     }
-    return respond({ status: existing.responseStatus, body: JSON.parse(existing.responseBody ?? "null") }, true);
+    // Still running, or its run crashed before recording a response. After the lease, this request
+    // takes the key over (one winner, by compare-and-set on created_at) and runs again: the money
+    // paths underneath are idempotent by our own records, so running twice cannot charge twice.
+    const t = now();
+    const takenOver =
+      t - existing.createdAt >= IN_FLIGHT_LEASE_MS &&
+      (
+        await app.db
+          .update(idempotencyKeys)
+          .set({ createdAt: t })
+          .where(and(where, eq(idempotencyKeys.createdAt, existing.createdAt), isNull(idempotencyKeys.responseStatus)))
+          .run()
+      ).meta.changes === 1;
+    if (!takenOver) throw new AppError("idempotency_conflict", "A request with this Idempotency-Key is still being processed.");
+    app.logger.warn("idempotency.key_taken_over", { scope: scope.name, userId: scope.userId });
   }
 
   const outcome = await runCatching(app, request, run);

@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import Stripe from "stripe";
 import { z } from "zod";
 import type { AppContext } from "~/context.server";
@@ -6,19 +6,16 @@ import type { SessionUser } from "~/modules/auth/session.server";
 import { now } from "~/utils/clock";
 import { AppError, parseOrThrow } from "~/utils/errors";
 import { createId } from "~/utils/ids";
+import { sameSitePathSchema } from "~/utils/redirect";
 import { payments } from "~drizzle/schema";
 import { ensureCustomer } from "./customers.server";
-import { PAYMENT_PURPOSES } from "./purposes";
-import type { Payment } from "./records.server";
-import { getPurpose } from "./registry";
-import { statusFromIntent } from "./status";
-import { createStripe, declineMessage, mapStripeError } from "./stripe.server";
+import { PAYMENT_PURPOSES, type Quote } from "./purposes";
+import { toPurposeView, type Payment } from "./records.server";
+import { getPurpose, runPaymentHooks } from "./registry";
+import { OPEN_STATUSES, statusFromIntent } from "./status";
+import { checkStripe, createStripe, declineMessage, mapStripeError, outcomeUnknown, stripeShapes } from "./stripe.server";
 
-/** A same-site path to come back to after Checkout (no open redirects). */
-const returnPath = z
-  .string()
-  .max(500)
-  .regex(/^\/(?!\/)[^\s\\]*$/, "Must be a path on this site, starting with /");
+const returnPath = sameSitePathSchema; // the one same-site rule (app/utils/redirect.ts)
 
 export const processSchema = z
   .object({
@@ -38,9 +35,12 @@ export type NextAction = { type: "redirect_to_checkout"; url: string } | { type:
 export type ProcessResult = { paymentId: string; status: Payment["status"]; amount: number; currency: string; nextAction: NextAction };
 
 /**
- * Starts a payment for a purpose. Our record is written first (status requires_action); then the
- * Stripe object is created with an idempotency key derived from the record id. A decline marks
- * the record failed (402); a Stripe outage marks it canceled (503) — never a half-made payment.
+ * Starts a payment for a purpose. Our record is written first (status requires_action); the
+ * database allows one open payment per buyer, purpose and reference, so a second click, a second tab
+ * or a retry gets the same payment and, for Checkout, the same Checkout Session. Every Stripe call
+ * carries an idempotency key derived from the record id. A decline marks the record failed (402);
+ * a definite Stripe refusal cancels it; an unknown outcome (timeout, 5xx, an invalid answer) leaves
+ * it reserved for the webhook sync or the next retry to settle (503).
  */
 export async function processPayment(app: AppContext, user: SessionUser, input: unknown): Promise<ProcessResult> {
   const data = parseOrThrow(processSchema, input);
@@ -49,119 +49,193 @@ export async function processPayment(app: AppContext, user: SessionUser, input: 
   if (!Number.isSafeInteger(quote.amount) || quote.amount <= 0) {
     throw new AppError("bad_request", "There is nothing to pay for this purchase.");
   }
-  const t = now();
-  const payment: Payment = {
-    id: createId("payment"),
-    userId: user.id,
-    purpose: data.purpose,
-    purposeRef: quote.purposeRef,
-    description: quote.description,
-    amount: quote.amount,
-    currency: quote.currency,
-    status: "requires_action",
-    amountRefunded: 0,
-    amountRefundPending: 0,
-    flow: data.flow,
-    stripeCustomerId: null,
-    stripePaymentIntentId: null,
-    stripeCheckoutSessionId: null,
-    stripeChargeId: null,
-    checkoutUrl: null,
-    failureCode: null,
-    failureMessage: null,
-    metadata: quote.metadata ?? {},
-    fulfilledAt: null,
-    succeededAt: null,
-    stripeUpdatedAt: null,
-    createdAt: t,
-    updatedAt: t,
-  };
-  await app.db.insert(payments).values(payment).run();
+  // Capabilities may pay part of the price another way (reward tokens), reserved under this id.
+  const paymentId = createId("payment");
+  const priced = { ...quote, metadata: { ...quote.metadata } };
+  const draft = () => ({ id: paymentId, userId: user.id, purpose: data.purpose, purposeRef: quote.purposeRef, amount: priced.amount, currency: quote.currency, amountRefunded: 0, metadata: priced.metadata });
+  let reservation: { payment: Payment; reused: boolean };
+  try {
+    for (const hooks of app.payments.paymentHooks) {
+      const adjustment = await hooks.adjust?.(app, { user, paymentId, purpose: data.purpose, quote: priced, input });
+      if (adjustment && adjustment.discount > 0) {
+        priced.amount -= adjustment.discount;
+        Object.assign(priced.metadata, adjustment.metadata);
+      }
+    }
+    if (priced.amount <= 0) throw new AppError("bad_request", "There is nothing to pay for this purchase.");
+    reservation = await reserve(app, user, data, priced, paymentId);
+  } catch (error) {
+    await runPaymentHooks(app, "unpaid", draft()); // release what the hooks reserved
+    throw error;
+  }
+  const { payment, reused } = reservation;
   const log = app.logger.child({ paymentId: payment.id, userId: user.id });
-  log.info("payment.created", { purpose: payment.purpose, amount: payment.amount, currency: payment.currency, flow: payment.flow });
+  if (reused) {
+    // Ours was never written: release what the hooks reserved for it, then answer with the open one.
+    await runPaymentHooks(app, "unpaid", draft());
+    const samePurchase = payment.flow === "checkout" && data.flow === "checkout" && payment.status === "requires_action" && payment.amount === priced.amount && payment.currency === priced.currency;
+    if (!samePurchase) {
+      throw new AppError("conflict", "A payment for this is already in progress. Wait for it to finish, or check your payment history.", {
+        details: { paymentId: payment.id, status: payment.status },
+      });
+    }
+    log.info("payment.reused", { purpose: payment.purpose });
+  } else {
+    log.info("payment.created", { purpose: payment.purpose, amount: payment.amount, currency: payment.currency, flow: payment.flow });
+  }
 
   const stripe = createStripe(app);
-  const metadata = { paymentId: payment.id, purpose: payment.purpose, purposeRef: payment.purposeRef, userId: user.id };
   try {
     const customerId = await ensureCustomer(app, stripe, user);
-    if (data.flow === "checkout") {
-      const back = (path: string) => `${app.config.APP_URL}${path}${path.includes("?") ? "&" : "?"}payment=${payment.id}`;
-      const session = await stripe.checkout.sessions.create(
-        {
-          mode: "payment",
-          customer: customerId,
-          client_reference_id: payment.id,
-          line_items: [{ quantity: 1, price_data: { currency: payment.currency, unit_amount: payment.amount, product_data: { name: payment.description } } }],
-          payment_intent_data: { metadata, description: payment.description },
-          metadata,
-          success_url: back(data.successPath),
-          cancel_url: back(data.cancelPath),
-        },
-        { idempotencyKey: `payment-${payment.id}-checkout` },
-      );
-      const piId = typeof session.payment_intent === "string" ? session.payment_intent : (session.payment_intent?.id ?? null);
+    if (payment.flow === "checkout") {
+      const url = await openCheckout(app, stripe, payment, customerId);
+      return { paymentId: payment.id, status: "requires_action", amount: payment.amount, currency: payment.currency, nextAction: { type: "redirect_to_checkout", url } };
+    }
+    return await chargePaymentMethod(app, stripe, payment, customerId, data.paymentMethod!);
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    const mapped = mapStripeError({ logger: log }, error);
+    if (outcomeUnknown(error)) {
+      // Stripe may have made the object: keep the reservation; the same idempotency key settles it.
+      log.warn("payment.outcome_unknown", { code: mapped.code });
+    } else {
       await app.db
         .update(payments)
-        .set({ stripeCustomerId: customerId, stripeCheckoutSessionId: session.id, stripePaymentIntentId: piId, checkoutUrl: session.url, updatedAt: now() })
-        .where(eq(payments.id, payment.id))
+        .set({ status: "canceled", failureCode: "stripe_refused", failureMessage: mapped.message, updatedAt: now() })
+        .where(and(eq(payments.id, payment.id), eq(payments.status, "requires_action")))
         .run();
-      log.info("payment.checkout_created", { checkoutSessionId: session.id });
-      return { paymentId: payment.id, status: "requires_action", amount: payment.amount, currency: payment.currency, nextAction: { type: "redirect_to_checkout", url: session.url! } };
+      log.warn("payment.canceled_on_error", { code: mapped.code });
+      await runPaymentHooks(app, "unpaid", toPurposeView(payment));
     }
+    throw new AppError(mapped.code, mapped.message, { details: { paymentId: payment.id }, cause: error });
+  }
+}
 
-    let intent: Stripe.PaymentIntent;
-    try {
-      intent = await stripe.paymentIntents.create(
+type ProcessInput = z.infer<typeof processSchema>;
+
+/** Inserts the payment unless one is open for the same buyer, purpose and reference; then that one. */
+async function reserve(app: AppContext, user: SessionUser, data: ProcessInput, quote: Quote, paymentId: string): Promise<{ payment: Payment; reused: boolean }> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const t = now();
+    const inserted = await app.db
+      .insert(payments)
+      .values({
+        id: paymentId,
+        userId: user.id,
+        purpose: data.purpose,
+        purposeRef: quote.purposeRef,
+        description: quote.description,
+        amount: quote.amount,
+        currency: quote.currency,
+        status: "requires_action",
+        flow: data.flow,
+        successPath: data.flow === "checkout" ? data.successPath : null,
+        cancelPath: data.flow === "checkout" ? data.cancelPath : null,
+        metadata: quote.metadata ?? {},
+        createdAt: t,
+        updatedAt: t,
+      })
+      .onConflictDoNothing()
+      .returning()
+      .get();
+    if (inserted) return { payment: inserted, reused: false };
+    const open = await app.db
+      .select()
+      .from(payments)
+      .where(and(eq(payments.userId, user.id), eq(payments.purpose, data.purpose), eq(payments.purposeRef, quote.purposeRef), inArray(payments.status, [...OPEN_STATUSES])))
+      .get();
+    if (open) return { payment: open, reused: true };
+    // The open payment finished between our insert and our read: try again.
+  }
+  throw new AppError("conflict", "Another payment for this is changing right now; try again.");
+}
+
+/** The payment's Checkout Session: created once (same key, same parameters on every retry). */
+async function openCheckout(app: AppContext, stripe: Stripe, payment: Payment, customerId: string): Promise<string> {
+  if (payment.checkoutUrl) return payment.checkoutUrl;
+  const back = (path: string | null) => {
+    const p = path ?? "/account/payments";
+    return `${app.config.APP_URL}${p}${p.includes("?") ? "&" : "?"}payment=${payment.id}`;
+  };
+  const metadata = stripeMetadata(payment);
+  const session = checkStripe(
+    stripeShapes.checkoutSession.extend({ url: z.url() }),
+    await stripe.checkout.sessions.create(
+      {
+        mode: "payment",
+        customer: customerId,
+        client_reference_id: payment.id,
+        line_items: [{ quantity: 1, price_data: { currency: payment.currency, unit_amount: payment.amount, product_data: { name: payment.description } } }],
+        payment_intent_data: { metadata, description: payment.description },
+        metadata,
+        success_url: back(payment.successPath),
+        cancel_url: back(payment.cancelPath),
+      },
+      { idempotencyKey: `payment-${payment.id}-checkout` },
+    ),
+    "Checkout Session",
+  );
+  const piId = typeof session.payment_intent === "string" ? session.payment_intent : (session.payment_intent?.id ?? null);
+  await app.db
+    .update(payments)
+    .set({ stripeCustomerId: customerId, stripeCheckoutSessionId: session.id, stripePaymentIntentId: piId, checkoutUrl: session.url, updatedAt: now() })
+    .where(eq(payments.id, payment.id))
+    .run();
+  app.logger.info("payment.checkout_created", { paymentId: payment.id, checkoutSessionId: session.id });
+  return session.url!;
+}
+
+const stripeMetadata = (payment: Payment) => ({ paymentId: payment.id, purpose: payment.purpose, purposeRef: payment.purposeRef, userId: payment.userId });
+
+/** The API flow: confirm a PaymentIntent with a saved payment method now. */
+async function chargePaymentMethod(app: AppContext, stripe: Stripe, payment: Payment, customerId: string, paymentMethod: string): Promise<ProcessResult> {
+  let intent: Stripe.PaymentIntent;
+  try {
+    intent = checkStripe(
+      stripeShapes.paymentIntent,
+      await stripe.paymentIntents.create(
         {
           amount: payment.amount,
           currency: payment.currency,
           customer: customerId,
-          payment_method: data.paymentMethod,
+          payment_method: paymentMethod,
           confirm: true,
           description: payment.description,
-          metadata,
+          metadata: stripeMetadata(payment),
         },
         { idempotencyKey: `payment-${payment.id}-intent` },
-      );
-    } catch (error) {
-      if (error instanceof Stripe.errors.StripeCardError) {
-        const failure = { code: error.decline_code ?? error.code ?? "card_declined", message: declineMessage(error.code, error.decline_code) };
-        await app.db
-          .update(payments)
-          .set({
-            status: "failed",
-            stripeCustomerId: customerId,
-            stripePaymentIntentId: error.payment_intent?.id ?? null,
-            failureCode: failure.code,
-            failureMessage: failure.message,
-            updatedAt: now(),
-          })
-          .where(eq(payments.id, payment.id))
-          .run();
-        log.warn("payment.declined", { code: failure.code });
-        throw new AppError("payment_required", failure.message, { details: { paymentId: payment.id, code: failure.code }, cause: error });
-      }
-      throw error;
-    }
-    // Fulfilment waits for the webhook; the API answers with what Stripe said now.
-    const status = intent.status === "succeeded" ? "processing" : statusFromIntent(intent.status, !!intent.last_payment_error);
-    await app.db
-      .update(payments)
-      .set({ stripeCustomerId: customerId, stripePaymentIntentId: intent.id, status, updatedAt: now() })
-      .where(and(eq(payments.id, payment.id), eq(payments.status, "requires_action")))
-      .run();
-    const nextAction: NextAction =
-      intent.status === "requires_action" && intent.client_secret ? { type: "confirm_with_client_secret", clientSecret: intent.client_secret } : { type: "none" };
-    return { paymentId: payment.id, status, amount: payment.amount, currency: payment.currency, nextAction };
+      ),
+      "PaymentIntent",
+    );
   } catch (error) {
-    if (error instanceof AppError) throw error;
-    const mapped = mapStripeError({ logger: log }, error);
-    await app.db
-      .update(payments)
-      .set({ status: "canceled", failureCode: "stripe_unavailable", failureMessage: mapped.message, updatedAt: now() })
-      .where(and(eq(payments.id, payment.id), eq(payments.status, "requires_action")))
-      .run();
-    log.warn("payment.canceled_on_error", { code: mapped.code });
-    throw new AppError(mapped.code, mapped.message, { details: { paymentId: payment.id }, cause: error });
+    if (error instanceof Stripe.errors.StripeCardError) {
+      const failure = { code: error.decline_code ?? error.code ?? "card_declined", message: declineMessage(error.code, error.decline_code) };
+      await app.db
+        .update(payments)
+        .set({
+          status: "failed",
+          stripeCustomerId: customerId,
+          stripePaymentIntentId: error.payment_intent?.id ?? null,
+          failureCode: failure.code,
+          failureMessage: failure.message,
+          updatedAt: now(),
+        })
+        .where(eq(payments.id, payment.id))
+        .run();
+      app.logger.warn("payment.declined", { paymentId: payment.id, code: failure.code });
+      await runPaymentHooks(app, "unpaid", toPurposeView(payment));
+      throw new AppError("payment_required", failure.message, { details: { paymentId: payment.id, code: failure.code }, cause: error });
+    }
+    throw error;
   }
+  // Fulfilment waits for the webhook; the API answers with what Stripe said now.
+  const status = intent.status === "succeeded" ? "processing" : statusFromIntent(intent.status, !!intent.last_payment_error);
+  await app.db
+    .update(payments)
+    .set({ stripeCustomerId: customerId, stripePaymentIntentId: intent.id, status, updatedAt: now() })
+    .where(and(eq(payments.id, payment.id), eq(payments.status, "requires_action")))
+    .run();
+  const nextAction: NextAction =
+    intent.status === "requires_action" && intent.client_secret ? { type: "confirm_with_client_secret", clientSecret: intent.client_secret } : { type: "none" };
+  return { paymentId: payment.id, status, amount: payment.amount, currency: payment.currency, nextAction };
 }

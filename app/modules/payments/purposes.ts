@@ -35,8 +35,12 @@ export type PaymentPurpose = {
    * already enrolled).
    */
   quote(app: AppContext, user: SessionUser, input: unknown): Promise<Quote>;
-  /** Runs once the payment succeeded. Must be idempotent: it can be called again on redelivery. */
-  fulfil(app: AppContext, payment: PaymentForPurpose): Promise<void>;
+  /**
+   * Runs once the payment succeeded. Must be idempotent: it can be called again on redelivery.
+   * Returns "duplicate" when what was paid for is already granted by another payment (two tabs
+   * both paid): payments then refunds this one in full instead of sending a receipt.
+   */
+  fulfil(app: AppContext, payment: PaymentForPurpose): Promise<void | "duplicate">;
   /**
    * Runs after a refund of `refundAmount` succeeded (`payment.amountRefunded` already includes
    * it). Must be idempotent per refund id.

@@ -1,17 +1,17 @@
-import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, ne, sql } from "drizzle-orm";
 import type Stripe from "stripe";
 import type { AppContext } from "~/context.server";
-import { now } from "~/utils/clock";
+import { MINUTE, now } from "~/utils/clock";
 import { AppError } from "~/utils/errors";
 import { createId } from "~/utils/ids";
 import { payments, refunds } from "~drizzle/schema";
 import { sendFailureNotice, sendReceipt } from "./notifications.server";
 import type { PaymentPurposeName } from "./purposes";
 import { findPayment, toPurposeView, type Payment } from "./records.server";
-import { refundTotalsStatement, runReversals } from "./refunds.server";
-import { getPurpose } from "./registry";
-import { ALLOWED_FROM, PAID_STATUSES, statusFromIntent } from "./status";
-import { createStripe, declineMessage } from "./stripe.server";
+import { refundPayment, refundTotalsStatement, runReversals } from "./refunds.server";
+import { getPurpose, runPaymentHooks } from "./registry";
+import { ALLOWED_FROM, OPEN_STATUSES, PAID_STATUSES, statusFromIntent } from "./status";
+import { checkStripe, createStripe, declineMessage, stripeShapes } from "./stripe.server";
 
 /**
  * Brings our payment in line with Stripe by re-reading the PaymentIntent (never trusting an
@@ -32,7 +32,7 @@ export async function reconcilePayment(app: AppContext, paymentId: string, hint:
   }
   if (!piId) return payment; // Checkout not completed yet: nothing to sync.
 
-  const intent = await stripe.paymentIntents.retrieve(piId);
+  const intent = checkStripe(stripeShapes.paymentIntent, await stripe.paymentIntents.retrieve(piId), "PaymentIntent");
   const next = statusFromIntent(intent.status, !!intent.last_payment_error);
   const chargeId = typeof intent.latest_charge === "string" ? intent.latest_charge : (intent.latest_charge?.id ?? null);
   const failure = intent.last_payment_error;
@@ -68,19 +68,32 @@ async function runDueEffects(app: AppContext, payment: Payment) {
   const purpose = getPurpose(app, payment.purpose as PaymentPurposeName);
   const log = app.logger.child({ paymentId: payment.id, userId: payment.userId });
   if (PAID_STATUSES.includes(payment.status) && !payment.fulfilledAt) {
-    await purpose.fulfil(app, toPurposeView(payment));
+    await runPaymentHooks(app, "paid", toPurposeView(payment));
+    const outcome = await purpose.fulfil(app, toPurposeView(payment));
+    // A duplicate is refunded before it is marked, so a crash in between refunds on redelivery.
+    if (outcome === "duplicate") await refundDuplicate(app, payment);
     const marked = await app.db
       .update(payments)
       .set({ fulfilledAt: now() })
       .where(and(eq(payments.id, payment.id), isNull(payments.fulfilledAt)))
       .run();
-    if (marked.meta.changes > 0) {
+    if (marked.meta.changes > 0 && outcome !== "duplicate") {
       log.info("payment.fulfilled", { purpose: payment.purpose, amount: payment.amount, currency: payment.currency });
       await sendReceipt(app, payment);
     }
   }
+  if (payment.status === "failed" || payment.status === "canceled") await runPaymentHooks(app, "unpaid", toPurposeView(payment));
   if (payment.status === "failed") if (!purpose.ownsFailureNotice) await sendFailureNotice(app, payment);
   await runReversals(app, purpose, payment);
+}
+
+/** A second payment for something already granted: refund what is left of it, once. */
+async function refundDuplicate(app: AppContext, payment: Payment) {
+  const fresh = (await findPayment(app, { id: payment.id }))!;
+  const left = fresh.amount - fresh.amountRefunded - fresh.amountRefundPending;
+  app.logger.warn("payment.duplicate", { paymentId: payment.id, userId: payment.userId, purpose: payment.purpose, purposeRef: payment.purposeRef, refundable: left });
+  if (left <= 0 || !PAID_STATUSES.includes(fresh.status)) return;
+  await refundPayment(app, null, { paymentId: payment.id, reason: "Duplicate payment: you already had access, so this one was refunded automatically." });
 }
 
 /**
@@ -98,7 +111,9 @@ async function syncRefundsFromStripe(app: AppContext, stripe: Stripe, paymentId:
       await app.db
         .update(refunds)
         .set({ status, stripeRefundId: r.id, updatedAt: t })
-        .where(and(eq(refunds.id, ourId), eq(refunds.paymentId, paymentId), eq(refunds.status, "pending")))
+        // Whatever we recorded locally (a timed-out call may have been marked failed), Stripe's
+        // answer for our refund id wins; only a succeeded refund is final.
+        .where(and(eq(refunds.id, ourId), eq(refunds.paymentId, paymentId), ne(refunds.status, "succeeded")))
         .run();
     } else {
       await app.db
@@ -120,4 +135,35 @@ async function syncRefundsFromStripe(app: AppContext, stripe: Stripe, paymentId:
     }
   }
   await refundTotalsStatement(app, paymentId).run();
+}
+
+/** An open payment this old without an answer from Stripe is looked at by the cron. */
+export const STALE_PAYMENT_MS = 60 * MINUTE;
+
+/**
+ * Cron: settles payments left open by a call whose outcome was unknown. One that Stripe knows is
+ * reconciled from Stripe; one with no Stripe object after an hour is canceled (a late success can
+ * still move it to succeeded, see ALLOWED_FROM), which frees the buyer to try again.
+ */
+export async function settleStalePayments(app: AppContext, limit = 50) {
+  const stale = await app.db
+    .select()
+    .from(payments)
+    .where(and(inArray(payments.status, [...OPEN_STATUSES]), lt(payments.updatedAt, now() - STALE_PAYMENT_MS)))
+    .limit(limit)
+    .all();
+  for (const payment of stale) {
+    if (payment.stripePaymentIntentId || payment.stripeCheckoutSessionId) {
+      await reconcilePayment(app, payment.id);
+      continue;
+    }
+    await app.db
+      .update(payments)
+      .set({ status: "canceled", failureCode: "abandoned", failureMessage: "The payment was not completed.", updatedAt: now() })
+      .where(and(eq(payments.id, payment.id), eq(payments.status, "requires_action"), isNull(payments.stripePaymentIntentId), isNull(payments.stripeCheckoutSessionId)))
+      .run();
+    app.logger.info("payment.abandoned", { paymentId: payment.id, userId: payment.userId });
+    await runPaymentHooks(app, "unpaid", toPurposeView(payment));
+  }
+  return stale.length;
 }

@@ -10,7 +10,7 @@ import { sendRefundIssued } from "./notifications.server";
 import type { PaymentPurpose, PaymentPurposeName } from "./purposes";
 import { findPayment, publicPayment, publicRefund, toPurposeView, type Payment } from "./records.server";
 import { getPurpose } from "./registry";
-import { createStripe, mapStripeError } from "./stripe.server";
+import { checkStripe, createStripe, mapStripeError, outcomeUnknown, stripeShapes } from "./stripe.server";
 
 /** amount_refunded and amount_refund_pending are always sums of refund rows; status follows. */
 export function refundTotalsStatement(app: AppContext, paymentId: string) {
@@ -29,7 +29,7 @@ export function refundTotalsStatement(app: AppContext, paymentId: string) {
     .where(eq(payments.id, paymentId));
 }
 
-export const refundSchema = z.object({
+export const refundSchema = z.strictObject({
   paymentId: z.string().regex(/^pay_\w+$/, "Must be a payment id (pay_...)"),
   amount: z.number().int("Amount must be whole minor units (cents)").positive("Amount must be positive").safe().optional(),
   reason: z.string().trim().min(3, "Give a reason (3+ characters)").max(300),
@@ -40,7 +40,7 @@ export const refundSchema = z.object({
  * left, so concurrent or repeated requests can never over-refund; the refund row and its audit
  * entry are written in the same batch. The purpose's reversal runs once Stripe confirms.
  */
-export async function refundPayment(app: AppContext, actor: SessionUser, input: unknown) {
+export async function refundPayment(app: AppContext, actor: Pick<SessionUser, "id"> | null, input: unknown) {
   const data = parseOrThrow(refundSchema, input);
   const payment = await findPayment(app, { id: data.paymentId });
   if (!payment) throw AppError.notFound("Payment");
@@ -64,29 +64,42 @@ export async function refundPayment(app: AppContext, actor: SessionUser, input: 
     app.env.DB.prepare(
       `insert into refunds (id, payment_id, amount, currency, reason, status, requested_by, created_at, updated_at)
        select ?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7, ?7 where changes() = 1`,
-    ).bind(refundId, payment.id, amount, payment.currency, data.reason, actor.id, t),
+    ).bind(refundId, payment.id, amount, payment.currency, data.reason, actor?.id ?? null, t),
     app.env.DB.prepare(
       `insert into audit_log (id, actor_id, action, target_type, target_id, metadata, request_id, created_at)
        select ?1, ?2, 'payment.refunded', 'payment', ?3, ?4, ?5, ?6 where exists (select 1 from refunds where id = ?7)`,
-    ).bind(createId("audit"), actor.id, payment.id, JSON.stringify({ refundId, amount, currency: payment.currency, reason: data.reason }), app.requestId, t, refundId),
+    ).bind(createId("audit"), actor?.id ?? null, payment.id, JSON.stringify({ refundId, amount, currency: payment.currency, reason: data.reason }), app.requestId, t, refundId),
   ]);
   if (!reserved || reserved.meta.changes === 0) throw new AppError("conflict", "Another refund for this payment is in progress; reload and try again.");
-  const log = app.logger.child({ paymentId: payment.id, refundId, userId: actor.id });
+  const log = app.logger.child({ paymentId: payment.id, refundId, userId: actor?.id ?? null });
   log.info("payment.refund_requested", { amount, currency: payment.currency });
 
   const stripe = createStripe(app);
   try {
-    const refund = await stripe.refunds.create(
-      { payment_intent: payment.stripePaymentIntentId, amount, reason: "requested_by_customer", metadata: { refundId, paymentId: payment.id } },
-      { idempotencyKey: `refund-${refundId}` },
+    const refund = checkStripe(
+      stripeShapes.refund,
+      await stripe.refunds.create(
+        { payment_intent: payment.stripePaymentIntentId, amount, reason: "requested_by_customer", metadata: { refundId, paymentId: payment.id } },
+        { idempotencyKey: `refund-${refundId}` },
+      ),
+      "Refund",
     );
-    const status = refund.status === "succeeded" ? "succeeded" : refund.status === "failed" ? "failed" : "pending";
+    const status = refund.status === "succeeded" ? "succeeded" : refund.status === "failed" || refund.status === "canceled" ? "failed" : "pending";
     await app.db.batch([
       app.db.update(refunds).set({ status, stripeRefundId: refund.id, updatedAt: now() }).where(eq(refunds.id, refundId)),
       refundTotalsStatement(app, payment.id),
     ]);
   } catch (error) {
     const mapped = mapStripeError({ logger: log }, error);
+    if (outcomeUnknown(error)) {
+      // Stripe may have made the refund: it stays pending (reserved) and the charge.refunded sync
+      // settles it by our refund id in its metadata.
+      log.warn("payment.refund_outcome_unknown", { amount });
+      throw new AppError(mapped.code, "We could not confirm the refund with our payment provider. It stays pending and will be settled automatically.", {
+        details: { paymentId: payment.id, refundId },
+        cause: error,
+      });
+    }
     await app.db.batch([
       app.db.update(refunds).set({ status: "failed", failureMessage: mapped.message, updatedAt: now() }).where(eq(refunds.id, refundId)),
       refundTotalsStatement(app, payment.id),
@@ -109,6 +122,7 @@ export async function runReversals(app: AppContext, purpose: PaymentPurpose, pay
   for (const refund of due) {
     const fresh = (await findPayment(app, { id: payment.id }))!;
     await purpose.reverse(app, toPurposeView(fresh), { id: refund.id, amount: refund.amount });
+    for (const hooks of app.payments.paymentHooks) await hooks.refunded?.(app, toPurposeView(fresh), { id: refund.id, amount: refund.amount });
     const marked = await app.db.update(refunds).set({ reversedAt: now() }).where(and(eq(refunds.id, refund.id), isNull(refunds.reversedAt))).run();
     if (marked.meta.changes > 0) {
       app.logger.info("payment.refund_reversed", { paymentId: payment.id, refundId: refund.id, amount: refund.amount });

@@ -15,6 +15,9 @@ export const ALLOWED_FROM: Record<PaymentStatus, readonly PaymentStatus[]> = {
   refunded: ["succeeded", "partially_refunded"],
 };
 
+/** A payment still in flight; at most one per buyer, purpose and reference (payments_open_unique). */
+export const OPEN_STATUSES = ["requires_action", "processing"] as const satisfies readonly PaymentStatus[];
+
 export const PAID_STATUSES: readonly PaymentStatus[] = ["succeeded", "partially_refunded", "refunded"];
 
 /** Our status for a Stripe PaymentIntent status (refund states are derived from refunds). */

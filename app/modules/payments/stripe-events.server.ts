@@ -8,13 +8,24 @@ import { AppError } from "~/utils/errors";
 import { payments, stripeEvents } from "~drizzle/schema";
 import { STRIPE_EVENT_STATUSES } from "~drizzle/schema/enums";
 import { reconcilePayment } from "./reconcile.server";
-import { findPayment } from "./records.server";
-import { dispatchToCapabilities, type StripeEventOutcome, type StripeEventRow } from "./registry";
+import { findPayment, toPurposeView } from "./records.server";
+import { dispatchToCapabilities, runPaymentHooks, type StripeEventOutcome, type StripeEventRow } from "./registry";
 import { verifyWebhook } from "./stripe.server";
 
 export const STRIPE_EVENTS_QUEUE = "coursemint-stripe-events";
 export const STRIPE_EVENTS_DEAD_LETTER_QUEUE = "coursemint-stripe-events-dlq";
 export const MAX_EVENT_ATTEMPTS = 5;
+
+/** What we store and route on; anything else signed with our secret is still not an event. */
+const eventShape = z
+  .object({
+    id: z.string().regex(/^evt_\w+$/),
+    object: z.literal("event"),
+    type: z.string().min(1).max(100),
+    created: z.number().int().positive(),
+    data: z.object({ object: z.object({ id: z.string().optional() }).loose() }).loose(),
+  })
+  .loose();
 
 export const stripeEventMessageSchema = z.object({ eventId: z.string().regex(/^evt_\w+$/) });
 
@@ -33,6 +44,11 @@ export async function receiveStripeWebhook(app: AppContext, request: Request) {
   } catch (error) {
     app.logger.warn("stripe.webhook_rejected", { reason: (error as Error).message });
     throw new AppError("bad_request", "Invalid Stripe signature.");
+  }
+  const shape = eventShape.safeParse(event);
+  if (!shape.success) {
+    app.logger.warn("stripe.webhook_not_an_event", { issues: shape.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) });
+    throw new AppError("bad_request", "The signed body is not a Stripe event.");
   }
   const inserted = await app.db
     .insert(stripeEvents)
@@ -61,7 +77,11 @@ export async function receiveStripeWebhook(app: AppContext, request: Request) {
 
 export type ConsumerOutcome = { action: "ack" } | { action: "retry"; delaySeconds: number };
 
-/** Queue consumer for one message: handles the stored event exactly once. */
+/**
+ * Queue consumer for one message. Delivery is at least once (Stripe retries, the queue redelivers);
+ * the effect happens once: a processed event is acknowledged without work, and every update it makes
+ * is forward-only or keyed by our own ids.
+ */
 export async function handleStripeEventMessage(app: AppContext, body: unknown, attempts: number): Promise<ConsumerOutcome> {
   const parsed = stripeEventMessageSchema.safeParse(body);
   if (!parsed.success) {
@@ -147,6 +167,8 @@ async function dispatch(app: AppContext, event: StripeEventRow): Promise<StripeE
         .set({ status: "canceled", failureCode: "checkout_expired", failureMessage: "The checkout page expired.", updatedAt: now() })
         .where(and(eq(payments.id, payment.id), eq(payments.status, "requires_action")))
         .run();
+      const closed = await findPayment(app, { id: payment.id });
+      if (closed?.status === "canceled") await runPaymentHooks(app, "unpaid", toPurposeView(closed));
       return "processed";
     }
     await reconcilePayment(app, payment.id, { paymentIntentId: session.payment_intent });

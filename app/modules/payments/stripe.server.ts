@@ -1,4 +1,5 @@
 import Stripe from "stripe";
+import { z } from "zod";
 import type { AppContext } from "~/context.server";
 import { AppError } from "~/utils/errors";
 
@@ -79,6 +80,51 @@ export function declineMessage(code: string | null | undefined, declineCode?: st
   return DECLINE_MESSAGES[declineCode ?? ""] ?? DECLINE_MESSAGES[code ?? ""] ?? "Your card was declined.";
 }
 
+/** A Stripe answer that does not have the shape we rely on (an error body taken for success, a proxy page …). */
+export class StripeResponseInvalid extends Error {
+  constructor(what: string, issues: string[]) {
+    super(`Stripe returned an invalid ${what}: ${issues.join("; ")}`);
+    this.name = "StripeResponseInvalid";
+  }
+}
+
+/** Validates the fields of a Stripe response we act on before anything is written from it. */
+export function checkStripe<T>(schema: z.ZodType, value: T, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new StripeResponseInvalid(what, parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`));
+  return value;
+}
+
+const stripeId = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_\\w+$`));
+const expandableId = (prefix: string) => z.union([stripeId(prefix), z.object({ id: stripeId(prefix) }).loose()]).nullish();
+/** The fields of Stripe objects the money paths act on. */
+export const stripeShapes = {
+  checkoutSession: z.object({ id: stripeId("cs"), object: z.literal("checkout.session"), url: z.url().nullish(), payment_intent: expandableId("pi") }).loose(),
+  paymentIntent: z
+    .object({
+      id: stripeId("pi"),
+      object: z.literal("payment_intent"),
+      status: z.enum(["requires_payment_method", "requires_confirmation", "requires_action", "processing", "requires_capture", "canceled", "succeeded"]),
+      amount: z.number().int().nonnegative(),
+      currency: z.string().length(3),
+    })
+    .loose(),
+  refund: z.object({ id: stripeId("re"), object: z.literal("refund"), status: z.string().nullable(), amount: z.number().int().nonnegative() }).loose(),
+  subscription: z.object({ id: stripeId("sub"), object: z.literal("subscription"), status: z.string() }).loose(),
+} as const;
+
+/**
+ * True when Stripe may have acted on a request although we have no valid answer: the connection
+ * broke, Stripe failed (5xx) or the answer was not what Stripe sends. Such a call stays reserved and
+ * the webhook sync (or the next retry with the same idempotency key) settles it; it is never marked
+ * failed on a guess. A 4xx (decline, invalid request, rate limit) is a definite "not done".
+ */
+export function outcomeUnknown(error: unknown): boolean {
+  if (error instanceof StripeResponseInvalid) return true;
+  if (error instanceof Stripe.errors.StripeConnectionError || error instanceof Stripe.errors.StripeAPIError) return true;
+  return error instanceof Stripe.errors.StripeError && (error.statusCode ?? 0) >= 500;
+}
+
 /**
  * Maps a Stripe SDK error to our AppError: card errors → 402 with a friendly message; outages
  * (after the SDK's retries) → 503; anything else is our bug → 500 (details logged, never shown).
@@ -90,12 +136,13 @@ export function mapStripeError(app: Pick<AppContext, "logger">, error: unknown):
       cause: error,
     });
   }
-  if (
-    error instanceof Stripe.errors.StripeConnectionError ||
-    error instanceof Stripe.errors.StripeAPIError ||
-    error instanceof Stripe.errors.StripeRateLimitError ||
-    (error instanceof Stripe.errors.StripeError && (error.statusCode ?? 0) >= 500)
-  ) {
+  if (outcomeUnknown(error)) {
+    app.logger.error("stripe.outcome_unknown", { error: (error as Error).message, type: (error as Stripe.errors.StripeError).type });
+    return new AppError("upstream_unavailable", "We could not confirm this with our payment provider. You will not be charged twice; check again in a moment.", {
+      cause: error,
+    });
+  }
+  if (error instanceof Stripe.errors.StripeRateLimitError) {
     app.logger.error("stripe.unavailable", { error: (error as Error).message, type: (error as Stripe.errors.StripeError).type });
     return new AppError("upstream_unavailable", "Our payment provider is unavailable right now. Nothing was charged; please try again shortly.", {
       cause: error,

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { AppContext } from "~/context.server";
 import type { StripeEventHandler } from "~/modules/payments/registry";
-import { completeCheckoutSubscription } from "./lifecycle.server";
+import { completeCheckoutSubscription, settleCheckoutStart } from "./lifecycle.server";
 import { findByStripeId, handleFailedInvoice, invoiceSubscriptionId, recordPaidInvoice, retrieveInvoice, syncSubscription } from "./stripe-sync.server";
 
 /*
@@ -59,7 +59,15 @@ const onCheckoutCompleted: StripeEventHandler = async (app, event) => {
   const session = sessionRef.parse(dataObject(event));
   if (session.mode !== "subscription" || !session.subscription) return "ignored";
   const row = await completeCheckoutSubscription(app, session.subscription, { source: "webhook" });
+  await settleCheckoutStart(app, session.id, "completed");
   return row ? "processed" : "ignored";
+};
+
+const onCheckoutExpired: StripeEventHandler = async (app, event) => {
+  const session = sessionRef.parse(dataObject(event));
+  if (session.mode !== "subscription") return "ignored";
+  await settleCheckoutStart(app, session.id, "canceled");
+  return "processed";
 };
 
 export const SUBSCRIPTION_EVENT_HANDLERS: Record<string, StripeEventHandler> = {
@@ -69,4 +77,5 @@ export const SUBSCRIPTION_EVENT_HANDLERS: Record<string, StripeEventHandler> = {
   "invoice.paid": onInvoicePaid,
   "invoice.payment_failed": onInvoicePaymentFailed,
   "checkout.session.completed": onCheckoutCompleted,
+  "checkout.session.expired": onCheckoutExpired,
 };

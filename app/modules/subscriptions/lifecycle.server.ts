@@ -1,14 +1,15 @@
-import { desc, eq } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import { z } from "zod";
 import type { AppContext } from "~/context.server";
 import { auditInsert } from "~/modules/audit/audit.server";
 import type { SessionUser } from "~/modules/auth/session.server";
 import { ensureCustomer } from "~/modules/payments/customers.server";
-import { createStripe, mapStripeError } from "~/modules/payments/stripe.server";
-import { now } from "~/utils/clock";
+import { checkStripe, createStripe, mapStripeError, outcomeUnknown, stripeShapes } from "~/modules/payments/stripe.server";
+import { MINUTE, now } from "~/utils/clock";
 import { AppError, parseOrThrow } from "~/utils/errors";
 import { createId } from "~/utils/ids";
-import { subscriptionChanges, subscriptions } from "~drizzle/schema";
+import { sameSitePathSchema } from "~/utils/redirect";
+import { subscriptionChanges, subscriptions, subscriptionStarts } from "~drizzle/schema";
 import { getEntitlement, type Entitlement } from "./entitlements.server";
 import { resolvePrice } from "./pricing.server";
 import {
@@ -83,13 +84,10 @@ export async function listInvoices(app: AppContext, userId: string) {
 
 // ---------------------------------------------------------------- create
 
-const returnPath = z
-  .string()
-  .max(500)
-  .regex(/^\/(?!\/)[^\s\\]*$/, "Must be a path on this site, starting with /");
+const returnPath = sameSitePathSchema; // the one same-site rule (app/utils/redirect.ts)
 
 export const createSchema = z
-  .object({
+  .strictObject({
     tier: z.enum(PAID_TIERS, { error: "tier must be pro or enterprise" }),
     interval: z.enum(BILLING_INTERVALS, { error: "interval must be month or year" }).default("month"),
     flow: z.enum(["checkout", "payment_method"]).default("checkout"),
@@ -107,58 +105,162 @@ export type CreateResult =
  * Starts a paid subscription. `checkout` (browsers) returns the hosted Checkout URL; the
  * subscription row appears when Stripe reports it (webhook). `payment_method` (API) attaches the
  * card, creates the subscription and charges the first period now: 402 on a decline.
+ *
+ * A `subscription_starts` row is written before any Stripe call and the database allows one open
+ * start per user: parallel clicks get the same Checkout Session (or a 409 while an API start is
+ * running), and every Stripe idempotency key derives from the start's id.
  */
 export async function createSubscription(app: AppContext, user: SessionUser, input: unknown): Promise<CreateResult> {
   const data = parseOrThrow(createSchema, input);
+  assertNoOpenSubscription(await findOpenSubscription(app, user.id));
+  const { start, reused } = await reserveStart(app, user, data);
+  // Checked again after reserving: a start that completed just before ours is visible now.
   const open = await findOpenSubscription(app, user.id);
   if (open && open.status !== "incomplete") {
-    throw new AppError("conflict", `You already have the ${planLabel(open.tier, open.interval)} plan. Change it with PUT /api/subscriptions/update or on the billing page.`);
+    await settleStart(app, start.id, "canceled");
+    assertNoOpenSubscription(open);
   }
+  if (reused && start.checkoutUrl) return { status: "requires_action", nextAction: { type: "redirect_to_checkout", url: start.checkoutUrl } };
+
   const stripe = createStripe(app);
-  const attemptId = createId("subscription");
-  const log = app.logger.child({ userId: user.id, tier: data.tier, interval: data.interval });
+  const log = app.logger.child({ userId: user.id, tier: data.tier, interval: data.interval, subscriptionStartId: start.id });
   try {
     const price = await resolvePrice(app, stripe, data.tier, data.interval);
     const customerId = await ensureCustomer(app, stripe, user);
-    const metadata = { userId: user.id, tier: data.tier, interval: data.interval };
+    const metadata = { userId: user.id, tier: data.tier, interval: data.interval, subscriptionStartId: start.id };
     if (data.flow === "checkout") {
-      const session = await stripe.checkout.sessions.create(
-        {
-          mode: "subscription",
-          customer: customerId,
-          client_reference_id: user.id,
-          line_items: [{ price: price.id, quantity: 1 }],
-          metadata,
-          subscription_data: { metadata },
-          success_url: `${app.config.APP_URL}${data.successPath}`,
-          cancel_url: `${app.config.APP_URL}${data.cancelPath}`,
-        },
-        { idempotencyKey: `sub-checkout-${attemptId}` },
+      const session = checkStripe(
+        stripeShapes.checkoutSession.extend({ url: z.url() }),
+        await stripe.checkout.sessions.create(
+          {
+            mode: "subscription",
+            customer: customerId,
+            client_reference_id: user.id,
+            line_items: [{ price: price.id, quantity: 1 }],
+            metadata,
+            subscription_data: { metadata },
+            success_url: `${app.config.APP_URL}${data.successPath}`,
+            cancel_url: `${app.config.APP_URL}${data.cancelPath}`,
+          },
+          { idempotencyKey: `sub-checkout-${start.id}` },
+        ),
+        "Checkout Session",
       );
+      await app.db
+        .update(subscriptionStarts)
+        .set({ stripeCheckoutSessionId: session.id, checkoutUrl: session.url, updatedAt: now() })
+        .where(eq(subscriptionStarts.id, start.id))
+        .run();
       log.info("subscription.checkout_started", { checkoutSessionId: session.id });
       return { status: "requires_action", nextAction: { type: "redirect_to_checkout", url: session.url! } };
     }
-    const pm = await stripe.paymentMethods.attach(data.paymentMethod!, { customer: customerId }, { idempotencyKey: `sub-pm-${attemptId}` });
-    const sub = await stripe.subscriptions.create(
-      {
-        customer: customerId,
-        items: [{ price: price.id, quantity: 1 }],
-        default_payment_method: pm.id,
-        payment_behavior: "error_if_incomplete",
-        metadata,
-      },
-      { idempotencyKey: `sub-create-${attemptId}` },
+    const pm = await stripe.paymentMethods.attach(data.paymentMethod!, { customer: customerId }, { idempotencyKey: `sub-pm-${start.id}` });
+    const sub = checkStripe(
+      stripeShapes.subscription,
+      await stripe.subscriptions.create(
+        {
+          customer: customerId,
+          items: [{ price: price.id, quantity: 1 }],
+          default_payment_method: pm.id,
+          payment_behavior: "error_if_incomplete",
+          metadata,
+        },
+        { idempotencyKey: `sub-create-${start.id}` },
+      ),
+      "Subscription",
     );
     const row = await syncSubscription(app, sub.id, { source: "user", actorId: user.id }, sub);
     if (!row) throw new AppError("internal", "Something went wrong on our side. Please try again.");
+    await settleStart(app, start.id, "completed");
     const invoiceId = typeof sub.latest_invoice === "string" ? sub.latest_invoice : sub.latest_invoice?.id;
     if (invoiceId) await recordPaidInvoice(app, row, await retrieveInvoice(app, invoiceId));
     log.info("subscription.started", { subscriptionId: row.id });
     return { status: "active", subscription: subscriptionView({ tier: row.tier, subscription: row }) };
   } catch (error) {
     if (error instanceof AppError) throw error;
+    // A definite refusal (a decline, an invalid request) ends the start; an unknown outcome keeps
+    // it open so a retry reuses the same idempotency keys instead of subscribing twice.
+    if (!outcomeUnknown(error)) await settleStart(app, start.id, "canceled");
     throw mapStripeError(app, error);
   }
+}
+
+function assertNoOpenSubscription(open: SubscriptionRow | undefined) {
+  if (open && open.status !== "incomplete") {
+    throw new AppError("conflict", `You already have the ${planLabel(open.tier, open.interval)} plan. Change it with PUT /api/subscriptions/update or on the billing page.`);
+  }
+}
+
+/** A start left open this long (a crashed request, an abandoned API call) may be replaced. */
+const START_LEASE_MS = 60 * MINUTE;
+type Start = typeof subscriptionStarts.$inferSelect;
+
+/**
+ * The user's one open start: ours, or the one already open when it is the same Checkout (a second
+ * click). A Checkout start for another plan is expired at Stripe and replaced; an API start still
+ * running is a 409.
+ */
+async function reserveStart(app: AppContext, user: SessionUser, data: z.infer<typeof createSchema>): Promise<{ start: Start; reused: boolean }> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const t = now();
+    const inserted = await app.db
+      .insert(subscriptionStarts)
+      .values({ id: createId("subscriptionStart"), userId: user.id, tier: data.tier, interval: data.interval, flow: data.flow, status: "open", createdAt: t, updatedAt: t })
+      .onConflictDoNothing()
+      .returning()
+      .get();
+    if (inserted) return { start: inserted, reused: false };
+    const open = await app.db.select().from(subscriptionStarts).where(and(eq(subscriptionStarts.userId, user.id), eq(subscriptionStarts.status, "open"))).get();
+    if (!open) continue;
+    const same = open.flow === "checkout" && data.flow === "checkout" && open.tier === data.tier && open.interval === data.interval;
+    if (same && open.checkoutUrl) return { start: open, reused: true };
+    if (open.flow === "checkout" && open.stripeCheckoutSessionId) {
+      if (!(await expireCheckout(app, open.stripeCheckoutSessionId))) throw startInProgress();
+      await settleStart(app, open.id, "canceled");
+      continue;
+    }
+    if (t - open.createdAt >= START_LEASE_MS) {
+      await settleStart(app, open.id, "canceled");
+      continue;
+    }
+    throw startInProgress();
+  }
+  throw startInProgress();
+}
+
+const startInProgress = () =>
+  new AppError("conflict", "A subscription for you is already being set up. Finish it (or wait a moment) before starting another.");
+
+/** Expires an abandoned Checkout Session; false when it was completed (paid) meanwhile. */
+async function expireCheckout(app: AppContext, sessionId: string): Promise<boolean> {
+  const stripe = createStripe(app);
+  try {
+    await stripe.checkout.sessions.expire(sessionId, {}, { idempotencyKey: `sub-checkout-expire-${sessionId}` });
+    return true;
+  } catch (error) {
+    const session = await stripe.checkout.sessions.retrieve(sessionId).catch(() => null);
+    if (session?.status === "expired") return true;
+    if (session?.status === "complete") return false;
+    throw mapStripeError(app, error);
+  }
+}
+
+/** Closes an open start (idempotent: only an open start changes). */
+export async function settleStart(app: AppContext, startId: string, status: "completed" | "canceled") {
+  await app.db
+    .update(subscriptionStarts)
+    .set({ status, updatedAt: now() })
+    .where(and(eq(subscriptionStarts.id, startId), eq(subscriptionStarts.status, "open")))
+    .run();
+}
+
+/** The webhook's side of a Checkout start: completed or expired. */
+export async function settleCheckoutStart(app: AppContext, checkoutSessionId: string, status: "completed" | "canceled") {
+  await app.db
+    .update(subscriptionStarts)
+    .set({ status, updatedAt: now() })
+    .where(and(eq(subscriptionStarts.stripeCheckoutSessionId, checkoutSessionId), eq(subscriptionStarts.status, "open")))
+    .run();
 }
 
 /** After Checkout completes (webhook): mirror the new subscription and record its first invoice. */
@@ -170,7 +272,7 @@ export async function completeCheckoutSubscription(app: AppContext, stripeSubscr
 }
 
 
-export const cancelSchema = z.object({
+export const cancelSchema = z.strictObject({
   /** Admins only: end the subscription now instead of at period end. */
   immediately: z.boolean().default(false),
   /** Admins only: whose subscription. */
@@ -216,7 +318,7 @@ export async function cancelSubscription(app: AppContext, actor: SessionUser, in
       return subscriptionView(await getEntitlement(app, targetId), synced);
     }
     if (row.cancelAtPeriodEnd) return subscriptionView(await getEntitlement(app, targetId), row);
-    const updated = await stripe.subscriptions.update(row.stripeSubscriptionId, { cancel_at_period_end: true }, { idempotencyKey: `sub-cancel-${row.id}-${row.currentPeriodEnd}-${now()}` });
+    const updated = await stripe.subscriptions.update(row.stripeSubscriptionId, { cancel_at_period_end: true }, { idempotencyKey: `sub-cancel-${row.id}-${row.syncedAt}` });
     const synced = (await syncSubscription(app, updated.id, ctx, updated)) ?? row;
     app.logger.info("subscription.cancel_scheduled", { userId: targetId, subscriptionId: row.id, endsAt: synced.currentPeriodEnd });
     return subscriptionView(await getEntitlement(app, targetId), synced);
@@ -233,7 +335,7 @@ export async function resumeSubscription(app: AppContext, user: SessionUser) {
   if (!row.cancelAtPeriodEnd) throw new AppError("conflict", "Your subscription is not set to cancel.");
   if (row.currentPeriodEnd <= now()) throw new AppError("conflict", "This subscription has already ended. Subscribe again on the pricing page.");
   try {
-    const updated = await createStripe(app).subscriptions.update(row.stripeSubscriptionId, { cancel_at_period_end: false }, { idempotencyKey: `sub-resume-${row.id}-${now()}` });
+    const updated = await createStripe(app).subscriptions.update(row.stripeSubscriptionId, { cancel_at_period_end: false }, { idempotencyKey: `sub-resume-${row.id}-${row.syncedAt}` });
     const synced = (await syncSubscription(app, updated.id, { source: "user", actorId: user.id }, updated)) ?? row;
     app.logger.info("subscription.resumed", { userId: user.id, subscriptionId: row.id });
     return subscriptionView(await getEntitlement(app, user.id), synced);

@@ -1,10 +1,15 @@
+/**
+ * Form glue of the instructor's course pages (instructor.courses.new, instructor.courses.$courseId):
+ * HTTP-side conversions between what the page sends and what the marketplace services take.
+ * Not a route: vite.config.ts ignores `*.server.ts` files in app/routes.
+ */
 import type { AppContext } from "~/context.server";
 import { csrfFromCookie } from "~/modules/auth/csrf.server";
 import type { SessionUser } from "~/modules/auth/session.server";
 import { AppError, type FieldErrors } from "~/utils/errors";
-import { currencySchema } from "~/utils/money";
-import { uploadCourse } from "./courses.server";
-import { parseMajorUnits } from "./rules";
+import { integerFromString } from "~/utils/forms.server";
+import { currencySchema, parseMajorUnits } from "~/utils/money";
+import { uploadCourse } from "~/modules/marketplace/courses.server";
 
 /**
  * People type prices as "19.99"; the services take integer minor units. Converts `price` to
@@ -17,6 +22,12 @@ export function priceFieldToMinor(fields: Record<string, string>): Record<string
   const currency = currencySchema.safeParse(rest.currency || "usd");
   const amount = currency.success ? parseMajorUnits(price, currency.data) : null;
   return { ...rest, priceAmount: amount === null ? "not-a-price" : String(amount) };
+}
+
+/** The edit form's fields for updateCourse: the typed price as integer minor units (a number). */
+export function courseEditFields(fields: Record<string, string>): Record<string, unknown> {
+  const converted = priceFieldToMinor(fields);
+  return "priceAmount" in converted ? { ...converted, priceAmount: integerFromString(converted.priceAmount) } : converted;
 }
 
 /** Field errors of the services use `priceAmount`; the page's input is `price`. */

@@ -1,0 +1,1 @@
+ALTER TABLE `courses` ADD `archived_by` text;
