@@ -44,6 +44,25 @@ describe("license creation and keys", () => {
     void owner;
   });
 
+  it("the offline verification snippet in docs/licensing.md works as printed", async () => {
+    // Copied verbatim from docs/licensing.md#verifying-a-key-offline.
+    const b64url = (s: string) => Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/") + "==".slice(0, (4 - (s.length % 4)) % 4)), (c) => c.charCodeAt(0));
+    async function verifyLicenseKey(key: string, jwk: JsonWebKey & { kid: string }) {
+      const [prefix, payload, signature] = key.split(".");
+      if (prefix !== "CMLK1" || !payload || !signature) return null;
+      const publicKey = await crypto.subtle.importKey("jwk", jwk, { name: "Ed25519" }, false, ["verify"]);
+      const ok = await crypto.subtle.verify({ name: "Ed25519" }, publicKey, b64url(signature), new TextEncoder().encode(`${prefix}.${payload}`));
+      if (!ok) return null;
+      const claims = JSON.parse(new TextDecoder().decode(b64url(payload)));
+      if (claims.kid !== jwk.kid || claims.expiresAt <= Date.now()) return null;
+      return claims;
+    }
+    const { key, license } = await issueLicense();
+    const { keys } = (await (await SELF.fetch(`${ORIGIN}/api/enterprise/licenses/public-key`)).json()) as { keys: (JsonWebKey & { kid: string })[] };
+    expect(await verifyLicenseKey(key, keys[0]!)).toMatchObject({ licenseId: license.id });
+    expect(await verifyLicenseKey(`${key.slice(0, -2)}AA`, keys[0]!)).toBeNull();
+  });
+
   it("rejects tampered, wrongly signed and malformed keys as INVALID_KEY", async () => {
     const { key, license } = await issueLicense();
     const [prefix, payload, signature] = key.split(".");

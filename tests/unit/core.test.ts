@@ -100,7 +100,10 @@ describe("config", () => {
   it("accepts test keys in development and refuses a live Stripe key outside production", () => {
     expect(getConfig({ ...valid } as unknown as Env).STRIPE_SECRET_KEY).toBe("sk_test_abc");
     expect(() => getConfig({ ...valid, STRIPE_SECRET_KEY: "sk_live_abc" } as unknown as Env)).toThrow(/live Stripe key is refused/);
-    expect(getConfig({ ...valid, APP_ENV: "production", STRIPE_SECRET_KEY: "sk_live_abc" } as unknown as Env).APP_ENV).toBe("production");
+    const licenseKey = { LICENSE_SIGNING_KEY: "MC4CAQAwBQYDK2VwBCIEIPl0bP2mZqF3wX3v9i9G0mO5Yl0yZ9hS1mJ3fQ8kLx7a" };
+    expect(getConfig({ ...valid, ...licenseKey, APP_ENV: "production", STRIPE_SECRET_KEY: "sk_live_abc" } as unknown as Env).APP_ENV).toBe("production");
+    // Production refuses to start without the license signing key.
+    expect(() => getConfig({ ...valid, APP_ENV: "production", STRIPE_SECRET_KEY: "sk_live_abc" } as unknown as Env)).toThrow(/LICENSE_SIGNING_KEY/);
     expect(() => getConfig({ ...valid, STRIPE_SECRET_KEY: "pk_test_abc" } as unknown as Env)).toThrow(/STRIPE_SECRET_KEY/);
   });
 

@@ -3,9 +3,9 @@ import type { AppContext } from "~/context.server";
 import { clientIp } from "~/modules/auth/auth.server";
 import { now } from "~/utils/clock";
 import { AppError, errorBody, toAppError } from "~/utils/errors";
-import { signingKeys, verifyLicenseKey, type KeyPayload } from "./keys.server";
+import { signingKeys, verifyLicenseKey } from "./keys.server";
 import { take } from "./rate-limit.server";
-import { getLicenseSnapshot, type LicenseSnapshot } from "./status-cache.server";
+import { getLicenseSnapshot, STATUS_TTL_MS, type LicenseSnapshot } from "./status-cache.server";
 import { recordValidation } from "./usage.server";
 
 /**
@@ -77,7 +77,7 @@ const result = (code: ValidationCode, snap: LicenseSnapshot | null, ttl: number)
 });
 
 /** The rules, on a verified payload and a cached status: no I/O here. */
-export function decide(payload: KeyPayload, snap: LicenseSnapshot, query: Omit<ValidateQuery, "key">): ValidationCode {
+export function decide(snap: LicenseSnapshot, query: Omit<ValidateQuery, "key">): ValidationCode {
   if (!snap.found) return "NOT_FOUND";
   if (snap.status === "revoked") return "REVOKED";
   if (snap.status === "suspended") return "SUSPENDED";
@@ -89,7 +89,6 @@ export function decide(payload: KeyPayload, snap: LicenseSnapshot, query: Omit<V
     if (!snap.machines.includes(query.fingerprint)) return "FINGERPRINT_SCOPE_MISMATCH";
   }
   if (query.feature && !snap.features.includes(query.feature)) return "FEATURE_NOT_LICENSED";
-  void payload;
   return "VALID";
 }
 
@@ -120,9 +119,9 @@ export async function validateLicense(app: AppContext, request: Request): Promis
     const byKey = take(`key:${payload.licenseId}`, app.config.LICENSE_RATE_LIMIT_PER_KEY);
     if (!byKey.ok) throw rateLimited(byKey.retryAfterSeconds, "key");
     const snap = await getLicenseSnapshot(app, payload.licenseId);
-    const code = decide(payload, snap, query);
+    const code = decide(snap, query);
     if (snap.found) recordValidation(app, snap.id, code === "VALID", code === "VALID" ? query.fingerprint : undefined);
-    return json(app, result(code, snap, 10));
+    return json(app, result(code, snap, STATUS_TTL_MS / 1000));
   } catch (error) {
     const appError = toAppError(error);
     if (appError.code === "internal") app.logger.error("api.unhandled_error", { error, path: "/api/enterprise/licenses/validate" });
