@@ -1,5 +1,5 @@
 import { and, eq, isNull } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { apiTokens, courses, enrollments, licenses, organizationMembers, organizations, payments, sessions, type Role } from "~drizzle/schema";
 import { createId } from "~/utils/ids";
 import { insertCourse } from "../marketplace/helpers";
@@ -266,6 +266,8 @@ type PageCase = {
   /** Checked after the request for everyone except `allowedFor`: the other user's objects are unchanged. */
   unchanged?: (world: World) => Promise<void>;
   allowedFor?: Who[];
+  /** Rows that some role may legitimately carry out get their own world, so they change no other row's. */
+  freshWorld?: boolean;
 };
 
 const coursePublished = async (w: World) => expect((await db().select().from(courses).where(eq(courses.id, w.course.id)).get())!.status).toBe("published");
@@ -305,6 +307,7 @@ const PAGE_CASES: PageCase[] = [
     admin: 200,
     unchanged: coursePublished,
     allowedFor: ["admin"],
+    freshWorld: true,
   },
   // Instructor pages
   { name: "POST /instructor (connect payouts)", request: ({ browser }) => browser.submit("/instructor", { intent: "connect-payouts" }), anonymous: 302, members: 403, instructor: 302, admin: 302 },
@@ -332,6 +335,7 @@ const PAGE_CASES: PageCase[] = [
     admin: 200,
     unchanged: coursePublished,
     allowedFor: ["admin"],
+    freshWorld: true,
   },
   { name: "DELETE /api/courses/:id/modules/:id (another's)", request: ({ browser, world }) => browser.fetch(`/api/courses/${world.course.id}/modules/${world.course.moduleId}`, { method: "DELETE" }), anonymous: 401, members: 403 },
   { name: "GET /api/courses/:id/modules/:id/file (not enrolled)", request: ({ browser, world }) => browser.fetch(`/api/courses/${world.course.id}/modules/${world.course.moduleId}/file`), anonymous: 401, members: 403, admin: 200 },
@@ -353,8 +357,13 @@ const PAGE_CASES: PageCase[] = [
 ];
 
 describe.each(EVERYONE)("page actions and ownership as %s", (who) => {
-  it.each(PAGE_CASES.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
-    const world = await otherUsersWorld();
+  // One world per role (building one is several requests); rows that may change it get their own.
+  let shared: World;
+  beforeAll(async () => {
+    shared = await otherUsersWorld();
+  }, 120_000);
+  it.each(PAGE_CASES.map((c) => [c.name, c] as const))("%s", { timeout: 60_000 }, async (_name, c) => {
+    const world = c.freshWorld ? await otherUsersWorld() : shared;
     const browser = who === "anonymous" ? new Browser() : (await signedInAs(who)).browser;
     const expected = who === "anonymous" ? c.anonymous : who === "admin" ? (c.admin ?? c.members) : who === "instructor" ? (c.instructor ?? c.members) : c.members;
     const response = await c.request({ browser, world });
