@@ -14,6 +14,8 @@ export default defineConfig(({ command }) => ({
   plugins: [
     ...(command === "serve" ? [cloudflareDevProxyVitePlugin()] : []),
     remix({
+      // `api.<x>.openapi.server.ts` describes the route `api.<x>.ts` beside it (docs/api.md); not a route itself.
+      ignoredRouteFiles: ["**/*.openapi.server.ts"],
       future: {
         v3_fetcherPersist: true,
         v3_relativeSplatPath: true,
