@@ -70,7 +70,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
         </header>
         <main className="container">{children}</main>
         <footer className="site-footer">
-          Coursemint {data?.config.APP_VERSION ?? ""} · <a href="/api/health">Status</a>
+          Coursemint {data?.config.APP_VERSION ?? ""} · <a href="/api/health">Status</a> · <a href="/docs/api">API reference</a>
         </footer>
         <ScrollRestoration />
         <Scripts />

@@ -133,7 +133,7 @@ describe("documented examples against the running Worker", () => {
   // Leave no Stripe webhook deliveries behind for the next test file (one emulated account).
   afterAll(async () => {
     await deliverWebhooks();
-  });
+  }, 120_000);
 
   for (const { path, method, op } of operations) {
     for (const example of op["x-examples"] as ExampleDoc[]) {

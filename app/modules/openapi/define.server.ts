@@ -136,7 +136,7 @@ const STATUS_TEXT: Record<number, string> = {
   503: "Upstream unavailable",
 };
 
-function security(auth: Auth) {
+function security(auth: Auth): Array<Record<string, string[]>> {
   switch (auth.kind) {
     case "signed_in":
       return [{ apiKey: [] }, { session: [] }];
@@ -177,7 +177,7 @@ export function toOperation(method: Method, path: string, e: Endpoint): ZodOpenA
     responses[status as `2${string}`] = {
       description: r.description,
       ...(r.headers
-        ? { headers: Object.fromEntries(Object.entries(r.headers).map(([n, h]) => [n, { description: h.description, schema: h.schema ?? z.string() }])) }
+        ? { headers: z.object(Object.fromEntries(Object.entries(r.headers).map(([n, h]) => [n, (h.schema ?? z.string()).meta({ description: h.description })]))) }
         : {}),
       ...(r.schema || r.contentType
         ? { content: { [contentType]: { ...(r.schema ? { schema: r.schema } : {}), ...(Object.keys(examples).length ? { examples } : {}) } } }
@@ -190,7 +190,7 @@ export function toOperation(method: Method, path: string, e: Endpoint): ZodOpenA
     );
     responses[status as `4${string}`] = {
       description: `${STATUS_TEXT[Number(status)] ?? "Error"}: ${codes!.map((c) => `\`${c}\``).join(", ")}.`,
-      ...(Number(status) === 429 ? { headers: { "Retry-After": { description: "Seconds to wait.", schema: z.string() } } } : {}),
+      ...(Number(status) === 429 ? { headers: z.object({ "Retry-After": z.string().meta({ description: "Seconds to wait." }) }) } : {}),
       content: { "application/json": { schema: errorSchema, ...(Object.keys(examples).length ? { examples } : {}) } },
     };
   }
@@ -230,7 +230,7 @@ export function toOperation(method: Method, path: string, e: Endpoint): ZodOpenA
     ...(e.idempotent ? { "x-idempotent": true } : {}),
     ...(e.paginated ? { "x-paginated": true } : {}),
     "x-examples": e.examples,
-  } as ZodOpenApiOperationObject;
+  } as unknown as ZodOpenApiOperationObject;
 }
 
 export function toPathItem(route: RouteDoc): ZodOpenApiPathItemObject {
