@@ -12,7 +12,10 @@ export default defineRoute("/api/payments/process", {
       "Starts a payment for a purpose: our record is written first, then Stripe's Checkout Session (`flow: checkout`, default) or PaymentIntent " +
       "(`flow: payment_method` with `paymentMethod`). Purpose fields: `course_purchase` needs `courseId`. One payment is open per buyer, purpose and " +
       "reference: another Checkout request for the same thing answers 201 with the **same** payment and URL; a card payment while one is open is 409 " +
-      "with `details.paymentId`. A decline is 402 with a payer-friendly message. 503 when Stripe's answer was lost: the payment stays reserved and a retry reuses it.",
+      "with `details.paymentId`. A decline is 402 with a payer-friendly message. 503 when Stripe's answer was lost: the payment stays reserved " +
+      "(`requires_action`), a retry reuses it with the same Stripe idempotency key, the webhook sync settles it, and a cron cancels one Stripe never saw " +
+      "after an hour. An `Idempotency-Key` whose first request is still running is 409 for up to 60 s (then a retry takes it over). If two payments for " +
+      "one course both succeed, the second books no sale and is refunded in full automatically.",
     auth: { kind: "signed_in", permission: "create:payment:own" },
     idempotent: true,
     body: { schema: z.intersection(processSchema, quoteInputSchema.partial()) },

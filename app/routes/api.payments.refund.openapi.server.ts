@@ -10,7 +10,8 @@ export default defineRoute("/api/payments/refund", {
     description:
       "Refunds all that is left (omit `amount`) or part of a paid payment. The amount is reserved atomically, so concurrent requests never over-refund. " +
       "Audited (`payment.refunded`); the purpose's reversal runs (course access removed on a full refund) and the payer gets an email. " +
-      "More than what is left → 400 naming `amount`; nothing left or not paid → 409. When Stripe's answer is lost the refund stays `pending` and the answer is 503.",
+      "More than what is left → 400 naming `amount`; nothing left or not paid → 409. When Stripe's answer is lost the refund stays `pending` (its amount stays reserved) and the answer is 503; " +
+      "the `charge.refunded` sync settles it by our refund id.",
     auth: { kind: "signed_in", permission: "create:refund:any" },
     idempotent: true,
     body: { schema: refundSchema },

@@ -27,7 +27,7 @@ export const PERMISSIONS = [
   "read:earnings:own",
   "read:email:any",
   "update:email:any", // resend failed emails
-  // Payments (docs/api.md#payments)
+  // Payments (/docs/api#payments)
   "create:payment:own",
   "read:payment:own",
   "read:payment:any",
