@@ -1,6 +1,7 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import tsconfigPaths from "vite-tsconfig-paths";
 import { defineConfig } from "vitest/config";
+import { generateLicenseSigningKey } from "./scripts/license-key.mjs";
 import { stripeEmulatorTestWorker, TEST_WEBHOOK_SECRET } from "./workers/stripe-emulator/vitest";
 
 // Kept apart from vite.config.ts: merging the Remix plugin into the test config breaks SSR.
@@ -19,6 +20,8 @@ export default defineConfig({
           TEST_MIGRATIONS: await readD1Migrations("./migrations"),
           STRIPE_SECRET_KEY: "sk_test_coursemint_tests",
           STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+          // A fresh Ed25519 license signing key per run (docs/licensing.md).
+          LICENSE_SIGNING_KEY: await generateLicenseSigningKey(),
         },
         // Local Stripe (docs/stripe-emulator.md): an auxiliary worker bound as STRIPE_EMULATOR.
         serviceBindings: { STRIPE_EMULATOR: "stripe-emulator" },

@@ -20,5 +20,7 @@ export type AppContext = {
 declare module "@remix-run/cloudflare" {
   interface AppLoadContext {
     app: AppContext;
+    /** Set by the Worker entry when it refuses a request before Remix (see workers/app.ts): the catch-all route throws it, so the refusal is shown on the error page. */
+    rejection?: Response;
   }
 }

@@ -4,6 +4,8 @@ import { CsrfInput } from "~/components/forms";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { getUser, toPublicUser } from "~/modules/auth/auth.server";
 import { hasPermission } from "~/modules/auth/permissions";
+import { navBalance } from "~/modules/tokens/ledger.server";
+import { brandingForUser } from "~/modules/licensing/branding.server";
 import { publicConfig } from "~/utils/env.server";
 import stylesUrl from "~/styles/app.css?url";
 
@@ -12,8 +14,12 @@ export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesUrl 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { app } = context;
   const user = await getUser(app, request);
+  const tokens = user && hasPermission(user, "read:tokens:own") ? await navBalance(app, user.id) : null;
   return {
     user: user ? toPublicUser(user) : null,
+    tokens,
+    // White-label: members of an organization whose license includes it see its branding.
+    brand: user ? await brandingForUser(app, user.id) : null,
     csrfToken: app.csrfToken,
     config: publicConfig(app.config),
   };
@@ -26,6 +32,8 @@ export function useRootData() {
 export function Layout({ children }: { children: React.ReactNode }) {
   const data = useRootData();
   const user = data?.user;
+  const brand = data?.brand;
+  const brandStyle = brand?.primaryColor ? ({ "--mint": brand.primaryColor, "--mint-dark": brand.primaryColor } as React.CSSProperties) : undefined;
   return (
     <html lang="en">
       <head>
@@ -34,10 +42,11 @@ export function Layout({ children }: { children: React.ReactNode }) {
         <Meta />
         <Links />
       </head>
-      <body>
+      <body style={brandStyle}>
         <header className="site-header">
-          <Link to="/" className="brand">
-            Coursemint
+          <Link to="/" className="brand" data-testid="brand">
+            {brand?.logoUrl ? <img src={brand.logoUrl} alt="" /> : null}
+            {brand?.name ?? "Coursemint"}
           </Link>
           <nav aria-label="Main">
             {data?.config.APP_ENV && data.config.APP_ENV !== "production" ? <Link to="/dev/mailbox">Mailbox</Link> : null}
@@ -50,6 +59,14 @@ export function Layout({ children }: { children: React.ReactNode }) {
                 {hasPermission(user, "read:email:any") ? <Link to="/admin/emails">Emails</Link> : null}
                 {hasPermission(user, "read:payment:any") ? <Link to="/admin/payments">Payments</Link> : null}
                 {hasPermission(user, "read:subscription:own") ? <Link to="/account/billing">Billing</Link> : null}
+                {hasPermission(user, "read:leaderboard:any") ? <Link to="/leaderboard">Leaderboard</Link> : null}
+                {data?.tokens != null ? (
+                  <Link to="/wallet" className="nav-tokens" data-testid="nav-tokens" aria-label={`Tokens: ${data.tokens.toLocaleString("en-US")}`}>
+                    {data.tokens.toLocaleString("en-US")} tokens
+                  </Link>
+                ) : null}
+                {hasPermission(user, "read:organization:own") && (user.role === "enterprise" || brand) ? <Link to="/enterprise">Enterprise</Link> : null}
+                {hasPermission(user, "update:license:any") ? <Link to="/admin/licenses">Licenses</Link> : null}
                 <Link to="/account">{user.name}</Link>
                 <Form method="post" action="/logout" className="inline">
                   <CsrfInput />
@@ -70,7 +87,13 @@ export function Layout({ children }: { children: React.ReactNode }) {
         </header>
         <main className="container">{children}</main>
         <footer className="site-footer">
-          Coursemint {data?.config.APP_VERSION ?? ""} · <a href="/api/health">Status</a> · <a href="/docs/api">API reference</a>
+          {brand ? `${brand.name} · powered by ` : ""}Coursemint {data?.config.APP_VERSION ?? ""} · <a href="/api/health">Status</a> · <a href="/docs/api">API reference</a>
+          {brand?.supportEmail ? (
+            <>
+              {" "}
+              · Support: <a href={`mailto:${brand.supportEmail}`}>{brand.supportEmail}</a>
+            </>
+          ) : null}
         </footer>
         <ScrollRestoration />
         <Scripts />

@@ -23,6 +23,18 @@ async function hashPassword(password) {
   return `pbkdf2_sha256$${iterations}$${b64(salt)}$${b64(new Uint8Array(bits))}`;
 }
 
+/** A demo organization owned by the enterprise user, with a one-year Enterprise license (docs/licensing.md). */
+function licenseSeedSql(now) {
+  const org = "org_00000000000000000000000001";
+  const owner = DEMO_USERS[3].id;
+  const features = JSON.stringify(["course_discount", "certificates", "offline_downloads", "priority_support", "team_seats", "white_label"]);
+  return [
+    `INSERT OR IGNORE INTO organizations (id, name, owner_id, created_at, updated_at) VALUES (${[org, "Erin's Team", owner, now, now].map(q).join(", ")});`,
+    `INSERT OR IGNORE INTO organization_members (organization_id, user_id, role, created_at) VALUES (${[org, owner, "owner", now].map(q).join(", ")});`,
+    `INSERT OR IGNORE INTO licenses (id, organization_id, tier, status, source, features, max_seats, max_machines, metadata, starts_at, expires_at, auto_renews, created_at, updated_at) VALUES (${["lic_00000000000000000000000001", org, "enterprise", "active", "manual", features, 25, 100, "{}", now, now + 365 * 86_400_000, 0, now, now].map(q).join(", ")});`,
+  ].join("\n");
+}
+
 const q = (v) => (v === null ? "NULL" : typeof v === "number" ? String(v) : `'${String(v).replaceAll("'", "''")}'`);
 
 export async function seedSql() {
@@ -32,7 +44,7 @@ export async function seedSql() {
     (u) =>
       `INSERT OR IGNORE INTO users (id, email, name, password_hash, role, created_at, updated_at) VALUES (${[u.id, u.email, u.name, hash, u.role, now, now].map(q).join(", ")});`,
   );
-  return lines.join("\n") + "\n" + courseSeedSql(now);
+  return lines.join("\n") + "\n" + courseSeedSql(now) + "\n" + licenseSeedSql(now);
 }
 
 export async function seed(persistTo) {

@@ -2,5 +2,7 @@
 declare namespace Cloudflare {
   interface Env extends __BaseEnv_Env {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
+    /** Generated per run by vitest.config.ts. */
+    LICENSE_SIGNING_KEY: string;
   }
 }

@@ -5,6 +5,9 @@ const MESSAGES: Record<number, { title: string; body: string }> = {
   401: { title: "Please sign in", body: "You need to be signed in to see this page." },
   403: { title: "Not allowed", body: "Your account does not have access to this page." },
   404: { title: "Page not found", body: "We couldn't find what you were looking for." },
+  405: { title: "Not supported", body: "This page does not accept that kind of request." },
+  413: { title: "Too much at once", body: "What you sent is larger than this page accepts." },
+  415: { title: "That request didn't look right", body: "This page only accepts its own form. Go back and submit it again." },
   429: { title: "Slow down", body: "Too many requests. Please wait a moment and try again." },
 };
 

@@ -5,7 +5,8 @@ import { formatWhen, Money, PaymentStatus } from "~/components/money";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { getPaymentFor, historySchema, listPayments } from "~/modules/payments/history.server";
 import { PAYMENT_PURPOSES } from "~/modules/payments/purposes";
-import { AppError, parseOrThrow } from "~/utils/errors";
+import { AppError } from "~/utils/errors";
+import { parseQuery } from "~/utils/forms.server";
 import { PAYMENT_STATUSES } from "~drizzle/schema/enums";
 
 export const meta: MetaFunction = () => [{ title: "Payments · Coursemint" }];
@@ -15,7 +16,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(app, request, "read:payment:own");
   const params = Object.fromEntries(new URL(request.url).searchParams);
   const { payment: justPaid, ...filters } = params;
-  const query = parseOrThrow(historySchema.omit({ userId: true }), Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== "")));
+  const query = parseQuery(app, historySchema.omit({ userId: true }), Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== "")));
   const [history, returning] = await Promise.all([
     listPayments(app, { ...query, userId: user.id }),
     // The return from Checkout names the payment; a stale or foreign id just shows no banner.

@@ -74,6 +74,18 @@ export default function AdminOverview() {
         <Counts title="Subscriptions" counts={m.subscriptions.byTierAndStatus} />
         <Counts title="Courses" counts={m.marketplace.coursesByStatus} />
         <Counts title="Payouts" counts={m.marketplace.payoutsByStatus} />
+        <Counts
+          title="Reward tokens"
+          counts={{
+            "awarded (all time)": m.tokens.awarded,
+            "awarded (24 hours)": m.tokens.awardedInWindow,
+            "redeemed (all time)": m.tokens.redeemed,
+            "outstanding (liability)": m.tokens.outstanding,
+            "held for purchases": m.tokens.held,
+            wallets: m.tokens.wallets,
+          }}
+          link={{ to: "/admin/tokens", label: "Award or adjust tokens" }}
+        />
       </div>
       <h2>Recent instructor payouts</h2>
       {m.payouts.length === 0 ? (

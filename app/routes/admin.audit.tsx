@@ -3,14 +3,14 @@ import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { NextPageLink } from "~/components/pagination";
 import { auditFilterSchema, listAudit } from "~/modules/audit/audit.server";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
-import { parseOrThrow } from "~/utils/errors";
+import { readQuery } from "~/utils/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Audit log · Admin · Coursemint" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { app } = context;
   await requireUserWithPermission(app, request, "read:audit-log:any");
-  const filter = parseOrThrow(auditFilterSchema, Object.fromEntries(new URL(request.url).searchParams));
+  const filter = readQuery(app, request, auditFilterSchema);
   return listAudit(app, filter);
 }
 

@@ -7,7 +7,7 @@ import { CsrfInput, FormStatus } from "~/components/forms";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { emailFilterSchema, listEmails, resendEmail } from "~/modules/email/email.server";
 import { parseOrThrow } from "~/utils/errors";
-import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
+import { formError, keptValues, parseQuery, readForm, readQuery, type FormResult } from "~/utils/forms.server";
 import { EMAIL_STATUSES } from "~drizzle/schema/email-enums";
 
 export const meta: MetaFunction = () => [{ title: "Emails · Admin · Coursemint" }];
@@ -15,10 +15,7 @@ export const meta: MetaFunction = () => [{ title: "Emails · Admin · Coursemint
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { app } = context;
   await requireUserWithPermission(app, request, "read:email:any");
-  const parsed = emailFilterSchema.safeParse(Object.fromEntries(new URL(request.url).searchParams));
-  if (!parsed.success) throw new Response("Bad Request", { status: 400 });
-  const filter = parsed.data;
-  return listEmails(app, filter);
+  return listEmails(app, readQuery(app, request, emailFilterSchema));
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {

@@ -9,7 +9,7 @@ import { paymentSearchSchema, searchPayments } from "~/modules/payments/admin.se
 import { refundPayment } from "~/modules/payments/refunds.server";
 import { eventFilterSchema, listStripeEvents, replayStripeEvent } from "~/modules/payments/stripe-events.server";
 import { parseOrThrow } from "~/utils/errors";
-import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
+import { formError, keptValues, parseQuery, readForm, readQuery, type FormResult } from "~/utils/forms.server";
 import { STRIPE_EVENT_STATUSES } from "~drizzle/schema/enums";
 
 export const meta: MetaFunction = () => [{ title: "Payments · Admin · Coursemint" }];
@@ -19,8 +19,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireUserWithPermission(app, request, "read:payment:any");
   await requireUserWithPermission(app, request, "read:stripe-event:any");
   const params = Object.fromEntries(new URL(request.url).searchParams);
-  const { q } = parseOrThrow(paymentSearchSchema, { q: params.q });
-  const eventFilter = parseOrThrow(eventFilterSchema, { status: params.events ?? "" });
+  const { q } = parseQuery(app, paymentSearchSchema, { q: params.q });
+  const eventFilter = parseQuery(app, eventFilterSchema, { status: params.events ?? "" });
   const [found, events] = await Promise.all([searchPayments(app, q), listStripeEvents(app, eventFilter)]);
   return { found, events };
 }

@@ -8,14 +8,14 @@ import { changeRole, requireUserWithPermission } from "~/modules/auth/auth.serve
 import { ROLES } from "~/modules/auth/permissions";
 import { roleChangeSchema, searchUsers, userSearchSchema } from "~/modules/auth/users.server";
 import { parseOrThrow } from "~/utils/errors";
-import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
+import { formError, keptValues, parseQuery, readForm, readQuery, type FormResult } from "~/utils/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Users · Admin · Coursemint" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { app } = context;
   const admin = await requireUserWithPermission(app, request, "read:user:any");
-  const filter = parseOrThrow(userSearchSchema, Object.fromEntries(new URL(request.url).searchParams));
+  const filter = readQuery(app, request, userSearchSchema);
   return { adminId: admin.id, ...(await searchUsers(app, filter)) };
 }
 
@@ -24,7 +24,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const form = await readForm(app, request);
   const admin = await requireUserWithPermission(app, request, "update:role:any");
   try {
-    const input = parseOrThrow(roleChangeSchema.extend({ userId: z.string().min(1).max(64) }), Object.fromEntries(form));
+    const input = parseOrThrow(z.object({ ...roleChangeSchema.shape, userId: z.string().min(1).max(64) }), Object.fromEntries(form));
     const user = await changeRole(app, admin, input.userId, input.role);
     return data<FormResult>({ ok: `${user.email} is now ${user.role}.` });
   } catch (error) {

@@ -13,6 +13,6 @@ export const loader = methodNotAllowed;
 export const action = api(async ({ request, app }) => {
   if (request.method !== "POST") throw new AppError("method_not_allowed", "Use POST.");
   const user = await requireUserWithPermission(app, request, "update:subscription:own");
-  const body = request.headers.get("Content-Length") === "0" ? {} : await readJson(request);
+  const body = await readJson(request, { allowEmpty: true });
   return cancelSubscription(app, user, body, hasPermission(user, "update:subscription:any"));
 });

@@ -2,7 +2,9 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { data, redirectDocument } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
-import { CsrfInput, FormStatus } from "~/components/forms";
+import { CsrfInput, Field, FormStatus } from "~/components/forms";
+import { discountFor, TOKEN_RULES } from "~/modules/tokens/config";
+import { useRootData } from "~/root";
 import { getUser, requireUserWithPermission } from "~/modules/auth/auth.server";
 import { getProgress } from "~/modules/marketplace/access.server";
 import { purchaseCourse } from "~/modules/marketplace/checkout.server";
@@ -11,7 +13,7 @@ import { priceFor } from "~/modules/marketplace/purchase.server";
 import { findOwnReview, listReviews, upsertReview } from "~/modules/marketplace/reviews.server";
 import { CATEGORY_LABELS, LANGUAGE_LABELS, REVIEW_BODY_MAX } from "~/modules/marketplace/rules";
 import { AppError, parseOrThrow } from "~/utils/errors";
-import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
+import { formError, integerFromString, keptValues, readForm, type FormResult } from "~/utils/forms.server";
 import { formatMoney, type Currency } from "~/utils/money";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => {
@@ -52,7 +54,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 }
 
 const intentSchema = z.discriminatedUnion("intent", [
-  z.object({ intent: z.literal("enroll") }),
+  z.object({ intent: z.literal("enroll"), tokens: z.string().optional() }),
   z.object({ intent: z.literal("review"), rating: z.string(), body: z.string().optional() }),
   z.object({ intent: z.literal("unpublish") }),
 ]);
@@ -67,7 +69,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     const input = parseOrThrow(intentSchema, Object.fromEntries(form));
     switch (input.intent) {
       case "enroll": {
-        const outcome = await purchaseCourse(app, user, { courseId: course.id });
+        // Reward tokens towards the price (held until the payment settles; docs/tokens.md).
+        const tokens = input.tokens?.trim() ? Number(input.tokens) : 0;
+        if (input.tokens?.trim() && (!Number.isSafeInteger(tokens) || tokens < 0)) throw AppError.validation({ tokens: ["Enter a whole number of tokens"] });
+        const outcome = await purchaseCourse(app, user, { courseId: course.id, ...(tokens > 0 ? { tokens } : {}) });
         if (outcome.status === "payment_started" && outcome.payment.nextAction.type === "redirect_to_checkout") {
           // A full page load: the hosted Stripe page is not a Remix route (same origin with the emulator).
           return redirectDocument(outcome.payment.nextAction.url);
@@ -76,7 +81,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       }
       case "review": {
         if (!(await requireUserWithPermission(app, request, "create:review:own"))) throw AppError.forbidden();
-        const { created } = await upsertReview(app, user, course.id, { rating: input.rating, body: input.body ?? "" });
+        const { created } = await upsertReview(app, user, course.id, { rating: integerFromString(input.rating), body: input.body ?? "" });
         return data<FormResult>({ ok: created ? "Thanks for your review!" : "Your review was updated." });
       }
       case "unpublish": {
@@ -97,6 +102,8 @@ export default function CoursePage() {
   const [params] = useSearchParams();
   const { course, modules, viewer } = view;
   const currency = course.price.currency as Currency;
+  const balance = useRootData()?.tokens ?? 0;
+  const usable = discountFor(price.amount, balance);
   const moreReviews = new URLSearchParams(params);
   if (reviews.nextCursor) moreReviews.set("reviews", reviews.nextCursor);
   return (
@@ -139,10 +146,32 @@ export default function CoursePage() {
                 Enroll for free
               </button>
             ) : (
-              <button type="submit" name="intent" value="enroll">
-                Buy for {formatMoney(price.amount, currency)}
-                {price.discountBps ? ` (was ${formatMoney(course.price.amount, currency)})` : ""}
-              </button>
+              <div className="stack">
+                {usable.tokens > 0 ? (
+                  <div className="narrow-left">
+                    <Field
+                      label={`Use tokens (you have ${balance.toLocaleString("en-US")}; up to ${usable.tokens.toLocaleString("en-US")} for ${formatMoney(usable.discount, currency)} off)`}
+                      name="tokens"
+                      type="number"
+                      min={0}
+                      max={usable.tokens}
+                      step={1}
+                      defaultValue={result?.values?.tokens ?? "0"}
+                      errors={result?.errors}
+                      data-testid="checkout-tokens"
+                    />
+                    <p className="muted">
+                      {TOKEN_RULES.courseDiscount.tokensPerUnit} tokens = {formatMoney(100, currency)}, at most half the price. The tokens are held during checkout and
+                      returned if the payment does not go through.
+                    </p>
+                  </div>
+                ) : null}
+                <button type="submit" name="intent" value="enroll">
+                  Buy for {formatMoney(price.amount, currency)}
+                  {price.discountBps ? ` (was ${formatMoney(course.price.amount, currency)})` : ""}
+                  {usable.tokens > 0 ? " before tokens" : ""}
+                </button>
+              </div>
             )}
             {!signedIn ? <p className="muted">You will be asked to log in first.</p> : null}
           </Form>

@@ -6,7 +6,7 @@ import { CourseFields } from "~/components/course-fields";
 import { CsrfInput, FormStatus } from "~/components/forms";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { deleteModule, listModules, loadOwnCourse, publicModule, publishProblems, updateCourse } from "~/modules/marketplace/courses.server";
-import { pageFieldErrors, priceFieldToMinor, uploadFromPage } from "~/modules/marketplace/page-forms.server";
+import { courseEditFields, pageFieldErrors, uploadFromPage } from "~/modules/marketplace/page-forms.server";
 import { ACCEPT_ATTRIBUTE, toMajorUnits } from "~/modules/marketplace/rules";
 import { AppError, errorResponse, parseOrThrow, toAppError } from "~/utils/errors";
 import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
@@ -56,7 +56,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       case "update": {
         const { intent: _i, csrf: _c, ...fields } = Object.fromEntries(form) as Record<string, string>;
         try {
-          await updateCourse(app, user, courseId, priceFieldToMinor(fields));
+          await updateCourse(app, user, courseId, courseEditFields(fields));
         } catch (error) {
           if (error instanceof AppError && error.code === "validation_failed") {
             throw AppError.validation(pageFieldErrors((error.details as { fieldErrors: Record<string, string[]> }).fieldErrors));

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/cloudflare";
 import { redirect } from "@remix-run/cloudflare";
 import { getSessionUser, destroySessionCookie, revokeSession } from "~/modules/auth/session.server";
+import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { readForm } from "~/utils/forms.server";
 
 /** POST only: revokes this browser's session row and clears the cookie. */
@@ -17,4 +18,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export async function loader() {
   return redirect("/");
+}
+
+/** Never rendered (both handlers redirect); it makes refusals of the form show the error page. */
+export default function Logout() {
+  return null;
+}
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />;
 }

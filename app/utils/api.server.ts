@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/cloudflare";
 import type { AppContext } from "~/context.server";
 import { assertSameOrigin } from "~/modules/auth/csrf.server";
+import { readBodyLimited } from "./body.server";
 import { AppError, errorResponse, toAppError } from "./errors";
 
 type Handler = (args: { request: Request; params: LoaderFunctionArgs["params"]; app: AppContext }) => Promise<unknown>;
@@ -38,14 +39,34 @@ export function reportedError(app: AppContext, request: Request, error: unknown)
 export const methodNotAllowed = async ({ context }: LoaderFunctionArgs) =>
   errorResponse(new AppError("method_not_allowed", "This endpoint does not support that method."), context.app.requestId);
 
-/** Reads a JSON body or throws a 400 that says why. */
-export async function readJson(request: Request): Promise<unknown> {
-  const type = request.headers.get("Content-Type") ?? "";
-  if (!type.includes("application/json")) {
+/** The largest JSON body any `/api/*` route accepts unless it asks for another limit. */
+export const JSON_BODY_LIMIT = 64 * 1024;
+
+/**
+ * The one JSON body reader of the API: `Content-Type: application/json`, at most `limit` bytes
+ * (413 beyond, checked on Content-Length and again while reading, so a chunked body cannot slip
+ * past), strict UTF-8, valid JSON (400 otherwise). Returns the parsed value untouched: the
+ * service's strict zod schema decides what it means (nothing is coerced from JSON).
+ * `allowEmpty` turns an empty body into `{}` for endpoints whose fields are all optional.
+ */
+export async function readJson(request: Request, opts: { limit?: number; allowEmpty?: boolean } = {}): Promise<unknown> {
+  const limit = opts.limit ?? JSON_BODY_LIMIT;
+  const declared = request.headers.get("Content-Length");
+  if (opts.allowEmpty && (declared === "0" || (!request.body && declared === null))) return {};
+  const mediaType = (request.headers.get("Content-Type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (mediaType !== "application/json") {
     throw new AppError("bad_request", "Send a JSON body with Content-Type: application/json.");
   }
+  const bytes = await readBodyLimited(request, limit);
+  if (bytes.byteLength === 0 && opts.allowEmpty) return {};
+  let text: string;
   try {
-    return await request.json();
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new AppError("bad_request", "The request body is not valid UTF-8.");
+  }
+  try {
+    return JSON.parse(text);
   } catch {
     throw new AppError("bad_request", "The request body is not valid JSON.");
   }

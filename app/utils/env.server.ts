@@ -17,9 +17,17 @@ const envSchema = z.object({
   STRIPE_SECRET_KEY: z.string().regex(/^sk_(test|live)_\w+$/, "STRIPE_SECRET_KEY must be an sk_test_ or sk_live_ key"),
   STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_\w+$/, "STRIPE_WEBHOOK_SECRET must be a whsec_ secret"),
   STRIPE_CURRENCY: z.enum(["usd", "eur", "gbp"]).default("usd"),
+  // Licensing (app/modules/licensing, docs/licensing.md): Ed25519 private key, JWK JSON or PKCS8.
+  LICENSE_SIGNING_KEY: z.string().min(40, "LICENSE_SIGNING_KEY must be an Ed25519 private JWK or PKCS8 key").optional(),
+  /** Validations allowed per license key and per client address, per minute (per isolate). */
+  LICENSE_RATE_LIMIT_PER_KEY: z.coerce.number().int().min(1).default(600),
+  LICENSE_RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(1200),
 }).refine((env) => env.APP_ENV === "production" || !env.STRIPE_SECRET_KEY.startsWith("sk_live_"), {
   path: ["STRIPE_SECRET_KEY"],
   message: "A live Stripe key is refused outside production; use an sk_test_ key",
+}).refine((env) => env.APP_ENV !== "production" || !!env.LICENSE_SIGNING_KEY, {
+  path: ["LICENSE_SIGNING_KEY"],
+  message: "LICENSE_SIGNING_KEY is required in production",
 }).refine((env) => env.EMAIL_PROVIDER !== "resend" || !!env.RESEND_API_KEY, {
   path: ["RESEND_API_KEY"],
   message: "RESEND_API_KEY is required when EMAIL_PROVIDER is resend",

@@ -11,6 +11,8 @@ export const ERROR_CODES = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
   idempotency_conflict: 409,
   unprocessable: 422,
   rate_limited: 429,

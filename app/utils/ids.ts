@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { now } from "./clock";
 
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"; // Crockford base32, lower case
@@ -22,6 +23,10 @@ export const ID_PREFIXES = {
   learningEvent: "lev",
   subscriptionChange: "sbc",
   subscriptionStart: "sst",
+  tokenEntry: "ttx",
+  tokenHold: "thd",
+  organization: "org",
+  machine: "mch",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 
@@ -72,4 +77,17 @@ export function randomToken(bytes = 32): string {
 export async function sha256Hex(value: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * A page cursor: the id of the last row seen, of one kind. Empty means "first page"; anything
+ * that is not such an id is a 400 (never an empty page that hides the mistake).
+ */
+export function cursorSchema(kind: IdKind) {
+  const pattern = new RegExp(`^${ID_PREFIXES[kind]}_[${ALPHABET}]{26}$`);
+  return z
+    .string()
+    .optional()
+    .transform((v) => v || undefined)
+    .refine((v) => v === undefined || pattern.test(v), "Invalid cursor");
 }

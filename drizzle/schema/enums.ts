@@ -78,3 +78,12 @@ export const SUBSCRIPTION_CHANGE_KINDS = [
   "status_changed",
 ] as const;
 export type SubscriptionChangeKind = (typeof SUBSCRIPTION_CHANGE_KINDS)[number];
+
+/** Licensing (drizzle/schema/licensing.ts, docs/licensing.md). */
+export const LICENSE_STATUSES = ["active", "suspended", "expired", "revoked"] as const;
+export type LicenseStatus = (typeof LICENSE_STATUSES)[number];
+/** Where a license came from: an Enterprise subscription, or created by a platform admin (sales-led). */
+export const LICENSE_SOURCES = ["subscription", "manual"] as const;
+export type LicenseSource = (typeof LICENSE_SOURCES)[number];
+export const ORGANIZATION_ROLES = ["owner", "admin", "member"] as const;
+export type OrganizationRole = (typeof ORGANIZATION_ROLES)[number];

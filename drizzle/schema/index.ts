@@ -4,3 +4,5 @@ export * from "./email";
 export * from "./payments";
 export * from "./marketplace";
 export * from "./subscriptions";
+export * from "./tokens";
+export * from "./licensing";

@@ -4,6 +4,7 @@ import autocannon from "autocannon";
 import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { Miniflare } from "miniflare";
+import { generateLicenseSigningKey } from "../license-key.mjs";
 
 /** The same compatibility date as the deployed Worker. */
 export const COMPAT_DATE = /compatibility_date = "([\d-]+)"/.exec(readFileSync("wrangler.toml", "utf8"))[1];
@@ -32,7 +33,7 @@ export async function startBare(port) {
  * The real app Worker with a migrated in-memory D1. `extra` adds options to the app worker
  * (queues, service bindings...) and `workers` adds auxiliary workers (e.g. the Stripe emulator).
  */
-export async function startApp(port, { workers = [], ...extra } = {}) {
+export async function startApp(port, { workers = [], bindings = {}, ...extra } = {}) {
   const app = {
     name: "coursemint",
     // One pre-bundled module, passed whole so Miniflare does not re-parse its dynamic imports.
@@ -53,6 +54,8 @@ export async function startApp(port, { workers = [], ...extra } = {}) {
       SESSION_SECRET: "bench-session-secret-0123456789abcdef",
       STRIPE_SECRET_KEY: "sk_test_bench",
       STRIPE_WEBHOOK_SECRET: "whsec_bench_0123456789",
+      LICENSE_SIGNING_KEY: await generateLicenseSigningKey(),
+      ...bindings,
     },
     ...extra,
   };

@@ -181,14 +181,14 @@ describe("API tokens", () => {
 
   it("can be created and revoked through the API, and stop working once revoked", async () => {
     const { browser, user } = await signedInAs("instructor");
-    const created = await browser.json("/api/tokens", jsonBody({ name: "deploy" }));
+    const created = await browser.json("/api/api-keys", jsonBody({ name: "deploy" }));
     expect(created.status).toBe(201);
     const { token, id } = created.body;
     expect((await SELF.fetch("http://localhost/api/me", bearer(token))).status).toBe(200);
     const list = await SELF.fetch("http://localhost/api/tokens", bearer(token));
     expect(JSON.stringify(await list.json())).not.toContain(token);
 
-    const revoked = await SELF.fetch(`http://localhost/api/tokens/${id}`, bearer(token, { method: "DELETE" }));
+    const revoked = await SELF.fetch(`http://localhost/api/api-keys/${id}`, bearer(token, { method: "DELETE" }));
     expect(revoked.status).toBe(204);
     const after = await SELF.fetch("http://localhost/api/me", bearer(token));
     expect(after.status).toBe(401);
@@ -200,14 +200,14 @@ describe("API tokens", () => {
   it("rejects malformed bodies and other users' tokens", async () => {
     const owner = await signedInAs("student");
     const other = await signedInAs("student");
-    const { body } = await owner.browser.json("/api/tokens", jsonBody({ name: "mine" }));
-    const bad = await other.browser.json("/api/tokens", jsonBody({ name: "" }));
+    const { body } = await owner.browser.json("/api/api-keys", jsonBody({ name: "mine" }));
+    const bad = await other.browser.json("/api/api-keys", jsonBody({ name: "" }));
     expect(bad.status).toBe(400);
     expect(bad.body.error.details.fieldErrors.name).toBeDefined();
-    const notJson = await other.browser.json("/api/tokens", { method: "POST", body: "{", headers: { "Content-Type": "application/json" } });
+    const notJson = await other.browser.json("/api/api-keys", { method: "POST", body: "{", headers: { "Content-Type": "application/json" } });
     expect(notJson.status).toBe(400);
     expect(notJson.body.error.code).toBe("bad_request");
-    const steal = await other.browser.fetch(`/api/tokens/${body.id}`, { method: "DELETE" });
+    const steal = await other.browser.fetch(`/api/api-keys/${body.id}`, { method: "DELETE" });
     expect(steal.status).toBe(404);
     expect((await SELF.fetch("http://localhost/api/me", bearer(body.token))).status).toBe(200);
   });
@@ -216,7 +216,7 @@ describe("API tokens", () => {
     const bad = await SELF.fetch("http://localhost/api/me", bearer("cm_nope"));
     expect(bad.status).toBe(401);
     const { browser } = await signedInAs("student");
-    const crossSite = await browser.fetch("/api/tokens", jsonBody({ name: "x" }, { headers: { Origin: "https://evil.example" } }));
+    const crossSite = await browser.fetch("/api/api-keys", jsonBody({ name: "x" }, { headers: { Origin: "https://evil.example" } }));
     expect(crossSite.status).toBe(403);
     expect(await crossSite.json()).toMatchObject({ error: { code: "csrf_failed" } });
   });

@@ -1,13 +1,15 @@
 import { describe, expect, it } from "vitest";
 import type { Role } from "~drizzle/schema";
-import { Browser, insertUser, signedInAs } from "../helpers";
+import { createId } from "~/utils/ids";
+import { licenses, organizationMembers, organizations } from "~drizzle/schema";
+import { Browser, db, insertUser, signedInAs } from "../helpers";
 
 type Who = Role | "anonymous";
 const EVERYONE: Who[] = ["anonymous", "student", "instructor", "enterprise", "admin"];
 
 type Case = {
   name: string;
-  request: (ctx: { browser: Browser; targetUserId: string }) => Promise<Response>;
+  request: (ctx: { browser: Browser; targetUserId: string; other: () => Promise<{ organizationId: string; licenseId: string }> }) => Promise<Response>;
   /** Expected status per caller; anything not listed uses `members`. */
   anonymous: number;
   members: number;
@@ -47,9 +49,9 @@ const CASES: Case[] = [
   },
   { name: "GET /api/health", request: ({ browser }) => browser.fetch("/api/health"), anonymous: 200, members: 200 },
   { name: "GET /api/me", request: ({ browser }) => browser.fetch("/api/me"), anonymous: 401, members: 200 },
-  { name: "GET /api/tokens", request: ({ browser }) => browser.fetch("/api/tokens"), anonymous: 401, members: 200 },
-  { name: "POST /api/tokens", request: ({ browser }) => browser.fetch("/api/tokens", json("POST", { name: "m" })), anonymous: 401, members: 201 },
-  { name: "DELETE /api/tokens/:id", request: ({ browser }) => browser.fetch("/api/tokens/tok_unknown", { method: "DELETE" }), anonymous: 401, members: 404 },
+  { name: "GET /api/api-keys", request: ({ browser }) => browser.fetch("/api/api-keys"), anonymous: 401, members: 200 },
+  { name: "POST /api/api-keys", request: ({ browser }) => browser.fetch("/api/api-keys", json("POST", { name: "m" })), anonymous: 401, members: 201 },
+  { name: "DELETE /api/api-keys/:id", request: ({ browser }) => browser.fetch("/api/api-keys/tok_unknown", { method: "DELETE" }), anonymous: 401, members: 404 },
   { name: "GET /api/users", request: ({ browser }) => browser.fetch("/api/users"), anonymous: 401, members: 403, admin: 200 },
   {
     name: "PUT /api/users/:id/role",
@@ -133,15 +135,97 @@ const CASES: Case[] = [
   { name: "POST /api/courses/:id/modules/:id/complete", request: ({ browser }) => browser.fetch(`/api/courses/${UNKNOWN_COURSE}/modules/${UNKNOWN_MODULE}/complete`, { method: "POST" }), anonymous: 401, members: 404 },
   { name: "DELETE /api/courses/:id/modules/:id", request: ({ browser }) => browser.fetch(`/api/courses/${UNKNOWN_COURSE}/modules/${UNKNOWN_MODULE}`, { method: "DELETE" }), anonymous: 401, members: 403, instructor: 404, admin: 404 },
   { name: "GET /api/instructor/earnings", request: ({ browser }) => browser.fetch("/api/instructor/earnings"), anonymous: 401, members: 403, instructor: 200, admin: 200 },
+  // Reward tokens and leaderboards (docs/tokens.md); callers here have no tokens.
+  { name: "GET /wallet", request: ({ browser }) => browser.fetch("/wallet"), anonymous: 302, members: 200 },
+  {
+    name: "POST /wallet (buy a freeze without tokens)",
+    request: ({ browser }) => browser.submit("/wallet", { intent: "buy_freeze", requestKey: "req_00000000000000000000000000" }),
+    anonymous: 302,
+    members: 409,
+  },
+  { name: "GET /leaderboard", request: ({ browser }) => browser.fetch("/leaderboard"), anonymous: 302, members: 200 },
+  { name: "GET /leaderboard?board=friends", request: ({ browser }) => browser.fetch("/leaderboard?board=friends"), anonymous: 302, members: 200 },
+  { name: "POST /leaderboard (follow unknown)", request: ({ browser }) => browser.submit("/leaderboard", { intent: "follow", handle: "no-such-learner" }), anonymous: 302, members: 404 },
+  { name: "GET /learners/:handle (unknown)", request: ({ browser }) => browser.fetch("/learners/no-such-learner"), anonymous: 302, members: 404 },
+  { name: "GET /admin/tokens", request: ({ browser }) => browser.fetch("/admin/tokens"), anonymous: 302, members: 403, admin: 200 },
+  {
+    name: "POST /admin/tokens (award)",
+    request: ({ browser, targetUserId }) => browser.submit("/admin/tokens", { userId: targetUserId, amount: "5", reason: "permission matrix" }),
+    anonymous: 302,
+    members: 403,
+    admin: 200,
+  },
+  { name: "GET /api/tokens/balance", request: ({ browser }) => browser.fetch("/api/tokens/balance"), anonymous: 401, members: 200 },
+  { name: "GET /api/tokens/history", request: ({ browser }) => browser.fetch("/api/tokens/history"), anonymous: 401, members: 200 },
+  {
+    name: "GET /api/tokens/history?userId=other",
+    request: ({ browser, targetUserId }) => browser.fetch(`/api/tokens/history?userId=${targetUserId}`),
+    anonymous: 401,
+    members: 403,
+    admin: 200,
+  },
+  {
+    name: "POST /api/tokens/award",
+    request: ({ browser, targetUserId }) => browser.fetch("/api/tokens/award", json("POST", { userId: targetUserId, amount: 5, reason: "matrix" })),
+    anonymous: 401,
+    members: 403,
+    admin: 201,
+  },
+  { name: "POST /api/tokens/redeem", request: ({ browser }) => browser.fetch("/api/tokens/redeem", json("POST", { item: "streak_freeze" })), anonymous: 401, members: 409 },
+  { name: "GET /api/tokens/profile", request: ({ browser }) => browser.fetch("/api/tokens/profile"), anonymous: 401, members: 200 },
+  { name: "PATCH /api/tokens/profile", request: ({ browser }) => browser.fetch("/api/tokens/profile", json("PATCH", { timeZone: "UTC" })), anonymous: 401, members: 200 },
+  { name: "GET /api/leaderboard/global", request: ({ browser }) => browser.fetch("/api/leaderboard/global"), anonymous: 401, members: 200 },
+  { name: "GET /api/leaderboard/friends", request: ({ browser }) => browser.fetch("/api/leaderboard/friends"), anonymous: 401, members: 200 },
+  { name: "GET /api/leaderboard/follows", request: ({ browser }) => browser.fetch("/api/leaderboard/follows"), anonymous: 401, members: 200 },
+  { name: "POST /api/leaderboard/follows", request: ({ browser }) => browser.fetch("/api/leaderboard/follows", json("POST", { handle: "no-such-learner" })), anonymous: 401, members: 404 },
+  { name: "DELETE /api/leaderboard/follows/:handle", request: ({ browser }) => browser.fetch("/api/leaderboard/follows/no-such-learner", { method: "DELETE" }), anonymous: 401, members: 404 },
   { name: "GET /api/no-such-endpoint", request: ({ browser }) => browser.fetch("/api/nope"), anonymous: 404, members: 404 },
+  // Enterprise licensing (docs/licensing.md). `other()` is an organization (and license) the caller is not in.
+  { name: "GET /enterprise (no organization)", request: ({ browser }) => browser.fetch("/enterprise"), anonymous: 302, members: 200 },
+  { name: "GET /enterprise (another organization)", request: async ({ browser, other }) => browser.fetch(`/enterprise?organizationId=${(await other()).organizationId}`), anonymous: 302, members: 404, admin: 200 },
+  { name: "POST /enterprise (deactivate unknown machine)", request: ({ browser }) => browser.submit("/enterprise", { intent: "deactivate-machine", machineId: "mch_unknown" }), anonymous: 302, members: 404 },
+  { name: "GET /admin/licenses", request: ({ browser }) => browser.fetch("/admin/licenses"), anonymous: 302, members: 403, admin: 200 },
+  { name: "POST /admin/licenses (suspend another organization's)", request: async ({ browser, other }) => browser.submit("/admin/licenses", { intent: "change", licenseId: (await other()).licenseId, action: "suspend" }), anonymous: 302, members: 403, admin: 200 },
+  { name: "POST /api/enterprise/licenses/create", request: ({ browser }) => browser.fetch("/api/enterprise/licenses/create", json("POST", {})), anonymous: 401, members: 403, admin: 400 },
+  { name: "GET /api/enterprise/licenses/:id (another organization's)", request: async ({ browser, other }) => browser.fetch(`/api/enterprise/licenses/${(await other()).licenseId}`), anonymous: 401, members: 404, admin: 200 },
+  { name: "POST /api/enterprise/licenses/:id (suspend)", request: async ({ browser, other }) => browser.fetch(`/api/enterprise/licenses/${(await other()).licenseId}`, json("POST", { action: "suspend" })), anonymous: 401, members: 403, admin: 200 },
+  { name: "GET /api/enterprise/licenses/:id/offline-file (another organization's)", request: async ({ browser, other }) => browser.fetch(`/api/enterprise/licenses/${(await other()).licenseId}/offline-file`), anonymous: 401, members: 404, admin: 200 },
+  { name: "GET /api/enterprise/usage (no organization)", request: ({ browser }) => browser.fetch("/api/enterprise/usage"), anonymous: 401, members: 404 },
+  { name: "GET /api/enterprise/usage (another organization)", request: async ({ browser, other }) => browser.fetch(`/api/enterprise/usage?organizationId=${(await other()).organizationId}`), anonymous: 401, members: 404, admin: 200 },
+  {
+    name: "POST /api/enterprise/branding (another organization)",
+    request: async ({ browser, other }) => browser.fetch("/api/enterprise/branding", { method: "POST", body: new URLSearchParams({ organizationId: (await other()).organizationId, name: "Mine now" }) }),
+    anonymous: 401,
+    members: 404,
+    admin: 200,
+  },
+  { name: "GET /api/enterprise/licenses/validate (key-authenticated)", request: ({ browser }) => browser.fetch("/api/enterprise/licenses/validate?key=nope"), anonymous: 200, members: 200 },
+  { name: "POST /api/enterprise/licenses/activate (bad key)", request: ({ browser }) => browser.fetch("/api/enterprise/licenses/activate", json("POST", { key: "nope", fingerprint: "fp-00000001" })), anonymous: 403, members: 403 },
+  { name: "POST /api/enterprise/licenses/deactivate (bad key)", request: ({ browser }) => browser.fetch("/api/enterprise/licenses/deactivate", json("POST", { key: "nope", fingerprint: "fp-00000001" })), anonymous: 403, members: 403 },
+  { name: "GET /api/enterprise/licenses/public-key", request: ({ browser }) => browser.fetch("/api/enterprise/licenses/public-key"), anonymous: 200, members: 200 },
+  { name: "GET /branding/:org/:file (unknown)", request: ({ browser }) => browser.fetch("/branding/org_00000000000000000000000000/0123456789abcdef.png"), anonymous: 404, members: 404 },
 ];
+
+/** An organization with an active Enterprise license that the caller does not belong to. */
+async function otherOrganization() {
+  const owner = await insertUser("enterprise");
+  const t = Date.now();
+  const organizationId = createId("organization");
+  const licenseId = createId("license");
+  await db().batch([
+    db().insert(organizations).values({ id: organizationId, name: "Other Org", ownerId: owner.id, createdAt: t, updatedAt: t }),
+    db().insert(organizationMembers).values({ organizationId, userId: owner.id, role: "owner", createdAt: t }),
+    db().insert(licenses).values({ id: licenseId, organizationId, tier: "enterprise", status: "active", source: "manual", features: ["white_label"], maxSeats: 5, maxMachines: 5, metadata: {}, startsAt: t, expiresAt: t + 86_400_000, createdAt: t, updatedAt: t }),
+  ]);
+  return { organizationId, licenseId };
+}
 
 describe.each(EVERYONE)("as %s", (who) => {
   it.each(CASES.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
     const browser = who === "anonymous" ? new Browser() : (await signedInAs(who)).browser;
     const target = await insertUser("student");
     const expected = who === "anonymous" ? c.anonymous : who === "admin" ? (c.admin ?? c.members) : who === "instructor" ? (c.instructor ?? c.members) : c.members;
-    const response = await c.request({ browser, targetUserId: target.id });
+    const response = await c.request({ browser, targetUserId: target.id, other: otherOrganization });
     expect(response.status, `${who} ${c.name}`).toBe(expected);
     if (expected === 302 && who === "anonymous") expect(response.headers.get("Location")).toMatch(c.anonymousLocation ?? /^\/login\?redirectTo=/);
     const url = new URL(response.url || "http://localhost" + c.name.split(" ")[1]);

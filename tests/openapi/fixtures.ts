@@ -44,7 +44,7 @@ export async function callerFor(as: ExampleDoc["as"]): Promise<Caller> {
   const user = await insertUser(role);
   await browser.login(user.email);
   if (as !== "student_api_key") return { user, browser, fetch: (p, i) => browser.fetch(p, i) };
-  const created = await browser.json("/api/tokens", jsonBody({ name: "contract test" }));
+  const created = await browser.json("/api/api-keys", jsonBody({ name: "contract test" }));
   const program = new Browser(); // no cookies: only the key
   return { user, browser, fetch: (p, i = {}) => program.fetch(p, bearer(created.body.token, i)) };
 }
@@ -93,9 +93,9 @@ async function paidPayment() {
  */
 const SETUPS: Record<string, Setup> = {
   // Account
-  "deleteTokensTokenId:ok": async (caller) => {
-    const created = await caller.browser.json("/api/tokens", jsonBody({ name: "to revoke" }));
-    return { params: { tokenId: created.body.id } };
+  "deleteApiKeysKeyId:ok": async (caller) => {
+    const created = await caller.browser.json("/api/api-keys", jsonBody({ name: "to revoke" }));
+    return { params: { keyId: created.body.id } };
   },
   "putUsersUserIdRole:ok": async () => ({ params: { userId: (await insertUser("student")).id } }),
 

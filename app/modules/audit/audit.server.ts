@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { AppContext } from "~/context.server";
 import { now } from "~/utils/clock";
 import { withinUtcDays } from "~/utils/db.server";
-import { createId } from "~/utils/ids";
+import { createId, cursorSchema } from "~/utils/ids";
 import { auditLog } from "~drizzle/schema";
 
 export type AuditEntry = {
@@ -34,7 +34,7 @@ export const auditFilterSchema = z.object({
   targetId: z.string().trim().max(64).optional().transform((v) => v || undefined),
   from: z.iso.date().optional().or(z.literal("").transform(() => undefined)),
   to: z.iso.date().optional().or(z.literal("").transform(() => undefined)),
-  cursor: z.string().max(64).optional().transform((v) => v || undefined),
+  cursor: cursorSchema("audit"),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 export type AuditFilter = z.infer<typeof auditFilterSchema>;

@@ -39,6 +39,21 @@ export const PERMISSIONS = [
   "read:subscription:own",
   "update:subscription:own", // change plan, cancel at period end, resume
   "update:subscription:any", // admins: cancel any subscription immediately
+  // Reward tokens and leaderboards (docs/tokens.md)
+  "read:tokens:own", // balance, streak, history, profile settings
+  "read:tokens:any", // admins: any learner's history, token metrics
+  "create:token-redemption:own", // spend tokens (streak freeze, course discount)
+  "create:token-award:any", // admins: award or adjust with a reason (audited)
+  "read:leaderboard:any", // public boards
+  "create:follow:own",
+  "delete:follow:own",
+  // Enterprise licensing (docs/licensing.md); "own" = organizations the user belongs to (their role there decides the rest)
+  "read:organization:own",
+  "update:organization:own",
+  "read:organization:any",
+  "update:organization:any",
+  "create:license:any",
+  "update:license:any",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -56,17 +71,24 @@ const MEMBER: Permission[] = [
   "create:subscription:own",
   "read:subscription:own",
   "update:subscription:own",
+  "read:organization:own",
+  "update:organization:own",
 ];
+
+const LEARNER_TOKENS: Permission[] = ["read:tokens:own", "create:token-redemption:own", "read:leaderboard:any", "create:follow:own", "delete:follow:own"];
 
 const INSTRUCTOR: Permission[] = ["create:course:own", "update:course:own", "read:earnings:own"];
 
+const LICENSING_ADMIN: Permission[] = ["read:organization:any", "update:organization:any", "create:license:any", "update:license:any"];
+
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  student: [...MEMBER, "update:role:own"],
-  instructor: [...MEMBER, ...INSTRUCTOR],
-  enterprise: MEMBER,
+  student: [...MEMBER, ...LEARNER_TOKENS, "update:role:own"],
+  instructor: [...MEMBER, ...LEARNER_TOKENS, ...INSTRUCTOR],
+  enterprise: [...MEMBER, ...LEARNER_TOKENS],
   admin: [...MEMBER, "read:user:any", "update:role:any", "read:audit-log:any", "read:metrics:any", "read:email:any", "update:email:any", ...INSTRUCTOR, "update:course:any",
     "read:payment:any", "create:refund:any", "read:stripe-event:any", "update:stripe-event:any",
-    "update:subscription:any"],
+    "update:subscription:any", ...LEARNER_TOKENS, "read:tokens:any", "create:token-award:any",
+    ...LICENSING_ADMIN],
 };
 
 export function hasPermission(user: { role: Role } | null | undefined, permission: Permission): boolean {

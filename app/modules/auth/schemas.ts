@@ -27,6 +27,6 @@ export const loginSchema = z.object({
   redirectTo: z.string().optional(),
 });
 
-export const apiTokenSchema = z.object({
+export const apiTokenSchema = z.strictObject({
   name: z.string({ error: "Name is required" }).trim().min(1, "Name is required").max(60, "Name is too long"),
 });

@@ -2,11 +2,12 @@ import { and, desc, eq, like, lt, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { AppContext } from "~/context.server";
 import { ROLES, users } from "~drizzle/schema";
+import { cursorSchema } from "~/utils/ids";
 
 export const userSearchSchema = z.object({
   q: z.string().trim().max(254).optional().transform((v) => v || undefined),
   role: z.enum(ROLES).optional().or(z.literal("").transform(() => undefined)),
-  cursor: z.string().max(64).optional().transform((v) => v || undefined),
+  cursor: cursorSchema("user"),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 
@@ -27,4 +28,4 @@ export async function searchUsers(app: Pick<AppContext, "db">, filter: z.infer<t
   return { items, nextCursor: rows.length > filter.limit ? items[items.length - 1]!.id : null };
 }
 
-export const roleChangeSchema = z.object({ role: z.enum(ROLES, { error: `Role must be one of ${ROLES.join(", ")}` }) });
+export const roleChangeSchema = z.strictObject({ role: z.enum(ROLES, { error: `Role must be one of ${ROLES.join(", ")}` }) });

@@ -4,8 +4,9 @@ import type { AppContext } from "~/context.server";
 import { auditInsert } from "~/modules/audit/audit.server";
 import { now } from "~/utils/clock";
 import { AppError } from "~/utils/errors";
-import { createId } from "~/utils/ids";
+import { createId, cursorSchema } from "~/utils/ids";
 import { EMAIL_STATUSES, emailOutbox, emails, users, type EmailStatus } from "~drizzle/schema";
+import type { EmailBrand } from "./layout";
 import { getEmailProvider, ProviderError, type EmailProvider } from "./providers.server";
 import {
   checkTemplateData,
@@ -128,13 +129,16 @@ export async function deliverEmailMessage(
   body: unknown,
   meta: MessageMeta,
   provider: EmailProvider = getEmailProvider(app),
+  /** The recipient's white-label branding, if any (wired by the Worker entry; email imports no capability). */
+  brandFor?: (to: string) => Promise<EmailBrand | null>,
 ): Promise<DeliveryOutcome> {
   const parsed = parseMessage(body);
   if (!parsed.ok) return reject(app, body, meta, parsed.reason);
   const message = parsed.message;
   const log = app.logger.child({ idempotencyKey: message.idempotencyKey, template: message.template, messageId: meta.messageId });
   try {
-    const rendered = renderEmail(message.template, parsed.data, app.config.APP_URL);
+    const brand = brandFor ? await brandFor(message.to) : null;
+    const rendered = renderEmail(message.template, parsed.data, app.config.APP_URL, brand);
     const t = now();
     await app.db
       .insert(emails)
@@ -186,7 +190,7 @@ export async function deliverEmailMessage(
     const content =
       claimed.template === message.template && claimed.data
         ? rendered
-        : renderEmail(claimed.template as EmailTemplateName, claimed.data, app.config.APP_URL);
+        : renderEmail(claimed.template as EmailTemplateName, claimed.data, app.config.APP_URL, brand);
 
     try {
       const result = await provider.send({
@@ -303,7 +307,7 @@ export function backoffSeconds(app: Pick<AppContext, "config">, attempt: number)
 export const emailFilterSchema = z.object({
   status: z.enum(EMAIL_STATUSES).optional().or(z.literal("").transform(() => undefined)),
   to: z.string().trim().max(254).optional().transform((v) => v || undefined),
-  cursor: z.string().max(64).optional().transform((v) => v || undefined),
+  cursor: cursorSchema("email"),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 export type EmailFilter = z.infer<typeof emailFilterSchema>;

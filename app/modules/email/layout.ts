@@ -20,7 +20,10 @@ export type EmailContent = {
 
 export type RenderedEmail = { subject: string; html: string; text: string };
 
-const MINT = "#0f9d76";
+/** White-label branding of the recipient's organization (app/modules/licensing/branding.server.ts). */
+export type EmailBrand = { name: string; logoUrl: string | null; primaryColor: string | null; supportEmail: string | null };
+
+const MINT_DEFAULT = "#0f9d76";
 const MINT_DARK = "#0b7a5c";
 const INK = "#14213d";
 const MUTED = "#5b6475";
@@ -28,11 +31,12 @@ const LINE = "#dde3ea";
 const BG = "#f7faf9";
 const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif";
 
-export function renderLayout(content: EmailContent, appUrl: string): RenderedEmail {
-  return { subject: content.subject, html: renderHtml(content, appUrl), text: renderText(content, appUrl) };
+export function renderLayout(content: EmailContent, appUrl: string, brand?: EmailBrand | null): RenderedEmail {
+  return { subject: content.subject, html: renderHtml(content, appUrl, brand ?? null), text: renderText(content, appUrl, brand ?? null) };
 }
 
-function renderHtml(c: EmailContent, appUrl: string): string {
+function renderHtml(c: EmailContent, appUrl: string, brand: EmailBrand | null): string {
+  const MINT = brand?.primaryColor && /^#[0-9a-fA-F]{6}$/.test(brand.primaryColor) ? brand.primaryColor : MINT_DEFAULT;
   const facts = c.facts?.length
     ? html`<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="border-collapse:collapse;margin:20px 0;border:1px solid ${LINE};border-radius:8px;">
 ${c.facts.map(
@@ -62,7 +66,7 @@ ${c.facts.map(
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:${BG};">
 <tr><td align="center" style="padding:24px 12px;">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:560px;">
-<tr><td style="padding:0 4px 16px;font-size:22px;font-weight:800;color:${MINT};">Coursemint</td></tr>
+<tr><td style="padding:0 4px 16px;font-size:22px;font-weight:800;color:${MINT};">${brand?.logoUrl ? html`<img src="${brand.logoUrl}" alt="" height="32" style="height:32px;vertical-align:middle;margin-right:8px;">` : ""}${brand?.name ?? "Coursemint"}</td></tr>
 <tr><td style="background:#ffffff;border:1px solid ${LINE};border-radius:10px;padding:28px 24px;">
 <h1 style="margin:0 0 16px;font-size:22px;line-height:1.3;color:${INK};">${c.heading}</h1>
 <p style="margin:0 0 16px;font-size:16px;line-height:1.5;">${c.greeting}</p>
@@ -70,7 +74,7 @@ ${c.paragraphs.map((p) => html`<p style="margin:0 0 16px;font-size:16px;line-hei
 `)}${facts}${button}${c.footnote ? html`<p style="margin:16px 0 0;font-size:13px;line-height:1.5;color:${MUTED};">${c.footnote}</p>` : ""}
 </td></tr>
 <tr><td style="padding:16px 4px;font-size:12px;line-height:1.5;color:${MUTED};text-align:center;">
-Coursemint · Learn, teach and grow · <a href="${appUrl}" style="color:${MUTED};">${hostOf(appUrl)}</a><br>
+${brand ? html`${brand.name} · powered by Coursemint${brand.supportEmail ? html` · Support: <a href="mailto:${brand.supportEmail}" style="color:${MUTED};">${brand.supportEmail}</a>` : ""}` : "Coursemint · Learn, teach and grow"} · <a href="${appUrl}" style="color:${MUTED};">${hostOf(appUrl)}</a><br>
 You receive this email because of activity on your Coursemint account.
 </td></tr>
 </table>
@@ -81,7 +85,7 @@ You receive this email because of activity on your Coursemint account.
 `.value;
 }
 
-function renderText(c: EmailContent, appUrl: string): string {
+function renderText(c: EmailContent, appUrl: string, brand: EmailBrand | null): string {
   const lines: string[] = [c.heading, "=".repeat(Math.min(c.heading.length, 60)), "", c.greeting, ""];
   for (const p of c.paragraphs) lines.push(p, "");
   if (c.facts?.length) {
@@ -91,7 +95,8 @@ function renderText(c: EmailContent, appUrl: string): string {
   }
   if (c.button) lines.push(`${c.button.label}: ${c.button.url}`, "");
   if (c.footnote) lines.push(c.footnote, "");
-  lines.push("--", `Coursemint · ${appUrl}`, "You receive this email because of activity on your Coursemint account.", "");
+  const signature = brand ? `${brand.name} · powered by Coursemint${brand.supportEmail ? ` · Support: ${brand.supportEmail}` : ""}` : "Coursemint";
+  lines.push("--", `${signature} · ${appUrl}`, "You receive this email because of activity on your Coursemint account.", "");
   return lines.join("\n");
 }
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { currencySchema, minorUnitsSchema } from "~/utils/money";
 import { formatAmount, formatDate, formatDateTime, formatTokens } from "./format";
-import { renderLayout, type EmailContent, type RenderedEmail } from "./layout";
+import { renderLayout, type EmailBrand, type EmailContent, type RenderedEmail } from "./layout";
 
 /*
  * Every transactional email Coursemint sends. Each template has a zod schema for its data
@@ -272,7 +272,7 @@ export function checkTemplateData(template: EmailTemplateName, data: unknown): T
 }
 
 /** Renders already-checked data. Throws on invalid data: check first. */
-export function renderEmail(template: EmailTemplateName, data: unknown, appUrl: string): RenderedEmail {
+export function renderEmail(template: EmailTemplateName, data: unknown, appUrl: string, brand?: EmailBrand | null): RenderedEmail {
   const def = EMAIL_TEMPLATES[template] as Def<z.ZodType>;
-  return renderLayout(def.render(def.schema.parse(data)), appUrl);
+  return renderLayout(def.render(def.schema.parse(data)), appUrl, brand);
 }

@@ -8,6 +8,7 @@ import { createId } from "~/utils/ids";
 import { courseModules, courses, enrollments, learningEvents, moduleProgress } from "~drizzle/schema";
 import { canView, courseIdSchema, findCourse, isOwner, moduleIdSchema, type Course } from "./courses.server";
 import { serveObject } from "./files.server";
+import { onModuleCompleted } from "~/modules/tokens/activity.server";
 
 type Db = AppContext["db"];
 export type Enrollment = typeof enrollments.$inferSelect;
@@ -103,6 +104,8 @@ export async function completeModule(app: AppContext, user: SessionUser, courseI
   ]);
   const progress = await getProgress(app, user.id, course.id);
   if (progress.completed) app.logger.info("marketplace.course_completed", { courseId: course.id, userId: user.id });
+  // Reward tokens and the streak (idempotent per module and course; never fails the completion).
+  await onModuleCompleted(app, { userId: user.id, courseId: course.id, moduleId: module.id, courseCompleted: progress.completed });
   return progress;
 }
 

@@ -11,6 +11,8 @@ export const purchaseInputSchema = z
     courseId: courseIdSchema,
     flow: z.enum(["checkout", "payment_method"]).optional(),
     paymentMethod: z.string().max(120).optional(),
+    /** Reward tokens to put towards the price (held until the payment settles; docs/tokens.md). */
+    tokens: z.number().int("Whole tokens only").positive("Offer at least 1 token").max(10_000_000).optional(),
   })
   .strict();
 
@@ -41,6 +43,7 @@ export async function purchaseCourse(app: AppContext, user: SessionUser, input: 
     courseId: course.id,
     flow: data.flow ?? "checkout",
     ...(data.paymentMethod ? { paymentMethod: data.paymentMethod } : {}),
+    ...(data.tokens ? { tokens: data.tokens } : {}),
     successPath: `${back}?purchase=success`,
     cancelPath: `${back}?purchase=canceled`,
   });

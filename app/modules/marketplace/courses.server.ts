@@ -7,6 +7,7 @@ import { hasPermission } from "~/modules/auth/permissions";
 import { now } from "~/utils/clock";
 import { AppError, parseOrThrow, zodFieldErrors, type FieldErrors } from "~/utils/errors";
 import { createId } from "~/utils/ids";
+import { integerFromString } from "~/utils/forms.server";
 import { courseModules, courses, enrollments, users } from "~drizzle/schema";
 import type { CourseStatus } from "~drizzle/schema/enums";
 import { coursesFts, nextSearchId } from "./search";
@@ -167,7 +168,7 @@ export async function uploadCourse(
     if (courseId) {
       const course = await loadOwnCourse(app, user, courseId);
       const present = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== ""));
-      const parsed = courseUpdateSchema.safeParse(present);
+      const parsed = courseUpdateSchema.safeParse(formCourseFields(present));
       if (!parsed.success) Object.assign(errors, zodFieldErrors(parsed.error));
       const existing = await app.db
         .select({ n: count(), last: max(courseModules.position) })
@@ -191,7 +192,7 @@ export async function uploadCourse(
       app.logger.info("marketplace.course_uploaded", { courseId: course.id, userId: user.id, modules: modules.rows.length });
       return { course: (await findCourse(app, course.id))!, created: false, modules: modules.rows.length };
     }
-    const parsed = courseMetadataSchema.safeParse(fields);
+    const parsed = courseMetadataSchema.safeParse(formCourseFields(fields));
     if (!parsed.success) Object.assign(errors, zodFieldErrors(parsed.error));
     const id = createId("course");
     const modules = moduleRows(id, upload, 1, t);
@@ -209,6 +210,11 @@ export async function uploadCourse(
     await deleteObjects(app, keys);
     throw error;
   }
+}
+
+/** Multipart fields are strings: the price in minor units becomes a number (only from a digit string). */
+function formCourseFields(fields: Record<string, string>): Record<string, unknown> {
+  return "priceAmount" in fields ? { ...fields, priceAmount: integerFromString(fields.priceAmount) } : fields;
 }
 
 function newCourseRow(id: string, instructorId: string, data: CourseMetadata, t: number): Course {

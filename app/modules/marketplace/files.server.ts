@@ -152,8 +152,19 @@ export async function parseUpload(app: AppContext, request: Request, opts: { csr
   const result: ParsedUpload = { fields: {}, moduleTitles: [], files: [], errors: {} };
   const fileErrors: string[] = [];
   let fileIndex = 0;
+  // Errors thrown by our part handler (R2, CSRF, limits) keep their meaning; anything else comes
+  // from the multipart parser itself (e.g. a file name with ";" or "=" that it cannot split).
+  let handlerError: unknown;
   try {
     await unstable_parseMultipartFormData(request, async (part) => {
+      try {
+        return await handlePart(part);
+      } catch (error) {
+        handlerError = error;
+        throw error;
+      }
+    });
+    async function handlePart(part: Parameters<Parameters<typeof unstable_parseMultipartFormData>[1]>[0]) {
       if (part.filename === undefined) {
         const value = await readText(part.data);
         if (part.name === "moduleTitle") result.moduleTitles.push(value);
@@ -196,11 +207,17 @@ export async function parseUpload(app: AppContext, request: Request, opts: { csr
         fileErrors.push(`${fileName} ${error.message}`);
       }
       return undefined;
-    });
+    }
   } catch (error) {
     await deleteObjects(app, result.files.map((f) => f.key));
     if (error instanceof AppError) throw error;
-    if (error instanceof TypeError) throw new AppError("bad_request", "The upload could not be read as multipart/form-data.");
+    if (error !== handlerError) {
+      app.logger.info("marketplace.upload_unreadable", { message: error instanceof Error ? error.message.slice(0, 200) : String(error) });
+      throw new AppError(
+        "bad_request",
+        "The upload could not be read as multipart/form-data. If a file name contains ; or = or quotes, rename the file and try again.",
+      );
+    }
     throw error;
   }
   if (fileErrors.length) result.errors.files = fileErrors;

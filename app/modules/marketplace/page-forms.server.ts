@@ -2,6 +2,7 @@ import type { AppContext } from "~/context.server";
 import { csrfFromCookie } from "~/modules/auth/csrf.server";
 import type { SessionUser } from "~/modules/auth/session.server";
 import { AppError, type FieldErrors } from "~/utils/errors";
+import { integerFromString } from "~/utils/forms.server";
 import { currencySchema } from "~/utils/money";
 import { uploadCourse } from "./courses.server";
 import { parseMajorUnits } from "./rules";
@@ -17,6 +18,12 @@ export function priceFieldToMinor(fields: Record<string, string>): Record<string
   const currency = currencySchema.safeParse(rest.currency || "usd");
   const amount = currency.success ? parseMajorUnits(price, currency.data) : null;
   return { ...rest, priceAmount: amount === null ? "not-a-price" : String(amount) };
+}
+
+/** The edit form's fields for updateCourse: the typed price as integer minor units (a number). */
+export function courseEditFields(fields: Record<string, string>): Record<string, unknown> {
+  const converted = priceFieldToMinor(fields);
+  return "priceAmount" in converted ? { ...converted, priceAmount: integerFromString(converted.priceAmount) } : converted;
 }
 
 /** Field errors of the services use `priceAmount`; the page's input is `price`. */

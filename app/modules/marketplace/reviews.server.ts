@@ -12,7 +12,7 @@ import { REVIEW_BODY_MAX } from "./rules";
 
 export const reviewInputSchema = z
   .object({
-    rating: z.coerce
+    rating: z
       .number({ error: "Rating must be a whole number from 1 to 5" })
       .int("Rating must be a whole number from 1 to 5")
       .min(1, "Rating must be a whole number from 1 to 5")

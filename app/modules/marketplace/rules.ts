@@ -84,8 +84,9 @@ const trimmed = (label: string, min: number, max: number) =>
     .min(min, `${label} must be at least ${min} characters`)
     .max(max, `${label} must be at most ${max} characters`);
 
-export const priceAmountSchema = z.coerce
-  .number({ error: "Price must be a whole number of minor units" })
+/** Integer minor units, never coerced: JSON must send a number; forms convert digit strings first (integerFromString). */
+export const priceAmountSchema = z
+  .number({ error: "Price must be a whole number of minor units (e.g. 1999 for 19.99)" })
   .int("Price must be a whole number of minor units (e.g. 1999 for 19.99)")
   .refine((v) => v === 0 || (v >= PRICE_MIN && v <= PRICE_MAX), {
     message: `Price must be 0 (free) or between ${PRICE_MIN} and ${PRICE_MAX} minor units`,
@@ -102,7 +103,7 @@ const metadataFields = {
 };
 
 /** Course metadata, every field required (create, publish); the currency defaults to usd. */
-export const courseMetadataSchema = z.object({ ...metadataFields, currency: currencySchema.default("usd") });
+export const courseMetadataSchema = z.strictObject({ ...metadataFields, currency: currencySchema.default("usd") });
 export type CourseMetadata = z.infer<typeof courseMetadataSchema>;
 
 /** Partial update of an existing course (no defaults: absent fields stay as they are). */

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { AppContext } from "~/context.server";
+import { tokenMetrics } from "~/modules/tokens/ledger.server";
 import { DAY, now } from "~/utils/clock";
 
 type Count = { key: string; n: number };
@@ -14,7 +15,7 @@ const byKey = (rows: Count[]) => Object.fromEntries(rows.map((r) => [r.key, r.n]
  */
 export async function collectMetrics(app: Pick<AppContext, "db">, at = now()) {
   const since = at - DAY;
-  const [payments, paid, refunded, events, oldestOpen, emails, subscriptions, courses, enrollments, payouts] = await Promise.all([
+  const [payments, paid, refunded, events, oldestOpen, emails, subscriptions, courses, enrollments, payouts, tokens] = await Promise.all([
     app.db.all<Count>(sql`select status as key, count(*) as n from payments group by status`),
     app.db.all<Sum>(sql`select currency, count(*) as n, sum(amount) as amount from payments where succeeded_at >= ${since} group by currency`),
     app.db.all<Sum>(sql`select currency, count(*) as n, sum(amount) as amount from refunds where status = 'succeeded' and updated_at >= ${since} group by currency`),
@@ -25,6 +26,7 @@ export async function collectMetrics(app: Pick<AppContext, "db">, at = now()) {
     app.db.all<Count>(sql`select status as key, count(*) as n from courses group by status`),
     app.db.get<{ n: number }>(sql`select count(*) as n from enrollments where created_at >= ${since}`),
     app.db.all<Count>(sql`select status as key, count(*) as n from payouts group by status`),
+    tokenMetrics(app, since),
   ]);
   return {
     generatedAt: at,
@@ -34,6 +36,7 @@ export async function collectMetrics(app: Pick<AppContext, "db">, at = now()) {
     emails: { byStatus: byKey(emails) },
     subscriptions: { byTierAndStatus: byKey(subscriptions) },
     marketplace: { coursesByStatus: byKey(courses), enrollmentsInWindow: enrollments?.n ?? 0, payoutsByStatus: byKey(payouts) },
+    tokens,
   };
 }
 export type Metrics = Awaited<ReturnType<typeof collectMetrics>>;

@@ -18,6 +18,8 @@ export const ERROR_TABLE: Array<{ code: string; status: number; meaning: string 
   { code: "not_found", status: 404, meaning: "No such object, or it is someone else's." },
   { code: "method_not_allowed", status: 405, meaning: "The path exists but not with this method." },
   { code: "conflict", status: 409, meaning: "The object's state does not allow it (already enrolled, already on that plan, ...)." },
+  { code: "payload_too_large", status: 413, meaning: "The JSON body is over 64 KiB: `details.limitBytes`." },
+  { code: "unsupported_media_type", status: 415, meaning: "The body's Content-Type is not one the endpoint accepts." },
   { code: "idempotency_conflict", status: 409, meaning: "This Idempotency-Key was used with another body, or its first request is still running." },
   { code: "unprocessable", status: 422, meaning: "Well-formed but cannot be applied now (an expired preview, a past-due plan)." },
   { code: "rate_limited", status: 429, meaning: "Too many attempts: wait `Retry-After` seconds." },

@@ -6,6 +6,7 @@ import { withinUtcDays } from "~/utils/db.server";
 import { AppError } from "~/utils/errors";
 import { payments, refunds } from "~drizzle/schema";
 import { PAYMENT_STATUSES } from "~drizzle/schema/enums";
+import { cursorSchema } from "~/utils/ids";
 import { PAYMENT_PURPOSES } from "./purposes";
 import { findPayment, publicPayment, publicRefund } from "./records.server";
 
@@ -15,7 +16,7 @@ export const historySchema = z.object({
   from: z.iso.date().optional(),
   to: z.iso.date().optional(),
   userId: z.string().max(64).optional(),
-  cursor: z.string().regex(/^pay_\w+$/).optional(),
+  cursor: cursorSchema("payment"),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
 

@@ -6,19 +6,16 @@ import type { SessionUser } from "~/modules/auth/session.server";
 import { now } from "~/utils/clock";
 import { AppError, parseOrThrow } from "~/utils/errors";
 import { createId } from "~/utils/ids";
+import { sameSitePathSchema } from "~/utils/redirect";
 import { payments } from "~drizzle/schema";
 import { ensureCustomer } from "./customers.server";
 import { PAYMENT_PURPOSES, type Quote } from "./purposes";
-import type { Payment } from "./records.server";
-import { getPurpose } from "./registry";
+import { toPurposeView, type Payment } from "./records.server";
+import { getPurpose, runPaymentHooks } from "./registry";
 import { OPEN_STATUSES, statusFromIntent } from "./status";
 import { checkStripe, createStripe, declineMessage, mapStripeError, outcomeUnknown, stripeShapes } from "./stripe.server";
 
-/** A same-site path to come back to after Checkout (no open redirects). */
-const returnPath = z
-  .string()
-  .max(500)
-  .regex(/^\/(?!\/)[^\s\\]*$/, "Must be a path on this site, starting with /");
+const returnPath = sameSitePathSchema; // the one same-site rule (app/utils/redirect.ts)
 
 export const processSchema = z
   .object({
@@ -52,10 +49,31 @@ export async function processPayment(app: AppContext, user: SessionUser, input: 
   if (!Number.isSafeInteger(quote.amount) || quote.amount <= 0) {
     throw new AppError("bad_request", "There is nothing to pay for this purchase.");
   }
-  const { payment, reused } = await reserve(app, user, data, quote);
+  // Capabilities may pay part of the price another way (reward tokens), reserved under this id.
+  const paymentId = createId("payment");
+  const priced = { ...quote, metadata: { ...quote.metadata } };
+  const draft = () => ({ id: paymentId, userId: user.id, purpose: data.purpose, purposeRef: quote.purposeRef, amount: priced.amount, currency: quote.currency, amountRefunded: 0, metadata: priced.metadata });
+  let reservation: { payment: Payment; reused: boolean };
+  try {
+    for (const hooks of app.payments.paymentHooks) {
+      const adjustment = await hooks.adjust?.(app, { user, paymentId, purpose: data.purpose, quote: priced, input });
+      if (adjustment && adjustment.discount > 0) {
+        priced.amount -= adjustment.discount;
+        Object.assign(priced.metadata, adjustment.metadata);
+      }
+    }
+    if (priced.amount <= 0) throw new AppError("bad_request", "There is nothing to pay for this purchase.");
+    reservation = await reserve(app, user, data, priced, paymentId);
+  } catch (error) {
+    await runPaymentHooks(app, "unpaid", draft()); // release what the hooks reserved
+    throw error;
+  }
+  const { payment, reused } = reservation;
   const log = app.logger.child({ paymentId: payment.id, userId: user.id });
   if (reused) {
-    const samePurchase = payment.flow === "checkout" && data.flow === "checkout" && payment.status === "requires_action" && payment.amount === quote.amount && payment.currency === quote.currency;
+    // Ours was never written: release what the hooks reserved for it, then answer with the open one.
+    await runPaymentHooks(app, "unpaid", draft());
+    const samePurchase = payment.flow === "checkout" && data.flow === "checkout" && payment.status === "requires_action" && payment.amount === priced.amount && payment.currency === priced.currency;
     if (!samePurchase) {
       throw new AppError("conflict", "A payment for this is already in progress. Wait for it to finish, or check your payment history.", {
         details: { paymentId: payment.id, status: payment.status },
@@ -87,6 +105,7 @@ export async function processPayment(app: AppContext, user: SessionUser, input: 
         .where(and(eq(payments.id, payment.id), eq(payments.status, "requires_action")))
         .run();
       log.warn("payment.canceled_on_error", { code: mapped.code });
+      await runPaymentHooks(app, "unpaid", toPurposeView(payment));
     }
     throw new AppError(mapped.code, mapped.message, { details: { paymentId: payment.id }, cause: error });
   }
@@ -95,13 +114,13 @@ export async function processPayment(app: AppContext, user: SessionUser, input: 
 type ProcessInput = z.infer<typeof processSchema>;
 
 /** Inserts the payment unless one is open for the same buyer, purpose and reference; then that one. */
-async function reserve(app: AppContext, user: SessionUser, data: ProcessInput, quote: Quote): Promise<{ payment: Payment; reused: boolean }> {
+async function reserve(app: AppContext, user: SessionUser, data: ProcessInput, quote: Quote, paymentId: string): Promise<{ payment: Payment; reused: boolean }> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const t = now();
     const inserted = await app.db
       .insert(payments)
       .values({
-        id: createId("payment"),
+        id: paymentId,
         userId: user.id,
         purpose: data.purpose,
         purposeRef: quote.purposeRef,
@@ -204,6 +223,7 @@ async function chargePaymentMethod(app: AppContext, stripe: Stripe, payment: Pay
         .where(eq(payments.id, payment.id))
         .run();
       app.logger.warn("payment.declined", { paymentId: payment.id, code: failure.code });
+      await runPaymentHooks(app, "unpaid", toPurposeView(payment));
       throw new AppError("payment_required", failure.message, { details: { paymentId: payment.id, code: failure.code }, cause: error });
     }
     throw error;

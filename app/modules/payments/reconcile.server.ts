@@ -9,7 +9,7 @@ import { sendFailureNotice, sendReceipt } from "./notifications.server";
 import type { PaymentPurposeName } from "./purposes";
 import { findPayment, toPurposeView, type Payment } from "./records.server";
 import { refundPayment, refundTotalsStatement, runReversals } from "./refunds.server";
-import { getPurpose } from "./registry";
+import { getPurpose, runPaymentHooks } from "./registry";
 import { ALLOWED_FROM, OPEN_STATUSES, PAID_STATUSES, statusFromIntent } from "./status";
 import { checkStripe, createStripe, declineMessage, stripeShapes } from "./stripe.server";
 
@@ -68,6 +68,7 @@ async function runDueEffects(app: AppContext, payment: Payment) {
   const purpose = getPurpose(app, payment.purpose as PaymentPurposeName);
   const log = app.logger.child({ paymentId: payment.id, userId: payment.userId });
   if (PAID_STATUSES.includes(payment.status) && !payment.fulfilledAt) {
+    await runPaymentHooks(app, "paid", toPurposeView(payment));
     const outcome = await purpose.fulfil(app, toPurposeView(payment));
     // A duplicate is refunded before it is marked, so a crash in between refunds on redelivery.
     if (outcome === "duplicate") await refundDuplicate(app, payment);
@@ -81,6 +82,7 @@ async function runDueEffects(app: AppContext, payment: Payment) {
       await sendReceipt(app, payment);
     }
   }
+  if (payment.status === "failed" || payment.status === "canceled") await runPaymentHooks(app, "unpaid", toPurposeView(payment));
   if (payment.status === "failed") if (!purpose.ownsFailureNotice) await sendFailureNotice(app, payment);
   await runReversals(app, purpose, payment);
 }
@@ -161,6 +163,7 @@ export async function settleStalePayments(app: AppContext, limit = 50) {
       .where(and(eq(payments.id, payment.id), eq(payments.status, "requires_action"), isNull(payments.stripePaymentIntentId), isNull(payments.stripeCheckoutSessionId)))
       .run();
     app.logger.info("payment.abandoned", { paymentId: payment.id, userId: payment.userId });
+    await runPaymentHooks(app, "unpaid", toPurposeView(payment));
   }
   return stale.length;
 }

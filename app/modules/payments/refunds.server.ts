@@ -29,7 +29,7 @@ export function refundTotalsStatement(app: AppContext, paymentId: string) {
     .where(eq(payments.id, paymentId));
 }
 
-export const refundSchema = z.object({
+export const refundSchema = z.strictObject({
   paymentId: z.string().regex(/^pay_\w+$/, "Must be a payment id (pay_...)"),
   amount: z.number().int("Amount must be whole minor units (cents)").positive("Amount must be positive").safe().optional(),
   reason: z.string().trim().min(3, "Give a reason (3+ characters)").max(300),
@@ -122,6 +122,7 @@ export async function runReversals(app: AppContext, purpose: PaymentPurpose, pay
   for (const refund of due) {
     const fresh = (await findPayment(app, { id: payment.id }))!;
     await purpose.reverse(app, toPurposeView(fresh), { id: refund.id, amount: refund.amount });
+    for (const hooks of app.payments.paymentHooks) await hooks.refunded?.(app, toPurposeView(fresh), { id: refund.id, amount: refund.amount });
     const marked = await app.db.update(refunds).set({ reversedAt: now() }).where(and(eq(refunds.id, refund.id), isNull(refunds.reversedAt))).run();
     if (marked.meta.changes > 0) {
       app.logger.info("payment.refund_reversed", { paymentId: payment.id, refundId: refund.id, amount: refund.amount });

@@ -1,7 +1,8 @@
 import type { AppContext } from "~/context.server";
+import type { SessionUser } from "~/modules/auth/session.server";
 import { AppError } from "~/utils/errors";
 import type { stripeEvents } from "~drizzle/schema";
-import type { PaymentPurpose, PaymentPurposeName } from "./purposes";
+import type { PaymentForPurpose, PaymentPurpose, PaymentPurposeName, Quote } from "./purposes";
 
 export type StripeEventRow = typeof stripeEvents.$inferSelect;
 export type StripeEventOutcome = "processed" | "ignored";
@@ -17,6 +18,26 @@ export type PaymentCapability = {
   name: string;
   purposes?: Partial<Record<PaymentPurposeName, PaymentPurpose>>;
   stripeEventHandlers?: Record<string, StripeEventHandler>;
+  paymentHooks?: PaymentHooks;
+};
+
+/** Part of a price paid another way (e.g. reward tokens), reserved by the capability under the payment id. */
+export type PaymentAdjustment = { discount: number; metadata?: Record<string, string> };
+
+/**
+ * What a capability does on every payment, whatever its purpose (reward tokens paying part of a
+ * course). `adjust` runs before the payment is written and may lower its amount by something it
+ * reserves; the other hooks settle that reservation. Each must be idempotent: `paid` and `unpaid`
+ * may run more than once, and `paid` may follow `unpaid` (a payer retries after a failure).
+ */
+export type PaymentHooks = {
+  adjust?(app: AppContext, request: { user: SessionUser; paymentId: string; purpose: PaymentPurposeName; quote: Quote; input: unknown }): Promise<PaymentAdjustment | null>;
+  /** The payment is paid; runs before the purpose fulfils it. */
+  paid?(app: AppContext, payment: PaymentForPurpose): Promise<void>;
+  /** The payment failed or was canceled (declined, Checkout expired, Stripe unavailable, never written). */
+  unpaid?(app: AppContext, payment: PaymentForPurpose): Promise<void>;
+  /** A refund succeeded (`payment.amountRefunded` includes it); once per refund id. */
+  refunded?(app: AppContext, payment: PaymentForPurpose, refund: { id: string; amount: number }): Promise<void>;
 };
 
 /** The assembled capabilities, carried on the AppContext (`app.payments`). */
@@ -24,11 +45,12 @@ export type PaymentRegistry = {
   purposes: Partial<Record<PaymentPurposeName, PaymentPurpose>>;
   /** Every handler of an event type, in registration order. */
   stripeEventHandlers: Record<string, StripeEventHandler[]>;
+  paymentHooks: PaymentHooks[];
 };
 
 /** Builds the registry; two capabilities claiming the same purpose is a programming error. */
 export function createPaymentRegistry(capabilities: readonly PaymentCapability[]): PaymentRegistry {
-  const registry: PaymentRegistry = { purposes: {}, stripeEventHandlers: {} };
+  const registry: PaymentRegistry = { purposes: {}, stripeEventHandlers: {}, paymentHooks: [] };
   for (const capability of capabilities) {
     for (const [name, purpose] of Object.entries(capability.purposes ?? {}) as [PaymentPurposeName, PaymentPurpose][]) {
       if (registry.purposes[name]) throw new Error(`Payment purpose "${name}" is registered twice (by ${capability.name}).`);
@@ -37,6 +59,7 @@ export function createPaymentRegistry(capabilities: readonly PaymentCapability[]
     for (const [type, handler] of Object.entries(capability.stripeEventHandlers ?? {})) {
       (registry.stripeEventHandlers[type] ??= []).push(handler);
     }
+    if (capability.paymentHooks) registry.paymentHooks.push(capability.paymentHooks);
   }
   return registry;
 }
@@ -54,4 +77,9 @@ export async function dispatchToCapabilities(app: AppContext, event: StripeEvent
     if ((await handler(app, event)) === "processed") outcome = "processed";
   }
   return outcome;
+}
+
+/** Runs one lifecycle hook of every capability that has it, in registration order. */
+export async function runPaymentHooks(app: AppContext, stage: "paid" | "unpaid", payment: PaymentForPurpose): Promise<void> {
+  for (const hooks of app.payments.paymentHooks) await hooks[stage]?.(app, payment);
 }

@@ -8,8 +8,8 @@ import { AppError } from "~/utils/errors";
 import { payments, stripeEvents } from "~drizzle/schema";
 import { STRIPE_EVENT_STATUSES } from "~drizzle/schema/enums";
 import { reconcilePayment } from "./reconcile.server";
-import { findPayment } from "./records.server";
-import { dispatchToCapabilities, type StripeEventOutcome, type StripeEventRow } from "./registry";
+import { findPayment, toPurposeView } from "./records.server";
+import { dispatchToCapabilities, runPaymentHooks, type StripeEventOutcome, type StripeEventRow } from "./registry";
 import { verifyWebhook } from "./stripe.server";
 
 export const STRIPE_EVENTS_QUEUE = "coursemint-stripe-events";
@@ -167,6 +167,8 @@ async function dispatch(app: AppContext, event: StripeEventRow): Promise<StripeE
         .set({ status: "canceled", failureCode: "checkout_expired", failureMessage: "The checkout page expired.", updatedAt: now() })
         .where(and(eq(payments.id, payment.id), eq(payments.status, "requires_action")))
         .run();
+      const closed = await findPayment(app, { id: payment.id });
+      if (closed?.status === "canceled") await runPaymentHooks(app, "unpaid", toPurposeView(closed));
       return "processed";
     }
     await reconcilePayment(app, payment.id, { paymentIntentId: session.payment_intent });

@@ -8,6 +8,7 @@ import { checkStripe, createStripe, mapStripeError, outcomeUnknown, stripeShapes
 import { MINUTE, now } from "~/utils/clock";
 import { AppError, parseOrThrow } from "~/utils/errors";
 import { createId } from "~/utils/ids";
+import { sameSitePathSchema } from "~/utils/redirect";
 import { subscriptionChanges, subscriptions, subscriptionStarts } from "~drizzle/schema";
 import { getEntitlement, type Entitlement } from "./entitlements.server";
 import { resolvePrice } from "./pricing.server";
@@ -83,13 +84,10 @@ export async function listInvoices(app: AppContext, userId: string) {
 
 // ---------------------------------------------------------------- create
 
-const returnPath = z
-  .string()
-  .max(500)
-  .regex(/^\/(?!\/)[^\s\\]*$/, "Must be a path on this site, starting with /");
+const returnPath = sameSitePathSchema; // the one same-site rule (app/utils/redirect.ts)
 
 export const createSchema = z
-  .object({
+  .strictObject({
     tier: z.enum(PAID_TIERS, { error: "tier must be pro or enterprise" }),
     interval: z.enum(BILLING_INTERVALS, { error: "interval must be month or year" }).default("month"),
     flow: z.enum(["checkout", "payment_method"]).default("checkout"),
@@ -274,7 +272,7 @@ export async function completeCheckoutSubscription(app: AppContext, stripeSubscr
 }
 
 
-export const cancelSchema = z.object({
+export const cancelSchema = z.strictObject({
   /** Admins only: end the subscription now instead of at period end. */
   immediately: z.boolean().default(false),
   /** Admins only: whose subscription. */

@@ -22,7 +22,7 @@ import {
 import { BILLING_INTERVALS, PAID_TIERS, planLabel, TIERS, type BillingInterval, type PaidTier } from "./tiers";
 
 
-export const changeSchema = z.object({
+export const changeSchema = z.strictObject({
   tier: z.enum(PAID_TIERS, { error: "tier must be pro or enterprise (cancel to go back to Free)" }),
   interval: z.enum(BILLING_INTERVALS, { error: "interval must be month or year" }),
   /** true: only compute what the change would cost. */

@@ -3,13 +3,13 @@ import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { api, readJson } from "~/utils/api.server";
 import { AppError } from "~/utils/errors";
 
-/** GET /api/tokens — the caller's active tokens (never the secrets). */
+/** GET /api/api-keys — the caller's active API keys (never the secrets). */
 export const loader = api(async ({ request, app }) => {
   const user = await requireUserWithPermission(app, request, "read:account:own");
   return { tokens: await listApiTokens(app, user.id) };
 });
 
-/** POST /api/tokens {name} — creates a token; the secret is in this response only. */
+/** POST /api/api-keys {name} — creates an API key; the secret is in this response only. */
 export const action = api(async ({ request, app }) => {
   if (request.method !== "POST") throw new AppError("method_not_allowed", "Use POST to create a token.");
   const user = await requireUserWithPermission(app, request, "create:api-token:own");

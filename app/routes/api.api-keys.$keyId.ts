@@ -5,10 +5,10 @@ import { AppError } from "~/utils/errors";
 
 export const loader = methodNotAllowed;
 
-/** DELETE /api/tokens/:tokenId — revokes one of the caller's tokens (404 for anyone else's). */
+/** DELETE /api/api-keys/:keyId — revokes one of the caller's API keys (404 for anyone else's). */
 export const action = api(async ({ request, params, app }) => {
   if (request.method !== "DELETE") throw new AppError("method_not_allowed", "Use DELETE to revoke a token.");
   const user = await requireUserWithPermission(app, request, "delete:api-token:own");
-  await revokeApiToken(app, user, params.tokenId ?? "");
+  await revokeApiToken(app, user, params.keyId ?? "");
   return new Response(null, { status: 204 });
 });

@@ -10,7 +10,7 @@ const apiKey = z.object({
   lastUsedAt: timestamp.nullable(),
 });
 
-export default defineRoute("/api/tokens", {
+export default defineRoute("/api/api-keys", {
   get: {
     capability: "Account",
     summary: "List your API keys",

@@ -1,0 +1,165 @@
+import { and, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { AppContext } from "~/context.server";
+import { auditInsert } from "~/modules/audit/audit.server";
+import type { StripeEventHandler } from "~/modules/payments/registry";
+import { ENTITLED_STATUSES, findByStripeId, type SubscriptionRow } from "~/modules/subscriptions/stripe-sync.server";
+import { DAY, now } from "~/utils/clock";
+import { createId } from "~/utils/ids";
+import { licenses, organizations, subscriptions, users } from "~drizzle/schema";
+import { applyLicenseChange, type License } from "./licenses.server";
+import { organizationInserts } from "./organizations.server";
+import { licenseDefaults } from "./tiers";
+
+/*
+ * Enterprise subscriptions → licenses (docs/licensing.md#from-a-subscription). An Enterprise
+ * subscription in an entitled status (active, trialing, or past_due during dunning) keeps its
+ * owner's organization license active until the paid period's end plus RENEWAL_GRACE_MS; each
+ * renewal extends it. When the subscription ends (canceled at period end, canceled after the last
+ * dunning retry, downgraded to Pro) the license is suspended with reason `subscription_ended`;
+ * a new Enterprise subscription reinstates and extends it. Admin suspensions and revocations are
+ * never undone here. Runs from the Stripe events licensing registers (after subscriptions has
+ * updated its row) and from the 15-minute cron as a reconciliation; both are idempotent.
+ */
+
+/** Time after the paid period's end before an unrenewed subscription license expires. */
+export const RENEWAL_GRACE_MS = 3 * DAY;
+
+const isEntitledEnterprise = (sub: SubscriptionRow) => sub.tier === "enterprise" && (ENTITLED_STATUSES as readonly string[]).includes(sub.status);
+
+export async function syncLicenseWithSubscription(app: AppContext, sub: SubscriptionRow): Promise<License | null> {
+  if (isEntitledEnterprise(sub)) return activateForSubscription(app, sub);
+  const license = await app.db.select().from(licenses).where(and(eq(licenses.subscriptionId, sub.id), eq(licenses.source, "subscription"))).get();
+  if (!license) return null;
+  if (license.status === "revoked") return license;
+  const set: Partial<License> = { autoRenews: false };
+  if (license.status === "active") Object.assign(set, { status: "suspended", suspendedReason: "subscription_ended" });
+  return applyLicenseChange(app, license, set, {
+    actorId: null,
+    action: set.status ? "license.suspended" : "license.subscription_synced",
+    extra: { subscriptionId: sub.id, subscriptionStatus: sub.status, subscriptionTier: sub.tier, reason: "subscription_ended" },
+  });
+}
+
+async function activateForSubscription(app: AppContext, sub: SubscriptionRow): Promise<License> {
+  const t = now();
+  const expiresAt = sub.currentPeriodEnd + RENEWAL_GRACE_MS;
+  let license = await subscriptionLicenseOf(app, sub.userId);
+  if (!license) {
+    const owner = await app.db.select({ name: users.name }).from(users).where(eq(users.id, sub.userId)).get();
+    const existingOrg = await app.db.select({ id: organizations.id }).from(organizations).where(eq(organizations.ownerId, sub.userId)).orderBy(organizations.createdAt).get();
+    const created = existingOrg ? null : organizationInserts(app, { name: `${owner?.name ?? "My"}'s organization`, ownerId: sub.userId, actorId: null });
+    const organizationId = existingOrg?.id ?? created!.org.id;
+    const defaults = licenseDefaults("enterprise");
+    const row: License = {
+      id: createId("license"),
+      organizationId,
+      tier: "enterprise",
+      status: "active",
+      source: "subscription",
+      ...defaults,
+      metadata: {},
+      startsAt: t,
+      expiresAt,
+      suspendedReason: null,
+      subscriptionId: sub.id,
+      autoRenews: !sub.cancelAtPeriodEnd,
+      createdAt: t,
+      updatedAt: t,
+    };
+    try {
+      await app.db.batch([
+        ...((created?.statements ?? []) as unknown as [never]),
+        app.db.insert(licenses).values(row),
+        auditInsert(app, { actorId: null, action: "license.created", targetType: "license", targetId: row.id, metadata: { organizationId, tier: "enterprise", expiresAt, source: "subscription", subscriptionId: sub.id } }),
+      ]);
+      app.logger.info("license.created", { licenseId: row.id, organizationId, subscriptionId: sub.id, userId: sub.userId });
+      return row;
+    } catch (error) {
+      // A concurrent event created it first (one subscription license per organization): update that one.
+      if (!String(error).includes("UNIQUE")) throw error;
+      license = await subscriptionLicenseOf(app, sub.userId);
+      if (!license) throw error;
+    }
+  }
+  const set: Partial<License> = { subscriptionId: sub.id, autoRenews: !sub.cancelAtPeriodEnd, expiresAt: Math.max(license.expiresAt, expiresAt) };
+  if (license.status === "suspended" && license.suspendedReason === "subscription_ended") Object.assign(set, { status: "active", suspendedReason: null });
+  if (license.status === "expired" && set.expiresAt! > t) set.status = "active";
+  const extended = set.expiresAt! > license.expiresAt;
+  return applyLicenseChange(app, license, set, {
+    actorId: null,
+    action: set.status === "active" ? "license.reinstated" : extended ? "license.extended" : "license.subscription_synced",
+    extra: { subscriptionId: sub.id, subscriptionStatus: sub.status },
+  });
+}
+
+/** The subscription license of the organizations the user owns. */
+async function subscriptionLicenseOf(app: AppContext, userId: string) {
+  const row = await app.db
+    .select({ license: licenses })
+    .from(licenses)
+    .innerJoin(organizations, eq(organizations.id, licenses.organizationId))
+    .where(and(eq(organizations.ownerId, userId), eq(licenses.source, "subscription")))
+    .orderBy(organizations.createdAt)
+    .get();
+  return row?.license ?? null;
+}
+
+/**
+ * Cron reconciliation: every subscription whose row changed after its license did, and every
+ * entitled Enterprise subscription without a license. Catches events that were lost or handled
+ * before licensing was registered.
+ */
+export async function reconcileSubscriptionLicenses(app: AppContext) {
+  const rows = await app.db
+    .select({ subscription: subscriptions })
+    .from(subscriptions)
+    .leftJoin(licenses, and(eq(licenses.subscriptionId, subscriptions.id), eq(licenses.source, "subscription")))
+    .where(
+      or(
+        and(isNull(licenses.id), eq(subscriptions.tier, "enterprise"), inArray(subscriptions.status, [...ENTITLED_STATUSES])),
+        and(sql`${licenses.id} is not null`, gt(subscriptions.updatedAt, licenses.updatedAt)),
+      ),
+    )
+    .limit(200)
+    .all();
+  for (const { subscription } of rows) await syncLicenseWithSubscription(app, subscription);
+  return rows.length;
+}
+
+// ---------------------------------------------------------------- Stripe events (registered after subscriptions)
+
+const dataObject = (event: Parameters<StripeEventHandler>[1]) => (event.payload as { data?: { object?: unknown } }).data?.object;
+const subscriptionObject = z.object({ object: z.literal("subscription"), id: z.string() }).loose();
+const invoiceObject = z.object({ object: z.literal("invoice"), parent: z.object({ subscription_details: z.object({ subscription: z.string().nullish() }).nullish() }).nullish() }).loose();
+const sessionObject = z.object({ object: z.literal("checkout.session"), subscription: z.string().nullish() }).loose();
+
+function stripeSubscriptionIdOf(event: Parameters<StripeEventHandler>[1]): string | null {
+  const object = dataObject(event);
+  const sub = subscriptionObject.safeParse(object);
+  if (sub.success) return sub.data.id;
+  const invoice = invoiceObject.safeParse(object);
+  if (invoice.success) return invoice.data.parent?.subscription_details?.subscription ?? null;
+  const session = sessionObject.safeParse(object);
+  if (session.success) return session.data.subscription ?? null;
+  return null;
+}
+
+/** Reads our subscription row (already synced by the subscriptions handler that ran first) and syncs its license. */
+const onSubscriptionChange: StripeEventHandler = async (app, event) => {
+  const stripeId = stripeSubscriptionIdOf(event);
+  if (!stripeId) return "ignored";
+  const sub = await findByStripeId(app, stripeId);
+  if (!sub) return "ignored";
+  const license = await syncLicenseWithSubscription(app, sub);
+  return license ? "processed" : "ignored";
+};
+
+export const LICENSING_EVENT_HANDLERS: Record<string, StripeEventHandler> = {
+  "customer.subscription.created": onSubscriptionChange,
+  "customer.subscription.updated": onSubscriptionChange,
+  "customer.subscription.deleted": onSubscriptionChange,
+  "invoice.paid": onSubscriptionChange,
+  "invoice.payment_failed": onSubscriptionChange,
+  "checkout.session.completed": onSubscriptionChange,
+};

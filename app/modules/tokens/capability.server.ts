@@ -1,0 +1,68 @@
+import { z } from "zod";
+import type { PaymentCapability } from "~/modules/payments/registry";
+import { now } from "~/utils/clock";
+import { AppError } from "~/utils/errors";
+import { discountFor } from "./config";
+import { unwrap, walletFor } from "./ledger.server";
+
+/*
+ * What reward tokens plug into payments (assembled in workers/capabilities.ts; payments never
+ * imports tokens). A learner may pay part of a course with tokens: the tokens are held when the
+ * payment is created (the hold id is the payment id), captured when it is paid, released when it
+ * fails, expires or is canceled, and returned in proportion when it is refunded. A full refund of a
+ * course also claws back the tokens that course earned.
+ */
+
+const tokensInput = z.object({ tokens: z.number().int().positive().max(10_000_000).optional() }).loose();
+
+const heldTokens = (metadata: Record<string, string>) => Number(metadata.tokensHeld ?? 0);
+
+export const tokensCapability: PaymentCapability = {
+  name: "tokens",
+  paymentHooks: {
+    async adjust(app, { user, paymentId, purpose, quote, input }) {
+      const parsed = tokensInput.safeParse(input);
+      if (!parsed.success) throw AppError.validation({ tokens: ["Offer a whole number of tokens"] });
+      const offered = parsed.data.tokens;
+      if (!offered) return null;
+      if (purpose !== "course_purchase") throw AppError.validation({ tokens: ["Tokens pay only for courses"] });
+      const { discount, tokens } = discountFor(quote.amount, offered);
+      if (discount <= 0 || tokens <= 0) return null;
+      const result = unwrap(
+        await walletFor(app, user.id).hold({ userId: user.id, at: now(), holdId: paymentId, amount: tokens, reason: `Held for ${quote.description}`.slice(0, 200), ref: `payment:${paymentId}` }),
+      );
+      app.logger.info("tokens.held", { userId: user.id, paymentId, amount: tokens, discount, replayed: result.replayed });
+      return { discount, metadata: { tokensHeld: String(tokens), tokenDiscount: String(discount), listAmount: String(quote.amount) } };
+    },
+
+    async paid(app, payment) {
+      if (!heldTokens(payment.metadata)) return;
+      const result = unwrap(await walletFor(app, payment.userId).captureHold({ userId: payment.userId, at: now(), holdId: payment.id, reason: "Discount on a course purchase" }));
+      app.logger.info("tokens.hold_captured", { userId: payment.userId, paymentId: payment.id, amount: heldTokens(payment.metadata), replayed: result.replayed });
+    },
+
+    async unpaid(app, payment) {
+      // Always tried (not only when metadata names a hold): adjust may have failed after holding.
+      const result = await walletFor(app, payment.userId).releaseHold({ userId: payment.userId, at: now(), holdId: payment.id, reason: "Purchase not completed: tokens returned" });
+      if (!result.ok && result.code === "not_found") return;
+      const done = unwrap(result);
+      if (!done.replayed) app.logger.info("tokens.hold_released", { userId: payment.userId, paymentId: payment.id, amount: done.hold.amount });
+    },
+
+    async refunded(app, payment, refund) {
+      const wallet = walletFor(app, payment.userId);
+      const held = heldTokens(payment.metadata);
+      if (held > 0 && payment.amount > 0) {
+        const returnTotal = Math.floor((held * Math.min(payment.amountRefunded, payment.amount)) / payment.amount);
+        const result = unwrap(await wallet.returnHold({ userId: payment.userId, at: now(), holdId: payment.id, returnTotal, refundKey: refund.id, reason: "Refund: discount tokens returned" }));
+        app.logger.info("tokens.hold_returned", { userId: payment.userId, paymentId: payment.id, refundId: refund.id, returnTotal, replayed: result.replayed });
+      }
+      if (payment.purpose === "course_purchase" && payment.amountRefunded >= payment.amount) {
+        const result = unwrap(
+          await wallet.clawback({ userId: payment.userId, at: now(), ref: `course:${payment.purposeRef}`, sourceKey: `clawback:${payment.id}`, reason: "Course refunded: tokens it earned taken back" }),
+        );
+        if (result.entry) app.logger.info("tokens.clawed_back", { userId: payment.userId, paymentId: payment.id, amount: result.entry.amount, due: result.due, replayed: result.replayed });
+      }
+    },
+  },
+};

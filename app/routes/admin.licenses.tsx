@@ -1,0 +1,198 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import { data } from "@remix-run/cloudflare";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { z } from "zod";
+import { CsrfInput, Field, FormStatus } from "~/components/forms";
+import { requireUserWithPermission } from "~/modules/auth/auth.server";
+import { changeLicense, createLicense, listLicenses } from "~/modules/licensing/licenses.server";
+import { LICENSE_TIERS, STATUS_LABELS } from "~/modules/licensing/tiers";
+import { TIERS } from "~/modules/subscriptions/tiers";
+import { parseOrThrow } from "~/utils/errors";
+import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
+import { LICENSE_STATUSES } from "~drizzle/schema/enums";
+
+export const meta: MetaFunction = () => [{ title: "Licenses · Admin · Coursemint" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { app } = context;
+  await requireUserWithPermission(app, request, "update:license:any");
+  const status = z.enum(LICENSE_STATUSES).optional().catch(undefined).parse(new URL(request.url).searchParams.get("status") || undefined);
+  const rows = await listLicenses(app, { status });
+  return { licenses: rows.map((r) => ({ ...r.license, organizationName: r.organizationName })) };
+}
+
+type AdminResult = FormResult & { key?: string; licenseId?: string };
+
+const intentSchema = z.discriminatedUnion("intent", [
+  z.object({ intent: z.literal("create") }).loose(),
+  z.object({ intent: z.literal("change"), licenseId: z.string().min(1).max(64), action: z.string(), expiresAt: z.string().optional(), reason: z.string().optional() }),
+]);
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { app } = context;
+  const form = await readForm(app, request);
+  const admin = await requireUserWithPermission(app, request, "update:license:any");
+  try {
+    const fields = Object.fromEntries(form) as Record<string, string>;
+    const input = parseOrThrow(intentSchema, fields);
+    if (input.intent === "create") {
+      await requireUserWithPermission(app, request, "create:license:any");
+      const blank = (v: string | undefined) => (v ? v : undefined);
+      const { license, key } = await createLicense(app, admin, {
+        organizationId: blank(fields.organizationId),
+        organizationName: blank(fields.organizationName),
+        ownerEmail: blank(fields.ownerEmail),
+        tier: fields.tier,
+        expiresAt: blank(fields.expiresAt),
+        maxSeats: blank(fields.maxSeats),
+        maxMachines: blank(fields.maxMachines),
+      });
+      return data<AdminResult>({ ok: `License ${license.id} created. Copy its key now or find it on the organization's dashboard.`, key, licenseId: license.id });
+    }
+    const body = input.action === "extend" ? { action: "extend", expiresAt: input.expiresAt } : { action: input.action, reason: input.reason || undefined };
+    const license = await changeLicense(app, admin, input.licenseId, body);
+    return data<AdminResult>({ ok: `License ${license.id} is now ${STATUS_LABELS[license.status].toLowerCase()}, valid until ${day(license.expiresAt)}.` });
+  } catch (error) {
+    return formError(app, error, keptValues(form));
+  }
+}
+
+const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+export default function AdminLicenses() {
+  const { licenses } = useLoaderData<typeof loader>();
+  const result = useActionData<AdminResult>();
+  const [params] = useSearchParams();
+  const busy = useNavigation().state === "submitting";
+  const v = result?.values ?? {};
+  return (
+    <section className="stack-lg">
+      <div className="stack">
+        <h1>Licenses</h1>
+        <p className="muted">Enterprise licenses: those paid by subscriptions and those created here for sales-led deals. Every change is audited. Dates are UTC.</p>
+        <FormStatus result={result} />
+        {result?.key ? (
+          <div className="stack">
+            <label htmlFor="new-key">License key</label>
+            <textarea id="new-key" className="secret" readOnly rows={4} value={result.key} data-testid="new-license-key" />
+          </div>
+        ) : null}
+      </div>
+
+      <Form method="post" className="card stack narrow">
+        <h2>Create a license</h2>
+        <CsrfInput />
+        <input type="hidden" name="intent" value="create" />
+        <p className="muted">For an existing organization give its ID; for a new one give its name and the email of its owner (an existing account).</p>
+        <Field label="Organization ID" name="organizationId" defaultValue={v.organizationId} errors={result?.errors} />
+        <Field label="New organization name" name="organizationName" defaultValue={v.organizationName} errors={result?.errors} />
+        <Field label="Owner email" name="ownerEmail" type="email" defaultValue={v.ownerEmail} errors={result?.errors} />
+        <label>
+          Tier{" "}
+          <select name="tier" defaultValue={v.tier ?? "enterprise"}>
+            {LICENSE_TIERS.map((t) => (
+              <option key={t} value={t}>
+                {TIERS[t].name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <Field label="Valid until" name="expiresAt" type="date" required defaultValue={v.expiresAt} errors={result?.errors} />
+        <Field label="Seats (blank: the tier's)" name="maxSeats" type="number" min={1} defaultValue={v.maxSeats} errors={result?.errors} />
+        <Field label="Machines (blank: the tier's)" name="maxMachines" type="number" min={1} defaultValue={v.maxMachines} errors={result?.errors} />
+        <button type="submit" disabled={busy}>
+          {busy ? "Creating…" : "Create license"}
+        </button>
+      </Form>
+
+      <div className="stack">
+        <Form method="get" className="inline-form">
+          <label>
+            Status{" "}
+            <select name="status" defaultValue={params.get("status") ?? ""}>
+              <option value="">Any</option>
+              {LICENSE_STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {STATUS_LABELS[s]}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="submit">Filter</button>
+        </Form>
+        <table>
+          <thead>
+            <tr>
+              <th>License</th>
+              <th>Organization</th>
+              <th>Tier</th>
+              <th>Status</th>
+              <th>Valid until</th>
+              <th>Source</th>
+              <th>Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {licenses.map((l) => (
+              <tr key={l.id} data-license-id={l.id}>
+                <td>
+                  <code>{l.id}</code>
+                </td>
+                <td>
+                  <Link to={`/enterprise?organizationId=${l.organizationId}`}>{l.organizationName}</Link>
+                </td>
+                <td>{TIERS[l.tier].name}</td>
+                <td>
+                  <span className={`badge status-${l.status}`}>{STATUS_LABELS[l.status]}</span>
+                </td>
+                <td>{day(l.expiresAt)}</td>
+                <td>{l.source === "subscription" ? "Subscription" : "Manual"}</td>
+                <td>
+                  {l.status !== "revoked" ? (
+                    <div className="stack">
+                      <Form method="post" className="inline-form">
+                        <CsrfInput />
+                        <input type="hidden" name="intent" value="change" />
+                        <input type="hidden" name="licenseId" value={l.id} />
+                        <input type="hidden" name="action" value="extend" />
+                        <label>
+                          New expiry <input type="date" name="expiresAt" required />
+                        </label>
+                        <button type="submit" className="small" disabled={busy}>
+                          Extend
+                        </button>
+                      </Form>
+                      <Form method="post" className="inline" onSubmit={(e) => !confirm(`${l.status === "suspended" ? "Reinstate" : "Suspend"} ${l.id}?`) && e.preventDefault()}>
+                        <CsrfInput />
+                        <input type="hidden" name="intent" value="change" />
+                        <input type="hidden" name="licenseId" value={l.id} />
+                        <input type="hidden" name="action" value={l.status === "suspended" ? "reinstate" : "suspend"} />
+                        {l.status === "active" || l.status === "suspended" ? (
+                          <button type="submit" className="small" disabled={busy}>
+                            {l.status === "suspended" ? "Reinstate" : "Suspend"}
+                          </button>
+                        ) : null}
+                      </Form>
+                      <Form method="post" className="inline" onSubmit={(e) => !confirm(`Revoke ${l.id}? This cannot be undone.`) && e.preventDefault()}>
+                        <CsrfInput />
+                        <input type="hidden" name="intent" value="change" />
+                        <input type="hidden" name="licenseId" value={l.id} />
+                        <input type="hidden" name="action" value="revoke" />
+                        <button type="submit" className="small danger" disabled={busy}>
+                          Revoke
+                        </button>
+                      </Form>
+                    </div>
+                  ) : (
+                    <span className="muted">None (revoked)</span>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {licenses.length === 0 ? <p>No licenses match.</p> : null}
+      </div>
+    </section>
+  );
+}

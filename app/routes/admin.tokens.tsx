@@ -1,0 +1,98 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import { data } from "@remix-run/cloudflare";
+import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { eq } from "drizzle-orm";
+import { CsrfInput, Field, FormStatus } from "~/components/forms";
+import { formatWhen } from "~/components/money";
+import { requireUserWithPermission } from "~/modules/auth/auth.server";
+import { ENTRY_TYPE_LABELS } from "~/modules/tokens/config";
+import { adminAward, flushWallet, history, walletFor } from "~/modules/tokens/ledger.server";
+import { createId } from "~/utils/ids";
+import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
+import { users } from "~drizzle/schema";
+
+export const meta: MetaFunction = () => [{ title: "Tokens · Admin · Coursemint" }];
+
+/** Admins look a learner up by email, see their wallet and history, and award or adjust tokens. */
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { app } = context;
+  await requireUserWithPermission(app, request, "read:tokens:any");
+  const email = new URL(request.url).searchParams.get("email")?.trim().toLowerCase() ?? "";
+  const learner = email ? ((await app.db.select({ id: users.id, name: users.name, email: users.email }).from(users).where(eq(users.email, email)).get()) ?? null) : null;
+  if (!learner) return { email, learner: null, balance: null, entries: [], awardKey: createId("request") };
+  const [balance, entries] = await Promise.all([walletFor(app, learner.id).balance({ userId: learner.id }), history(app, learner.id, { limit: 50 })]);
+  return { email, learner, balance, entries: entries.items, awardKey: createId("request") };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { app } = context;
+  const form = await readForm(app, request);
+  const actor = await requireUserWithPermission(app, request, "create:token-award:any");
+  try {
+    const amount = Number(form.get("amount"));
+    const userId = String(form.get("userId") ?? "");
+    const requestKey = String(form.get("awardKey") ?? "");
+    const { entry, replayed } = await adminAward(app, actor, { userId, amount: Number.isFinite(amount) ? amount : NaN, reason: String(form.get("reason") ?? "") }, requestKey || app.requestId);
+    await flushWallet(app, userId);
+    return data<FormResult>({ ok: `${replayed ? "Already recorded" : "Recorded"}: ${entry.amount > 0 ? "+" : ""}${entry.amount} tokens. New balance ${entry.balanceAfter}.` });
+  } catch (error) {
+    return formError(app, error, keptValues(form));
+  }
+}
+
+export default function AdminTokens() {
+  const { email, learner, balance, entries, awardKey } = useLoaderData<typeof loader>();
+  const result = useActionData<FormResult>();
+  const [params] = useSearchParams();
+  return (
+    <section className="stack">
+      <h1>Reward tokens</h1>
+      <Form method="get" className="inline-form">
+        <Field label="Learner's email" name="email" type="email" defaultValue={params.get("email") ?? ""} required />
+        <button type="submit">Find</button>
+      </Form>
+      {email && !learner ? <p className="alert error">No user with that email.</p> : null}
+      {learner ? (
+        <>
+          <h2>
+            {learner.name} <span className="muted">{learner.email}</span>
+          </h2>
+          <p data-testid="admin-token-balance">
+            Balance {balance!.balance.toLocaleString("en-US")} tokens{balance!.held ? `, ${balance!.held.toLocaleString("en-US")} held` : ""}.
+          </p>
+          <FormStatus result={result} />
+          <Form method="post" className="stack narrow-left">
+            <CsrfInput />
+            <input type="hidden" name="userId" value={learner.id} />
+            <input type="hidden" name="awardKey" value={awardKey} />
+            <Field label="Tokens (negative to take away)" name="amount" type="number" step="1" defaultValue={result?.values?.amount ?? ""} errors={result?.errors} required />
+            <Field label="Reason (the learner sees it)" name="reason" defaultValue={result?.values?.reason ?? ""} errors={result?.errors} required />
+            <button type="submit">Record</button>
+          </Form>
+          <table>
+            <thead>
+              <tr>
+                <th>Date</th>
+                <th>What</th>
+                <th>Kind</th>
+                <th>Tokens</th>
+                <th>Balance</th>
+              </tr>
+            </thead>
+            <tbody>
+              {entries.map((e) => (
+                <tr key={e.id}>
+                  <td>{formatWhen(e.createdAt)}</td>
+                  <td>{e.reason}</td>
+                  <td>{ENTRY_TYPE_LABELS[e.type]}</td>
+                  <td>{e.amount !== 0 ? e.amount : `${e.heldDelta} held`}</td>
+                  <td>{e.balanceAfter}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,335 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import { data } from "@remix-run/cloudflare";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { z } from "zod";
+import { CsrfInput, Field, FormStatus } from "~/components/forms";
+import { requireUserWithPermission } from "~/modules/auth/auth.server";
+import { updateBranding, whiteLabelAvailable } from "~/modules/licensing/branding.server";
+import { deactivateMachineById } from "~/modules/licensing/licenses.server";
+import { addMember, organizationsOf, removeMember } from "~/modules/licensing/organizations.server";
+import { organizationDashboard, organizationUsage } from "~/modules/licensing/reports.server";
+import { featureLabel, STATUS_LABELS } from "~/modules/licensing/tiers";
+import { TIERS } from "~/modules/subscriptions/tiers";
+import { AppError, errorResponse, parseOrThrow, toAppError } from "~/utils/errors";
+import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
+
+export const meta: MetaFunction = () => [{ title: "Enterprise · Coursemint" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { app } = context;
+  const user = await requireUserWithPermission(app, request, "read:organization:own");
+  const organizationId = new URL(request.url).searchParams.get("organizationId") || undefined;
+  try {
+    const [dashboard, organizations] = await Promise.all([organizationDashboard(app, user, organizationId), organizationsOf(app, user.id)]);
+    if (!dashboard) return { dashboard: null, organizations: [], usage: null, whiteLabel: false };
+    const [usage, whiteLabel] = dashboard.isAdmin
+      ? await Promise.all([organizationUsage(app, user, { organizationId: dashboard.organization.id }), whiteLabelAvailable(app, dashboard.organization.id)])
+      : [null, false];
+    return { dashboard, organizations: organizations.map((o) => ({ id: o.organization.id, name: o.organization.name })), usage, whiteLabel };
+  } catch (error) {
+    throw errorResponse(toAppError(error), app.requestId); // another organization's page: 404
+  }
+}
+
+const intentSchema = z.discriminatedUnion("intent", [
+  z.object({ intent: z.literal("deactivate-machine"), machineId: z.string().min(1).max(64) }),
+  z.object({ intent: z.literal("add-member"), email: z.string(), role: z.string().optional() }),
+  z.object({ intent: z.literal("remove-member"), userId: z.string().min(1).max(64) }),
+  z.object({ intent: z.literal("branding") }),
+]);
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { app } = context;
+  const form = await readForm(app, request);
+  const user = await requireUserWithPermission(app, request, "update:organization:own");
+  const organizationId = new URL(request.url).searchParams.get("organizationId") || String(form.get("organizationId") ?? "");
+  try {
+    const fields = Object.fromEntries([...form].filter(([, v]) => typeof v === "string"));
+    const input = parseOrThrow(intentSchema, fields);
+    const orgId = organizationId || (await organizationsOf(app, user.id))[0]?.organization.id || "";
+    switch (input.intent) {
+      case "deactivate-machine": {
+        const { machine } = await deactivateMachineById(app, user, input.machineId);
+        return data<FormResult>({ ok: `${machine.name ?? machine.fingerprint} was deactivated; its slot is free.` });
+      }
+      case "add-member": {
+        const member = await addMember(app, user, orgId, { email: input.email, role: input.role });
+        return data<FormResult>({ ok: `${member.name} is now a member.` });
+      }
+      case "remove-member":
+        await removeMember(app, user, orgId, input.userId);
+        return data<FormResult>({ ok: "The member was removed; their seat is free." });
+      case "branding":
+        await updateBranding(app, user, orgId, form);
+        return data<FormResult>({ ok: "Branding saved. Members see it on every page and in their emails." });
+    }
+  } catch (error) {
+    if (error instanceof AppError && error.code === "not_found") throw new Response("Not Found", { status: 404 });
+    return formError(app, error, keptValues(form));
+  }
+}
+
+const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const when = (ms: number) => new Date(ms).toISOString().replace("T", " ").slice(0, 16);
+
+export default function EnterpriseDashboard() {
+  const { dashboard, organizations, usage, whiteLabel } = useLoaderData<typeof loader>();
+  const result = useActionData<FormResult>();
+  const navigation = useNavigation();
+  const busy = navigation.state === "submitting";
+  if (!dashboard) {
+    return (
+      <section className="stack narrow">
+        <h1>Enterprise</h1>
+        <p>You are not a member of an organization yet.</p>
+        <p>
+          Subscribe to <Link to="/pricing">Coursemint {TIERS.enterprise.name}</Link> to get a license for your team, or ask your organization's
+          administrator to add you.
+        </p>
+      </section>
+    );
+  }
+  const { organization, licenses, members, seats, isAdmin } = dashboard;
+  const q = `?organizationId=${organization.id}`;
+  return (
+    <section className="stack-lg">
+      <div className="stack">
+        <h1>{organization.name}</h1>
+        <p className="muted">
+          Your role: <strong>{dashboard.role === "platform_admin" ? "Platform admin" : dashboard.role[0]!.toUpperCase() + dashboard.role.slice(1)}</strong> · Seats{" "}
+          <strong data-testid="seats">
+            {seats.used} of {seats.limit}
+          </strong>{" "}
+          used
+        </p>
+        {organizations.length > 1 ? (
+          <Form method="get" className="inline-form">
+            <label>
+              Organization{" "}
+              <select name="organizationId" defaultValue={organization.id}>
+                {organizations.map((o) => (
+                  <option key={o.id} value={o.id}>
+                    {o.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <button type="submit">Show</button>
+          </Form>
+        ) : null}
+        <FormStatus result={result} />
+      </div>
+
+      <div className="stack">
+        <h2>Licenses</h2>
+        {licenses.length === 0 ? <p>No licenses yet.</p> : null}
+        {licenses.map((l) => (
+          <article key={l.id} className="card stack" data-testid="license" data-license-id={l.id}>
+            <h3>
+              {TIERS[l.tier].name} license <span className={`badge status-${l.status}`}>{STATUS_LABELS[l.status]}</span>
+            </h3>
+            <dl className="facts">
+              <dt>License ID</dt>
+              <dd>
+                <code>{l.id}</code>
+              </dd>
+              <dt>Valid until</dt>
+              <dd data-testid="license-expires">{day(l.expiresAt)}</dd>
+              <dt>Renewal</dt>
+              <dd>{l.autoRenews ? "Renews with your subscription" : l.source === "subscription" ? "Ends with your subscription" : "Renewed by contract"}</dd>
+              <dt>Machines</dt>
+              <dd>
+                {l.machines.filter((m) => m.active).length} of {l.maxMachines} active
+              </dd>
+              <dt>Seats</dt>
+              <dd>{l.maxSeats}</dd>
+              <dt>Features</dt>
+              <dd>{l.features.map(featureLabel).join(", ")}</dd>
+            </dl>
+            {l.key ? (
+              <div className="stack">
+                <label htmlFor={`key-${l.id}`}>License key</label>
+                <textarea id={`key-${l.id}`} className="secret" readOnly rows={4} value={l.key} data-testid="license-key" />
+                <p className="muted">
+                  Activate machines with <code>POST /api/enterprise/licenses/activate</code> and check them with{" "}
+                  <code>GET /api/enterprise/licenses/validate</code> (see the <a href="/api/enterprise/licenses/public-key">public key</a> for offline checks).{" "}
+                  <a href={`/api/enterprise/licenses/${l.id}/offline-file?download=1&days=30`}>Download a 30-day offline license file</a>.
+                </p>
+              </div>
+            ) : null}
+            {l.machines.length ? (
+              <table>
+                <thead>
+                  <tr>
+                    <th>Machine</th>
+                    <th>Fingerprint</th>
+                    <th>First seen</th>
+                    <th>Last seen</th>
+                    <th>State</th>
+                    {isAdmin ? <th /> : null}
+                  </tr>
+                </thead>
+                <tbody>
+                  {l.machines.map((m) => (
+                    <tr key={m.id} data-testid="machine">
+                      <td>{m.name ?? "Unnamed"}</td>
+                      <td>
+                        <code>{m.fingerprint}</code>
+                      </td>
+                      <td>{when(m.firstSeenAt)}</td>
+                      <td>{when(m.lastSeenAt)}</td>
+                      <td>{m.active ? "Active" : "Deactivated"}</td>
+                      {isAdmin ? (
+                        <td>
+                          {m.active ? (
+                            <Form method="post" action={`/enterprise${q}`} className="inline" onSubmit={(e) => !confirm(`Deactivate ${m.name ?? m.fingerprint}?`) && e.preventDefault()}>
+                              <CsrfInput />
+                              <input type="hidden" name="intent" value="deactivate-machine" />
+                              <input type="hidden" name="machineId" value={m.id} />
+                              <button type="submit" className="small" disabled={busy}>
+                                Deactivate
+                              </button>
+                            </Form>
+                          ) : null}
+                        </td>
+                      ) : null}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            ) : (
+              <p className="muted">No machines activated yet.</p>
+            )}
+          </article>
+        ))}
+      </div>
+
+      {usage ? (
+        <div className="stack">
+          <h2>Usage, last 30 days</h2>
+          <p data-testid="usage-summary">
+            {usage.validations.total} validations · {usage.machines.active} of {usage.machines.limit} machines active · {usage.seats.used} of {usage.seats.limit} seats used
+          </p>
+          <UsageChart days={usage.validations.days} />
+        </div>
+      ) : null}
+
+      <div className="stack">
+        <h2>Members</h2>
+        <table>
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Email</th>
+              <th>Role</th>
+              {isAdmin ? <th /> : null}
+            </tr>
+          </thead>
+          <tbody>
+            {members.map((m) => (
+              <tr key={m.userId}>
+                <td>{m.name}</td>
+                <td>{m.email}</td>
+                <td>{m.role[0]!.toUpperCase() + m.role.slice(1)}</td>
+                {isAdmin ? (
+                  <td>
+                    {m.role !== "owner" ? (
+                      <Form method="post" action={`/enterprise${q}`} className="inline" onSubmit={(e) => !confirm(`Remove ${m.name}?`) && e.preventDefault()}>
+                        <CsrfInput />
+                        <input type="hidden" name="intent" value="remove-member" />
+                        <input type="hidden" name="userId" value={m.userId} />
+                        <button type="submit" className="small" disabled={busy}>
+                          Remove
+                        </button>
+                      </Form>
+                    ) : null}
+                  </td>
+                ) : null}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {isAdmin ? (
+          <Form method="post" action={`/enterprise${q}`} className="inline-form">
+            <CsrfInput />
+            <input type="hidden" name="intent" value="add-member" />
+            <Field label="Member email" name="email" type="email" required defaultValue={result?.values?.email} errors={result?.errors} />
+            <label>
+              Role{" "}
+              <select name="role" defaultValue="member">
+                <option value="member">Member</option>
+                <option value="admin">Admin</option>
+              </select>
+            </label>
+            <button type="submit" disabled={busy || seats.used >= seats.limit}>
+              Add member
+            </button>
+          </Form>
+        ) : null}
+      </div>
+
+      {isAdmin ? (
+        <div className="stack">
+          <h2>Branding</h2>
+          {whiteLabel ? (
+            <Form method="post" action={`/enterprise${q}`} encType="multipart/form-data" className="stack narrow" data-testid="branding-form">
+              <CsrfInput />
+              <input type="hidden" name="intent" value="branding" />
+              <Field label="Display name" name="name" required defaultValue={result?.values?.name ?? organization.brandName ?? organization.name} errors={result?.errors} />
+              <Field label="Main colour" name="primaryColor" type="color" defaultValue={organization.brandPrimaryColor ?? "#0f9d76"} errors={result?.errors} />
+              <Field label="Accent colour" name="accentColor" type="color" defaultValue={organization.brandAccentColor ?? "#14213d"} errors={result?.errors} />
+              <Field label="Support email" name="supportEmail" type="email" defaultValue={organization.brandSupportEmail ?? ""} errors={result?.errors} />
+              <Field label="Logo (PNG, JPEG or WebP, up to 512 KB)" name="logo" type="file" accept="image/png,image/jpeg,image/webp" errors={result?.errors} />
+              {organization.brandLogoKey ? (
+                <label>
+                  <input type="checkbox" name="removeLogo" /> Remove the current logo
+                </label>
+              ) : null}
+              <button type="submit" disabled={busy}>
+                {busy ? "Saving…" : "Save branding"}
+              </button>
+            </Form>
+          ) : (
+            <p data-testid="branding-locked">
+              White-label branding is part of Coursemint {TIERS.enterprise.name} licenses. <Link to="/pricing?feature=white_label">Upgrade to unlock it</Link>.
+            </p>
+          )}
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
+function UsageChart({ days }: { days: { day: string; validations: number; valid: number; invalid: number }[] }) {
+  const max = Math.max(1, ...days.map((d) => d.validations));
+  const width = 22;
+  const height = 120;
+  return (
+    <figure className="chart">
+      <svg viewBox={`0 0 ${days.length * width + 10} ${height + 24}`} role="img" aria-label="Validations per day" width="100%" height={height + 24}>
+        {days.map((d, i) => {
+          const valid = (d.valid / max) * height;
+          const invalid = (d.invalid / max) * height;
+          const x = 5 + i * width;
+          return (
+            <g key={d.day}>
+              <title>{`${d.day}: ${d.valid} valid, ${d.invalid} not valid`}</title>
+              <rect x={x} y={height - valid} width={width - 6} height={valid} className="bar-available" />
+              <rect x={x} y={height - valid - invalid} width={width - 6} height={invalid} className="bar-pending" />
+              {i % 7 === 0 ? (
+                <text x={x} y={height + 16} fontSize="10">
+                  {d.day.slice(5)}
+                </text>
+              ) : null}
+            </g>
+          );
+        })}
+      </svg>
+      <figcaption>
+        <span className="legend bar-available" />
+        Valid <span className="legend bar-pending" />
+        Not valid (per UTC day)
+      </figcaption>
+    </figure>
+  );
+}

@@ -1,0 +1,66 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import { data } from "@remix-run/cloudflare";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { CsrfInput, FormStatus } from "~/components/forms";
+import { requireUserWithPermission } from "~/modules/auth/auth.server";
+import { follow, isFollowing, unfollow } from "~/modules/tokens/leaderboard.server";
+import { findProfileByHandle } from "~/modules/tokens/profiles.server";
+import { formError, readForm, type FormResult } from "~/utils/forms.server";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.learner.name ?? "Learner"} · Coursemint` }];
+
+/** A learner's public profile: name, handle and a follow button. */
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const { app } = context;
+  const user = await requireUserWithPermission(app, request, "read:leaderboard:any");
+  const learner = await findProfileByHandle(app, params.handle ?? "");
+  if (!learner) throw new Response("Not found", { status: 404 });
+  return {
+    learner: { name: learner.name, handle: learner.handle },
+    isYou: learner.userId === user.id,
+    following: await isFollowing(app, user.id, learner.userId),
+  };
+}
+
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const { app } = context;
+  const form = await readForm(app, request);
+  const unfollowing = form.get("intent") === "unfollow";
+  const user = await requireUserWithPermission(app, request, unfollowing ? "delete:follow:own" : "create:follow:own");
+  try {
+    if (unfollowing) {
+      await unfollow(app, user.id, params.handle ?? "");
+      return data<FormResult>({ ok: "Unfollowed." });
+    }
+    await follow(app, user.id, { handle: params.handle ?? "" });
+    return data<FormResult>({ ok: "Following. They now appear on your friends board." });
+  } catch (error) {
+    return formError(app, error, {});
+  }
+}
+
+export default function LearnerProfile() {
+  const { learner, isYou, following } = useLoaderData<typeof loader>();
+  const result = useActionData<FormResult>();
+  return (
+    <section className="stack">
+      <h1>{learner.name}</h1>
+      <p className="muted">@{learner.handle}</p>
+      <FormStatus result={result} />
+      {isYou ? (
+        <p>
+          This is you. <Link to="/wallet">Your tokens and settings</Link>
+        </p>
+      ) : (
+        <Form method="post">
+          <CsrfInput />
+          <input type="hidden" name="intent" value={following ? "unfollow" : "follow"} />
+          <button type="submit">{following ? "Unfollow" : "Follow"}</button>
+        </Form>
+      )}
+      <p>
+        <Link to="/leaderboard?board=friends">Friends leaderboard</Link>
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,201 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import { data } from "@remix-run/cloudflare";
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { z } from "zod";
+import { CsrfInput, Field, FormStatus } from "~/components/forms";
+import { formatWhen } from "~/components/money";
+import { NextPageLink } from "~/components/pagination";
+import { requireUserWithPermission } from "~/modules/auth/auth.server";
+import { ENTRY_TYPE_LABELS, TOKEN_RULES } from "~/modules/tokens/config";
+import { flushWallet, getWallet, history } from "~/modules/tokens/ledger.server";
+import { saveProfile } from "~/modules/tokens/leaderboard.server";
+import { buyStreakFreeze } from "~/modules/tokens/redeem.server";
+import { parseOrThrow } from "~/utils/errors";
+import { createId } from "~/utils/ids";
+import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
+import { TOKEN_ENTRY_TYPES } from "~drizzle/schema/tokens";
+
+export const meta: MetaFunction = () => [{ title: "Tokens · Coursemint" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { app } = context;
+  const user = await requireUserWithPermission(app, request, "read:tokens:own");
+  const query = Object.fromEntries([...new URL(request.url).searchParams].filter(([, v]) => v !== ""));
+  const [wallet, first] = await Promise.all([getWallet(app, user.id, request), history(app, user.id, query)]);
+  // Read your own writes: if the projection is behind the wallet, project now and read again.
+  const unfiltered = Object.keys(query).length === 0;
+  const entries = unfiltered && wallet.lastSeq > (first.items[0]?.seq ?? 0) ? (await flushWallet(app, user.id), await history(app, user.id, query)) : first;
+  return { wallet, entries, freezeKey: createId("request") };
+}
+
+const intentSchema = z.discriminatedUnion("intent", [
+  z.object({ intent: z.literal("buy_freeze"), requestKey: z.string().regex(/^req_[0-9a-z]{26}$/) }),
+  z.object({
+    intent: z.literal("settings"),
+    handle: z.string(),
+    timeZone: z.string(),
+    hiddenFromBoards: z.literal("on").optional(),
+  }),
+]);
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { app } = context;
+  const form = await readForm(app, request);
+  const user = await requireUserWithPermission(app, request, "create:token-redemption:own");
+  try {
+    const input = parseOrThrow(intentSchema, Object.fromEntries(form));
+    if (input.intent === "buy_freeze") {
+      // The form's key makes a double submit spend once.
+      const result = await buyStreakFreeze(app, user, input.requestKey);
+      await flushWallet(app, user.id);
+      return data<FormResult>({ ok: `Streak freeze bought. You hold ${result.freezes} of ${TOKEN_RULES.streakFreeze.maxHeld}.` });
+    }
+    await saveProfile(app, user.id, { handle: input.handle, timeZone: input.timeZone, hiddenFromBoards: input.hiddenFromBoards === "on" });
+    return data<FormResult>({ ok: "Settings saved." });
+  } catch (error) {
+    return formError(app, error, keptValues(form));
+  }
+}
+
+const KIND_LABEL = { active: "Learned", frozen: "Covered by a freeze", none: "No activity" } as const;
+const signed = (n: number) => (n > 0 ? `+${n.toLocaleString("en-US")}` : n.toLocaleString("en-US"));
+
+export default function Wallet() {
+  const { wallet, entries, freezeKey } = useLoaderData<typeof loader>();
+  const result = useActionData<FormResult>();
+  const [params] = useSearchParams();
+  const canBuy = wallet.freezes < TOKEN_RULES.streakFreeze.maxHeld && wallet.balance >= TOKEN_RULES.streakFreeze.price;
+  return (
+    <div className="stack-lg">
+      <section className="stack">
+        <h1>Your tokens</h1>
+        <FormStatus result={result} />
+        <div className="cards">
+          <div className="card">
+            <div className="muted">Balance</div>
+            <div className="big-number" data-testid="token-balance">
+              {wallet.balance.toLocaleString("en-US")}
+            </div>
+            {wallet.held > 0 ? <div className="muted">{wallet.held.toLocaleString("en-US")} held for a purchase in progress</div> : null}
+          </div>
+          <div className="card">
+            <div className="muted">Learning streak</div>
+            <div className="big-number" data-testid="streak">
+              {wallet.streak} {wallet.streak === 1 ? "day" : "days"}
+            </div>
+            <div className="muted">
+              {wallet.activeToday ? "You learned today." : wallet.streak > 0 ? (wallet.atRisk ? "Learn today to keep it." : "Learn today to extend it.") : "Complete a module to start one."}{" "}
+              Longest: {wallet.longestStreak}.
+            </div>
+          </div>
+          <div className="card">
+            <div className="muted">Streak freezes</div>
+            <div className="big-number">
+              {wallet.freezes} of {TOKEN_RULES.streakFreeze.maxHeld}
+            </div>
+            <Form method="post">
+              <CsrfInput />
+              <input type="hidden" name="intent" value="buy_freeze" />
+              <input type="hidden" name="requestKey" value={freezeKey} />
+              <button type="submit" disabled={!canBuy}>
+                Buy a freeze for {TOKEN_RULES.streakFreeze.price} tokens
+              </button>
+            </Form>
+            <div className="muted">A freeze covers one missed day.</div>
+          </div>
+        </div>
+        <figure className="streak-calendar">
+          <figcaption>Last {wallet.calendar.length} days (your time zone: {wallet.timeZone})</figcaption>
+          <ol>
+            {wallet.calendar.map((d) => (
+              <li key={d.day} className={`day day-${d.kind}`} title={`${d.day}: ${KIND_LABEL[d.kind]}`}>
+                <span className="sr-only">
+                  {d.day}: {KIND_LABEL[d.kind]}
+                </span>
+              </li>
+            ))}
+          </ol>
+          <p className="muted">
+            <span className="legend day-active" /> learned <span className="legend day-frozen" /> covered by a freeze <span className="legend day-none" /> no activity
+          </p>
+        </figure>
+        <p className="muted">
+          Earn {TOKEN_RULES.moduleCompletion} tokens per module and {TOKEN_RULES.courseCompletion.beginner}–{TOKEN_RULES.courseCompletion.advanced} per completed course
+          (more on Pro and Enterprise), plus a daily streak bonus. Spend them on streak freezes or on up to half off a course at checkout
+          ({TOKEN_RULES.courseDiscount.tokensPerUnit} tokens = $1.00). <Link to="/leaderboard">See the leaderboard</Link>.
+        </p>
+      </section>
+
+      <section className="stack">
+        <h2>History</h2>
+        <Form method="get" className="inline-form">
+          <label>
+            Kind{" "}
+            <select name="type" defaultValue={params.get("type") ?? ""}>
+              <option value="">Any</option>
+              {TOKEN_ENTRY_TYPES.map((t) => (
+                <option key={t} value={t}>
+                  {ENTRY_TYPE_LABELS[t]}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            From <input type="date" name="from" defaultValue={params.get("from") ?? ""} />
+          </label>
+          <label>
+            To <input type="date" name="to" defaultValue={params.get("to") ?? ""} />
+          </label>
+          <button type="submit">Filter</button>
+        </Form>
+        {entries.items.length === 0 ? (
+          <p className="muted">Nothing here yet. Complete a module to earn your first tokens.</p>
+        ) : (
+          <table data-testid="token-history">
+            <thead>
+              <tr>
+                <th>Date</th>
+                <th>What</th>
+                <th>Kind</th>
+                <th>Tokens</th>
+                <th>Balance</th>
+              </tr>
+            </thead>
+            <tbody>
+              {entries.items.map((e) => (
+                <tr key={e.id}>
+                  <td>{formatWhen(e.createdAt)}</td>
+                  <td>{e.reason}</td>
+                  <td>{ENTRY_TYPE_LABELS[e.type]}</td>
+                  <td>{e.amount !== 0 ? signed(e.amount) : `${signed(e.heldDelta)} held`}</td>
+                  <td>{e.balanceAfter.toLocaleString("en-US")}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <NextPageLink cursor={entries.nextCursor}>Older entries →</NextPageLink>
+      </section>
+
+      <section className="stack narrow-left">
+        <h2>Settings</h2>
+        <Form method="post" className="stack">
+          <CsrfInput />
+          <input type="hidden" name="intent" value="settings" />
+          <Field label="Handle (others follow you by it)" name="handle" defaultValue={result?.values?.handle ?? wallet.handle} errors={result?.errors} required />
+          <Field
+            label="Time zone for your streak (e.g. Europe/Paris)"
+            name="timeZone"
+            defaultValue={result?.values?.timeZone ?? wallet.timeZone}
+            errors={result?.errors}
+            required
+          />
+          <label className="checkbox">
+            <input type="checkbox" name="hiddenFromBoards" defaultChecked={wallet.hiddenFromBoards} /> Hide me from public leaderboards
+          </label>
+          <button type="submit">Save settings</button>
+        </Form>
+      </section>
+    </div>
+  );
+}

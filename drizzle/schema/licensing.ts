@@ -1,0 +1,131 @@
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { users } from "./auth";
+import { epochMs, flag } from "./columns";
+import { LICENSE_SOURCES, LICENSE_STATUSES, ORGANIZATION_ROLES, PAID_TIERS } from "./enums";
+
+/**
+ * An enterprise customer: members (one owner, admins, members) and licenses. The branding
+ * columns are the white-label settings, used only while a license of the organization includes
+ * the `white_label` feature (docs/licensing.md).
+ */
+export const organizations = sqliteTable(
+  "organizations",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => users.id),
+    brandName: text("brand_name"),
+    /** R2 key of the uploaded logo (bucket UPLOADS, under `branding/`). */
+    brandLogoKey: text("brand_logo_key"),
+    brandPrimaryColor: text("brand_primary_color"),
+    brandAccentColor: text("brand_accent_color"),
+    brandSupportEmail: text("brand_support_email"),
+    createdAt: epochMs("created_at").notNull(),
+    updatedAt: epochMs("updated_at").notNull(),
+  },
+  (t) => [index("organizations_owner_idx").on(t.ownerId)],
+);
+
+/** Who belongs to an organization. Each member takes one seat of the organization's license. */
+export const organizationMembers = sqliteTable(
+  "organization_members",
+  {
+    organizationId: text("organization_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    role: text("role", { enum: ORGANIZATION_ROLES }).notNull(),
+    createdAt: epochMs("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.organizationId, t.userId] }), index("organization_members_user_idx").on(t.userId)],
+);
+
+/**
+ * A license of an organization. Features and limits start from the tier's configuration and may
+ * be overridden per license. At most one license per organization comes from a subscription
+ * (renewals extend it); admins add manual ones for sales-led deals.
+ */
+export const licenses = sqliteTable(
+  "licenses",
+  {
+    id: text("id").primaryKey(),
+    organizationId: text("organization_id")
+      .notNull()
+      .references(() => organizations.id),
+    tier: text("tier", { enum: PAID_TIERS }).notNull(),
+    status: text("status", { enum: LICENSE_STATUSES }).notNull(),
+    source: text("source", { enum: LICENSE_SOURCES }).notNull(),
+    /** JSON array of feature names. */
+    features: text("features", { mode: "json" }).$type<string[]>().notNull(),
+    maxSeats: integer("max_seats").notNull(),
+    maxMachines: integer("max_machines").notNull(),
+    metadata: text("metadata", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    startsAt: epochMs("starts_at").notNull(),
+    expiresAt: epochMs("expires_at").notNull(),
+    /** Why the license is suspended (`subscription_ended`, `admin`), so reinstating knows what it undoes. */
+    suspendedReason: text("suspended_reason"),
+    /** The subscription (our `sub_` id) that pays for it, for source = subscription. */
+    subscriptionId: text("subscription_id"),
+    /** True while a subscription renews it automatically (no renewal notices then). */
+    autoRenews: flag("auto_renews").notNull().default(false),
+    createdAt: epochMs("created_at").notNull(),
+    updatedAt: epochMs("updated_at").notNull(),
+  },
+  (t) => [
+    index("licenses_org_idx").on(t.organizationId, t.id),
+    index("licenses_status_expires_idx").on(t.status, t.expiresAt),
+    uniqueIndex("licenses_org_subscription_unique").on(t.organizationId).where(sql`source = 'subscription'`),
+  ],
+);
+
+/** A machine activated on a license, by the fingerprint the customer's software sends. */
+export const licenseMachines = sqliteTable(
+  "license_machines",
+  {
+    id: text("id").primaryKey(),
+    licenseId: text("license_id")
+      .notNull()
+      .references(() => licenses.id, { onDelete: "cascade" }),
+    fingerprint: text("fingerprint").notNull(),
+    name: text("name"),
+    firstSeenAt: epochMs("first_seen_at").notNull(),
+    lastSeenAt: epochMs("last_seen_at").notNull(),
+    /** Set when deactivated; activating the same fingerprint again clears it. */
+    deactivatedAt: epochMs("deactivated_at"),
+  },
+  (t) => [uniqueIndex("license_machines_fingerprint_unique").on(t.licenseId, t.fingerprint)],
+);
+
+/** Validation counts per license and UTC day (flushed in batches from the validation endpoint). */
+export const licenseUsageDaily = sqliteTable(
+  "license_usage_daily",
+  {
+    licenseId: text("license_id")
+      .notNull()
+      .references(() => licenses.id, { onDelete: "cascade" }),
+    /** YYYY-MM-DD (UTC). */
+    day: text("day").notNull(),
+    validations: integer("validations").notNull().default(0),
+    valid: integer("valid").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.licenseId, t.day] })],
+);
+
+/** Renewal notices sent: one per license, threshold (30/7/1 days) and expiry date. */
+export const licenseNotices = sqliteTable(
+  "license_notices",
+  {
+    licenseId: text("license_id")
+      .notNull()
+      .references(() => licenses.id, { onDelete: "cascade" }),
+    thresholdDays: integer("threshold_days").notNull(),
+    expiresAt: epochMs("expires_at").notNull(),
+    sentAt: epochMs("sent_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.licenseId, t.thresholdDays, t.expiresAt] })],
+);

@@ -1,0 +1,54 @@
+import { expect, signUp, test, uniqueEmail } from "./fixtures";
+
+/*
+ * An enterprise buyer subscribes to Enterprise through Checkout, gets a license on the enterprise
+ * dashboard, activates a machine with the key and validates it like their software would (no
+ * cookies), then sees the machine and the usage on the dashboard.
+ */
+test("an enterprise buyer subscribes, gets a license, activates a machine, validates it and sees the usage", async ({ page, playwright }) => {
+  const email = uniqueEmail("enterprise");
+  await signUp(page, "Eve Enterprise", email);
+
+  await page.goto("/pricing");
+  const enterprise = page.getByTestId("tier-enterprise");
+  await enterprise.getByLabel("Monthly").check();
+  await enterprise.getByRole("button", { name: "Upgrade to Enterprise" }).click();
+  await expect(page).toHaveURL(/\/_stripe\//);
+  await page.getByLabel("Name on card").fill("Eve Enterprise");
+  await page.getByLabel("Card number").fill("4242 4242 4242 4242");
+  await page.getByRole("button", { name: "Pay" }).click();
+  await page.waitForURL(/\/account\/billing\?checkout=success/);
+
+  // The subscription's webhooks create the organization and its license.
+  await expect(async () => {
+    await page.goto("/enterprise");
+    await expect(page.getByTestId("license").first()).toBeVisible({ timeout: 1000 });
+  }).toPass({ timeout: 30_000 });
+  await expect(page.getByRole("heading", { name: "Eve Enterprise's organization" })).toBeVisible();
+  await expect(page.getByTestId("license").first()).toContainText("Active");
+  const key = await page.getByTestId("license-key").first().inputValue();
+  expect(key).toMatch(/^CMLK1\./);
+
+  // The customer's software: no cookies, another origin.
+  const software = await playwright.request.newContext({ baseURL: page.url(), extraHTTPHeaders: { Origin: "https://intranet.customer.example" } });
+  const activated = await software.post("/api/enterprise/licenses/activate", { data: { key, fingerprint: "eve-laptop-0001", name: "Eve's laptop" } });
+  expect(activated.status()).toBe(201);
+  const validated = await software.get(`/api/enterprise/licenses/validate?key=${encodeURIComponent(key)}&fingerprint=eve-laptop-0001&feature=white_label`);
+  expect(validated.headers()["access-control-allow-origin"]).toBe("*");
+  expect(await validated.json()).toMatchObject({ valid: true, code: "VALID", license: { tier: "enterprise", machines: 1 } });
+  const stranger = await software.get(`/api/enterprise/licenses/validate?key=${encodeURIComponent(key)}&fingerprint=somebody-else-01`);
+  expect((await stranger.json()).code).toBe("FINGERPRINT_SCOPE_MISMATCH");
+  await software.dispose();
+
+  // The dashboard shows the machine and the usage.
+  await page.goto("/enterprise");
+  await expect(page.getByTestId("machine")).toContainText("Eve's laptop");
+  await expect(page.getByTestId("usage-summary")).toContainText("2 validations");
+  await expect(page.getByTestId("usage-summary")).toContainText("1 of 100 machines active");
+  await expect(page.getByTestId("usage-summary")).toContainText("1 of 25 seats used");
+
+  // Deactivate from the dashboard (asks first).
+  page.once("dialog", (dialog) => dialog.accept());
+  await page.getByRole("button", { name: "Deactivate" }).click();
+  await expect(page.getByRole("status")).toContainText("was deactivated");
+});
