@@ -23,6 +23,17 @@ export default defineRoute("/api/metrics", {
           emails: z.object({ byStatus: counts }),
           subscriptions: z.object({ byTierAndStatus: counts }),
           marketplace: z.object({ coursesByStatus: counts, enrollmentsInWindow: z.number().int(), payoutsByStatus: counts }),
+          tokens: z
+            .object({
+              awarded: z.number().int(),
+              redeemed: z.number().int(),
+              awardedInWindow: z.number().int(),
+              redeemedInWindow: z.number().int(),
+              wallets: z.number().int(),
+              outstanding: z.number().int().meta({ description: "Available + held across wallets: the platform's liability." }),
+              held: z.number().int(),
+            })
+            .meta({ description: "Reward tokens, all time and in the window." }),
         }),
       },
     },
@@ -41,6 +52,7 @@ export default defineRoute("/api/metrics", {
           emails: { byStatus: { sent: 130, failed: 0 } },
           subscriptions: { byTierAndStatus: { "pro:active": 8 } },
           marketplace: { coursesByStatus: { published: 10 }, enrollmentsInWindow: 14, payoutsByStatus: { paid: 3 } },
+          tokens: { awarded: 52000, redeemed: 9000, awardedInWindow: 1200, redeemedInWindow: 400, wallets: 310, outstanding: 43000, held: 500 },
         },
       },
       { name: "forbidden", summary: "Not an admin", as: "student", status: 403, response: FORBIDDEN },

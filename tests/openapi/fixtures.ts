@@ -1,4 +1,4 @@
-import { env } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import type { Role } from "~drizzle/schema";
 import { bearer, Browser, insertUser, jsonBody } from "../helpers";
 import { insertCourse, PDF, uploadForm } from "../marketplace/helpers";
@@ -7,7 +7,7 @@ import { deliverWebhooks, insertCourse as insertPaidCourse, signStripePayload, w
 export interface ExampleDoc {
   name: string;
   summary: string;
-  as: "anonymous" | "student" | "instructor" | "admin" | "student_api_key";
+  as: "anonymous" | "student" | "instructor" | "enterprise" | "admin" | "student_api_key";
   method?: string;
   params?: Record<string, string>;
   query?: Record<string, string>;
@@ -70,6 +70,43 @@ async function enroll(caller: Caller, courseId: string) {
   const res = await caller.fetch("/api/courses/purchase", jsonBody({ courseId }));
   if (res.status !== 201) throw new Error(`enroll failed: ${res.status}`);
 }
+let adminBrowser: Browser | null = null;
+/** One signed-in platform admin for the fixtures that need one. */
+async function admin() {
+  if (!adminBrowser) {
+    adminBrowser = new Browser();
+    await adminBrowser.login((await insertUser("admin")).email);
+  }
+  return adminBrowser;
+}
+async function award(userId: string, amount: number) {
+  const res = await (await admin()).fetch("/api/tokens/award", jsonBody({ userId, amount, reason: "Contract test" }));
+  if (res.status !== 201) throw new Error(`award failed: ${res.status} ${await res.text()}`);
+}
+/** Another learner with a handle of their own (their profile exists once they read it). */
+async function learnerWithHandle() {
+  const other = new Browser();
+  await other.login((await insertUser("student")).email);
+  const handle = `ada-${crypto.randomUUID().slice(0, 8)}`;
+  const res = await other.fetch("/api/tokens/profile", jsonBody({ handle }, { method: "PATCH" }));
+  if (res.status !== 200) throw new Error(`profile failed: ${res.status} ${await res.text()}`);
+  return handle;
+}
+/** A license made through the admin API for a new organization owned by `ownerEmail` (a fresh enterprise user by default). */
+async function license(ownerEmail?: string) {
+  const email = ownerEmail ?? (await insertUser("enterprise")).email;
+  const res = await (await admin()).fetch(
+    "/api/enterprise/licenses/create",
+    jsonBody({ organizationName: `Org ${crypto.randomUUID().slice(0, 6)}`, ownerEmail: email, tier: "enterprise", durationDays: 365, maxMachines: 5 }),
+  );
+  if (res.status !== 201) throw new Error(`license failed: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { license: { id: string; organizationId: string }; key: string };
+}
+async function activateMachine(key: string, fingerprint: string) {
+  const res = await SELF.fetch("http://localhost/api/enterprise/licenses/activate", jsonBody({ key, fingerprint }));
+  if (res.status !== 201) throw new Error(`activate failed: ${res.status} ${await res.text()}`);
+}
+
 async function subscribePro(caller: Caller) {
   const res = await caller.fetch("/api/subscriptions/create", jsonBody({ tier: "pro", interval: "month", flow: "payment_method", paymentMethod: "pm_card_visa" }));
   if (res.status !== 201) throw new Error(`subscribe failed: ${res.status} ${await res.text()}`);
@@ -154,6 +191,33 @@ const SETUPS: Record<string, Setup> = {
     if (canceled.status !== 200) throw new Error(`cancel failed: ${canceled.status}`);
     return {};
   },
+  // Tokens and leaderboards
+  "postTokensRedeem:freeze": async (caller) => (await award(me(caller).id, 500), {}),
+  "postTokensAward:ok": async (_, x) => ({ body: { ...(x.body as object), userId: (await insertUser("student")).id } }),
+  "postLeaderboardFollows:ok": async (_, x) => ({ body: { ...(x.body as object), handle: await learnerWithHandle() } }),
+  "deleteLeaderboardFollowsHandle:ok": async () => ({ params: { handle: await learnerWithHandle() } }),
+
+  // Licensing
+  "getEnterpriseLicensesValidate:ok": async (_, x) => {
+    const { key } = await license();
+    await activateMachine(key, x.query!.fingerprint!);
+    return { query: { key } };
+  },
+  "postEnterpriseLicensesActivate:ok": async (_, x) => ({ body: { ...(x.body as object), key: (await license()).key } }),
+  "postEnterpriseLicensesDeactivate:ok": async (_, x) => {
+    const { key } = await license();
+    const fingerprint = (x.body as { fingerprint: string }).fingerprint;
+    await activateMachine(key, fingerprint);
+    return { body: { key, fingerprint } };
+  },
+  "postEnterpriseLicensesDeactivate:unknown": async (_, x) => ({ body: { ...(x.body as object), key: (await license()).key } }),
+  "postEnterpriseLicensesCreate:ok": async (_, x) => ({ body: { ...(x.body as object), ownerEmail: (await insertUser("enterprise")).email, expiresAt: new Date(Date.now() + 400 * 86_400_000).toISOString().slice(0, 10) } }),
+  "getEnterpriseLicensesLicenseId:ok": async (caller) => ({ params: { licenseId: (await license(me(caller).email)).license.id } }),
+  "postEnterpriseLicensesLicenseId:ok": async () => ({ params: { licenseId: (await license()).license.id } }),
+  "getEnterpriseLicensesLicenseIdOfflineFile:ok": async (caller) => ({ params: { licenseId: (await license(me(caller).email)).license.id } }),
+  "getEnterpriseUsage:ok": async (caller) => (await license(me(caller).email), {}),
+  "postEnterpriseBranding:ok": async (caller, x) => ({ body: { ...(x.body as object), organizationId: (await license(me(caller).email)).license.organizationId } }),
+
   "getCertificates:ok": async (caller) => {
     await subscribePro(caller);
     const done = await course();

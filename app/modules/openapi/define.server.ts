@@ -17,6 +17,8 @@ export const CAPABILITIES = {
   Payments: "Payments for any purpose, refunds, history, and Stripe's webhooks.",
   Marketplace: "The course catalog, course content, purchases, reviews and instructor earnings.",
   Subscriptions: "Free, Pro and Enterprise plans: start, change, cancel, resume, and Pro features.",
+  Tokens: "Reward tokens (a ledger per learner), streaks, redemptions and leaderboards.",
+  Licensing: "Enterprise organizations' licenses: create, validate at the edge, activate machines, usage, branding.",
   Operations: "Figures for dashboards and alerts.",
 } as const;
 export type Capability = keyof typeof CAPABILITIES;
@@ -29,7 +31,7 @@ export type Auth =
   | { kind: "stripe_signature" };
 
 /** Who sends an example request in the contract test: a role's browser session, an API key, or no one. */
-export type Caller = "anonymous" | "student" | "instructor" | "admin" | "student_api_key";
+export type Caller = "anonymous" | "student" | "instructor" | "enterprise" | "admin" | "student_api_key";
 
 export interface Example {
   /** A short slug, unique within the endpoint (`ok`, `not_found`, ...). */
@@ -244,3 +246,14 @@ export const UNAUTHENTICATED = errorExample("unauthenticated", "Sign in to conti
 export const FORBIDDEN = errorExample("forbidden", "You do not have permission to do that.");
 export const METHOD_NOT_ALLOWED = errorExample("method_not_allowed", "This endpoint does not support that method.");
 export const NOT_JSON = errorExample("bad_request", "Send a JSON body with Content-Type: application/json.");
+
+/** The object a query schema parses (for a schema refined or transformed as a whole: its input side). */
+export function inputObject(schema: z.ZodType): z.ZodObject {
+  let s: z.ZodType = schema;
+  for (let i = 0; i < 5 && !(s instanceof z.ZodObject); i++) {
+    const def = (s as unknown as { _zod: { def: { in?: z.ZodType; innerType?: z.ZodType } } })._zod.def;
+    s = def.in ?? def.innerType ?? s;
+  }
+  if (!(s instanceof z.ZodObject)) throw new Error("inputObject: not an object schema");
+  return s;
+}

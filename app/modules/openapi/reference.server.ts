@@ -34,6 +34,7 @@ const CALLERS: Record<Example["as"], string> = {
   anonymous: "anyone",
   student: "a signed-in learner (session cookie)",
   instructor: "a signed-in instructor",
+  enterprise: "a signed-in enterprise customer (an organization's owner)",
   admin: "an admin",
   student_api_key: "a learner's API key (Authorization: Bearer cm_…)",
 };

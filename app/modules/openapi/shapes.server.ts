@@ -6,11 +6,15 @@ import {
   COURSE_LANGUAGES,
   COURSE_LEVELS,
   COURSE_STATUSES,
+  LICENSE_SOURCES,
+  LICENSE_STATUSES,
   PAYMENT_STATUSES,
   REFUND_STATUSES,
   SUBSCRIPTION_STATUSES,
   SUBSCRIPTION_TIERS,
 } from "~drizzle/schema/enums";
+import { TOKEN_ENTRY_TYPES } from "~drizzle/schema";
+import { LICENSE_TIERS } from "~/modules/licensing/tiers";
 import { PAYMENT_PURPOSES } from "~/modules/payments/purposes";
 import { currency, idOf, money, timestamp } from "./define.server";
 
@@ -193,4 +197,95 @@ export const PAYMENT_EXAMPLE = {
   failure: null,
   createdAt: 1795750000000,
   succeededAt: 1795750003000,
+};
+
+// ----- reward tokens ----------------------------------------------------------------------------
+
+export const tokenHistoryEntryShape = z
+  .object({
+    id: idOf("ttx"),
+    seq: z.number().int().positive().meta({ description: "Position in the learner's ledger (1, 2, 3 …); history cursors use it." }),
+    type: z.enum(TOKEN_ENTRY_TYPES),
+    amount: z.number().int().meta({ description: "Change of the available balance (negative for spending)." }),
+    heldDelta: z.number().int().meta({ description: "Change of the held tokens (discount holds)." }),
+    balanceAfter: z.number().int().nonnegative(),
+    heldAfter: z.number().int().nonnegative(),
+    reason: z.string(),
+    ref: z.string().nullable().meta({ description: "What the entry is about: `course:<id>`, `payment:<id>`, `hold:<id>`, `freeze`." }),
+    createdAt: timestamp,
+  })
+  .meta({ id: "TokenEntry" });
+
+/** A ledger entry as the wallet answers a write (with its owner and idempotency source). */
+export const tokenEntryShape = tokenHistoryEntryShape
+  .extend({ userId: idOf("usr"), sourceKey: z.string().meta({ description: "Each source writes once: a replay returns the first entry." }) })
+  .meta({ id: "TokenWrite" });
+
+export const TOKEN_ENTRY_EXAMPLE = {
+  id: "ttx_01jdxa7q2m3n4p5r6s7t8v9w0x",
+  seq: 7,
+  type: "redeem",
+  amount: -200,
+  heldDelta: 0,
+  balanceAfter: 260,
+  heldAfter: 0,
+  reason: "Streak freeze",
+  ref: "freeze",
+  createdAt: 1795760000000,
+};
+
+export const boardRowShape = z
+  .object({ rank: z.number().int().positive(), userId: idOf("usr"), name: z.string(), handle: z.string().nullable(), score: z.number().int(), isYou: z.boolean() })
+  .meta({ id: "BoardRow" });
+
+// ----- licensing --------------------------------------------------------------------------------
+
+export const licenseShape = z
+  .object({
+    id: idOf("lic"),
+    organizationId: idOf("org"),
+    tier: z.enum(LICENSE_TIERS),
+    status: z.enum(LICENSE_STATUSES),
+    source: z.enum(LICENSE_SOURCES),
+    features: z.array(z.string()),
+    maxSeats: z.number().int(),
+    maxMachines: z.number().int(),
+    metadata: z.record(z.string(), z.string()),
+    startsAt: timestamp,
+    expiresAt: timestamp,
+    autoRenews: z.boolean(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .meta({ id: "License" });
+
+export const machineShape = z
+  .object({ id: idOf("mch"), licenseId: idOf("lic"), fingerprint: z.string(), name: z.string().nullable(), firstSeenAt: timestamp, lastSeenAt: timestamp, active: z.boolean() })
+  .meta({ id: "Machine" });
+
+export const LICENSE_EXAMPLE = {
+  id: "lic_01m8e2rky7w1a0pb1fh9je24fm",
+  organizationId: "org_01m8e2rky7w1a0pb1fh9je24fj",
+  tier: "enterprise",
+  status: "active",
+  source: "manual",
+  features: ["course_discount", "certificates", "offline_downloads", "priority_support", "team_seats", "white_label"],
+  maxSeats: 200,
+  maxMachines: 500,
+  metadata: { contract: "ACME-2027" },
+  startsAt: 1795750000000,
+  expiresAt: 1830297599999,
+  autoRenews: false,
+  createdAt: 1795750000000,
+  updatedAt: 1795750000000,
+};
+
+export const MACHINE_EXAMPLE = {
+  id: "mch_01m8e3rky7w1a0pb1fh9je24fm",
+  licenseId: "lic_01m8e2rky7w1a0pb1fh9je24fm",
+  fingerprint: "build-server-01",
+  name: "Build server",
+  firstSeenAt: 1795768996000,
+  lastSeenAt: 1795768996000,
+  active: true,
 };
