@@ -172,7 +172,7 @@ describe("documented examples against the running Worker", () => {
           expect(validate(media.schema, JSON.parse(text)), text.slice(0, 500)).toEqual([]);
         }
         await fixture.after?.();
-      });
+      }, 60_000); // some examples first need a paid payment (Stripe webhooks delivered and handled)
     }
   }
 });
