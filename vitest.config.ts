@@ -31,8 +31,9 @@ export default defineConfig({
   ],
   test: {
     include: ["tests/**/*.test.ts"],
-    setupFiles: ["./tests/setup.ts"],
-    testTimeout: 20_000,
+    setupFiles: ["./tests/setup.ts", "./tests/emulator/conformance.setup.ts"],
+    // Generous: test-clock journeys run many Stripe round trips and crons; a slow CI machine must not fail them.
+    testTimeout: 60_000,
     // One emulated Stripe account (per secret key) is shared by every file, and tests pull its
     // webhook deliveries: files run one after another so no file takes another's deliveries.
     fileParallelism: false,

@@ -146,7 +146,9 @@ describe("subscriptions and invoices", () => {
     const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id }] });
 
     const advanced = await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: Date.UTC(2030, 2, 15) / 1000 });
-    expect(advanced).toMatchObject({ object: "test_helpers.test_clock", status: "ready", frozen_time: Date.UTC(2030, 2, 15) / 1000 });
+    // Like Stripe, the advance answers `advancing`; the clock reads `ready` once the work is done.
+    expect(advanced).toMatchObject({ object: "test_helpers.test_clock", status: "advancing", frozen_time: Date.UTC(2030, 2, 15) / 1000 });
+    expect(await stripe.testHelpers.testClocks.retrieve(clock.id)).toMatchObject({ status: "ready", frozen_time: Date.UTC(2030, 2, 15) / 1000 });
     expect((await stripe.invoices.list({ subscription: sub.id })).data.map((i) => [i.billing_reason, i.status])).toEqual([
       ["subscription_cycle", "paid"],
       ["subscription_cycle", "paid"],

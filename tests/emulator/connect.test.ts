@@ -23,6 +23,8 @@ describe("Connect", () => {
     expect(done.headers.get("Location")).toBe("http://localhost:8787/payouts/done");
     expect(await stripe.accounts.retrieve(account.id)).toMatchObject({ charges_enabled: true, payouts_enabled: true, details_submitted: true, capabilities: { transfers: "active" } });
 
+    // Transfers are limited by the platform's balance: a sale brings the funds.
+    await stripe.paymentIntents.create({ amount: 10_000, currency: "usd", payment_method: "pm_card_visa", confirm: true });
     const transfer = await stripe.transfers.create({ amount: 7000, currency: "usd", destination: account.id, transfer_group: "payout_1", metadata: { payoutId: "pyt_1" } }, { idempotencyKey: "pyt_1" });
     expect(transfer).toMatchObject({ object: "transfer", amount: 7000, destination: account.id, reversed: false, metadata: { payoutId: "pyt_1" } });
     expect((await stripe.transfers.list({ destination: account.id })).data.map((t) => t.id)).toEqual([transfer.id]);

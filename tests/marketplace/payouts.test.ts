@@ -27,6 +27,9 @@ async function instructorWithSale(amount = 10_000) {
   const course = await insertCourse(instructor.id, { priceAmount: amount });
   const learner = await insertUser("student");
   const paymentId = createId("payment");
+  // The learner's payment, so the platform has the funds a transfer needs (Stripe refuses a
+  // transfer above the available balance with balance_insufficient).
+  await stripe.paymentIntents.create({ amount, currency: "usd", payment_method: "pm_card_visa", confirm: true });
   await coursePurchasePurpose.fulfil(app(), { id: paymentId, userId: learner.id, purpose: "course_purchase", purposeRef: course.id, amount, currency: "usd", amountRefunded: 0, metadata: {} });
   return { instructor, account, course, paymentId, stripe };
 }
@@ -79,6 +82,29 @@ describe("payouts", () => {
     [row] = await db().select().from(payouts).where(eq(payouts.instructorId, instructor.id)).all();
     expect(row).toMatchObject({ status: "paid", attempts: 2 });
     expect((await stripe.transfers.list({ destination: account.id })).data).toHaveLength(1);
+  });
+
+  it("a transfer Stripe refuses for lack of platform balance fails with Stripe's reason, then is paid once funds arrive", async () => {
+    const { instructor, account, stripe } = await instructorWithSale(2000);
+    // A second sale recorded without a Stripe payment: the earnings now exceed the platform's funds.
+    const usd = async () => (await stripe.balance.retrieve()).available.find((b) => b.currency === "usd")?.amount ?? 0;
+    const course = await insertCourse(instructor.id, { priceAmount: Math.ceil((await usd()) / 0.7) + 1000 });
+    const learner = await insertUser("student");
+    await coursePurchasePurpose.fulfil(app(), { id: createId("payment"), userId: learner.id, purpose: "course_purchase", purposeRef: course.id, amount: course.priceAmount, currency: "usd", amountRefunded: 0, metadata: {} });
+    setClock(() => Date.now() + 31 * DAY);
+
+    expect(await runPayouts(app())).toMatchObject({ created: 1, failed: 1 });
+    let [row] = await db().select().from(payouts).where(eq(payouts.instructorId, instructor.id)).all();
+    expect(row).toMatchObject({ status: "failed", attempts: 1 });
+    expect(row!.failureMessage).toContain("insufficient available funds");
+    expect((await stripe.transfers.list({ destination: account.id })).data).toHaveLength(0);
+
+    // Funds arrive (more sales); the next run pays the same payout once.
+    await stripe.paymentIntents.create({ amount: row!.amount - (await usd()) + 100, currency: "usd", payment_method: "pm_card_visa", confirm: true });
+    expect(await runPayouts(app())).toMatchObject({ created: 0, paid: 1 });
+    [row] = await db().select().from(payouts).where(eq(payouts.instructorId, instructor.id)).all();
+    expect(row).toMatchObject({ status: "paid", attempts: 2 });
+    expect((await stripe.transfers.list({ destination: account.id })).data.map((t) => t.amount)).toEqual([row!.amount]);
   });
 
   it("skips instructors without a payouts-enabled account and leaves refunded sales out", async () => {

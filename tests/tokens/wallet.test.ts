@@ -74,3 +74,13 @@ describe("TokenWallet ledger", () => {
     expect(rows).toHaveLength(31);
   });
 });
+
+describe("TokenWallet first use", () => {
+  it("a refused first operation leaves a usable wallet (its first-use row is rolled back with it)", async () => {
+    const user = await insertUser();
+    const w = wallet(user.id);
+    expect(await w.hold({ userId: user.id, at: Date.now(), holdId: "h", amount: 10, reason: "x", ref: "payment:x" })).toMatchObject({ ok: false, code: "insufficient_balance" });
+    expect(await w.releaseHold({ userId: user.id, at: Date.now(), holdId: "h", reason: "x" })).toMatchObject({ ok: false, code: "not_found" });
+    expect((await credit(user.id, 5)).entry.balanceAfter).toBe(5);
+  });
+});

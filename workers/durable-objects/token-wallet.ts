@@ -98,8 +98,6 @@ export class TokenWallet extends DurableObject<Env> {
   private readonly log: Logger;
   /** This instance has scheduled the projection alarm (memory only: after a restart it is set again). */
   private alarmScheduled = false;
-  /** The user this wallet belongs to, once checked. */
-  private owner: string | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -411,14 +409,18 @@ export class TokenWallet extends DurableObject<Env> {
     return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM (SELECT 1 FROM entries WHERE projected = 0 LIMIT 1)").one().n > 0;
   }
 
+  /**
+   * The wallet's state row, created on first use. Read every time (never cached in memory): a
+   * refused operation rolls back its transaction, including a first-use insert.
+   */
   private meta(userId: string): MetaRow {
-    if (this.owner !== userId) {
-      this.sql.exec("INSERT OR IGNORE INTO meta (id, user_id) VALUES (1, ?)", userId);
-      const owner = this.sql.exec<{ user_id: string }>("SELECT user_id FROM meta WHERE id = 1").one().user_id;
-      if (owner !== userId) throw new Error("wallet belongs to another user");
-      this.owner = owner;
+    let meta = this.sql.exec<MetaRow>("SELECT * FROM meta WHERE id = 1").toArray()[0];
+    if (!meta) {
+      this.sql.exec("INSERT INTO meta (id, user_id) VALUES (1, ?)", userId);
+      meta = this.sql.exec<MetaRow>("SELECT * FROM meta WHERE id = 1").one();
     }
-    return this.sql.exec<MetaRow>("SELECT * FROM meta WHERE id = 1").one();
+    if (meta.user_id !== userId) throw new Error("wallet belongs to another user");
+    return meta;
   }
 
   private lastSeq(): number {
@@ -427,7 +429,7 @@ export class TokenWallet extends DurableObject<Env> {
 
   private bySource(sourceKey: string): WalletEntry | null {
     const row = this.sql.exec<EntryRow>("SELECT * FROM entries WHERE source_key = ?", sourceKey).toArray()[0];
-    return row ? toEntry(row, this.owner ?? this.sql.exec<MetaRow>("SELECT user_id FROM meta WHERE id = 1").one().user_id) : null;
+    return row ? toEntry(row, this.sql.exec<MetaRow>("SELECT user_id FROM meta WHERE id = 1").one().user_id) : null;
   }
 
   private holdRow(id: string): HoldRow | null {

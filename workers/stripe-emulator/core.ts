@@ -1,6 +1,7 @@
 // What every emulated resource shares: the account's store, the request being served, emulated
 // time (test clocks), loading objects with Stripe's 404, and raising events.
 import { notFound } from "./errors";
+import { omitIncludable } from "./expand";
 import type { Params } from "./form";
 import { newId } from "./ids";
 import type { Obj, Store } from "./store";
@@ -14,6 +15,8 @@ export interface EmulatorOptions {
   namespace: string;
   /** Webhook deliveries queued per event (more than 1 simulates Stripe's duplicate deliveries). */
   deliveriesPerEvent: number;
+  /** Old, kinder behaviour: transfers never fail for lack of platform balance (config `unlimited_platform_balance`). */
+  unlimitedPlatformBalance?: boolean;
 }
 
 export type Handler = (p: Params, m: string[]) => Obj | Promise<Obj>;
@@ -31,6 +34,10 @@ export interface EmulatorCore extends Resources {}
 export class EmulatorCore {
   /** Events raised by the current request (for the request's webhook scheduling). */
   newEvents = 0;
+  /** The events raised by the current request, as sent (for the conformance capture). */
+  readonly emitted: Obj[] = [];
+  /** The route that served the current request, e.g. "GET /v1/customers/:id". */
+  operation = "";
   protected requestId = "";
   protected idempotencyKey: string | null = null;
   /** Set while a test clock advances: the time the simulated work happens at. */
@@ -77,23 +84,27 @@ export class EmulatorCore {
       object: "event",
       api_version: API_VERSION,
       created: this.realNow(),
-      data: { object: structuredClone(object), ...(previous ? { previous_attributes: previous } : {}) },
+      data: { object: omitIncludable(structuredClone(object)), ...(previous ? { previous_attributes: omitIncludable(structuredClone(previous)) } : {}) },
       livemode: false,
       pending_webhooks: 1,
       request: { id: this.clockNow === null ? this.requestId || null : null, idempotency_key: this.clockNow === null ? this.idempotencyKey : null },
       type,
     };
     this.store.put(event);
+    this.emitted.push(event);
     for (let i = 0; i < this.options.deliveriesPerEvent; i++) this.store.addDelivery(event.id, Date.now());
     this.newEvents++;
     return event;
   }
 
-  /** The previous values of the top-level fields that changed (an event's `previous_attributes`). */
+  /**
+   * The previous values of the top-level fields that changed (an event's `previous_attributes`).
+   * A field the object did not have before is left out (Stripe never reports a made-up `null`).
+   */
   diff(before: Obj, after: Obj) {
     const prev: Obj = {};
     for (const k of Object.keys(after)) {
-      if (JSON.stringify(before[k]) !== JSON.stringify(after[k])) prev[k] = before[k] ?? null;
+      if (k in before && JSON.stringify(before[k]) !== JSON.stringify(after[k])) prev[k] = before[k];
     }
     return prev;
   }

@@ -3,9 +3,10 @@
 // checkout, billing, Connect, events), sharing the account state in EmulatorCore (core.ts).
 import { EmulatorCore, type EmulatorOptions, type Handler, type Route } from "./core";
 import { StripeError } from "./errors";
-import { expand } from "./expand";
+import { expand, omitIncludable } from "./expand";
 import type { Params } from "./form";
 import { arr } from "./params";
+import { Balance } from "./resources/balance";
 import { Invoices } from "./resources/billing/invoices";
 import { Prices, Products } from "./resources/billing/products";
 import { Subscriptions } from "./resources/billing/subscriptions";
@@ -33,13 +34,14 @@ export class Emulator extends EmulatorCore {
   readonly invoices: Invoices = new Invoices(this);
   readonly testClocks: TestClocks = new TestClocks(this);
   readonly connect: Connect = new Connect(this);
+  readonly balance: Balance = new Balance(this);
   readonly events: Events = new Events(this);
-  private routes: [string, RegExp, Handler][] = [];
+  private routes: [string, string, RegExp, Handler][] = [];
 
   constructor(store: Store, options: EmulatorOptions) {
     super(store, options);
     const route: Route = (method, path, handler) => {
-      this.routes.push([method, new RegExp(`^${path.replace(/:(\w+)/g, "([^/]+)")}$`), handler]);
+      this.routes.push([method, path, new RegExp(`^${path.replace(/:(\w+)/g, "([^/]+)")}$`), handler]);
     };
     for (const resource of [
       this.customers,
@@ -53,6 +55,7 @@ export class Emulator extends EmulatorCore {
       this.testClocks,
       this.checkout,
       this.connect,
+      this.balance,
       this.events,
     ]) {
       resource.routes(route);
@@ -62,14 +65,21 @@ export class Emulator extends EmulatorCore {
   async dispatch(method: string, path: string, params: Params, requestId: string, idempotencyKey: string | null): Promise<Obj> {
     this.requestId = requestId;
     this.idempotencyKey = idempotencyKey;
-    for (const [m, re, handler] of this.routes) {
+    for (const [m, template, re, handler] of this.routes) {
       const match = m === method ? re.exec(path) : null;
       if (match) {
+        this.operation = `${m} ${template}`;
         const result = await handler(params, match.slice(1).map(decodeURIComponent));
-        return expand(this.store, structuredClone(result), arr(params.expand).map(String));
+        const paths = arr(params.expand).map(String);
+        return omitIncludable(expand(this.store, structuredClone(result), paths), paths);
       }
     }
     throw new StripeError(404, "invalid_request_error", `Unrecognized request URL (${method}: ${path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`);
+  }
+
+  /** Every operation served, as "METHOD /v1/path/:id". */
+  operations() {
+    return this.routes.map(([method, template]) => `${method} ${template}`);
   }
 
   /** The hosted Checkout page's Pay button. */

@@ -20,3 +20,26 @@ function expandPath(store: Store, value: Obj | null | undefined, parts: string[]
   }
   if (value[key] && typeof value[key] === "object") expandPath(store, value[key], rest);
 }
+
+/** Fields Stripe sends only when asked for with `expand[]` ("includable"), by object type. */
+const INCLUDABLE: Record<string, string[]> = { invoice: ["payments"] };
+
+/**
+ * Removes includable fields that were not asked for, at any depth (`payments` of an invoice is
+ * sent for `expand[]=payments`, `data.payments` in lists, `latest_invoice.payments` ...; never in
+ * webhook payloads).
+ */
+export function omitIncludable<T>(value: T, paths: string[] = [], prefix = ""): T {
+  if (!value || typeof value !== "object") return value;
+  if (Array.isArray(value)) {
+    for (const item of value) omitIncludable(item, paths, prefix);
+    return value;
+  }
+  const obj = value as Obj;
+  for (const field of INCLUDABLE[obj.object] ?? []) {
+    const asked = paths.some((path) => path === prefix + field || path.startsWith(`${prefix}${field}.`));
+    if (!asked) delete obj[field];
+  }
+  for (const [key, child] of Object.entries(obj)) if (child && typeof child === "object") omitIncludable(child, paths, `${prefix}${key}.`);
+  return value;
+}

@@ -18,7 +18,15 @@ export interface EmulatorEnv extends WebhookEnv {
   EMULATOR: DurableObjectNamespace<StripeEmulator>;
   /** Public base URL of the hosted pages (the app proxies /_stripe/* here in development). */
   PUBLIC_BASE_URL?: string;
+  /**
+   * "1" (the test config): every API response and event is also recorded in one shared Durable
+   * Object, drained by the tests' conformance check (`GET /_emulator/conformance`).
+   */
+  CONFORMANCE_CAPTURE?: string;
 }
+
+/** Name of the Durable Object that collects captured responses and events for the conformance check. */
+const CONFORMANCE = "__conformance__";
 
 export interface Fault {
   type: "500" | "429" | "timeout" | "network" | "empty";
@@ -49,7 +57,10 @@ function apiKey(request: Request): string | null {
 }
 
 const authError = (message: string) =>
-  json({ error: { type: "invalid_request_error", message } }, 401, { "WWW-Authenticate": 'Basic realm="Stripe"' });
+  json({ error: { type: "invalid_request_error", message } }, 401, { "WWW-Authenticate": 'Basic realm="Stripe"', "Request-Id": newId("req", 14) });
+
+/** 400/404 `invalid_request_error`s are raised before anything changes: parameters that failed validation. */
+const failedValidation = (status: number, body: string) => (status === 400 || status === 404) && JSON.parse(body).error?.type === "invalid_request_error";
 
 export default {
   async fetch(request, env) {
@@ -67,6 +78,10 @@ export default {
       return json({ object: "emulator", name: "coursemint-stripe-emulator", docs: "docs/stripe-emulator.md" });
     } else {
       return json({ error: { type: "invalid_request_error", message: `Unrecognized request URL (${request.method}: ${path}).` } }, 404);
+    }
+    if (path === "/_emulator/conformance") {
+      // Drains what every account captured (see CONFORMANCE_CAPTURE).
+      return env.EMULATOR.get(env.EMULATOR.idFromName(CONFORMANCE)).fetch("https://emulator/_conformance/drain", { method: "POST", headers: { [NS_HEADER]: CONFORMANCE } });
     }
     const stub = env.EMULATOR.get(env.EMULATOR.idFromName(namespace));
     const headers = new Headers(request.headers);
@@ -100,6 +115,7 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
       namespace,
       publicBase: (base ?? "http://localhost:8787/_stripe").replace(/\/$/, ""),
       deliveriesPerEvent: Math.max(1, this.webhooks.config().duplicates),
+      unlimitedPlatformBalance: this.webhooks.config().unlimited_platform_balance === true,
     });
   }
 
@@ -108,6 +124,7 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
     const url = new URL(request.url);
     const path = url.pathname;
     try {
+      if (path.startsWith("/_conformance/")) return await this.conformance(request, path);
       if (path.startsWith("/v1/")) return await this.api(request, namespace, url);
       if (path.startsWith("/_emulator/")) return await this.admin(request, namespace, url);
       return await this.pages(request, namespace, path);
@@ -165,8 +182,11 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
     } finally {
       if (key) this.idempotency.release(key);
     }
-    if (key) this.idempotency.save(key, fingerprint, status, body);
+    // Stripe saves no result for a request that failed validation (the endpoint never ran), so the
+    // corrected retry with the same key goes through.
+    if (key && !failedValidation(status, body)) this.idempotency.save(key, fingerprint, status, body);
     if (emulator.newEvents) await this.webhooks.schedule();
+    await this.capture(emulator, status === 200 ? body : null, namespace);
     return new Response(body, { status, headers: { "Content-Type": "application/json", ...common, ...(key ? { "Idempotency-Key": key } : {}) } });
   }
 
@@ -177,6 +197,61 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
     fault.remaining -= 1;
     this.store.kvSet("faults", faults.filter((f) => f.remaining > 0));
     return fault;
+  }
+
+  // ---------- conformance capture ----------
+  /** Whether the "__conformance__" object knows this account has captures waiting. */
+  private captureRegistered = false;
+
+  private captureTable() {
+    this.ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS captures (seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, operation TEXT NOT NULL, body TEXT NOT NULL)");
+    return this.ctx.storage.sql;
+  }
+
+  /**
+   * Records the response body (when given) and the events of this request in this account's
+   * capture table, and tells the "__conformance__" object (once) that there is something to drain.
+   */
+  private async capture(emulator: Emulator, body: string | null, namespace: string) {
+    if (this.env.CONFORMANCE_CAPTURE !== "1") return;
+    const entries = emulator.emitted.map((e) => ({ kind: "event", operation: e.type as string, body: JSON.stringify(e) }));
+    if (body !== null) entries.unshift({ kind: "response", operation: emulator.operation, body });
+    if (!entries.length) return;
+    const sql = this.captureTable();
+    for (const e of entries) sql.exec("INSERT INTO captures (kind, operation, body) VALUES (?, ?, ?)", e.kind, e.operation, e.body);
+    if (!this.captureRegistered) {
+      const registry = this.env.EMULATOR.get(this.env.EMULATOR.idFromName(CONFORMANCE));
+      await registry.fetch("https://emulator/_conformance/register", { method: "POST", headers: { [NS_HEADER]: CONFORMANCE }, body: namespace });
+      this.captureRegistered = true;
+    }
+  }
+
+  /**
+   * Conformance capture endpoints: `register` and `drain` in the "__conformance__" object (a
+   * registry of accounts with captures), `take` in an account (hands over and clears its captures).
+   */
+  private async conformance(request: Request, path: string) {
+    const sql = this.captureTable();
+    if (path === "/_conformance/take") {
+      const rows = sql.exec<{ kind: string; operation: string; body: string }>("SELECT kind, operation, body FROM captures ORDER BY seq").toArray();
+      sql.exec("DELETE FROM captures");
+      this.captureRegistered = false;
+      return json({ object: "list", data: rows });
+    }
+    sql.exec("CREATE TABLE IF NOT EXISTS capture_accounts (namespace TEXT PRIMARY KEY)");
+    if (path === "/_conformance/register") {
+      sql.exec("INSERT OR IGNORE INTO capture_accounts (namespace) VALUES (?)", await request.text());
+      return json({ registered: true });
+    }
+    // drain: forget the registry first (an account capturing meanwhile registers again), then take.
+    const namespaces = sql.exec<{ namespace: string }>("SELECT namespace FROM capture_accounts").toArray().map((r) => r.namespace);
+    sql.exec("DELETE FROM capture_accounts");
+    const data: unknown[] = [];
+    for (const ns of namespaces) {
+      const taken = await this.env.EMULATOR.get(this.env.EMULATOR.idFromName(ns)).fetch("https://emulator/_conformance/take", { method: "POST", headers: { [NS_HEADER]: ns } });
+      data.push(...((await taken.json()) as { data: unknown[] }).data);
+    }
+    return json({ object: "list", data });
   }
 
   // ---------- hosted pages ----------
@@ -194,10 +269,12 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
       try {
         const done = emulator.completeCheckout(id, { name: field("name"), email: field("email"), card: field("card") });
         if (emulator.newEvents) await this.webhooks.schedule();
+        await this.capture(emulator, null, namespace);
         const target = String(done.success_url ?? "/").replace("{CHECKOUT_SESSION_ID}", id);
         return new Response(null, { status: 303, headers: { Location: target } });
       } catch (error) {
         if (emulator.newEvents) await this.webhooks.schedule();
+        await this.capture(emulator, null, namespace);
         if (!(error instanceof StripeError)) throw error;
         return html(checkoutPage(this.store.get(id)!, lineItems, error.message), 402);
       }
@@ -209,6 +286,7 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
       if (request.method === "GET") return html(onboardingPage(this.store.get(link.account)!));
       const { returnUrl } = emulator.completeOnboarding(setup[1]!);
       await this.webhooks.schedule();
+      await this.capture(emulator, null, namespace);
       return returnUrl ? new Response(null, { status: 303, headers: { Location: returnUrl } }) : html("<h1>Onboarding complete</h1>");
     }
     const invoice = /^\/i\/[0-9a-f]+\/(in_\w+)$/.exec(path);
@@ -258,10 +336,7 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
     if (path === "/events" && method === "GET") {
       const type = url.searchParams.get("type");
       const deliveries = this.store.deliveries();
-      const events = this.store
-        .all("event")
-        .filter((e) => !type || e.type === type)
-        .map((e) => ({ ...e, deliveries: deliveries.filter((d) => d.event_id === e.id) }));
+      const events = (type ? this.store.where("event", "$.type", type) : this.store.all("event")).map((e) => ({ ...e, deliveries: deliveries.filter((d) => d.event_id === e.id) }));
       return json({ object: "list", data: events, has_more: false });
     }
     const resend = /^\/events\/(evt_\w+)\/resend$/.exec(path);
@@ -285,6 +360,7 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
       return json(this.store.deliveries("id = ?", delivery.id)[0]);
     }
     if (path === "/webhooks/flush" && method === "POST") return json({ object: "list", data: await this.webhooks.deliver(true) });
+    if (path === "/routes" && method === "GET") return json({ object: "list", data: this.emulator(namespace).operations() });
     if (path === "/webhooks/deliveries" && method === "GET") return json({ object: "list", data: this.store.deliveries() });
     return json({ error: { type: "invalid_request_error", message: `Unrecognized emulator control (${method}: /_emulator${path}).` } }, 404);
   }

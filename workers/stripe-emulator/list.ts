@@ -28,5 +28,6 @@ export function list(url: string, items: Obj[], p: Params) {
 
 /** Live (not deleted) objects of a type whose `fields` equal the request's filter params. */
 export function filtered(store: Store, type: string, p: Params, fields: string[]) {
-  return store.all(type).filter((o) => !o.deleted && fields.every((f) => p[f] === undefined || o[f] === p[f]));
+  const first = fields.find((f) => typeof p[f] === "string");
+  return (first ? store.where(type, `$.${first}`, p[first] as string) : store.all(type)).filter((o) => !o.deleted && fields.every((f) => p[f] === undefined || o[f] === p[f]));
 }

@@ -81,6 +81,14 @@ export class Store {
       .map((r) => JSON.parse(r.data));
   }
 
+  /** Objects of a type whose JSON field (a path like "$.customer") equals `value`, newest first. */
+  where(type: string, path: string, value: string | number): Obj[] {
+    return this.sql
+      .exec<{ data: string }>("SELECT data FROM objects WHERE type = ? AND json_extract(data, ?) = ? ORDER BY seq DESC", type, path, value)
+      .toArray()
+      .map((r) => JSON.parse(r.data));
+  }
+
   kvGet<T>(key: string): T | undefined {
     const row = this.sql.exec<{ value: string }>("SELECT value FROM kv WHERE key = ?", key).toArray()[0];
     return row ? (JSON.parse(row.value) as T) : undefined;

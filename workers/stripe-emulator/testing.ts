@@ -1,6 +1,7 @@
 // Test controls for the emulator (its /_emulator/* endpoints), usable from any vitest file that has
 // the STRIPE_EMULATOR binding. The API key chooses the emulated account, so a test file that uses
 // its own key (e.g. `sk_test_${crypto.randomUUID()}`) is isolated from every other file.
+import type { WebhookConfig } from "./webhooks";
 
 export interface SignedDelivery {
   id: string;
@@ -23,16 +24,8 @@ export interface FaultSpec {
   delay_ms?: number;
 }
 
-export interface WebhookSettings {
-  mode: "push" | "pull";
-  url: string;
-  secret: string;
-  paused: boolean;
-  order: "in_order" | "reverse" | "shuffle";
-  duplicates: number;
-  retry_base_ms: number;
-  max_attempts: number;
-}
+/** The account's webhook delivery settings (and emulator options), as `configure()` takes them. */
+export type WebhookSettings = WebhookConfig;
 
 export class EmulatorControl {
   constructor(
@@ -117,6 +110,11 @@ export class EmulatorControl {
   completeCheckout(url: string, form: { name?: string; card?: string; email?: string } = {}) {
     const body = new URLSearchParams({ name: form.name ?? "Test Learner", card: form.card ?? "4242 4242 4242 4242", email: form.email ?? "" });
     return this.binding.fetch(url, { method: "POST", body, redirect: "manual", headers: { "Content-Type": "application/x-www-form-urlencoded" } });
+  }
+
+  /** Every API operation the emulator serves ("GET /v1/customers/:id" ...). */
+  async operations(): Promise<string[]> {
+    return (await this.call("/routes")).data;
   }
 
   /** Submits a Connect onboarding (account link) page; the account becomes payouts-enabled. */

@@ -33,6 +33,8 @@ export async function stripeEmulatorTestWorker(bindings: Record<string, string> 
       PUBLIC_BASE_URL: "http://localhost/_stripe",
       STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
       WEBHOOK_RETRY_BASE_MS: "1000",
+      // Every response and event is recorded for the conformance check (tests/emulator/conformance.setup.ts).
+      CONFORMANCE_CAPTURE: "1",
       ...bindings,
     },
   };

@@ -24,9 +24,11 @@ export interface WebhookConfig {
   duplicates: number;
   retry_base_ms: number;
   max_attempts: number;
+  /** Not webhooks: the old, kinder Connect behaviour where transfers never fail for lack of balance. */
+  unlimited_platform_balance: boolean;
 }
 
-export const WEBHOOK_CONFIG_KEYS = ["mode", "url", "secret", "paused", "order", "duplicates", "retry_base_ms", "max_attempts"] as const;
+export const WEBHOOK_CONFIG_KEYS = ["mode", "url", "secret", "paused", "order", "duplicates", "retry_base_ms", "max_attempts", "unlimited_platform_balance"] as const;
 
 export class Webhooks {
   constructor(
@@ -46,6 +48,7 @@ export class Webhooks {
       duplicates: 1,
       retry_base_ms: Number(this.env.WEBHOOK_RETRY_BASE_MS ?? 1000),
       max_attempts: 8,
+      unlimited_platform_balance: false,
       ...saved,
     };
   }

@@ -1,4 +1,4 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, inArray, isNull } from "drizzle-orm";
 import type { AppContext } from "~/context.server";
 import { now } from "~/utils/clock";
 import { licenseMachines, licenses } from "~drizzle/schema";
@@ -10,7 +10,9 @@ import { isolateState } from "./isolate-state";
  * data centre: the Workers Cache API holds it for everyone in the colo, and each isolate keeps
  * its own copy until the same deadline (never longer). A change made through our services
  * (suspend, revoke, activate...) deletes both copies here at once; other colos and isolates see
- * it when their copy runs out. The bound is therefore STATUS_TTL_MS after the D1 read.
+ * it when their copy runs out. The bound is therefore STATUS_TTL_MS after the D1 read. A copy past
+ * half its life is still served while one refresh runs behind the response, so a key that is
+ * validated steadily never waits on a miss.
  */
 export const STATUS_TTL_MS = 10_000;
 
@@ -52,10 +54,13 @@ function remember(snap: LicenseSnapshot) {
 export async function getLicenseSnapshot(app: AppContext, licenseId: string): Promise<LicenseSnapshot> {
   const t = now();
   const local = isolateCache.get(licenseId);
-  if (local && fresh(local, t)) return local;
-  const key = cacheKey(app, licenseId);
-  const cache = coloCache();
-  const cached = await cache.match(key);
+  if (local && fresh(local, t)) {
+    // Past half its life: answer from it and queue a refresh behind the response, so a key that is
+    // validated steadily never waits on a miss. Nothing older than STATUS_TTL_MS is ever served.
+    if (t - local.readAt >= STATUS_TTL_MS / 2) scheduleRefresh(app, licenseId);
+    return local;
+  }
+  const cached = await coloCache().match(cacheKey(app, licenseId));
   if (cached) {
     const snap = (await cached.json()) as LicenseSnapshot;
     if (fresh(snap, t)) {
@@ -63,44 +68,92 @@ export async function getLicenseSnapshot(app: AppContext, licenseId: string): Pr
       return snap;
     }
   }
-  const generation = generations.get(licenseId) ?? 0;
-  const snap = await readSnapshot(app, licenseId);
-  if ((generations.get(licenseId) ?? 0) !== generation) return snap; // changed while we read: use, don't keep
-  remember(snap);
-  const response = new Response(JSON.stringify(snap), {
-    headers: { "Content-Type": "application/json", "Cache-Control": `max-age=${Math.ceil(STATUS_TTL_MS / 1000)}` },
-  });
-  // Awaited (only on a miss, once per bound): an invalidation that follows cannot be overtaken by this put.
-  await cache.put(key, response);
-  return snap;
+  return refresh(app, licenseId);
 }
 
-async function readSnapshot(app: AppContext, licenseId: string): Promise<LicenseSnapshot> {
+/** Reads D1 and stores the snapshot in both caches (unless an invalidation raced with the read). */
+async function refresh(app: AppContext, licenseId: string): Promise<LicenseSnapshot> {
+  const [snap] = await refreshMany(app, [licenseId], { colo: true });
+  return snap!;
+}
+
+/**
+ * One D1 batch for many licenses; each snapshot is kept (isolate, and colo cache if asked) unless an
+ * invalidation happened while it was read. The colo puts are awaited, so an invalidation that
+ * follows cannot be overtaken by a put.
+ */
+async function refreshMany(app: AppContext, licenseIds: string[], opts: { colo: boolean }): Promise<LicenseSnapshot[]> {
+  const before = licenseIds.map((id) => generations.get(id) ?? 0);
+  const snaps = await readSnapshots(app, licenseIds);
+  const cache = coloCache();
+  await Promise.all(
+    snaps.map((snap, i) => {
+      if ((generations.get(snap.id) ?? 0) !== before[i]) return undefined; // changed while we read: use, don't keep
+      remember(snap);
+      if (!opts.colo) return undefined;
+      const response = new Response(JSON.stringify(snap), {
+        headers: { "Content-Type": "application/json", "Cache-Control": `max-age=${Math.ceil(STATUS_TTL_MS / 1000)}` },
+      });
+      return cache.put(cacheKey(app, snap.id), response);
+    }),
+  );
+  return snaps;
+}
+
+/** Background refreshes are collected and read together, at most REFRESH_BATCH per D1 batch. */
+const REFRESH_BATCH = 50;
+const pendingRefresh = isolateState("statusPendingRefresh", () => new Set<string>());
+const refresher = isolateState("statusRefresher", () => ({ running: false }));
+
+function scheduleRefresh(app: AppContext, licenseId: string) {
+  pendingRefresh.add(licenseId);
+  if (refresher.running) return;
+  refresher.running = true;
+  app.ctx.waitUntil(
+    (async () => {
+      try {
+        while (pendingRefresh.size) {
+          const ids = [...pendingRefresh].slice(0, REFRESH_BATCH);
+          for (const id of ids) pendingRefresh.delete(id);
+          await refreshMany(app, ids, { colo: false }); // this isolate only: the colo copy is for cold isolates
+        }
+      } catch (error) {
+        pendingRefresh.clear();
+        app.logger.warn("license.status_refresh_failed", { error });
+      } finally {
+        refresher.running = false;
+      }
+    })(),
+  );
+}
+
+async function readSnapshots(app: AppContext, licenseIds: string[]): Promise<LicenseSnapshot[]> {
   const [rows, machines] = await app.db.batch([
-    app.db.select().from(licenses).where(eq(licenses.id, licenseId)).limit(1),
+    app.db.select().from(licenses).where(inArray(licenses.id, licenseIds)),
     app.db
-      .select({ fingerprint: licenseMachines.fingerprint })
+      .select({ licenseId: licenseMachines.licenseId, fingerprint: licenseMachines.fingerprint })
       .from(licenseMachines)
-      .where(and(eq(licenseMachines.licenseId, licenseId), isNull(licenseMachines.deactivatedAt))),
+      .where(and(inArray(licenseMachines.licenseId, licenseIds), isNull(licenseMachines.deactivatedAt))),
   ]);
-  const row = rows[0];
   const readAt = now();
-  if (!row) {
-    return { id: licenseId, found: false, organizationId: "", tier: "", status: "revoked", features: [], maxSeats: 0, maxMachines: 0, expiresAt: 0, machines: [], readAt };
-  }
-  return {
-    id: row.id,
-    found: true,
-    organizationId: row.organizationId,
-    tier: row.tier,
-    status: row.status,
-    features: row.features,
-    maxSeats: row.maxSeats,
-    maxMachines: row.maxMachines,
-    expiresAt: row.expiresAt,
-    machines: machines.map((m) => m.fingerprint),
-    readAt,
-  };
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return licenseIds.map((id): LicenseSnapshot => {
+    const row = byId.get(id);
+    if (!row) return { id, found: false, organizationId: "", tier: "", status: "revoked", features: [], maxSeats: 0, maxMachines: 0, expiresAt: 0, machines: [], readAt };
+    return {
+      id: row.id,
+      found: true,
+      organizationId: row.organizationId,
+      tier: row.tier,
+      status: row.status,
+      features: row.features,
+      maxSeats: row.maxSeats,
+      maxMachines: row.maxMachines,
+      expiresAt: row.expiresAt,
+      machines: machines.filter((m) => m.licenseId === id).map((m) => m.fingerprint),
+      readAt,
+    };
+  });
 }
 
 /** Called after every change to a license or its machines: drops this isolate's and this colo's copy. */

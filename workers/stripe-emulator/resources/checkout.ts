@@ -10,13 +10,17 @@ import { arr, int, metadataFrom, obj, str } from "../params";
 import type { Obj } from "../store";
 import { Resource } from "./resource";
 
+/** The `ui_mode` values of the declared API version (`hosted` was renamed `hosted_page`). */
+const UI_MODES = ["hosted_page", "embedded_page", "elements", "form"];
+
 export class Checkout extends Resource {
   create(p: Params) {
     const mode = str(p.mode) ?? "payment";
     if (!["payment", "subscription", "setup"].includes(mode)) throw invalid("mode", `Invalid mode: must be one of payment, setup, or subscription`);
     const successUrl = str(p.success_url) ?? null;
-    const uiMode = str(p.ui_mode) ?? "hosted";
-    if (!successUrl && uiMode === "hosted") throw missing("success_url");
+    const uiMode = str(p.ui_mode) ?? "hosted_page";
+    if (!UI_MODES.includes(uiMode)) throw invalid("ui_mode", `Invalid ui_mode: must be one of ${UI_MODES.join(", ")}`);
+    if (!successUrl && uiMode === "hosted_page") throw missing("success_url");
     const customer = str(p.customer) ?? null;
     if (customer) this.em.load("customer", customer, "customer", "customer");
     const lineItems = arr(p.line_items).map(obj);
@@ -36,12 +40,14 @@ export class Checkout extends Resource {
       return {
         id: newId("li"),
         object: "item",
+        adjustable_quantity: null,
         amount_discount: 0,
         amount_subtotal: price.unit_amount * quantity,
         amount_tax: 0,
         amount_total: price.unit_amount * quantity,
         currency: price.currency,
         description: this.em.prices.productName(price),
+        metadata: {},
         price,
         quantity,
       };
@@ -53,28 +59,60 @@ export class Checkout extends Resource {
       object: "checkout.session",
       created: this.em.realNow(),
       livemode: false,
+      adaptive_pricing: null,
+      after_expiration: null,
+      allow_promotion_codes: null,
+      allowed_payment_method_types: null,
       amount_subtotal: amountTotal,
       amount_total: amountTotal,
+      automatic_tax: { enabled: false, liability: null, provider: null, status: null },
+      billing_address_collection: null,
       cancel_url: str(p.cancel_url) ?? null,
       client_reference_id: str(p.client_reference_id) ?? null,
+      client_secret: null,
+      collected_information: null,
+      consent: null,
+      consent_collection: null,
       currency: resolved[0]!.currency,
+      currency_conversion: null,
+      custom_fields: [],
+      custom_text: { after_submit: null, shipping_address: null, submit: null, terms_of_service_acceptance: null },
       customer,
+      customer_account: null,
       customer_creation: customer ? null : "if_required",
       customer_details: null as Obj | null,
       customer_email: str(p.customer_email) ?? null,
+      discounts: [],
       expires_at: int(p, "expires_at") ?? this.em.realNow() + DAY,
+      integration_identifier: null,
       invoice: null as string | null,
+      invoice_creation: null,
       locale: str(p.locale) ?? null,
+      managed_payments: null,
       metadata: metadataFrom({}, p.metadata),
       mode,
+      origin_context: null,
       payment_intent: null as string | null,
+      payment_link: null,
+      payment_method_collection: mode === "subscription" ? "always" : null,
+      payment_method_configuration_details: null,
+      payment_method_options: { card: { request_three_d_secure: "automatic" } },
       payment_method_types: ["card"],
       payment_status: "unpaid",
+      permissions: null,
+      recovered_from: null,
+      saved_payment_method_options: null,
+      setup_intent: null,
+      shipping_address_collection: null,
+      shipping_cost: null,
+      shipping_options: [],
       status: "open",
       submit_type: null,
       subscription: null as string | null,
       success_url: successUrl,
+      total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
       ui_mode: uiMode,
+      wallet_options: null,
       url: `${this.em.options.publicBase}/c/pay/${this.em.options.namespace}/${id}`,
     };
     this.store.put(session, {
@@ -150,7 +188,7 @@ export class Checkout extends Resource {
       session.invoice = sub.latest_invoice;
     }
     session.customer = customerId;
-    session.customer_details = { address: null, email, name: form.name || null, phone: null, tax_exempt: "none", tax_ids: [] };
+    session.customer_details = { address: null, business_name: null, email, individual_name: null, name: form.name || null, phone: null, tax_exempt: "none", tax_ids: [] };
     session.status = "complete";
     session.payment_status = "paid";
     session.url = null;

@@ -16,7 +16,20 @@ export class Connect extends Resource {
       id: newId("acct", 16),
       object: "account",
       created: this.em.realNow(),
-      business_profile: { name: str(obj(p.business_profile).name) ?? null, url: str(obj(p.business_profile).url) ?? null },
+      business_profile: {
+        annual_revenue: null,
+        estimated_worker_count: null,
+        mcc: null,
+        minority_owned_business_designation: null,
+        name: str(obj(p.business_profile).name) ?? null,
+        product_description: null,
+        specified_commercial_transactions_act_url: null,
+        support_address: null,
+        support_email: null,
+        support_phone: null,
+        support_url: null,
+        url: str(obj(p.business_profile).url) ?? null,
+      },
       business_type: str(p.business_type) ?? null,
       capabilities: Object.fromEntries(requested.map((k) => [k, "inactive"])),
       charges_enabled: false,
@@ -25,12 +38,24 @@ export class Connect extends Resource {
       default_currency: (str(p.default_currency) ?? "usd").toLowerCase(),
       details_submitted: false,
       email: str(p.email) ?? null,
+      external_accounts: { object: "list", data: [] as Obj[], has_more: false, url: "" },
       metadata: metadataFrom({}, p.metadata),
       payouts_enabled: false,
-      requirements: { currently_due: ["external_account", "tos_acceptance.date", "tos_acceptance.ip"], disabled_reason: "requirements.past_due", eventually_due: [], past_due: [] },
-      settings: { payouts: { schedule: { interval: "daily", delay_days: 2 } } },
+      requirements: requirements(["external_account", "tos_acceptance.date", "tos_acceptance.ip"], "requirements.past_due"),
+      settings: {
+        bacs_debit_payments: { display_name: null, service_user_number: null },
+        branding: { icon: null, logo: null, primary_color: null, secondary_color: null },
+        card_issuing: { tos_acceptance: { date: null, ip: null } },
+        card_payments: { decline_on: { avs_failure: false, cvc_failure: false }, statement_descriptor_prefix: null, statement_descriptor_prefix_kana: null, statement_descriptor_prefix_kanji: null },
+        dashboard: { display_name: str(obj(p.business_profile).name) ?? null, timezone: "Etc/UTC" },
+        invoices: { default_account_tax_ids: null, hosted_payment_method_save: "offer" },
+        payments: { statement_descriptor: null, statement_descriptor_kana: null, statement_descriptor_kanji: null, statement_descriptor_prefix_kana: null, statement_descriptor_prefix_kanji: null },
+        payouts: { debit_negative_balances: true, schedule: { delay_days: 2, interval: "daily" }, statement_descriptor: null },
+        sepa_debit_payments: {},
+      },
       type,
     };
+    account.external_accounts.url = `/v1/accounts/${account.id}/external_accounts`;
     if (!["express", "custom", "standard"].includes(type)) throw invalid("type", "Invalid type: must be one of custom, express, or standard");
     this.store.put(account);
     this.em.emit("account.updated", account);
@@ -75,8 +100,32 @@ export class Connect extends Resource {
     after.charges_enabled = true;
     after.payouts_enabled = true;
     after.capabilities = Object.fromEntries(Object.keys({ transfers: 1, ...after.capabilities }).map((k) => [k, "active"]));
-    after.requirements = { currently_due: [], disabled_reason: null, eventually_due: [], past_due: [] };
-    after.external_accounts = { object: "list", data: [{ id: newId("ba"), object: "bank_account", bank_name: "STRIPE TEST BANK", last4: "6789", currency: after.default_currency, country: after.country, default_for_currency: true }], has_more: false, url: `/v1/accounts/${after.id}/external_accounts` };
+    after.requirements = requirements([], null);
+    after.external_accounts = {
+      object: "list",
+      data: [
+        {
+          id: newId("ba"),
+          object: "bank_account",
+          account: after.id,
+          account_holder_name: null,
+          account_holder_type: null,
+          account_type: null,
+          available_payout_methods: ["standard"],
+          bank_name: "STRIPE TEST BANK",
+          country: after.country,
+          currency: after.default_currency,
+          default_for_currency: true,
+          fingerprint: newId("fp", 16).slice(3),
+          last4: "6789",
+          metadata: {},
+          routing_number: "110000000",
+          status: "new",
+        },
+      ],
+      has_more: false,
+      url: `/v1/accounts/${after.id}/external_accounts`,
+    };
     this.em.saveUpdated("account.updated", before, after);
     this.store.kvDelete(`account_link:${linkId}`);
     return { account: after, returnUrl: link.return_url as string | null };
@@ -94,7 +143,16 @@ export class Connect extends Resource {
       throw new StripeError(400, "invalid_request_error", "Your destination account needs to have at least one of the following capabilities enabled: transfers, crypto_transfers, legacy_payments", { code: "insufficient_capabilities_for_transfer", param: "destination" });
     }
     const sourceTransaction = str(p.source_transaction) ?? null;
-    if (sourceTransaction) this.em.load("charge", sourceTransaction, "charge", "source_transaction");
+    if (sourceTransaction) {
+      // Funds of that charge are used (even while not yet available), up to what is left of it.
+      const charge = this.em.load("charge", sourceTransaction, "charge", "source_transaction");
+      const used = this.store.all("transfer").filter((t) => t.source_transaction === charge.id).reduce((s, t) => s + t.amount - t.amount_reversed, 0);
+      if (charge.status !== "succeeded" || amount > charge.amount - charge.amount_refunded - used) {
+        throw invalid("amount", `Transfer amount (${amount}) is greater than the amount left on source_transaction ${charge.id}.`, "amount_too_large");
+      }
+    } else if (!this.em.options.unlimitedPlatformBalance && amount > (this.em.balance.available()[currency] ?? 0)) {
+      throw new StripeError(400, "invalid_request_error", "You have insufficient available funds in your Stripe account. Try adding funds directly to your available balance by creating Charges using the 4000000000000077 test card. See: https://stripe.com/docs/testing#available-balance", { code: "balance_insufficient" });
+    }
     const transfer = {
       ...this.em.base("tr", "transfer"),
       amount,
@@ -122,7 +180,16 @@ export class Connect extends Resource {
     const remaining = transfer.amount - transfer.amount_reversed;
     const amount = int(p, "amount", { min: 1 }) ?? remaining;
     if (amount > remaining) throw invalid("amount", `Transfer reversal amount (${amount}) is greater than the unreversed amount (${remaining}).`, "amount_too_large");
-    const reversal = { ...this.em.base("trr", "transfer_reversal"), amount, balance_transaction: newId("txn"), currency: transfer.currency, metadata: metadataFrom({}, p.metadata), transfer: id };
+    const reversal = {
+      ...this.em.base("trr", "transfer_reversal"),
+      amount,
+      balance_transaction: newId("txn"),
+      currency: transfer.currency,
+      destination_payment_refund: null,
+      metadata: metadataFrom({}, p.metadata),
+      source_refund: null,
+      transfer: id,
+    };
     const before = structuredClone(transfer);
     transfer.amount_reversed += amount;
     transfer.reversed = transfer.amount_reversed === transfer.amount;
@@ -145,6 +212,20 @@ export class Connect extends Resource {
     r("GET", "/v1/transfers/:id", (_, [id]) => this.em.load("transfer", id!, "transfer"));
     r("POST", "/v1/transfers/:id/reversals", (p, [id]) => this.reverseTransfer(id!, p));
   }
+}
+
+/** An account's `requirements` (what Stripe still needs before charges and payouts). */
+function requirements(currentlyDue: string[], disabledReason: string | null) {
+  return {
+    alternatives: [],
+    current_deadline: null,
+    currently_due: currentlyDue,
+    disabled_reason: disabledReason,
+    errors: [],
+    eventually_due: [],
+    past_due: [],
+    pending_verification: [],
+  };
 }
 
 declare module "../core" {

@@ -54,10 +54,17 @@ export class Customers extends Resource {
     return this.em.saveUpdated("customer.updated", before, after);
   }
 
+  /** A deleted customer still answers 200, as `{id, object, deleted: true}` (Stripe keeps the id). */
+  retrieve(id: string) {
+    const found = this.store.get(id);
+    if (found?.object === "customer" && found.deleted) return { id, object: "customer", deleted: true };
+    return this.em.load("customer", id, "customer");
+  }
+
   delete(id: string) {
     const customer = this.em.load("customer", id, "customer");
-    for (const sub of this.store.all("subscription")) {
-      if (sub.customer === id && sub.status !== "canceled") this.em.subscriptions.cancelNow(sub.id);
+    for (const sub of this.store.where("subscription", "$.customer", id)) {
+      if (sub.status !== "canceled") this.em.subscriptions.cancelNow(sub.id);
     }
     this.store.put({ ...customer, deleted: true });
     this.em.emit("customer.deleted", customer);
@@ -67,12 +74,12 @@ export class Customers extends Resource {
   routes(r: Route) {
     r("POST", "/v1/customers", (p) => this.create(p));
     r("GET", "/v1/customers", (p) => list("/v1/customers", filtered(this.store, "customer", p, ["email", "test_clock"]), p));
-    r("GET", "/v1/customers/:id", (_, [id]) => this.em.load("customer", id!, "customer"));
+    r("GET", "/v1/customers/:id", (_, [id]) => this.retrieve(id!));
     r("POST", "/v1/customers/:id", (p, [id]) => this.update(id!, p));
     r("DELETE", "/v1/customers/:id", (_, [id]) => this.delete(id!));
     r("GET", "/v1/customers/:id/payment_methods", (p, [id]) => {
       this.em.load("customer", id!, "customer");
-      return list(`/v1/customers/${id}/payment_methods`, this.store.all("payment_method").filter((x) => x.customer === id), p);
+      return list(`/v1/customers/${id}/payment_methods`, this.store.where("payment_method", "$.customer", id!), p);
     });
   }
 }

@@ -16,7 +16,7 @@ export class PaymentMethods extends Resource {
     const pm = {
       ...this.em.base("pm", "payment_method"),
       allow_redisplay: "unspecified",
-      billing_details: { address: null, email: null, name: billingName ?? null, phone: null },
+      billing_details: { address: null, email: null, name: billingName ?? null, phone: null, tax_id: null },
       card: {
         brand: card.brand,
         checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: "pass" },
@@ -26,11 +26,15 @@ export class PaymentMethods extends Resource {
         exp_year: new Date().getUTCFullYear() + 3,
         fingerprint: card.number.slice(-8),
         funding: "credit",
+        generated_from: null,
         last4: card.number.slice(-4),
         networks: { available: [card.brand], preferred: null },
+        regulated_status: "unregulated",
+        three_d_secure_usage: { supported: true },
         wallet: null,
       },
       customer: null as string | null,
+      customer_account: null,
       metadata: {},
       type: "card",
     };
@@ -90,7 +94,7 @@ export class PaymentMethods extends Resource {
       if (!source) throw missing("card");
       return this.createFromCard(source, str(obj(p.billing_details).name));
     });
-    r("GET", "/v1/payment_methods", (p) => list("/v1/payment_methods", this.store.all("payment_method").filter((x) => !p.customer || x.customer === p.customer), p));
+    r("GET", "/v1/payment_methods", (p) => list("/v1/payment_methods", typeof p.customer === "string" && p.customer ? this.store.where("payment_method", "$.customer", p.customer) : this.store.all("payment_method"), p));
     r("GET", "/v1/payment_methods/:id", (_, [id]) => (cardByToken(id!) ? this.createFromCard(id!) : this.em.load("payment_method", id!, "payment_method")));
     r("POST", "/v1/payment_methods/:id/attach", (p, [id]) => this.attach(id!, requireStr(p, "customer")));
     r("POST", "/v1/payment_methods/:id/detach", (_, [id]) => this.detach(id!));

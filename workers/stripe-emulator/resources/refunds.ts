@@ -41,12 +41,17 @@ export class Refunds extends Resource {
       balance_transaction: newId("txn"),
       charge: charge.id,
       currency: charge.currency,
+      customer: charge.customer,
+      customer_account: null,
       destination_details: { card: { type: "refund", reference_status: "pending" }, type: "card" },
       metadata: metadataFrom({}, p.metadata),
       payment_intent: charge.payment_intent,
+      payment_method: charge.payment_method,
       reason: str(p.reason) ?? null,
       receipt_number: null,
+      source_transfer_reversal: null,
       status: "succeeded",
+      transfer_reversal: null,
     };
     this.store.put(refund);
     const before = structuredClone(charge);

@@ -20,33 +20,53 @@ export class Invoices extends Resource {
     const applied = total + startingBalance;
     const amountDue = Math.max(0, applied);
     const endingBalance = Math.min(0, applied);
-    const number = `${customer.invoice_prefix}-${String(this.store.all("invoice").filter((i) => i.customer === customer.id).length + 1).padStart(4, "0")}`;
+    const number = `${customer.invoice_prefix}-${String(this.store.where("invoice", "$.customer", customer.id).length + 1).padStart(4, "0")}`;
     const invoice = {
       id,
       object: "invoice",
       created: now,
       livemode: false,
       account_country: "US",
+      account_name: "Coursemint (emulated)",
+      account_tax_ids: null,
       amount_due: amountDue,
       amount_paid: 0,
       amount_overpaid: 0,
       amount_remaining: amountDue,
       amount_shipping: 0,
+      application: null,
       attempt_count: 0,
       attempted: false,
       auto_advance: true,
+      automatic_tax: { disabled_reason: null, enabled: false, liability: null, provider: null, status: null },
+      automatically_finalizes_at: null,
       billing_reason: reason,
       collection_method: "charge_automatically",
       currency: sub.currency,
+      custom_fields: null,
       customer: customer.id,
+      customer_account: null,
+      customer_address: customer.address ?? null,
       customer_email: customer.email,
       customer_name: customer.name,
+      customer_phone: customer.phone ?? null,
+      customer_shipping: customer.shipping ?? null,
+      customer_tax_exempt: customer.tax_exempt ?? "none",
       default_payment_method: null,
+      default_source: null,
+      default_tax_rates: [],
       description: null,
+      discounts: [],
       due_date: null,
+      effective_at: now,
       ending_balance: endingBalance,
+      footer: null,
+      from_invoice: null,
       hosted_invoice_url: `${this.em.options.publicBase}/i/${this.em.options.namespace}/${id}`,
       invoice_pdf: null,
+      issuer: { type: "self" },
+      last_finalization_error: null,
+      latest_revision: null,
       lines: {
         object: "list",
         data: lines.map((l) => ({
@@ -62,6 +82,7 @@ export class Invoices extends Resource {
           livemode: false,
           metadata: {},
           parent: {
+            invoice_item_details: null,
             type: "subscription_item_details",
             subscription_item_details: {
               invoice_item: l.invoice_item ?? null,
@@ -72,9 +93,12 @@ export class Invoices extends Resource {
             },
           },
           period: l.period,
+          pretax_credit_amounts: [],
           pricing: { type: "price_details", price_details: { price: l.price.id, product: l.price.product }, unit_amount_decimal: String(l.price.unit_amount) },
           quantity: l.quantity,
+          quantity_decimal: String(l.quantity),
           subscription: sub.id,
+          subtotal: l.amount,
           taxes: [],
         })),
         has_more: false,
@@ -84,16 +108,29 @@ export class Invoices extends Resource {
       metadata: {},
       next_payment_attempt: amountDue > 0 ? now : null,
       number,
+      on_behalf_of: null,
       parent: { type: "subscription_details", quote_details: null, subscription_details: { metadata: sub.metadata, subscription: sub.id } },
       payments: { object: "list", data: [] as Obj[], has_more: false, url: `/v1/invoice_payments?invoice=${id}` },
+      payment_settings: { default_mandate: null, payment_method_options: null, payment_method_types: null },
       period_end: periodEnd,
       period_start: periodStart,
+      post_payment_credit_notes_amount: 0,
+      pre_payment_credit_notes_amount: 0,
+      receipt_number: null,
+      rendering: null,
+      shipping_cost: null,
+      shipping_details: null,
       starting_balance: startingBalance,
+      statement_descriptor: null,
       status: "open",
       status_transitions: { finalized_at: now, marked_uncollectible_at: null, paid_at: null as number | null, voided_at: null },
       subtotal: total,
+      subtotal_excluding_tax: total,
+      test_clock: customer.test_clock ?? null,
       total,
       total_discount_amounts: [],
+      total_excluding_tax: total,
+      total_pretax_credit_amounts: [],
       total_taxes: [],
       webhooks_delivered_at: null,
     };
@@ -209,8 +246,11 @@ export class Invoices extends Resource {
       amount: line.amount,
       currency: sub.currency,
       customer: sub.customer,
+      customer_account: null,
       date: now,
       description: line.description,
+      discountable: false,
+      discounts: [],
       invoice: null,
       metadata: {},
       parent: { type: "subscription_details", subscription_details: { subscription: sub.id, subscription_item: line.subscription_item } },
@@ -218,6 +258,9 @@ export class Invoices extends Resource {
       pricing: { type: "price_details", price_details: { price: line.price.id, product: line.price.product }, unit_amount_decimal: String(line.price.unit_amount) },
       proration: true,
       quantity: line.quantity,
+      quantity_decimal: String(line.quantity),
+      tax_rates: [],
+      test_clock: sub.test_clock ?? null,
     };
     this.store.put(item);
     this.em.emit("invoiceitem.created", item);
@@ -234,7 +277,7 @@ export class Invoices extends Resource {
 
   routes(r: Route) {
     r("GET", "/v1/invoices", (p) => {
-      const items = this.store.all("invoice").filter(
+      const items = (typeof p.customer === "string" ? this.store.where("invoice", "$.customer", p.customer) : this.store.all("invoice")).filter(
         (i) =>
           (p.customer === undefined || i.customer === p.customer) &&
           (p.status === undefined || i.status === p.status) &&
@@ -259,7 +302,7 @@ export class Invoices extends Resource {
     r("GET", "/v1/invoiceitems", (p) =>
       list(
         "/v1/invoiceitems",
-        this.store.all("invoiceitem").filter((i) => (p.customer === undefined || i.customer === p.customer) && (p.pending === undefined || (i.invoice === null) === bool(p.pending))),
+        (typeof p.customer === "string" ? this.store.where("invoiceitem", "$.customer", p.customer) : this.store.all("invoiceitem")).filter((i) => (p.customer === undefined || i.customer === p.customer) && (p.pending === undefined || (i.invoice === null) === bool(p.pending))),
         p,
       ),
     );

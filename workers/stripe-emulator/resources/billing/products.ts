@@ -22,6 +22,7 @@ export class Products extends Resource {
       shippable: null,
       statement_descriptor: null,
       tax_code: null,
+      tax_details: null,
       type: "service",
       unit_label: null,
       updated: this.em.realNow(),

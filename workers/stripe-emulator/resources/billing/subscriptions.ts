@@ -45,19 +45,28 @@ export class Subscriptions extends Resource {
       livemode: false,
       application: null,
       application_fee_percent: null,
+      automatic_tax: { disabled_reason: null, enabled: false, liability: null },
       billing_cycle_anchor: now,
-      billing_mode: { type: "flexible" },
+      billing_cycle_anchor_config: null,
+      billing_mode: { flexible: { proration_discounts: "included" }, type: "flexible", updated_at: now },
+      billing_schedules: [],
+      billing_thresholds: null,
       cancel_at: null,
       cancel_at_period_end: false,
       canceled_at: null,
-      cancellation_details: { comment: null, feedback: null, reason: null },
+      cancellation_details: cancellationDetails(null),
       collection_method: "charge_automatically",
       currency,
       customer: customer.id,
+      customer_account: null,
+      days_until_due: null,
       default_payment_method: defaultPm,
+      default_source: null,
+      default_tax_rates: [],
       description: str(p.description) ?? null,
       discounts: [],
       ended_at: null,
+      invoice_settings: { account_tax_ids: null, custom_fields: null, description: null, footer: null, issuer: { type: "self" } },
       items: {
         object: "list",
         data: prices.map(({ price, quantity }) => this.newItem(id, price, quantity, now, end, now)),
@@ -66,15 +75,22 @@ export class Subscriptions extends Resource {
         url: `/v1/subscription_items?subscription=${id}`,
       },
       latest_invoice: null,
+      managed_payments: null,
       metadata: metadataFrom({}, p.metadata),
+      next_pending_invoice_item_invoice: null,
+      on_behalf_of: null,
       pause_collection: null,
       payment_settings: { payment_method_options: null, payment_method_types: null, save_default_payment_method: "off" },
+      pending_invoice_item_interval: null,
+      pending_setup_intent: null,
       pending_update: null,
+      schedule: null,
       start_date: now,
       status: "incomplete",
       test_clock: customer.test_clock ?? null,
       transfer_data: null,
       trial_end: null,
+      trial_settings: { end_behavior: { billing_cycle_anchor: null, missing_payment_method: "create_invoice" } },
       trial_start: null,
     };
     if (p.cancel_at_period_end !== undefined) sub.cancel_at_period_end = bool(p.cancel_at_period_end);
@@ -111,11 +127,14 @@ export class Subscriptions extends Resource {
     return {
       id: newId("si"),
       object: "subscription_item",
+      billing_thresholds: null,
       created,
       current_period_end: periodEnd,
       current_period_start: periodStart,
+      current_trial: null,
       discounts: [],
       metadata: {},
+      plan: planOf(price),
       price,
       quantity,
       subscription: subId,
@@ -154,7 +173,7 @@ export class Subscriptions extends Resource {
       sub.cancel_at_period_end = bool(p.cancel_at_period_end);
       sub.cancel_at = sub.cancel_at_period_end ? sub.items.data[0].current_period_end : null;
       sub.canceled_at = sub.cancel_at_period_end ? now : null;
-      sub.cancellation_details = { comment: null, feedback: null, reason: sub.cancel_at_period_end ? "cancellation_requested" : null };
+      sub.cancellation_details = cancellationDetails(sub.cancel_at_period_end ? "cancellation_requested" : null);
     }
     const behavior = str(p.proration_behavior) ?? "create_prorations";
     if (!["create_prorations", "always_invoice", "none"].includes(behavior)) {
@@ -208,6 +227,7 @@ export class Subscriptions extends Resource {
         });
       }
       if (existing) {
+        existing.plan = planOf(price);
         existing.price = price;
         existing.quantity = quantity;
       } else {
@@ -271,7 +291,11 @@ export class Subscriptions extends Resource {
     sub.ended_at = now;
     sub.cancel_at_period_end = false;
     const details = obj(p.cancellation_details);
-    sub.cancellation_details = { comment: str(details.comment) ?? null, feedback: str(details.feedback) ?? null, reason: sub.cancellation_details?.reason ?? "cancellation_requested" };
+    sub.cancellation_details = {
+      ...cancellationDetails(sub.cancellation_details?.reason ?? "cancellation_requested"),
+      comment: str(details.comment) ?? null,
+      feedback: str(details.feedback) ?? null,
+    };
     this.store.put(sub);
     this.em.emit("customer.subscription.deleted", sub);
     return sub;
@@ -319,7 +343,7 @@ export class Subscriptions extends Resource {
       latest.status = "canceled";
       latest.ended_at = this.em.now(latest.customer);
       latest.canceled_at = latest.ended_at;
-      latest.cancellation_details = { comment: null, feedback: null, reason: "payment_failed" };
+      latest.cancellation_details = cancellationDetails("payment_failed");
       this.store.put(latest);
       this.em.emit("customer.subscription.deleted", latest);
     }
@@ -330,7 +354,7 @@ export class Subscriptions extends Resource {
     r("GET", "/v1/subscriptions", (p) => {
       const status = str(p.status);
       const price = str(p.price);
-      const items = this.store.all("subscription").filter(
+      const items = (typeof p.customer === "string" ? this.store.where("subscription", "$.customer", p.customer) : this.store.all("subscription")).filter(
         (s) =>
           (p.customer === undefined || s.customer === p.customer) &&
           (status === "all" || (status ? s.status === status : s.status !== "canceled" && s.status !== "incomplete_expired")) &&
@@ -343,6 +367,33 @@ export class Subscriptions extends Resource {
     r("POST", "/v1/subscriptions/:id", (p, [id]) => this.update(id!, p));
     r("DELETE", "/v1/subscriptions/:id", (p, [id]) => this.cancelNow(id!, p));
   }
+}
+
+const cancellationDetails = (reason: string | null) => ({ comment: null, feedback: null, feedback_option: null, reason });
+
+/** The legacy `plan` view of a recurring price, which Stripe still sends on subscription items. */
+export function planOf(price: Obj) {
+  return {
+    id: price.id,
+    object: "plan",
+    active: price.active,
+    amount: price.unit_amount,
+    amount_decimal: price.unit_amount_decimal,
+    billing_scheme: price.billing_scheme,
+    created: price.created,
+    currency: price.currency,
+    interval: price.recurring.interval,
+    interval_count: price.recurring.interval_count,
+    livemode: false,
+    metadata: price.metadata,
+    meter: null,
+    nickname: price.nickname,
+    product: price.product,
+    tiers_mode: null,
+    transform_usage: null,
+    trial_period_days: null,
+    usage_type: price.recurring.usage_type,
+  };
 }
 
 declare module "../../core" {

@@ -25,22 +25,42 @@ export class TestClocks extends Resource {
     return clock;
   }
 
+  /**
+   * Like Stripe, an advance answers `advancing` (and emits test_helpers.test_clock.advancing); the
+   * simulated work is done by then, and the clock is `ready` (test_helpers.test_clock.ready) from the
+   * next request that reads it.
+   */
+  private settle() {
+    for (const clock of this.store.all("test_helpers.test_clock")) {
+      if (clock.status !== "advancing" || clock.deleted) continue;
+      clock.status = "ready";
+      clock.status_details = {};
+      this.store.put(clock);
+      this.em.emit("test_helpers.test_clock.ready", clock);
+    }
+  }
+
+  retrieve(id: string) {
+    this.settle();
+    return this.em.load("test_helpers.test_clock", id, "test_helpers.test_clock");
+  }
+
   advance(id: string, p: Params) {
-    const clock = this.em.load("test_helpers.test_clock", id, "test_helpers.test_clock");
+    const clock = this.retrieve(id);
     const target = int(p, "frozen_time", { required: true })!;
     if (target <= clock.frozen_time) {
       throw invalid("frozen_time", `The test clock's frozen_time (${clock.frozen_time}) cannot be moved backwards or to the same time.`, "test_clock_advance_invalid");
     }
-    const customers = new Set(this.store.all("customer").filter((c) => c.test_clock === id && !c.deleted).map((c) => c.id));
+    const customers = new Set(this.store.where("customer", "$.test_clock", id).filter((c) => !c.deleted).map((c) => c.id));
     // Work through due renewals, retries and period ends in time order.
     for (let guard = 0; guard < 1000; guard++) {
-      const subs = this.store.all("subscription").filter((s) => customers.has(s.customer) && !["canceled", "incomplete_expired"].includes(s.status));
+      const subs = this.store.where("subscription", "$.test_clock", id).filter((s) => customers.has(s.customer) && !["canceled", "incomplete_expired"].includes(s.status));
       let next: { at: number; run: () => void } | null = null;
       for (const sub of subs) {
         const end = Math.min(...sub.items.data.map((i: Obj) => i.current_period_end));
         if (end <= target && (!next || end < next.at)) next = { at: end, run: () => this.em.subscriptions.reachPeriodEnd(sub.id, end) };
-        for (const inv of this.store.all("invoice")) {
-          if (inv.parent?.subscription_details?.subscription !== sub.id || inv.status !== "open" || inv.next_payment_attempt === null) continue;
+        for (const inv of this.store.where("invoice", "$.parent.subscription_details.subscription", sub.id)) {
+          if (inv.status !== "open" || inv.next_payment_attempt === null) continue;
           const at = inv.next_payment_attempt as number;
           if (at <= target && inv.attempt_count > 0 && (!next || at < next.at)) next = { at, run: () => this.em.subscriptions.retryInvoice(sub.id, inv.id) };
         }
@@ -54,22 +74,26 @@ export class TestClocks extends Resource {
       }
     }
     clock.frozen_time = target;
-    clock.status = "ready";
+    clock.status = "advancing";
+    clock.status_details = { advancing: { target_frozen_time: target } };
     this.store.put(clock);
-    this.em.emit("test_helpers.test_clock.ready", clock);
+    this.em.emit("test_helpers.test_clock.advancing", clock);
     return clock;
   }
 
   delete(id: string) {
-    const clock = this.em.load("test_helpers.test_clock", id, "test_helpers.test_clock");
+    const clock = this.retrieve(id);
     this.store.put({ ...clock, deleted: true });
     return { id, object: "test_helpers.test_clock", deleted: true };
   }
 
   routes(r: Route) {
     r("POST", "/v1/test_helpers/test_clocks", (p) => this.create(p));
-    r("GET", "/v1/test_helpers/test_clocks", (p) => list("/v1/test_helpers/test_clocks", filtered(this.store, "test_helpers.test_clock", p, []), p));
-    r("GET", "/v1/test_helpers/test_clocks/:id", (_, [id]) => this.em.load("test_helpers.test_clock", id!, "test_helpers.test_clock"));
+    r("GET", "/v1/test_helpers/test_clocks", (p) => {
+      this.settle();
+      return list("/v1/test_helpers/test_clocks", filtered(this.store, "test_helpers.test_clock", p, []), p);
+    });
+    r("GET", "/v1/test_helpers/test_clocks/:id", (_, [id]) => this.retrieve(id!));
     r("POST", "/v1/test_helpers/test_clocks/:id/advance", (p, [id]) => this.advance(id!, p));
     r("DELETE", "/v1/test_helpers/test_clocks/:id", (_, [id]) => this.delete(id!));
   }
