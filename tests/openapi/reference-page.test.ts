@@ -21,7 +21,7 @@ describe("/docs/api", () => {
       }
     }
     for (const code of Object.keys(ERROR_CODES)) expect(body).toContain(`<code>${code}</code>`);
-    for (const tag of ["System", "Account", "Payments", "Marketplace", "Subscriptions", "Operations"]) expect(body).toContain(`id="${tag.toLowerCase()}"`);
+    for (const tag of ["System", "Account", "Payments", "Marketplace", "Subscriptions", "Tokens", "Licensing", "Operations"]) expect(body).toContain(`id="${tag.toLowerCase()}"`);
     expect(body).toContain('href="/api/openapi.json"');
     const scripts = [...html.matchAll(/<script[^>]*\bsrc="([^"]+)"/g)].map((m) => m[1]!);
     expect(scripts.filter((src) => !src.startsWith("/"))).toEqual([]);
