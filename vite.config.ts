@@ -14,7 +14,7 @@ export default defineConfig(({ command }) => ({
   plugins: [
     ...(command === "serve" ? [cloudflareDevProxyVitePlugin()] : []),
     remix({
-      // Server-only glue beside a route (`<route>.server.ts`) is not a route of its own.
+      // Server-only code beside a route (`<route>.server.ts`, `api.<x>.openapi.server.ts` describing `api.<x>.ts`) is not a route of its own.
       ignoredRouteFiles: ["**/.*", "**/*.server.ts"],
       future: {
         v3_fetcherPersist: true,

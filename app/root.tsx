@@ -90,7 +90,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
         </header>
         <main className="container">{children}</main>
         <footer className="site-footer">
-          {brand ? `${brand.name} · powered by ` : ""}Coursemint {data?.config.APP_VERSION ?? ""} · <a href="/api/health">Status</a>
+          {brand ? `${brand.name} · powered by ` : ""}Coursemint {data?.config.APP_VERSION ?? ""} · <a href="/api/health">Status</a> · <a href="/docs/api">API reference</a>
           {brand?.supportEmail ? (
             <>
               {" "}

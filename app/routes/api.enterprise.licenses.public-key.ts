@@ -1,6 +1,6 @@
-import type { LoaderFunctionArgs } from "@remix-run/cloudflare";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/cloudflare";
 import { signingKeys } from "~/modules/licensing/keys.server";
-import { CORS_HEADERS, publicEndpoint } from "~/modules/licensing/validate.server";
+import { json, preflight, publicEndpoint } from "~/modules/licensing/validate.server";
 
 /**
  * GET /api/enterprise/licenses/public-key — the public half of the license signing key as a JWK
@@ -16,4 +16,6 @@ export const loader = async ({ request, context }: LoaderFunctionArgs) => {
   return response;
 };
 
-export const action = () => new Response(null, { status: 204, headers: CORS_HEADERS });
+/** CORS preflights; any other method is 405 (it is a GET-only resource). */
+export const action = ({ request, context }: ActionFunctionArgs) =>
+  request.method === "OPTIONS" ? preflight() : json(context.app, { error: { code: "method_not_allowed", message: "Use GET." } }, 405);

@@ -28,7 +28,7 @@ export const PERMISSIONS = [
   "update:payout-account:own", // start or finish Stripe Connect onboarding (where payouts go)
   "read:email:any",
   "update:email:any", // resend failed emails
-  // Payments (docs/api.md#payments)
+  // Payments (/docs/api#payments)
   "create:payment:own",
   "read:payment:own",
   "read:payment:any",

@@ -282,12 +282,12 @@ export async function listMachines(app: AppContext, licenseIds: string[], opts: 
 
 export const fingerprintSchema = z.string().trim().min(8, "A fingerprint has at least 8 characters").max(255).regex(/^[\x21-\x7e]+$/, "Printable ASCII without spaces");
 
-const activateSchema = z.object({
+export const activateSchema = z.object({
   key: z.string().min(1).max(4096),
   fingerprint: fingerprintSchema,
   name: z.string().trim().min(1).max(120).optional(),
 });
-const deactivateSchema = activateSchema.pick({ key: true, fingerprint: true });
+export const deactivateSchema = activateSchema.pick({ key: true, fingerprint: true });
 
 /** Verifies the key (no I/O) and loads its license, refusing keys that cannot activate anything. */
 async function licenseForKey(app: AppContext, key: string): Promise<{ payload: KeyPayload; license: License }> {

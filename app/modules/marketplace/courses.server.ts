@@ -275,10 +275,13 @@ export const courseStatusChangeSchema = z.object({ status: z.enum(["draft", "pub
  * `PATCH /api/courses/:courseId`: owners update metadata and status (publishing runs the publish
  * rules); admins (update:course:any) may only take a course off the catalog (draft or archived).
  */
+/** PATCH /api/courses/:courseId: any subset of the metadata, and/or a status. */
+export const courseUpdateRequestSchema = courseUpdateSchema.extend({ status: courseStatusChangeSchema.shape.status.optional() }).strict();
+
 export async function updateCourse(app: AppContext, user: SessionUser, courseId: string, input: unknown) {
   const course = await findCourse(app, parseOrThrow(courseIdSchema, courseId));
   if (!course) throw AppError.notFound("Course");
-  const data = parseOrThrow(courseUpdateSchema.extend({ status: courseStatusChangeSchema.shape.status.optional() }).strict(), input);
+  const data = parseOrThrow(courseUpdateRequestSchema, input);
   const { status, ...changes } = data;
   const moderator = hasPermission(user, "update:course:any");
   let moderating = false;

@@ -13,7 +13,7 @@ import { findEnrollment, isPurchasable, recountEnrollments } from "./access.serv
 import { courseIdSchema, findCourse } from "./courses.server";
 import { reverseEarning, saleEntry } from "./earnings.server";
 
-const quoteInputSchema = z.object({ courseId: courseIdSchema }).loose();
+export const quoteInputSchema = z.object({ courseId: courseIdSchema }).loose();
 
 /** Price for this user: list price minus the tier discount (the discount is rounded down). */
 export async function priceFor(app: AppContext, userId: string, listPrice: number) {

@@ -71,7 +71,7 @@ export async function friendsBoard(app: AppContext, userId: string, input: unkno
   };
 }
 
-const followSchema = z.object({ handle: handleSchema }).strict();
+export const followSchema = z.object({ handle: handleSchema }).strict();
 
 /** Follows a learner by handle (idempotent). */
 export async function follow(app: AppContext, userId: string, input: unknown) {

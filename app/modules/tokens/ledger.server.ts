@@ -74,7 +74,7 @@ async function notifyAward(app: AppContext, entry: WalletEntry) {
   }
 }
 
-const adminAwardSchema = z
+export const adminAwardSchema = z
   .object({
     userId: z.string().trim().regex(/^usr_[0-9a-z]{26}$/, "Not a user id"),
     amount: z

@@ -1,0 +1,291 @@
+import { z } from "zod";
+import { FEATURES, type Feature } from "~/modules/subscriptions/tiers";
+import {
+  BILLING_INTERVALS,
+  COURSE_CATEGORIES,
+  COURSE_LANGUAGES,
+  COURSE_LEVELS,
+  COURSE_STATUSES,
+  LICENSE_SOURCES,
+  LICENSE_STATUSES,
+  PAYMENT_STATUSES,
+  REFUND_STATUSES,
+  SUBSCRIPTION_STATUSES,
+  SUBSCRIPTION_TIERS,
+} from "~drizzle/schema/enums";
+import { TOKEN_ENTRY_TYPES } from "~drizzle/schema";
+import { LICENSE_TIERS } from "~/modules/licensing/tiers";
+import { PAYMENT_PURPOSES } from "~/modules/payments/purposes";
+import { currency, idOf, money, timestamp } from "./define.server";
+
+/**
+ * Response shapes shared by several endpoints (registered as components by `id`). They describe
+ * what the services return (`publicPayment`, `publicCourse`, `subscriptionView`, ...); the
+ * contract test validates real responses against them.
+ */
+
+export const refundShape = z
+  .object({
+    id: idOf("ref"),
+    paymentId: idOf("pay"),
+    amount: money(),
+    currency,
+    reason: z.string().nullable(),
+    status: z.enum(REFUND_STATUSES),
+    createdAt: timestamp,
+  })
+  .meta({ id: "Refund" });
+
+export const paymentShape = z
+  .object({
+    id: idOf("pay"),
+    userId: idOf("usr"),
+    purpose: z.enum(PAYMENT_PURPOSES),
+    purposeRef: z.string().meta({ description: "The purpose's own reference, e.g. a course id." }),
+    description: z.string(),
+    amount: money(),
+    currency,
+    status: z.enum(PAYMENT_STATUSES).meta({ description: "Only moves forward: requires_action → processing → succeeded → partially_refunded → refunded, or failed / canceled." }),
+    amountRefunded: money(),
+    amountRefundable: money("What is left to refund (0 unless paid)."),
+    failure: z.object({ code: z.string(), message: z.string().nullable() }).nullable(),
+    createdAt: timestamp,
+    succeededAt: timestamp.nullable(),
+  })
+  .meta({ id: "Payment" });
+
+export const paymentWithRefunds = paymentShape.extend({ refunds: z.array(refundShape) }).meta({ id: "PaymentWithRefunds" });
+
+export const nextActionShape = z
+  .discriminatedUnion("type", [
+    z.object({ type: z.literal("redirect_to_checkout"), url: z.string().meta({ description: "Stripe's hosted Checkout page." }) }),
+    z.object({ type: z.literal("confirm_with_client_secret"), clientSecret: z.string() }),
+    z.object({ type: z.literal("none") }).meta({ description: "Card confirmed; fulfilment follows Stripe's webhook." }),
+  ])
+  .meta({ id: "NextAction" });
+
+export const paymentStartedShape = z
+  .object({ paymentId: idOf("pay"), status: z.enum(PAYMENT_STATUSES), amount: money(), currency, nextAction: nextActionShape })
+  .meta({ id: "PaymentStarted" });
+
+export const courseShape = z
+  .object({
+    id: idOf("crs"),
+    slug: z.string(),
+    title: z.string(),
+    description: z.string(),
+    category: z.enum(COURSE_CATEGORIES),
+    level: z.enum(COURSE_LEVELS),
+    language: z.enum(COURSE_LANGUAGES),
+    price: z.object({ amount: money(), currency }),
+    isFree: z.boolean(),
+    status: z.enum(COURSE_STATUSES),
+    rating: z.object({ average: z.number().min(0).max(5), count: z.number().int().nonnegative() }),
+    enrollmentCount: z.number().int().nonnegative(),
+    instructor: z.object({ id: idOf("usr"), name: z.string().optional() }),
+    publishedAt: timestamp.nullable(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .meta({ id: "Course" });
+
+export const moduleShape = z
+  .object({
+    id: idOf("mod"),
+    position: z.number().int(),
+    title: z.string(),
+    hasFile: z.boolean(),
+    fileName: z.string().nullable(),
+    contentType: z.string().nullable(),
+    sizeBytes: z.number().int().nullable(),
+  })
+  .meta({ id: "CourseModule" });
+
+const FEATURE_KEYS = Object.keys(FEATURES) as [Feature, ...Feature[]];
+
+export const subscriptionShape = z
+  .object({
+    tier: z.enum(SUBSCRIPTION_TIERS),
+    tierName: z.string(),
+    plan: z.string().meta({ example: "Pro (monthly)" }),
+    status: z.enum(SUBSCRIPTION_STATUSES),
+    interval: z.enum(BILLING_INTERVALS).nullable(),
+    amount: money("Price per interval, integer minor units (0 on Free)."),
+    currency,
+    currentPeriodStart: timestamp.nullable(),
+    currentPeriodEnd: timestamp.nullable(),
+    renewsAt: timestamp.nullable().meta({ description: "The next renewal; null when it ends at period end or there is none." }),
+    cancelAtPeriodEnd: z.boolean(),
+    accessEndsAt: timestamp.nullable(),
+    pendingChange: z.object({ tier: z.enum(SUBSCRIPTION_TIERS), interval: z.enum(BILLING_INTERVALS).nullable(), effectiveAt: timestamp.nullable() }).nullable(),
+    dunning: z
+      .object({ since: timestamp.nullable(), attempts: z.number().int(), nextAttemptAt: timestamp.nullable(), lastError: z.string().nullable() })
+      .nullable()
+      .meta({ description: "Set while a renewal payment is being retried (status past_due)." }),
+    subscriptionId: idOf("sub").nullable(),
+    features: z.array(z.enum(FEATURE_KEYS)),
+    limits: z.object({ courseDiscountBps: z.number().int(), tokenMultiplierPct: z.number().int(), seats: z.number().int(), monthlyDownloads: z.number().int() }),
+  })
+  .meta({ id: "Subscription" });
+
+/** The subscription a Free user sees (what the examples show for the Free tier). */
+export const FREE_SUBSCRIPTION_EXAMPLE = {
+  tier: "free",
+  tierName: "Free",
+  plan: "Free",
+  status: "active",
+  interval: null,
+  amount: 0,
+  currency: "usd",
+  currentPeriodStart: null,
+  currentPeriodEnd: null,
+  renewsAt: null,
+  cancelAtPeriodEnd: false,
+  accessEndsAt: null,
+  pendingChange: null,
+  dunning: null,
+  subscriptionId: null,
+  features: [],
+  limits: { courseDiscountBps: 0, tokenMultiplierPct: 100, seats: 1, monthlyDownloads: 0 },
+};
+
+export const PRO_SUBSCRIPTION_EXAMPLE = {
+  ...FREE_SUBSCRIPTION_EXAMPLE,
+  tier: "pro",
+  tierName: "Pro",
+  plan: "Pro (monthly)",
+  interval: "month",
+  amount: 1900,
+  currentPeriodStart: 1795750000000,
+  currentPeriodEnd: 1798342000000,
+  renewsAt: 1798342000000,
+  subscriptionId: "sub_01jdxa7q2m3n4p5r6s7t8v9w0x",
+  features: ["course_discount", "certificates", "offline_downloads", "priority_support"],
+  limits: { courseDiscountBps: 2000, tokenMultiplierPct: 150, seats: 1, monthlyDownloads: 50 },
+};
+
+export const COURSE_EXAMPLE = {
+  id: "crs_01jdxa7q2m3n4p5r6s7t8v9w0x",
+  slug: "sql-for-analysts",
+  title: "SQL for analysts",
+  description: "Write the queries your dashboards need, from SELECT to window functions.",
+  category: "data",
+  level: "beginner",
+  language: "en",
+  price: { amount: 4999, currency: "usd" },
+  isFree: false,
+  status: "published",
+  rating: { average: 4.5, count: 12 },
+  enrollmentCount: 340,
+  instructor: { id: "usr_01jdxa7q2m3n4p5r6s7t8v9w0y", name: "Ivy Instructor" },
+  publishedAt: 1795750000000,
+  createdAt: 1795700000000,
+  updatedAt: 1795750000000,
+};
+
+export const PAYMENT_EXAMPLE = {
+  id: "pay_01jdxa7q2m3n4p5r6s7t8v9w0x",
+  userId: "usr_01jdxa7q2m3n4p5r6s7t8v9w0x",
+  purpose: "course_purchase",
+  purposeRef: "crs_01jdxa7q2m3n4p5r6s7t8v9w0x",
+  description: "Course: SQL for analysts",
+  amount: 4999,
+  currency: "usd",
+  status: "succeeded",
+  amountRefunded: 0,
+  amountRefundable: 4999,
+  failure: null,
+  createdAt: 1795750000000,
+  succeededAt: 1795750003000,
+};
+
+// ----- reward tokens ----------------------------------------------------------------------------
+
+export const tokenHistoryEntryShape = z
+  .object({
+    id: idOf("ttx"),
+    seq: z.number().int().positive().meta({ description: "Position in the learner's ledger (1, 2, 3 …); history cursors use it." }),
+    type: z.enum(TOKEN_ENTRY_TYPES),
+    amount: z.number().int().meta({ description: "Change of the available balance (negative for spending)." }),
+    heldDelta: z.number().int().meta({ description: "Change of the held tokens (discount holds)." }),
+    balanceAfter: z.number().int().nonnegative(),
+    heldAfter: z.number().int().nonnegative(),
+    reason: z.string(),
+    ref: z.string().nullable().meta({ description: "What the entry is about: `course:<id>`, `payment:<id>`, `hold:<id>`, `freeze`." }),
+    createdAt: timestamp,
+  })
+  .meta({ id: "TokenEntry" });
+
+/** A ledger entry as the wallet answers a write (with its owner and idempotency source). */
+export const tokenEntryShape = tokenHistoryEntryShape
+  .extend({ userId: idOf("usr"), sourceKey: z.string().meta({ description: "Each source writes once: a replay returns the first entry." }) })
+  .meta({ id: "TokenWrite" });
+
+export const TOKEN_ENTRY_EXAMPLE = {
+  id: "ttx_01jdxa7q2m3n4p5r6s7t8v9w0x",
+  seq: 7,
+  type: "redeem",
+  amount: -200,
+  heldDelta: 0,
+  balanceAfter: 260,
+  heldAfter: 0,
+  reason: "Streak freeze",
+  ref: "freeze",
+  createdAt: 1795760000000,
+};
+
+export const boardRowShape = z
+  .object({ rank: z.number().int().positive(), userId: idOf("usr"), name: z.string(), handle: z.string().nullable(), score: z.number().int(), isYou: z.boolean() })
+  .meta({ id: "BoardRow" });
+
+// ----- licensing --------------------------------------------------------------------------------
+
+export const licenseShape = z
+  .object({
+    id: idOf("lic"),
+    organizationId: idOf("org"),
+    tier: z.enum(LICENSE_TIERS),
+    status: z.enum(LICENSE_STATUSES),
+    source: z.enum(LICENSE_SOURCES),
+    features: z.array(z.string()),
+    maxSeats: z.number().int(),
+    maxMachines: z.number().int(),
+    metadata: z.record(z.string(), z.string()),
+    startsAt: timestamp,
+    expiresAt: timestamp,
+    autoRenews: z.boolean(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .meta({ id: "License" });
+
+export const machineShape = z
+  .object({ id: idOf("mch"), licenseId: idOf("lic"), fingerprint: z.string(), name: z.string().nullable(), firstSeenAt: timestamp, lastSeenAt: timestamp, active: z.boolean() })
+  .meta({ id: "Machine" });
+
+export const LICENSE_EXAMPLE = {
+  id: "lic_01m8e2rky7w1a0pb1fh9je24fm",
+  organizationId: "org_01m8e2rky7w1a0pb1fh9je24fj",
+  tier: "enterprise",
+  status: "active",
+  source: "manual",
+  features: ["course_discount", "certificates", "offline_downloads", "priority_support", "team_seats", "white_label"],
+  maxSeats: 200,
+  maxMachines: 500,
+  metadata: { contract: "ACME-2027" },
+  startsAt: 1795750000000,
+  expiresAt: 1830297599999,
+  autoRenews: false,
+  createdAt: 1795750000000,
+  updatedAt: 1795750000000,
+};
+
+export const MACHINE_EXAMPLE = {
+  id: "mch_01m8e3rky7w1a0pb1fh9je24fm",
+  licenseId: "lic_01m8e2rky7w1a0pb1fh9je24fm",
+  fingerprint: "build-server-01",
+  name: "Build server",
+  firstSeenAt: 1795768996000,
+  lastSeenAt: 1795768996000,
+  active: true,
+};

@@ -1,0 +1,27 @@
+import { z } from "zod";
+import { globalQuerySchema } from "~/modules/tokens/leaderboard.server";
+import { defineRoute, UNAUTHENTICATED } from "~/modules/openapi/define.server";
+import { boardRowShape } from "~/modules/openapi/shapes.server";
+
+export default defineRoute("/api/leaderboard/friends", {
+  get: {
+    capability: "Tokens",
+    summary: "You and the learners you follow, ranked",
+    description: "Ranked like the global board; hidden learners appear only to themselves. `limit` is ignored.",
+    auth: { kind: "signed_in", permission: "read:leaderboard:any" },
+    query: globalQuerySchema.pick({ period: true }),
+    responses: { 200: { description: "The board.", schema: z.object({ period: z.enum(["week", "all"]), items: z.array(boardRowShape) }) } },
+    errors: { 400: ["validation_failed"], 401: ["unauthenticated"] },
+    examples: [
+      {
+        name: "ok",
+        summary: "All time",
+        as: "student",
+        query: { period: "all" },
+        status: 200,
+        response: { period: "all", items: [{ rank: 1, userId: "usr_01jdxa7q2m3n4p5r6s7t8v9w0x", name: "Sam", handle: "sam-3kf9q", score: 0, isYou: true }] },
+      },
+      { name: "anonymous", summary: "No credentials", as: "anonymous", status: 401, response: UNAUTHENTICATED },
+    ],
+  },
+});

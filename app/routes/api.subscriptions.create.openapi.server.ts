@@ -1,0 +1,62 @@
+import { z } from "zod";
+import { defineRoute, errorExample } from "~/modules/openapi/define.server";
+import { PRO_SUBSCRIPTION_EXAMPLE, subscriptionShape } from "~/modules/openapi/shapes.server";
+import { createSchema } from "~/modules/subscriptions/lifecycle.server";
+
+export default defineRoute("/api/subscriptions/create", {
+  post: {
+    capability: "Subscriptions",
+    summary: "Start a paid plan",
+    description:
+      "`flow: checkout` (default) answers the hosted Checkout URL; the subscription appears when Stripe's webhook arrives. `flow: payment_method` " +
+      "creates it with the card and charges the first period now (402 on a decline). One start is open per user: parallel Checkout requests for the " +
+      "same plan get the same URL. 409 if you already have a plan (use update).",
+    auth: { kind: "signed_in", permission: "create:subscription:own" },
+    idempotent: true,
+    body: { schema: createSchema },
+    responses: {
+      201: {
+        description: "Checkout to complete, or the active subscription.",
+        schema: z.discriminatedUnion("status", [
+          z.object({ status: z.literal("requires_action"), nextAction: z.object({ type: z.literal("redirect_to_checkout"), url: z.string() }) }),
+          z.object({ status: z.literal("active"), subscription: subscriptionShape }),
+        ]),
+      },
+    },
+    errors: {
+      400: ["bad_request", "validation_failed"],
+      401: ["unauthenticated"],
+      402: ["payment_required"],
+      403: ["forbidden", "csrf_failed"],
+      409: ["conflict", "idempotency_conflict"],
+      503: ["upstream_unavailable"],
+    },
+    examples: [
+      {
+        name: "card",
+        summary: "Pro monthly with a card",
+        as: "student",
+        headers: { "Idempotency-Key": "subscribe-pro-month-1" },
+        body: { tier: "pro", interval: "month", flow: "payment_method", paymentMethod: "pm_card_visa" },
+        status: 201,
+        response: { status: "active", subscription: PRO_SUBSCRIPTION_EXAMPLE },
+      },
+      {
+        name: "checkout",
+        summary: "Pro yearly through Checkout",
+        as: "student",
+        body: { tier: "pro", interval: "year" },
+        status: 201,
+        response: { status: "requires_action", nextAction: { type: "redirect_to_checkout", url: "https://checkout.stripe.com/c/pay/cs_test_a1b2c3" } },
+      },
+      {
+        name: "invalid",
+        summary: "Free is not a paid tier",
+        as: "student",
+        body: { tier: "free" },
+        status: 400,
+        response: errorExample("validation_failed", "Some fields are invalid.", { fieldErrors: { tier: ["tier must be pro or enterprise"] } }),
+      },
+    ],
+  },
+});
