@@ -185,7 +185,7 @@ describe("API tokens", () => {
     expect(created.status).toBe(201);
     const { token, id } = created.body;
     expect((await SELF.fetch("http://localhost/api/me", bearer(token))).status).toBe(200);
-    const list = await SELF.fetch("http://localhost/api/tokens", bearer(token));
+    const list = await SELF.fetch("http://localhost/api/api-keys", bearer(token));
     expect(JSON.stringify(await list.json())).not.toContain(token);
 
     const revoked = await SELF.fetch(`http://localhost/api/api-keys/${id}`, bearer(token, { method: "DELETE" }));

@@ -20,7 +20,7 @@ const JSON_ENDPOINTS = [
   ["POST", "/api/subscriptions/create"],
   ["PUT", "/api/subscriptions/update"],
   ["POST", "/api/subscriptions/cancel"],
-  ["POST", "/api/tokens"],
+  ["POST", "/api/api-keys"],
   ["PUT", "/api/users/usr_00000000000000000000000000/role"],
   ["PATCH", "/api/courses/crs_00000000000000000000000000"],
   ["POST", "/api/courses/crs_00000000000000000000000000/reviews"],
@@ -73,7 +73,7 @@ describe("the one JSON body reader", () => {
         controller.enqueue(chunk);
       },
     });
-    const res = await browser.json("/api/tokens", { method: "POST", body, headers: { "Content-Type": "application/json" }, duplex: "half" } as RequestInit);
+    const res = await browser.json("/api/api-keys", { method: "POST", body, headers: { "Content-Type": "application/json" }, duplex: "half" } as RequestInit);
     expect(res.status).toBe(413);
     expect(sent).toBeLessThan(2 * JSON_BODY_LIMIT); // stopped reading early
     expect(await db().select().from(apiTokens).where(eq(apiTokens.userId, user.id)).all()).toHaveLength(0);
@@ -84,7 +84,7 @@ describe("the one JSON body reader", () => {
     const name = "ok";
     const padded = `{"name":"${name}"}${" ".repeat(JSON_BODY_LIMIT - 20)}`;
     expect(new TextEncoder().encode(padded).byteLength).toBeLessThanOrEqual(JSON_BODY_LIMIT);
-    const res = await browser.json("/api/tokens", json("POST", padded));
+    const res = await browser.json("/api/api-keys", json("POST", padded));
     expect(res.status).toBe(201);
     expect((await db().select().from(apiTokens).where(eq(apiTokens.userId, user.id)).all()).map((t) => t.name)).toEqual([name]);
   });
@@ -97,7 +97,7 @@ describe("the one JSON body reader", () => {
     ["application/json", "", 400, "bad_request"],
   ])("Content-Type %s with %j is %s %s and creates nothing", async (type, body, status, code) => {
     const { user, browser } = await signedInAs("student");
-    const res = await browser.json("/api/tokens", { method: "POST", body, headers: { "Content-Type": type } });
+    const res = await browser.json("/api/api-keys", { method: "POST", body, headers: { "Content-Type": type } });
     expect(res.status).toBe(status);
     expect(res.body.error.code).toBe(code);
     expect(await db().select().from(apiTokens).where(eq(apiTokens.userId, user.id)).all()).toHaveLength(0);
@@ -106,14 +106,14 @@ describe("the one JSON body reader", () => {
   it("refuses a body that is not UTF-8", async () => {
     const { browser } = await signedInAs("student");
     const bytes = new Uint8Array([0x7b, 0x22, 0x6e, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]);
-    const res = await browser.json("/api/tokens", { method: "POST", body: bytes, headers: { "Content-Type": "application/json; charset=utf-8" } });
+    const res = await browser.json("/api/api-keys", { method: "POST", body: bytes, headers: { "Content-Type": "application/json; charset=utf-8" } });
     expect(res.status).toBe(400);
     expect(res.body.error.message).toMatch(/UTF-8/);
   });
 
   it("accepts charset parameters and an empty cancel body", async () => {
     const { browser } = await signedInAs("student");
-    const token = await browser.json("/api/tokens", json("POST", { name: "ci" }, { "Content-Type": "application/json; charset=UTF-8" }));
+    const token = await browser.json("/api/api-keys", json("POST", { name: "ci" }, { "Content-Type": "application/json; charset=UTF-8" }));
     expect(token.status).toBe(201);
     // No subscription: a clean 4xx from the service, not a body error.
     const cancel = await SELF.fetch(`${ORIGIN}/api/subscriptions/cancel`, bearer(token.body.token, { method: "POST" }));
@@ -124,7 +124,7 @@ describe("the one JSON body reader", () => {
 
 describe("unknown fields are rejected", () => {
   it.each([
-    ["POST", "/api/tokens", { name: "x", scopes: ["admin"] }],
+    ["POST", "/api/api-keys", { name: "x", scopes: ["admin"] }],
     ["PUT", "/api/users/usr_00000000000000000000000000/role", { role: "admin", reason: "x" }],
     ["POST", "/api/payments/refund", { paymentId: "pay_x", reason: "duplicate", force: true }],
     ["POST", "/api/courses/purchase", { courseId: "crs_00000000000000000000000000", price: 1 }],
