@@ -8,10 +8,10 @@ async function setup() {
   const { user, browser } = await signedInAs("student");
   const second = new Browser();
   await second.login(user.email);
-  const a = await browser.json("/api/tokens", jsonBody({ name: "ci" }));
-  const b = await browser.json("/api/tokens", jsonBody({ name: "backup" }));
+  const a = await browser.json("/api/api-keys", jsonBody({ name: "ci" }));
+  const b = await browser.json("/api/api-keys", jsonBody({ name: "backup" }));
   const other = await signedInAs("student");
-  const foreign = await other.browser.json("/api/tokens", jsonBody({ name: "theirs" }));
+  const foreign = await other.browser.json("/api/api-keys", jsonBody({ name: "theirs" }));
   return { user, browser, second, tokens: [a.body.token as string, b.body.token as string], foreign: foreign.body.token as string };
 }
 
