@@ -40,7 +40,7 @@ const SIGNED_IN: Budget[] = [
   [COURSE_API, 5, 3],
   ["/api/payments/history", 2, 2],
   ["/api/subscriptions/current", 3, 3],
-  ["/api/tokens", 2, 2],
+  ["/api/api-keys", 2, 2],
   [REVIEWS_API, 3, 3],
 ];
 /** Over the two-sequential goal today (issue 16 follow-up): the course page, billing and three API reads. */

@@ -73,7 +73,7 @@ describe("security headers", () => {
     const me = await browser.fetch("/api/me");
     expectCommonHeaders(me);
     expect(me.headers.get("Cache-Control")).toBe("private, no-store");
-    const token = await browser.json("/api/tokens", { method: "POST", body: JSON.stringify({ name: "h" }), headers: { "Content-Type": "application/json" } });
+    const token = await browser.json("/api/api-keys", { method: "POST", body: JSON.stringify({ name: "h" }), headers: { "Content-Type": "application/json" } });
     const viaToken = await SELF.fetch(`${ORIGIN}/api/me`, bearer(token.body.token));
     expect(viaToken.headers.get("Cache-Control")).toBe("private, no-store");
     const notFound = await SELF.fetch(`${ORIGIN}/api/nothing-here`);

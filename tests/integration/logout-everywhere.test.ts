@@ -8,10 +8,10 @@ async function setup() {
   const { user, browser } = await signedInAs("student");
   const second = new Browser();
   await second.login(user.email);
-  const a = await browser.json("/api/tokens", jsonBody({ name: "ci" }));
-  const b = await browser.json("/api/tokens", jsonBody({ name: "backup" }));
+  const a = await browser.json("/api/api-keys", jsonBody({ name: "ci" }));
+  const b = await browser.json("/api/api-keys", jsonBody({ name: "backup" }));
   const other = await signedInAs("student");
-  const foreign = await other.browser.json("/api/tokens", jsonBody({ name: "theirs" }));
+  const foreign = await other.browser.json("/api/api-keys", jsonBody({ name: "theirs" }));
   return { user, browser, second, tokens: [a.body.token as string, b.body.token as string], foreign: foreign.body.token as string };
 }
 
@@ -47,14 +47,14 @@ describe("log out everywhere", () => {
     expect(html).toMatch(/<input type="checkbox" name="revokeTokens" checked=""/);
   });
 
-  it("DELETE /api/tokens revokes all of the caller's tokens, the calling one too", async () => {
+  it("DELETE /api/api-keys revokes all of the caller's tokens, the calling one too", async () => {
     const { user, tokens, foreign } = await setup();
-    const res = await SELF.fetch(`${ORIGIN}/api/tokens`, bearer(tokens[0]!, { method: "DELETE" }));
+    const res = await SELF.fetch(`${ORIGIN}/api/api-keys`, bearer(tokens[0]!, { method: "DELETE" }));
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ revoked: 2 });
     expect(await liveTokens(user.id)).toHaveLength(0);
     expect(await me(tokens[1]!)).toBe(401);
     expect(await me(foreign)).toBe(200);
-    expect((await SELF.fetch(`${ORIGIN}/api/tokens`, { method: "DELETE" })).status).toBe(401);
+    expect((await SELF.fetch(`${ORIGIN}/api/api-keys`, { method: "DELETE" })).status).toBe(401);
   });
 });

@@ -250,7 +250,7 @@ async function otherUsersWorld() {
   await buyerBrowser.login(buyer.email, PASSWORD);
   const started = await buyerBrowser.json("/api/courses/purchase", json("POST", { courseId: course.id }));
   if (started.status !== 201) throw new Error(`purchase failed: ${started.status}`);
-  const token = await buyerBrowser.json("/api/tokens", json("POST", { name: "buyer's script" }));
+  const token = await buyerBrowser.json("/api/api-keys", json("POST", { name: "buyer's script" }));
   const session = await db().select().from(sessions).where(eq(sessions.userId, buyer.id)).get();
   return { owner, course, freeCourse, buyer, paymentId: started.body.payment.paymentId as string, tokenId: token.body.id as string, sessionId: session!.id };
 }
