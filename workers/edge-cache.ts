@@ -7,6 +7,7 @@
 // response that sets a cookie is never stored.
 import type { AppContext } from "~/context.server";
 import { OG_PATH } from "./og/course";
+import { pageCsp } from "~/utils/security-headers.server";
 
 /** Pages rendered the same for every anonymous visitor (query strings are part of the key). */
 const PAGE_PATHS = [/^\/$/, /^\/courses\/?$/, /^\/courses\/[a-z0-9-]{1,80}$/, /^\/pricing$/];
@@ -88,8 +89,17 @@ async function finish(response: Response, kind: EdgeRoute["kind"], csrfToken: st
   headers.set("Vary", "Cookie");
   headers.delete("Content-Length");
   const isHtml = (headers.get("Content-Type") ?? "").includes("text/html");
-  const body = isHtml ? (await response.text()).replaceAll(EDGE_CSRF_PLACEHOLDER, csrfToken) : response.body;
-  return new Response(body, { status: response.status, statusText: response.statusText, headers });
+  if (!isHtml) return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  let html = (await response.text()).replaceAll(EDGE_CSRF_PLACEHOLDER, csrfToken);
+  // A stored page carries the nonce of the render that produced it: every response gets its own
+  // nonce in the markup and in its CSP (a cached copy keeps no CSP header of its own).
+  const stale = /\snonce="([^"]+)"/.exec(html)?.[1];
+  if (stale) {
+    const nonce = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
+    html = html.replaceAll(` nonce="${stale}"`, ` nonce="${nonce}"`);
+    headers.set("Content-Security-Policy", pageCsp(nonce));
+  }
+  return new Response(html, { status: response.status, statusText: response.statusText, headers });
 }
 
 /** Signed-in responses on cacheable paths: never stored by anyone. */
