@@ -351,7 +351,7 @@ const PAGE_CASES: PageCase[] = [
     admin: 409,
     unchanged: paymentUnrefunded,
   },
-  { name: "DELETE /api/tokens/:id (another's token)", request: ({ browser, world }) => browser.fetch(`/api/tokens/${world.tokenId}`, { method: "DELETE" }), anonymous: 401, members: 404, unchanged: tokenActive },
+  { name: "DELETE /api/api-keys/:id (another's key)", request: ({ browser, world }) => browser.fetch(`/api/api-keys/${world.tokenId}`, { method: "DELETE" }), anonymous: 401, members: 404, unchanged: tokenActive },
   { name: "POST /account revoke-token (another's token)", request: ({ browser, world }) => browser.submit("/account", { intent: "revoke-token", tokenId: world.tokenId }), anonymous: 302, members: 404, unchanged: tokenActive },
   { name: "POST /account revoke-session (another's session)", request: ({ browser, world }) => browser.submit("/account", { intent: "revoke-session", sessionId: world.sessionId }), anonymous: 302, members: 404, unchanged: sessionActive },
 ];
