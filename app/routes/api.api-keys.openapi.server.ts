@@ -55,4 +55,16 @@ export default defineRoute("/api/api-keys", {
       },
     ],
   },
+  delete: {
+    capability: "Account",
+    summary: "Revoke all your API keys",
+    description: "Revokes every key of the caller at once (the calling key too); \"Log out everywhere\" on the account page does the same by default. Audited.",
+    auth: { kind: "signed_in", permission: "delete:api-token:own" },
+    responses: { 200: { description: "How many keys were revoked.", schema: z.object({ revoked: z.number().int().nonnegative() }) } },
+    errors: { 401: ["unauthenticated"], 403: ["csrf_failed"] },
+    examples: [
+      { name: "ok", summary: "Revoke every key", as: "student", status: 200, response: { revoked: 0 } },
+      { name: "anonymous", summary: "No credentials", as: "anonymous", status: 401, response: UNAUTHENTICATED },
+    ],
+  },
 });
