@@ -4,13 +4,9 @@
 // service binding (docs/decisions/006-edge-latency.md). It has no bindings and reads no data.
 import { ImageResponse } from "workers-og";
 import { RENDER_PATH, ShareCard } from "./card";
-import { INTER_BOLD_WOFF_BASE64 } from "./font";
-
-let font: ArrayBuffer | null = null;
-function fontData(): ArrayBuffer {
-  font ??= Uint8Array.from(atob(INTER_BOLD_WOFF_BASE64), (c) => c.charCodeAt(0)).buffer;
-  return font;
-}
+// A binary Data module (wrangler.toml [[rules]]): the bytes arrive as an ArrayBuffer, no decoding.
+// Inter is licensed under the SIL Open Font License 1.1 (see workers/og/OFL.txt).
+import interBold from "@fontsource/inter/files/inter-latin-700-normal.woff";
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -29,7 +25,7 @@ export function renderShareCard(card: ShareCard): Response {
     width: 1200,
     height: 630,
     format: "png",
-    fonts: [{ name: "Inter", data: fontData(), weight: 700, style: "normal" }],
+    fonts: [{ name: "Inter", data: interBold, weight: 700, style: "normal" }],
   });
 }
 
