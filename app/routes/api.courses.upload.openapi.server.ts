@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { courseIdSchema } from "~/modules/marketplace/courses.server";
 import { courseMetadataSchema, FILE_TYPES, MAX_FILE_BYTES, MAX_FILES_PER_UPLOAD, moduleTitleSchema } from "~/modules/marketplace/rules";
-import { defineRoute, errorExample, FORBIDDEN } from "~/modules/openapi/define.server";
+import { defineRoute, FORBIDDEN } from "~/modules/openapi/define.server";
 import { COURSE_EXAMPLE, courseShape } from "~/modules/openapi/shapes.server";
 
 const uploadForm = courseMetadataSchema

@@ -9,7 +9,6 @@ export const currencySchema = z.enum(Object.keys(CURRENCIES) as [Currency, ...Cu
 export type Money = { amount: number; currency: Currency };
 
 export const minorUnitsSchema = z.number().int().safe();
-export const moneySchema = z.object({ amount: minorUnitsSchema, currency: currencySchema });
 
 export function money(amount: number, currency: Currency): Money {
   if (!Number.isSafeInteger(amount)) throw new TypeError(`Money amounts are integer minor units, got ${amount}`);

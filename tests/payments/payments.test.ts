@@ -6,7 +6,7 @@ import { STRIPE_EVENTS_DEAD_LETTER_QUEUE } from "~/modules/payments/stripe-event
 import { and, eq } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
 import { auditLog, courses, enrollments, instructorEarnings, payments, refunds, stripeEvents } from "~drizzle/schema";
-import { db, insertUser, jsonBody, signedInAs, waitFor } from "../helpers";
+import { db, jsonBody, signedInAs, waitFor } from "../helpers";
 import { deliverWebhooks, emulator, insertCourse, outboxFor, paymentRow, signStripePayload, waitForHandled, waitForPayment } from "./helpers";
 
 const enrollmentOf = (courseId: string, userId: string) =>

@@ -6,7 +6,7 @@ import { resolvePrice } from "~/modules/subscriptions/pricing.server";
 import { TIERS } from "~/modules/subscriptions/tiers";
 import { auditLog, payments } from "~drizzle/schema";
 import { drainEmails } from "../email/helpers";
-import { db, insertUser, jsonBody, signedInAs, waitFor } from "../helpers";
+import { db, insertUser, jsonBody, signedInAs } from "../helpers";
 import { clockedLearner, DAY_S, emulator, historyFor, invoicesOf, mailFor, put, rowFor, runCron, stripe, subscribe, syncWebhooks, waitForMail } from "./helpers";
 
 const appStub = { db: db() } as never;

@@ -405,10 +405,6 @@ export class TokenWallet extends DurableObject<Env> {
     return { ok: true, ...value };
   }
 
-  private hasPending() {
-    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM (SELECT 1 FROM entries WHERE projected = 0 LIMIT 1)").one().n > 0;
-  }
-
   /**
    * The wallet's state row, created on first use. Read every time (never cached in memory): a
    * refused operation rolls back its transaction, including a first-use insert.

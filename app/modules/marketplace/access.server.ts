@@ -11,7 +11,6 @@ import { serveObject } from "./files.server";
 import { onModuleCompleted } from "~/modules/tokens/activity.server";
 
 type Db = AppContext["db"];
-export type Enrollment = typeof enrollments.$inferSelect;
 
 /** Recounts a course's active enrollments (idempotent; safe to batch with any enrollment change). */
 export const recountEnrollments = (db: Db, courseId: string) =>

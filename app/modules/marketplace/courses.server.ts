@@ -9,7 +9,6 @@ import { AppError, parseOrThrow, zodFieldErrors, type FieldErrors } from "~/util
 import { createId } from "~/utils/ids";
 import { integerFromString } from "~/utils/forms.server";
 import { courseModules, courses, enrollments, users } from "~drizzle/schema";
-import type { CourseStatus } from "~drizzle/schema/enums";
 import { coursesFts, nextSearchId } from "./search";
 import { deleteObjects, parseUpload, type ParsedUpload } from "./files.server";
 import {
@@ -319,9 +318,6 @@ export async function updateCourse(app: AppContext, user: SessionUser, courseId:
   app.logger.info("marketplace.course_updated", { courseId: course.id, userId: user.id, fields: Object.keys(changes), from: course.status, to: status ?? course.status });
   return (await findCourse(app, course.id))!;
 }
-
-export const publishCourse = (app: AppContext, user: SessionUser, courseId: string, status: CourseStatus = "published") =>
-  updateCourse(app, user, courseId, { status });
 
 /** Deletes a module of an own course and its file. A published course keeps at least one file. */
 export async function deleteModule(app: AppContext, user: SessionUser, courseId: string, moduleId: string) {

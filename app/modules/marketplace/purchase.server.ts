@@ -2,7 +2,6 @@ import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { AppContext } from "~/context.server";
 import type { PaymentPurpose } from "~/modules/payments/purposes";
-import type { SessionUser } from "~/modules/auth/session.server";
 import { now } from "~/utils/clock";
 import { AppError, parseOrThrow } from "~/utils/errors";
 import { createId } from "~/utils/ids";

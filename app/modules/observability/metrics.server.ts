@@ -39,7 +39,6 @@ export async function collectMetrics(app: Pick<AppContext, "db">, at = now()) {
     tokens,
   };
 }
-export type Metrics = Awaited<ReturnType<typeof collectMetrics>>;
 
 /** The latest instructor payouts with their instructor, for the admin overview. */
 export async function recentPayouts(app: Pick<AppContext, "db">, limit = 20) {

@@ -244,8 +244,6 @@ export function toPathItem(route: RouteDoc): ZodOpenApiPathItemObject {
 export const errorExample = (code: ErrorCode, message: string, details?: unknown) => ({ error: { code, message, ...(details === undefined ? {} : { details }) } });
 export const UNAUTHENTICATED = errorExample("unauthenticated", "Sign in to continue.");
 export const FORBIDDEN = errorExample("forbidden", "You do not have permission to do that.");
-export const METHOD_NOT_ALLOWED = errorExample("method_not_allowed", "This endpoint does not support that method.");
-export const NOT_JSON = errorExample("bad_request", "Send a JSON body with Content-Type: application/json.");
 
 /** The object a query schema parses (for a schema refined or transformed as a whole: its input side). */
 export function inputObject(schema: z.ZodType): z.ZodObject {

@@ -27,13 +27,6 @@ export const ERROR_TABLE: Array<{ code: string; status: number; meaning: string 
   { code: "upstream_unavailable", status: 503, meaning: "Stripe could not be reached or its answer was lost; retrying is safe." },
 ];
 
-/** The route descriptions, by route file name (`api.me.ts`). */
-export function routeDescriptions(): Record<string, RouteDoc> {
-  return Object.fromEntries(
-    Object.entries(descriptions).map(([file, doc]) => [file.replace(/^.*\//, "").replace(/\.openapi\.server\.ts$/, ".ts"), doc]),
-  );
-}
-
 let cached: ReturnType<typeof createDocument> | undefined;
 
 /** The OpenAPI 3.1 document for every `/api` route (built once per isolate). */

@@ -14,7 +14,6 @@ import { verifyWebhook } from "./stripe.server";
 
 export const STRIPE_EVENTS_QUEUE = "coursemint-stripe-events";
 export const STRIPE_EVENTS_DEAD_LETTER_QUEUE = "coursemint-stripe-events-dlq";
-export const MAX_EVENT_ATTEMPTS = 5;
 
 /** What we store and route on; anything else signed with our secret is still not an event. */
 const eventShape = z

@@ -25,7 +25,6 @@ export const OPEN_STATUSES = ["incomplete", "trialing", "active", "past_due", "u
  * the last retry fails; then the subscription is canceled and the user is back on Free.
  */
 export const RETRY_DAYS = [1, 3, 5, 7] as const;
-export const MAX_PAYMENT_ATTEMPTS = RETRY_DAYS.length + 1;
 
 export const billingUrl = (app: Pick<AppContext, "config">) => `${app.config.APP_URL}/account/billing`;
 

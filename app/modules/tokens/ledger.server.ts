@@ -121,7 +121,6 @@ export const historyFilterSchema = z.object({
   cursor: z.coerce.number().int().positive().optional(),
   limit: z.coerce.number().int().min(1).max(100).default(25),
 });
-export type HistoryFilter = z.infer<typeof historyFilterSchema>;
 
 /** The learner's ledger from the D1 projection, newest first; `nextCursor` is the last entry's number. */
 export async function history(app: Pick<AppContext, "db">, userId: string, input: unknown) {

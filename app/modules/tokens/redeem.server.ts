@@ -26,7 +26,6 @@ export const redeemSchema = z.discriminatedUnion(
   ],
   { error: () => `Unknown redemption; use one of: ${REDEEM_ITEM_NAMES.join(", ")}` },
 );
-export type RedeemInput = z.infer<typeof redeemSchema>;
 
 /** Buys a streak freeze. `requestKey` (Idempotency-Key or a fresh id) makes the spend happen once. */
 export async function buyStreakFreeze(app: AppContext, user: Pick<SessionUser, "id">, requestKey: string) {
