@@ -1,4 +1,4 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { data, redirect } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { CsrfInput } from "~/components/forms";
@@ -7,6 +7,9 @@ import { confirmSignup, inspectSignupLink, type SignupLinkState } from "~/module
 import { readForm } from "~/utils/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Confirm your email · Coursemint" }];
+
+/** The page shows the pending address and name: never stored by a browser or shared cache. */
+export const headers: HeadersFunction = () => ({ "Cache-Control": "private, no-store" });
 
 /** Where a new account lands after confirming. */
 const WELCOME_PATH = "/account?welcome=1";

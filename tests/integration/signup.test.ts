@@ -73,6 +73,7 @@ describe("sign up asks for a confirmed email", () => {
     for (let i = 0; i < 2; i++) {
       const page = await scanner.fetch(path);
       expect(page.status).toBe(200);
+      expect(page.headers.get("Cache-Control")).toBe("private, no-store");
       const html = await page.text();
       expect(html).toContain("Confirm and create my account");
       expect(html).toContain(email);

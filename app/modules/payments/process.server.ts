@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { AppContext } from "~/context.server";
 import type { SessionUser } from "~/modules/auth/session.server";
 import { now } from "~/utils/clock";
-import { AppError, parseOrThrow } from "~/utils/errors";
+import { AppError, parseOrThrow, zodFieldErrors, type FieldErrors } from "~/utils/errors";
 import { createId } from "~/utils/ids";
 import { sameSitePathSchema } from "~/utils/redirect";
 import { payments } from "~drizzle/schema";
@@ -71,8 +71,19 @@ export async function processPayment(app: AppContext, user: SessionUser, input: 
   const { purpose: name } = parseOrThrow(purposeOnly, input);
   const purpose = getPurpose(app, name);
   // What the purpose and the hooks see: validated, nothing unknown (a 400 names any other field).
-  input = parseOrThrow(processInputSchema(app.payments, name), input);
-  const data = parseOrThrow(commonFields, input);
+  // Both checks run so one answer names every problem (the payment method rule as well as a bad courseId).
+  const strict = processInputSchema(app.payments, name).safeParse(input);
+  const common = commonFields.safeParse(input);
+  if (!strict.success || !common.success) {
+    const errors: FieldErrors = {};
+    for (const result of [common, strict]) {
+      if (result.success) continue;
+      for (const [field, messages] of Object.entries(zodFieldErrors(result.error))) errors[field] = [...new Set([...(errors[field] ?? []), ...messages])];
+    }
+    throw AppError.validation(errors);
+  }
+  input = strict.data;
+  const data = common.data;
   const quote = await purpose.quote(app, user, input);
   if (!Number.isSafeInteger(quote.amount) || quote.amount <= 0) {
     throw new AppError("bad_request", "There is nothing to pay for this purchase.");
