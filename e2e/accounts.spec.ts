@@ -1,4 +1,4 @@
-import { expect, logIn, signUp, test, uniqueEmail } from "./fixtures";
+import { confirmationLink, expect, logIn, signUp, test, uniqueEmail } from "./fixtures";
 
 test("a learner signs up, creates an API token, uses it, and logs out", async ({ page, request }) => {
   const email = uniqueEmail("learner");
@@ -24,6 +24,34 @@ test("a learner signs up, creates an API token, uses it, and logs out", async ({
   await expect(page).toHaveURL("/");
   await page.goto("/account");
   await expect(page).toHaveURL(/\/login\?redirectTo=%2Faccount/);
+});
+
+test("signing up with an address that has an account answers the same and emails its owner instead", async ({ page }) => {
+  const owner = "student@coursemint.test";
+  await page.goto("/signup");
+  await page.getByLabel("Name").fill("Someone Else");
+  await page.getByLabel("Email").fill(owner);
+  await page.getByLabel(/^Password/).fill("another-pass-77");
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await expect(page.getByRole("heading", { name: "Check your inbox" })).toBeVisible();
+  await expect(page.getByRole("status")).toContainText(`We sent an email to ${owner}`);
+  await expect(async () => {
+    const response = await page.request.get(`/dev/mailbox.json?to=${encodeURIComponent(owner)}`);
+    const { emails } = (await response.json()) as { emails: { template: string; subject: string }[] };
+    expect(emails.map((e) => e.template)).toContain("signup-existing-account");
+    expect(emails.map((e) => e.template)).not.toContain("signup-confirm");
+  }).toPass({ timeout: 30_000 });
+  // The owner's password is unchanged.
+  await logIn(page, owner);
+});
+
+test("a confirmation link works once", async ({ page, browser }) => {
+  const email = uniqueEmail("once");
+  await signUp(page, "Once Only", email);
+  const other = await browser.newPage();
+  await other.goto(await confirmationLink(other, email));
+  await expect(other.getByRole("heading", { name: "This link has already been used" })).toBeVisible();
+  await other.close();
 });
 
 test("bad input keeps what was typed and explains each field", async ({ page }) => {

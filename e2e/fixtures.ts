@@ -7,13 +7,35 @@ export function uniqueEmail(tag: string) {
   return `${tag}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@e2e.test`;
 }
 
+/**
+ * Signs up through the page, then confirms like a person would: reads the confirmation email from
+ * the local mailbox (/dev/mailbox.json), opens its link and presses the confirm button.
+ */
 export async function signUp(page: Page, name: string, email: string, password = "e2e-password-9") {
   await page.goto("/signup");
   await page.getByLabel("Name").fill(name);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel(/^Password/).fill(password);
   await page.getByRole("button", { name: "Sign up" }).click();
+  await expect(page.getByRole("heading", { name: "Check your inbox" })).toBeVisible();
+  await page.goto(await confirmationLink(page, email));
+  await page.getByRole("button", { name: "Confirm and create my account" }).click();
   await expect(page).toHaveURL(/\/account/);
+}
+
+/** The path of the newest sign-up confirmation link emailed to `email` (waits for the email queue). */
+export async function confirmationLink(page: Page, email: string): Promise<string> {
+  let link: string | undefined;
+  await expect(async () => {
+    const response = await page.request.get(`/dev/mailbox.json?to=${encodeURIComponent(email)}`);
+    expect(response.status()).toBe(200);
+    const { emails } = (await response.json()) as { emails: { template: string | null; text: string }[] };
+    const mail = emails.find((e) => e.template === "signup-confirm");
+    link = mail ? /Confirm my email: (\S+)/.exec(mail.text)?.[1] : undefined;
+    expect(link, `confirmation email to ${email}`).toBeTruthy();
+  }).toPass({ timeout: 30_000 });
+  const url = new URL(link!);
+  return url.pathname + url.search;
 }
 
 export async function logIn(page: Page, email: string, password = DEMO_PASSWORD) {

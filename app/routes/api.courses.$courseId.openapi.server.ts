@@ -53,7 +53,9 @@ export default defineRoute("/api/courses/{courseId}", {
     summary: "Edit or publish a course",
     description:
       "Owners send any subset of the metadata and/or `status`; publishing checks the course is ready (400 naming `modules` or fields). " +
-      "Admins may only send `{\"status\":\"draft\"|\"archived\"}` to unpublish. Others: 403, or 404 for drafts they cannot see.",
+      "Admins may only send `{\"status\":\"draft\"|\"archived\"}` (and an optional `reason`) to unpublish or archive; an admin's archive locks the status " +
+      "until an admin moves it again. Each admin status change of someone else's course is audited (`course.archived`, `course.unarchived`, `course.unpublished`, " +
+      "with the reason). Others: 403, or 404 for drafts they cannot see.",
     auth: { kind: "signed_in", permission: "update:course:own", note: "Admins: `update:course:any` to unpublish." },
     params,
     body: { schema: courseUpdateRequestSchema },

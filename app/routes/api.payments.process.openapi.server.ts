@@ -1,8 +1,7 @@
-import { z } from "zod";
-import { quoteInputSchema } from "~/modules/marketplace/purchase.server";
 import { defineRoute, errorExample, UNAUTHENTICATED } from "~/modules/openapi/define.server";
 import { paymentStartedShape } from "~/modules/openapi/shapes.server";
-import { processSchema } from "~/modules/payments/process.server";
+import { processBodySchema } from "~/modules/payments/process.server";
+import { paymentRegistry } from "../../workers/capabilities";
 
 export default defineRoute("/api/payments/process", {
   post: {
@@ -10,7 +9,8 @@ export default defineRoute("/api/payments/process", {
     summary: "Start a payment",
     description:
       "Starts a payment for a purpose: our record is written first, then Stripe's Checkout Session (`flow: checkout`, default) or PaymentIntent " +
-      "(`flow: payment_method` with `paymentMethod`). Purpose fields: `course_purchase` needs `courseId`. One payment is open per buyer, purpose and " +
+      "(`flow: payment_method` with `paymentMethod`). Purpose fields: `course_purchase` needs `courseId` and may offer reward `tokens`; each purpose " +
+      "accepts exactly its documented fields, and an unknown field is 400 `validation_failed`. One payment is open per buyer, purpose and " +
       "reference: another Checkout request for the same thing answers 201 with the **same** payment and URL; a card payment while one is open is 409 " +
       "with `details.paymentId`. A decline is 402 with a payer-friendly message. 503 when Stripe's answer was lost: the payment stays reserved " +
       "(`requires_action`), a retry reuses it with the same Stripe idempotency key, the webhook sync settles it, and a cron cancels one Stripe never saw " +
@@ -18,7 +18,7 @@ export default defineRoute("/api/payments/process", {
       "one course both succeed, the second books no sale and is refunded in full automatically.",
     auth: { kind: "signed_in", permission: "create:payment:own" },
     idempotent: true,
-    body: { schema: z.intersection(processSchema, quoteInputSchema.partial()) },
+    body: { schema: processBodySchema(paymentRegistry) },
     responses: { 201: { description: "The payment and what to do next.", schema: paymentStartedShape } },
     errors: {
       400: ["bad_request", "validation_failed"],
@@ -68,6 +68,14 @@ export default defineRoute("/api/payments/process", {
         body: { purpose: "gift_card" },
         status: 400,
         response: errorExample("validation_failed", "Some fields are invalid.", { fieldErrors: { purpose: ["purpose must be one of course_purchase, subscription"] } }),
+      },
+      {
+        name: "unknown_field",
+        summary: "A field the purpose does not take",
+        as: "student",
+        body: { purpose: "course_purchase", courseId: "crs_01jdxa7q2m3n4p5r6s7t8v9w0x", amount: 1 },
+        status: 400,
+        response: errorExample("validation_failed", "Some fields are invalid.", { fieldErrors: { _form: ['Unrecognized key: "amount"'] } }),
       },
       { name: "anonymous", summary: "No credentials", as: "anonymous", body: { purpose: "course_purchase", courseId: "crs_01jdxa7q2m3n4p5r6s7t8v9w0x" }, status: 401, response: UNAUTHENTICATED },
     ],

@@ -12,7 +12,7 @@ export default defineRoute("/api/webhooks/stripe", {
     auth: { kind: "stripe_signature" },
     body: { schema: z.object({ id: z.string().meta({ example: "evt_1Qx" }), type: z.string(), data: z.object({ object: z.unknown() }) }).loose().meta({ description: "A Stripe event, as Stripe signs it." }) },
     responses: { 200: { description: "Stored (or already stored) and queued.", schema: z.object({ received: z.literal(true), duplicate: z.boolean().optional() }) } },
-    errors: { 400: ["bad_request"] },
+    errors: { 400: ["bad_request"], 413: ["payload_too_large"] },
     examples: [
       {
         name: "ok",

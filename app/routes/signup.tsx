@@ -1,33 +1,60 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { redirect } from "@remix-run/cloudflare";
+import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import { data } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
 import { CsrfInput, Field, FormError } from "~/components/forms";
-import { requireAnonymous, signUp } from "~/modules/auth/auth.server";
-import { createSession } from "~/modules/auth/session.server";
+import { clientIp, requireAnonymous } from "~/modules/auth/auth.server";
+import { requestSignup } from "~/modules/auth/signup.server";
 import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Sign up · Coursemint" }];
+
+/** Passes Retry-After from a throttled sign-up through to the document response. */
+export const headers: HeadersFunction = ({ actionHeaders }) => {
+  const headers = new Headers();
+  const retryAfter = actionHeaders.get("Retry-After");
+  if (retryAfter) headers.set("Retry-After", retryAfter);
+  return headers;
+};
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireAnonymous(context.app, request);
   return null;
 }
 
+type SignupResult = FormResult & { sentTo?: string };
+
+/**
+ * Always the same answer for valid input, whether or not the address has an account: "check your
+ * inbox". The account is created from the link in the email (signup_.confirm.tsx).
+ */
 export async function action({ request, context }: ActionFunctionArgs) {
   const { app } = context;
   const form = await readForm(app, request);
   try {
-    const user = await signUp(app, Object.fromEntries(form));
-    const session = await createSession(app, user.id, request.headers.get("User-Agent"));
-    return redirect("/account?welcome=1", { headers: { "Set-Cookie": session.setCookie } });
+    const { email } = await requestSignup(app, Object.fromEntries(form), clientIp(request));
+    return data<SignupResult>({ sentTo: email });
   } catch (error) {
     return formError(app, error, keptValues(form));
   }
 }
 
 export default function Signup() {
-  const result = useActionData<FormResult>();
+  const result = useActionData<SignupResult>();
   const busy = useNavigation().state === "submitting";
+  if (result?.sentTo) {
+    return (
+      <section className="narrow stack" data-testid="signup-sent">
+        <h1>Check your inbox</h1>
+        <p role="status">
+          We sent an email to <strong>{result.sentTo}</strong>. Open the link in it within 24 hours to finish creating your account.
+        </p>
+        <p>
+          Nothing there after a few minutes? Check your spam folder, or <Link to="/signup">sign up again</Link> to get a new link.
+          Already have an account? <Link to="/login">Log in</Link>.
+        </p>
+      </section>
+    );
+  }
   return (
     <section className="narrow">
       <h1>Create your account</h1>
@@ -45,9 +72,10 @@ export default function Signup() {
           errors={result?.errors}
         />
         <button type="submit" disabled={busy}>
-          {busy ? "Creating account…" : "Sign up"}
+          {busy ? "Signing up…" : "Sign up"}
         </button>
       </Form>
+      <p>We'll email you a link to confirm your address before the account is created.</p>
       <p>
         Already have an account? <Link to="/login">Log in</Link>
       </p>

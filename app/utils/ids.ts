@@ -27,6 +27,7 @@ export const ID_PREFIXES = {
   tokenHold: "thd",
   organization: "org",
   machine: "mch",
+  signupConfirmation: "sgn",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

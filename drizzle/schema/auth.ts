@@ -62,3 +62,25 @@ export const loginThrottle = sqliteTable("login_throttle", {
   windowStartedAt: epochMs("window_started_at").notNull(),
   lockedUntil: epochMs("locked_until"),
 });
+
+/**
+ * A sign-up waiting for its email to be confirmed. The account is created only when the link in
+ * the email is used (POST), from these fields; the link's token is stored as its SHA-256. Used
+ * once: `consumedAt` is set in the same batch that creates the user, and users.email is unique.
+ */
+export const signupConfirmations = sqliteTable(
+  "signup_confirmations",
+  {
+    id: text("id").primaryKey(),
+    email: text("email").notNull(),
+    name: text("name").notNull(),
+    passwordHash: text("password_hash").notNull(),
+    tokenHash: text("token_hash").notNull(),
+    createdAt: epochMs("created_at").notNull(),
+    expiresAt: epochMs("expires_at").notNull(),
+    consumedAt: epochMs("consumed_at"),
+    /** The account this confirmation created. */
+    userId: text("user_id"),
+  },
+  (t) => [uniqueIndex("signup_confirmations_token_hash_unique").on(t.tokenHash), index("signup_confirmations_email_idx").on(t.email)],
+);

@@ -77,6 +77,15 @@ const SAMPLES: { [T in EmailTemplateName]: EmailTemplateInput<T> } = {
     failureReason: "card declined",
     updatePaymentUrl: `${APP_URL}/account/billing`,
   },
+  "signup-confirm": {
+    name: EVIL,
+    confirmUrl: `${APP_URL}/signup/confirm?token=${"ab".repeat(32)}`,
+    expiresAt: APR_5,
+  },
+  "signup-existing-account": {
+    name: EVIL,
+    loginUrl: `${APP_URL}/login`,
+  },
 };
 
 /** The money, date and id each template must show, in both bodies. */
@@ -88,6 +97,8 @@ const MUST_SHOW: Record<EmailTemplateName, string[]> = {
   "license-renewal-notice": ["£12,500.00 GBP", "April 5, 2026", "250", `${APP_URL}/enterprise/licenses/lic_1`],
   "refund-issued": ["$19.99 USD", "March 5, 2026 at 14:07 UTC", "pay_01hx", "ref_01", "Requested by customer"],
   "payment-failed": ["$19.99 USD", "March 5, 2026 at 14:07 UTC", "April 5, 2026 at 00:00 UTC", `${APP_URL}/account/billing`],
+  "signup-confirm": ["April 5, 2026 at 00:00 UTC", `${APP_URL}/signup/confirm?token=${"ab".repeat(32)}`, "didn't sign up"],
+  "signup-existing-account": [`${APP_URL}/login`, "already have an account", "no new one was created"],
 };
 
 describe("email templates", () => {

@@ -4,60 +4,7 @@ import { describe, expect, it } from "vitest";
 import { apiTokens, auditLog, sessions, users } from "~drizzle/schema";
 import { bearer, Browser, db, insertUser, jsonBody, PASSWORD, signedInAs } from "../helpers";
 
-const countUsers = async () => (await db().select().from(users).all()).length;
-
-describe("sign up", () => {
-  it("creates a student, starts a session and lands on the account page", async () => {
-    const browser = new Browser();
-    const response = await browser.submit("/signup", { name: "Lin", email: "  Lin@Example.COM ", password: "a-strong-pass-9" });
-    expect(response.status).toBe(302);
-    expect(response.headers.get("Location")).toBe("/account?welcome=1");
-    const user = await db().select().from(users).where(eq(users.email, "lin@example.com")).get();
-    expect(user).toMatchObject({ role: "student", name: "Lin" });
-    expect(user!.passwordHash).toMatch(/^pbkdf2_sha256\$100000\$/);
-    const page = await browser.fetch("/account");
-    expect(page.status).toBe(200);
-    expect(await page.text()).toContain("lin@example.com");
-  });
-
-  it.each([
-    [{ name: "A", email: "not-an-email", password: "a-strong-pass-9" }, "email", "Enter a valid email address"],
-    [{ name: "A", email: "a@b.co", password: "short1" }, "password", "Use at least 10 characters"],
-    [{ name: "A", email: "a@b.co", password: "onlyletterslong" }, "password", "Use letters and at least one number"],
-    [{ name: "", email: "a@b.co", password: "a-strong-pass-9" }, "name", "Name is required"],
-  ])("rejects %j with a field error, keeps input and writes nothing", async (fields, field, message) => {
-    const before = await countUsers();
-    const response = await new Browser().submit("/signup", fields);
-    expect(response.status).toBe(400);
-    const html = await response.text();
-    expect(html).toContain(message);
-    expect(html).toContain(`id="field-${field}-error"`);
-    if (fields.email) expect(html).toContain(`value="${fields.email}"`);
-    expect(html).not.toContain(fields.password);
-    expect(await countUsers()).toBe(before);
-  });
-
-  it("rejects a duplicate email", async () => {
-    const existing = await insertUser();
-    const before = await countUsers();
-    const response = await new Browser().submit("/signup", { name: "B", email: existing.email.toUpperCase(), password: "a-strong-pass-9" });
-    expect(response.status).toBe(400);
-    expect(await response.text()).toContain("An account with this email already exists");
-    expect(await countUsers()).toBe(before);
-  });
-
-  it("refuses a form without the CSRF token", async () => {
-    const browser = new Browser();
-    await browser.csrf();
-    const response = await browser.fetch("/signup", {
-      method: "POST",
-      body: new URLSearchParams({ name: "C", email: "c@example.com", password: "a-strong-pass-9" }),
-      headers: { "Content-Type": "application/x-www-form-urlencoded" },
-    });
-    expect(response.status).toBe(403);
-    expect(await db().select().from(users).where(eq(users.email, "c@example.com")).get()).toBeUndefined();
-  });
-});
+// Sign-up (by confirmed email) is tested in signup.test.ts.
 
 describe("log in and out", () => {
   it("logs in with a session cookie that holds only an opaque id", async () => {

@@ -6,12 +6,11 @@ import type { AppContext } from "~/context.server";
 import { auditInsert } from "~/modules/audit/audit.server";
 import { now } from "~/utils/clock";
 import { AppError, errorResponse, parseOrThrow } from "~/utils/errors";
-import { createId } from "~/utils/ids";
 import { users, type Role } from "~drizzle/schema";
 import { authenticateApiToken } from "./api-tokens.server";
-import { DUMMY_HASH, hashPassword, verifyPassword } from "./password.server";
+import { DUMMY_HASH, verifyPassword } from "./password.server";
 import { hasPermission, type Permission } from "./permissions";
-import { loginSchema, signupSchema } from "./schemas";
+import { loginSchema } from "./schemas";
 import { getSessionUser, type SessionUser } from "./session.server";
 import { assertNotThrottled, clearFailures, recordFailure, throttleKeys } from "./throttle.server";
 
@@ -22,32 +21,6 @@ const INVALID_CREDENTIALS = "Email or password is incorrect.";
 
 export function clientIp(request: Request): string | null {
   return request.headers.get("CF-Connecting-IP");
-}
-
-/** Creates a student account. Duplicate emails are a field error; nothing is written on failure. */
-export async function signUp(app: AppContext, input: unknown): Promise<SessionUser> {
-  const data = parseOrThrow(signupSchema, input);
-  const existing = await app.db.select({ id: users.id }).from(users).where(eq(users.email, data.email)).get();
-  if (existing) throw AppError.validation({ email: ["An account with this email already exists"] });
-  const t = now();
-  const user = {
-    id: createId("user"),
-    email: data.email,
-    name: data.name,
-    passwordHash: await hashPassword(data.password),
-    role: "student" as Role,
-    createdAt: t,
-    updatedAt: t,
-  };
-  try {
-    await app.db.insert(users).values(user).run();
-  } catch (error) {
-    // Two sign-ups racing for the same email: the unique index decides.
-    if (String(error).includes("UNIQUE")) throw AppError.validation({ email: ["An account with this email already exists"] });
-    throw error;
-  }
-  app.logger.info("auth.signed_up", { userId: user.id });
-  return { ...user, sessionId: null, via: "session" };
 }
 
 /**

@@ -4,20 +4,36 @@ import { MINUTE, now } from "~/utils/clock";
 import { AppError } from "~/utils/errors";
 import { loginThrottle } from "~drizzle/schema";
 
-/** Failed sign-ins allowed per window before the key is locked for LOCK_MS. */
+/**
+ * Failed sign-ins (and sign-up attempts, which each send an email) allowed per window before the
+ * key is locked for lockMs.
+ */
 export const THROTTLE_RULES = {
   email: { maxFailures: 5, windowMs: 15 * MINUTE, lockMs: 15 * MINUTE },
   ip: { maxFailures: 20, windowMs: 15 * MINUTE, lockMs: 15 * MINUTE },
+  signupEmail: { maxFailures: 5, windowMs: 15 * MINUTE, lockMs: 15 * MINUTE },
+  signupIp: { maxFailures: 20, windowMs: 15 * MINUTE, lockMs: 15 * MINUTE },
 } as const;
 
-export function throttleKeys(email: string, ip: string | null) {
-  const keys: { key: string; kind: keyof typeof THROTTLE_RULES }[] = [{ key: `email:${email}`, kind: "email" }];
+export type ThrottleKeys = { key: string; kind: keyof typeof THROTTLE_RULES }[];
+
+export function throttleKeys(email: string, ip: string | null): ThrottleKeys {
+  const keys: ThrottleKeys = [{ key: `email:${email}`, kind: "email" }];
   if (ip) keys.push({ key: `ip:${ip}`, kind: "ip" });
   return keys;
 }
 
+/** Sign-up attempts, counted per address and per client whatever their outcome (each one sends an email). */
+export function signupThrottleKeys(email: string, ip: string | null): ThrottleKeys {
+  const keys: ThrottleKeys = [{ key: `signup-email:${email}`, kind: "signupEmail" }];
+  if (ip) keys.push({ key: `signup-ip:${ip}`, kind: "signupIp" });
+  return keys;
+}
+
+const LOGIN_LOCKED = "Too many failed sign-in attempts. Please wait a few minutes and try again.";
+
 /** Throws 429 with Retry-After when any key is locked. */
-export async function assertNotThrottled(app: AppContext, keys: ReturnType<typeof throttleKeys>) {
+export async function assertNotThrottled(app: AppContext, keys: ThrottleKeys, message = LOGIN_LOCKED) {
   const t = now();
   const rows = await app.db
     .select()
@@ -27,7 +43,7 @@ export async function assertNotThrottled(app: AppContext, keys: ReturnType<typeo
   const lockedUntil = Math.max(0, ...rows.map((r) => r.lockedUntil ?? 0));
   if (lockedUntil > t) {
     const seconds = Math.ceil((lockedUntil - t) / 1000);
-    throw new AppError("rate_limited", "Too many failed sign-in attempts. Please wait a few minutes and try again.", {
+    throw new AppError("rate_limited", message, {
       headers: { "Retry-After": String(seconds) },
       details: { retryAfterSeconds: seconds },
     });
@@ -35,7 +51,13 @@ export async function assertNotThrottled(app: AppContext, keys: ReturnType<typeo
 }
 
 /** Counts a failure for every key in one atomic upsert each; locks keys that pass their limit. */
-export async function recordFailure(app: AppContext, keys: ReturnType<typeof throttleKeys>) {
+export async function recordFailure(app: AppContext, keys: ThrottleKeys) {
+  const [first, ...rest] = failureStatements(app, keys);
+  if (first) await app.db.batch([first, ...rest]);
+}
+
+/** The upserts of recordFailure, for callers that batch them with their own writes. */
+export function failureStatements(app: AppContext, keys: ThrottleKeys) {
   const t = now();
   const statements = keys.map(({ key, kind }) => {
     const rule = THROTTLE_RULES[kind];
@@ -52,8 +74,7 @@ export async function recordFailure(app: AppContext, keys: ReturnType<typeof thr
         },
       });
   });
-  const [first, ...rest] = statements;
-  if (first) await app.db.batch([first, ...rest]);
+  return statements;
 }
 
 export async function clearFailures(app: AppContext, email: string) {

@@ -98,6 +98,17 @@ const paymentFailed = z.object({
   updatePaymentUrl: link,
 });
 
+const signupConfirm = z.object({
+  name,
+  confirmUrl: link,
+  expiresAt: epochMs,
+});
+
+const signupExistingAccount = z.object({
+  name,
+  loginUrl: link,
+});
+
 type Def<S extends z.ZodType> = { schema: S; render: (data: z.output<S>) => EmailContent };
 const define = <S extends z.ZodType>(def: Def<S>) => def;
 
@@ -245,6 +256,38 @@ export const EMAIL_TEMPLATES = {
       ],
       button: { label: "Update payment method", url: d.updatePaymentUrl },
       footnote: "If you've already updated your card, you can ignore this email.",
+    }),
+  }),
+
+  "signup-confirm": define({
+    schema: signupConfirm,
+    render: (d) => ({
+      subject: "Confirm your email to finish signing up for Coursemint",
+      preheader: "One click and your Coursemint account is ready.",
+      heading: "Confirm your email",
+      greeting: `Hi ${d.name},`,
+      paragraphs: [
+        "Thanks for signing up for Coursemint. Confirm that this is your email address to create your account and sign in.",
+        `The link works once and expires on ${formatDateTime(d.expiresAt)}.`,
+      ],
+      button: { label: "Confirm my email", url: d.confirmUrl },
+      footnote: "If you didn't sign up for Coursemint, ignore this email: no account is created and nothing else happens.",
+    }),
+  }),
+
+  "signup-existing-account": define({
+    schema: signupExistingAccount,
+    render: (d) => ({
+      subject: "Someone tried to sign up for Coursemint with your email",
+      preheader: "You already have an account: log in instead.",
+      heading: "You already have an account",
+      greeting: `Hi ${d.name},`,
+      paragraphs: [
+        "Someone (probably you) just tried to create a new Coursemint account with this email address. You already have an account, so no new one was created.",
+        "To continue, log in with your existing password. If you can't remember it, reply to this email and we'll help you get back in.",
+      ],
+      button: { label: "Log in", url: d.loginUrl },
+      footnote: "If this wasn't you, you can ignore this email: your account and password have not changed.",
     }),
   }),
 } as const;

@@ -2,6 +2,7 @@ import { and, asc, count, eq, max, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { z } from "zod";
 import type { AppContext } from "~/context.server";
+import { auditInsert } from "~/modules/audit/audit.server";
 import type { SessionUser } from "~/modules/auth/session.server";
 import { hasPermission } from "~/modules/auth/permissions";
 import { now } from "~/utils/clock";
@@ -274,14 +275,22 @@ export const courseStatusChangeSchema = z.object({ status: z.enum(["draft", "pub
  * `PATCH /api/courses/:courseId`: owners update metadata and status (publishing runs the publish
  * rules); admins (update:course:any) may only take a course off the catalog (draft or archived).
  */
-/** PATCH /api/courses/:courseId: any subset of the metadata, and/or a status. */
-export const courseUpdateRequestSchema = courseUpdateSchema.extend({ status: courseStatusChangeSchema.shape.status.optional() }).strict();
+/**
+ * PATCH /api/courses/:courseId: any subset of the metadata, and/or a status; `reason` is recorded
+ * in the audit log when an admin archives, unarchives or unpublishes someone else's course.
+ */
+export const courseUpdateRequestSchema = courseUpdateSchema
+  .extend({
+    status: courseStatusChangeSchema.shape.status.optional(),
+    reason: z.string({ error: "reason must be text" }).trim().min(1, "reason must not be empty").max(500, "reason is at most 500 characters").optional(),
+  })
+  .strict();
 
 export async function updateCourse(app: AppContext, user: SessionUser, courseId: string, input: unknown) {
   const course = await findCourse(app, parseOrThrow(courseIdSchema, courseId));
   if (!course) throw AppError.notFound("Course");
   const data = parseOrThrow(courseUpdateRequestSchema, input);
-  const { status, ...changes } = data;
+  const { status, reason, ...changes } = data;
   const moderator = hasPermission(user, "update:course:any");
   let moderating = false;
   if (!isOwner(user, course)) {
@@ -313,6 +322,19 @@ export async function updateCourse(app: AppContext, user: SessionUser, courseId:
         })
         .where(eq(courses.id, course.id)),
     );
+    // Admins acting on someone else's course (or lifting an admin's archive) are audited.
+    if (moderating || (moderator && course.archivedBy && !isOwner(user, course))) {
+      const action = status === "archived" ? "course.archived" : course.status === "archived" ? "course.unarchived" : "course.unpublished";
+      statements.push(
+        auditInsert(app, {
+          actorId: user.id,
+          action,
+          targetType: "course",
+          targetId: course.id,
+          metadata: { from: course.status, to: status, instructorId: course.instructorId, title: course.title, ...(reason ? { reason } : {}) },
+        }),
+      );
+    }
   }
   if (statements.length) await app.db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
   app.logger.info("marketplace.course_updated", { courseId: course.id, userId: user.id, fields: Object.keys(changes), from: course.status, to: status ?? course.status });

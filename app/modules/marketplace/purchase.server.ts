@@ -12,7 +12,8 @@ import { findEnrollment, isPurchasable, recountEnrollments } from "./access.serv
 import { courseIdSchema, findCourse } from "./courses.server";
 import { reverseEarning, saleEntry } from "./earnings.server";
 
-export const quoteInputSchema = z.object({ courseId: courseIdSchema }).loose();
+/** The `course_purchase` fields of POST /api/payments/process. */
+export const quoteInputSchema = z.object({ courseId: courseIdSchema });
 
 /** Price for this user: list price minus the tier discount (the discount is rounded down). */
 export async function priceFor(app: AppContext, userId: string, listPrice: number) {
@@ -25,6 +26,7 @@ export async function priceFor(app: AppContext, userId: string, listPrice: numbe
  * buys, `fulfil` once Stripe confirms the payment (webhook), and `reverse` after a refund.
  */
 export const coursePurchasePurpose: PaymentPurpose = {
+  inputSchema: quoteInputSchema,
   async quote(app, user, input) {
     const { courseId } = parseOrThrow(quoteInputSchema, input);
     const course = await findCourse(app, courseId);

@@ -4,32 +4,57 @@ import { z } from "zod";
 import type { AppContext } from "~/context.server";
 import type { SessionUser } from "~/modules/auth/session.server";
 import { now } from "~/utils/clock";
-import { AppError, parseOrThrow } from "~/utils/errors";
+import { AppError, parseOrThrow, zodFieldErrors, type FieldErrors } from "~/utils/errors";
 import { createId } from "~/utils/ids";
 import { sameSitePathSchema } from "~/utils/redirect";
 import { payments } from "~drizzle/schema";
 import { ensureCustomer } from "./customers.server";
-import { PAYMENT_PURPOSES, type Quote } from "./purposes";
+import { PAYMENT_PURPOSES, type PaymentPurposeName, type Quote } from "./purposes";
 import { toPurposeView, type Payment } from "./records.server";
-import { getPurpose, runPaymentHooks } from "./registry";
+import { getPurpose, runPaymentHooks, type PaymentRegistry } from "./registry";
 import { OPEN_STATUSES, statusFromIntent } from "./status";
 import { checkStripe, createStripe, declineMessage, mapStripeError, outcomeUnknown, stripeShapes } from "./stripe.server";
 
 const returnPath = sameSitePathSchema; // the one same-site rule (app/utils/redirect.ts)
 
-export const processSchema = z
-  .object({
-    purpose: z.enum(PAYMENT_PURPOSES, { error: `purpose must be one of ${PAYMENT_PURPOSES.join(", ")}` }),
-    flow: z.enum(["checkout", "payment_method"]).default("checkout"),
-    paymentMethod: z.string().regex(/^pm_\w{1,100}$/, "Must be a Stripe payment method id (pm_...)").optional(),
-    successPath: returnPath.default("/account/payments"),
-    cancelPath: returnPath.default("/account/payments"),
-  })
-  .loose()
-  .refine((v) => v.flow !== "payment_method" || !!v.paymentMethod, {
-    path: ["paymentMethod"],
-    message: "paymentMethod is required for the payment_method flow",
-  });
+/** The fields every purpose shares. */
+export const processFields = z.object({
+  purpose: z.enum(PAYMENT_PURPOSES, { error: `purpose must be one of ${PAYMENT_PURPOSES.join(", ")}` }),
+  flow: z.enum(["checkout", "payment_method"]).default("checkout"),
+  paymentMethod: z.string().regex(/^pm_\w{1,100}$/, "Must be a Stripe payment method id (pm_...)").optional(),
+  successPath: returnPath.default("/account/payments"),
+  cancelPath: returnPath.default("/account/payments"),
+});
+
+const paymentMethodRequired = (v: unknown) => {
+  const { flow, paymentMethod } = v as { flow?: string; paymentMethod?: string };
+  return flow !== "payment_method" || !!paymentMethod;
+};
+const PAYMENT_METHOD_REQUIRED = { path: ["paymentMethod"], message: "paymentMethod is required for the payment_method flow" };
+
+/**
+ * The body of POST /api/payments/process for one purpose: the common fields, the purpose's own
+ * (`PaymentPurpose.inputSchema`) and those the payment hooks read (`PaymentHooks.inputSchema`, e.g.
+ * reward tokens), strictly: an unknown field is a 400, never passed on.
+ */
+export function processInputSchema(registry: Pick<PaymentRegistry, "purposes" | "paymentHooks">, name: PaymentPurposeName) {
+  const purpose = registry.purposes[name];
+  if (!purpose) throw new AppError("bad_request", `Payments for "${name}" are not available.`);
+  let schema = processFields.extend({ purpose: z.literal(name) }).extend(purpose.inputSchema.shape);
+  for (const hooks of registry.paymentHooks) if (hooks.inputSchema) schema = schema.extend(hooks.inputSchema.shape);
+  return schema.strict();
+}
+
+/** Every registered purpose's body, told apart by `purpose` (the documented request body). */
+export function processBodySchema(registry: Pick<PaymentRegistry, "purposes" | "paymentHooks">) {
+  const [first, ...rest] = (Object.keys(registry.purposes) as PaymentPurposeName[]).map((name) => processInputSchema(registry, name));
+  return z.discriminatedUnion("purpose", [first!, ...rest]).refine(paymentMethodRequired, PAYMENT_METHOD_REQUIRED);
+}
+
+/** Which purpose a body is for, before its own fields are known. */
+const purposeOnly = processFields.pick({ purpose: true });
+/** The common fields, typed, of a body that passed its purpose's schema. */
+const commonFields = processFields.refine(paymentMethodRequired, PAYMENT_METHOD_REQUIRED);
 
 export type NextAction = { type: "redirect_to_checkout"; url: string } | { type: "confirm_with_client_secret"; clientSecret: string } | { type: "none" };
 export type ProcessResult = { paymentId: string; status: Payment["status"]; amount: number; currency: string; nextAction: NextAction };
@@ -43,8 +68,22 @@ export type ProcessResult = { paymentId: string; status: Payment["status"]; amou
  * it reserved for the webhook sync or the next retry to settle (503).
  */
 export async function processPayment(app: AppContext, user: SessionUser, input: unknown): Promise<ProcessResult> {
-  const data = parseOrThrow(processSchema, input);
-  const purpose = getPurpose(app, data.purpose);
+  const { purpose: name } = parseOrThrow(purposeOnly, input);
+  const purpose = getPurpose(app, name);
+  // What the purpose and the hooks see: validated, nothing unknown (a 400 names any other field).
+  // Both checks run so one answer names every problem (the payment method rule as well as a bad courseId).
+  const strict = processInputSchema(app.payments, name).safeParse(input);
+  const common = commonFields.safeParse(input);
+  if (!strict.success || !common.success) {
+    const errors: FieldErrors = {};
+    for (const result of [common, strict]) {
+      if (result.success) continue;
+      for (const [field, messages] of Object.entries(zodFieldErrors(result.error))) errors[field] = [...new Set([...(errors[field] ?? []), ...messages])];
+    }
+    throw AppError.validation(errors);
+  }
+  input = strict.data;
+  const data = common.data;
   const quote = await purpose.quote(app, user, input);
   if (!Number.isSafeInteger(quote.amount) || quote.amount <= 0) {
     throw new AppError("bad_request", "There is nothing to pay for this purchase.");
@@ -111,7 +150,7 @@ export async function processPayment(app: AppContext, user: SessionUser, input: 
   }
 }
 
-type ProcessInput = z.infer<typeof processSchema>;
+type ProcessInput = z.infer<typeof processFields>;
 
 /** Inserts the payment unless one is open for the same buyer, purpose and reference; then that one. */
 async function reserve(app: AppContext, user: SessionUser, data: ProcessInput, quote: Quote, paymentId: string): Promise<{ payment: Payment; reused: boolean }> {

@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import type { AppContext } from "~/context.server";
 import type { SessionUser } from "~/modules/auth/session.server";
 import type { Currency } from "~/utils/money";
@@ -29,6 +30,12 @@ export type Quote = {
 };
 
 export type PaymentPurpose = {
+  /**
+   * The purpose's own fields of `POST /api/payments/process` (e.g. `courseId`). The endpoint
+   * accepts exactly the common fields, these, and the payment hooks' fields; anything else is a
+   * 400 (payments/process.server.ts `processInputSchema`).
+   */
+  inputSchema: z.ZodObject;
   /**
    * Validates the purpose-specific input and prices it for this user (discounts applied).
    * Throws AppError for invalid input (400), missing objects (404) or conflicts (409, e.g.

@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import type { AppContext } from "~/context.server";
 import type { SessionUser } from "~/modules/auth/session.server";
 import { AppError } from "~/utils/errors";
@@ -31,6 +32,8 @@ export type PaymentAdjustment = { discount: number; metadata?: Record<string, st
  * may run more than once, and `paid` may follow `unpaid` (a payer retries after a failure).
  */
 export type PaymentHooks = {
+  /** Fields of `POST /api/payments/process` the hooks read (e.g. `tokens`), accepted for every purpose. */
+  inputSchema?: z.ZodObject;
   adjust?(app: AppContext, request: { user: SessionUser; paymentId: string; purpose: PaymentPurposeName; quote: Quote; input: unknown }): Promise<PaymentAdjustment | null>;
   /** The payment is paid; runs before the purpose fulfils it. */
   paid?(app: AppContext, payment: PaymentForPurpose): Promise<void>;

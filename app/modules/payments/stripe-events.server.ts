@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { AppContext } from "~/context.server";
 import { auditInsert } from "~/modules/audit/audit.server";
 import { now } from "~/utils/clock";
+import { readBodyLimited } from "~/utils/body.server";
 import { AppError } from "~/utils/errors";
 import { payments, stripeEvents } from "~drizzle/schema";
 import { STRIPE_EVENT_STATUSES } from "~drizzle/schema/enums";
@@ -41,10 +42,17 @@ const MAX_INLINE_EVENT_CHARS = 100_000;
  * the consumer's job (handleStripeEventMessage). Bad or stale signatures are a 400; a failure to
  * enqueue is a 5xx so Stripe retries.
  */
+/**
+ * The largest webhook body accepted (Stripe's events are a few KiB; the largest, invoices with
+ * many lines, stay well under this).
+ */
+export const WEBHOOK_BODY_LIMIT = 256 * 1024;
+
 export async function receiveStripeWebhook(app: AppContext, request: Request) {
   const signature = request.headers.get("Stripe-Signature");
   if (!signature) throw new AppError("bad_request", "Missing Stripe-Signature header.");
-  const raw = await request.text();
+  // Size first: a body over the limit is refused (413) before any signature work, and the rest of it is never read.
+  const raw = new TextDecoder().decode(await readBodyLimited(request, WEBHOOK_BODY_LIMIT));
   let event: Stripe.Event;
   try {
     event = await verifyWebhook(app, raw, signature);

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { PaymentCapability } from "~/modules/payments/registry";
 import { AppError } from "~/utils/errors";
 import { SUBSCRIPTION_EVENT_HANDLERS } from "./events.server";
@@ -15,6 +16,7 @@ export const subscriptionsCapability: PaymentCapability = {
   name: "subscriptions",
   purposes: {
     subscription: {
+      inputSchema: z.object({}),
       async quote() {
         throw new AppError("bad_request", "Subscriptions are started with POST /api/subscriptions/create.");
       },

@@ -13,13 +13,17 @@ import { unwrap, walletFor } from "./ledger.server";
  * course also claws back the tokens that course earned.
  */
 
-const tokensInput = z.object({ tokens: z.number().int().positive().max(10_000_000).optional() }).loose();
+/** The field of POST /api/payments/process that offers tokens towards the price. */
+export const tokensInput = z.object({
+  tokens: z.number({ error: "Offer a whole number of tokens" }).int("Offer a whole number of tokens").positive("Offer a whole number of tokens").max(10_000_000).optional(),
+});
 
 const heldTokens = (metadata: Record<string, string>) => Number(metadata.tokensHeld ?? 0);
 
 export const tokensCapability: PaymentCapability = {
   name: "tokens",
   paymentHooks: {
+    inputSchema: tokensInput,
     async adjust(app, { user, paymentId, purpose, quote, input }) {
       const parsed = tokensInput.safeParse(input);
       if (!parsed.success) throw AppError.validation({ tokens: ["Offer a whole number of tokens"] });
