@@ -1,4 +1,5 @@
 import { useRouteLoaderData } from "@remix-run/react";
+import { useEffect, useRef } from "react";
 import type { FieldErrors } from "~/utils/errors";
 
 /** Hidden CSRF field every mutating form includes; the value comes from the root loader. */
@@ -38,14 +39,33 @@ export function FormError({ errors }: { errors?: FieldErrors }) {
   const messages = errors?._form;
   if (!messages?.length) return null;
   return (
-    <div className="alert error" role="alert">
+    <div className="alert error" role="alert" tabIndex={-1} data-error-summary>
       {messages.join(" ")}
     </div>
   );
 }
 
+/**
+ * After a rejected submission, moves focus to the first invalid field, or else to the form's error
+ * message, instead of leaving it on the page body (keyboard and screen-reader users land on what
+ * needs fixing). Runs once per new answer.
+ */
+export function useFocusOnErrors(errors?: FieldErrors) {
+  const last = useRef<FieldErrors | undefined>(undefined);
+  useEffect(() => {
+    if (!errors || errors === last.current) return;
+    last.current = errors;
+    const target =
+      document.querySelector<HTMLElement>('main [aria-invalid="true"]') ??
+      document.querySelector<HTMLElement>('[aria-invalid="true"]') ??
+      document.querySelector<HTMLElement>("[data-error-summary]");
+    target?.focus();
+  }, [errors]);
+}
+
 /** The outcome of a page action: its success message, or its form-level error. */
 export function FormStatus({ result }: { result?: { ok?: string; errors?: FieldErrors } }) {
+  useFocusOnErrors(result?.errors);
   return (
     <>
       {result?.ok ? (
