@@ -48,7 +48,8 @@ test("an enterprise buyer subscribes, gets a license, activates a machine, valid
   await expect(page.getByTestId("usage-summary")).toContainText("1 of 25 seats used");
 
   // Deactivate from the dashboard (asks first).
-  page.once("dialog", (dialog) => dialog.accept());
   await page.getByRole("button", { name: "Deactivate" }).click();
+  await expect(page.getByTestId("confirm-step")).toContainText("Deactivate Eve's laptop?");
+  await page.getByRole("button", { name: "Deactivate machine" }).click();
   await expect(page.getByRole("status")).toContainText("was deactivated");
 });
