@@ -74,6 +74,34 @@ for (const width of [1280, 390]) {
         await admin.context().close();
       });
 
+      test("back before the payment is confirmed: a processing state that resolves by itself", async ({ page }) => {
+        const name = `Rey Return ${width}${js ? "js" : "nojs"}`;
+        await signUp(page, name, uniqueEmail("early"));
+        await page.goto(`/courses/${PAID_COURSE.slug}`);
+        await page.getByRole("button", { name: /Buy for/ }).click();
+        await expect(page).toHaveURL(/\/_stripe\//);
+        const checkoutUrl = page.url();
+        // The open payment's id, from the learner's history (its link says Details, not Receipt).
+        await page.goto("/account/payments");
+        const details = page.getByRole("link", { name: "Details" }).first();
+        const paymentId = (await details.getAttribute("href"))!.split("/").pop();
+        await expect(page.getByRole("link", { name: "Receipt" })).toHaveCount(0);
+
+        // As if the success redirect came before Stripe had the money: "confirming", no Buy button.
+        await page.goto(`/courses/${PAID_COURSE.slug}?purchase=success&payment=${paymentId}`);
+        await expect(page.getByTestId("checkout-processing")).toContainText("confirming it with your bank");
+        await expect(page.getByRole("button", { name: /Buy for/ })).toHaveCount(0);
+
+        // It is paid in another tab; this one resolves on its own (meta refresh or revalidation).
+        const other = await page.context().newPage();
+        await other.goto(checkoutUrl);
+        await pay(other, name);
+        await expect(other.getByTestId("enrolled")).toBeVisible();
+        await other.close();
+        await expect(page.getByTestId("enrolled")).toBeVisible({ timeout: 15_000 });
+        await expect(page).toHaveURL(new RegExp(`/courses/${PAID_COURSE.slug}$`));
+      });
+
       test("upgrades through Checkout, lands on the plan; canceling asks first and the thank-you never sticks", async ({ page }) => {
         const name = `Pat Plan ${width}${js ? "js" : "nojs"}`;
         await signUp(page, name, uniqueEmail("plan"));
