@@ -130,6 +130,21 @@ for (const width of [1280, 390]) {
     });
   }
 
+  for (const js of [true, false]) {
+    test.describe(`${width} px, JavaScript ${js ? "on" : "off"}: errors`, () => {
+      test.use({ viewport: { width, height: 900 }, javaScriptEnabled: js });
+      test("after a rejected form, focus is on the error, not the page body", async ({ page }) => {
+        await page.goto("/login");
+        await page.getByLabel("Email").fill("nobody@example.test");
+        await page.getByLabel("Password").fill("not-the-password");
+        await page.getByRole("button", { name: "Log in" }).click();
+        const alert = page.getByRole("alert").filter({ hasText: /./ }).first();
+        await expect(alert).toBeVisible();
+        await expect(alert).toBeFocused();
+      });
+    });
+  }
+
   test.describe(`${width} px, JavaScript on: pending state`, () => {
     test.use({ viewport: { width, height: 900 } });
 
