@@ -17,7 +17,7 @@ test("an enterprise buyer subscribes, gets a license, activates a machine, valid
   await page.getByLabel("Name on card").fill("Eve Enterprise");
   await page.getByLabel("Card number").fill("4242 4242 4242 4242");
   await page.getByRole("button", { name: "Pay" }).click();
-  await page.waitForURL(/\/account\/billing\?checkout=success/);
+  await page.waitForURL(/\/account\/billing$/); // settled on return, then the clean URL
 
   // The subscription's webhooks create the organization and its license.
   await expect(async () => {
@@ -48,7 +48,8 @@ test("an enterprise buyer subscribes, gets a license, activates a machine, valid
   await expect(page.getByTestId("usage-summary")).toContainText("1 of 25 seats used");
 
   // Deactivate from the dashboard (asks first).
-  page.once("dialog", (dialog) => dialog.accept());
   await page.getByRole("button", { name: "Deactivate" }).click();
+  await expect(page.getByTestId("confirm-step")).toContainText("Deactivate Eve's laptop?");
+  await page.getByRole("button", { name: "Deactivate machine" }).click();
   await expect(page.getByRole("status")).toContainText("was deactivated");
 });

@@ -23,13 +23,11 @@ test("a Free learner upgrades to Pro through Checkout, gets Pro features and the
   await page.getByLabel("Name on card").fill("Pat Pro");
   await page.getByLabel("Card number").fill("4242 4242 4242 4242");
   await page.getByRole("button", { name: "Pay" }).click();
-  await page.waitForURL(/\/account\/billing\?checkout=success/);
-
-  // The webhook (pushed by the emulator, handled through the queue) makes the plan Pro.
-  await expect(async () => {
-    await page.goto("/account/billing");
-    await expect(page.getByTestId("current-plan")).toHaveText("Pro (monthly)", { timeout: 1000 });
-  }).toPass({ timeout: 30_000 });
+  // Back from Checkout the subscription is settled on arrival (the webhook's own path), then the
+  // clean billing URL shows the plan and a one-time thank-you.
+  await page.waitForURL(/\/account\/billing$/);
+  await expect(page.getByTestId("current-plan")).toHaveText("Pro (monthly)");
+  await expect(page.getByTestId("subscription-paid")).toContainText("Thank you! Your payment went through");
   await expect(page.getByTestId("feature-certificates")).toHaveAttribute("data-unlocked", "true");
   await expect(page.getByTestId("feature-white_label")).toHaveAttribute("data-unlocked", "false");
   await expect(page.getByTestId("renewal-date")).toHaveText(/^\d{4}-\d{2}-\d{2}$/);
@@ -45,8 +43,14 @@ test("a Free learner upgrades to Pro through Checkout, gets Pro features and the
 
   // Cancel at period end: access is kept until then.
   await page.goto("/account/billing");
+  await expect(page.getByTestId("subscription-paid")).toHaveCount(0); // shown once, not sticky
   await page.getByRole("button", { name: "Cancel subscription" }).click();
+  // It asks first.
+  const step = page.getByTestId("confirm-step");
+  await expect(step).toContainText("Cancel your Pro (monthly) subscription?");
+  await step.getByRole("button", { name: "Cancel subscription" }).click();
   await expect(page.getByRole("status")).toContainText("Your subscription will end on");
+  await expect(page.getByText("Thank you! Your payment went through")).toHaveCount(0);
   await expect(page.getByTestId("plan-status")).toHaveText("Cancels at period end");
   await expect(page.getByTestId("feature-certificates")).toHaveAttribute("data-unlocked", "true");
   await expect(page.getByRole("button", { name: "Resume subscription" })).toBeVisible();

@@ -2,7 +2,10 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { data, redirect } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
+import { ConfirmPanel, confirmStepOf } from "~/components/confirm";
 import { CsrfInput, Field, FormStatus } from "~/components/forms";
+import { SubmitButton } from "~/components/submit-button";
+import { askToConfirm, isConfirmed } from "~/utils/confirm.server";
 import { createApiToken, listApiTokens, revokeAllApiTokens, revokeApiToken } from "~/modules/auth/api-tokens.server";
 import { changeRole, requireUserWithPermission, toPublicUser } from "~/modules/auth/auth.server";
 import { hasPermission } from "~/modules/auth/permissions";
@@ -59,6 +62,16 @@ export async function action({ request, context }: ActionFunctionArgs) {
         }
         return data<AccountResult>({ ok: "Session signed out." });
       case "logout-everywhere": {
+        // Revoking every API key stops the caller's programs: that part asks first.
+        const live = input.revokeTokens && !isConfirmed(form) ? (await listApiTokens(app, user.id)).length : 0;
+        if (live > 0) {
+          return askToConfirm(form, {
+            title: "Log out everywhere and revoke all your API keys?",
+            body: `Every device is signed out, you included, and ${live === 1 ? "your API key stops" : `all ${live} of your API keys stop`} working at once: programs using them get “unauthorized” until you create new keys. This cannot be undone.`,
+            confirmLabel: "Log out and revoke keys",
+            pendingLabel: "Logging out…",
+          });
+        }
         const count = await revokeAllSessions(app, user.id);
         // API tokens are separate credentials: revoked too unless the user unticks the box.
         const tokens = input.revokeTokens ? await revokeAllApiTokens(app, user) : 0;
@@ -78,7 +91,9 @@ const fmt = (ms: number | null) => (ms ? new Date(ms).toISOString().replace("T",
 
 export default function Account() {
   const { user, tokens, sessions } = useLoaderData<typeof loader>();
-  const result = useActionData<AccountResult>();
+  const answer = useActionData<typeof action>();
+  const confirmStep = confirmStepOf(answer);
+  const result = (confirmStep ? undefined : answer) as AccountResult | undefined;
   const [params] = useSearchParams();
   return (
     <div className="stack-lg">
@@ -86,6 +101,7 @@ export default function Account() {
         <h1>Your account</h1>
         {params.get("welcome") ? <p className="alert success">Welcome to Coursemint, {user.name}!</p> : null}
         <FormStatus result={result} />
+        <ConfirmPanel step={confirmStep} />
         <dl className="facts">
           <dt>Name</dt>
           <dd>{user.name}</dd>
@@ -202,9 +218,9 @@ export default function Account() {
           <label className="checkbox">
             <input type="checkbox" name="revokeTokens" defaultChecked /> Also revoke all my API tokens (programs using them stop working)
           </label>
-          <button type="submit" name="intent" value="logout-everywhere" className="danger">
+          <SubmitButton name="intent" value="logout-everywhere" className="danger" pendingText="Logging out…">
             Log out everywhere
-          </button>
+          </SubmitButton>
         </Form>
       </section>
     </div>

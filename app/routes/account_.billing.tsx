@@ -1,13 +1,25 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { data } from "@remix-run/cloudflare";
-import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { data, redirect } from "@remix-run/cloudflare";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
+import { CheckoutProcessing, waitAttempt } from "~/components/checkout-processing";
+import { ConfirmPanel, confirmStepOf } from "~/components/confirm";
 import { CsrfInput, FormStatus } from "~/components/forms";
+import { SubmitButton } from "~/components/submit-button";
+import { askToConfirm, isConfirmed } from "~/utils/confirm.server";
+import { setFlash, takeFlash } from "~/utils/flash.server";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
-import { cancelSubscription, currentSubscription, listInvoices, resumeSubscription, subscriptionHistory } from "~/modules/subscriptions/lifecycle.server";
+import {
+  cancelSubscription,
+  currentSubscription,
+  listInvoices,
+  resumeSubscription,
+  settleSubscriptionCheckoutReturn,
+  subscriptionHistory,
+} from "~/modules/subscriptions/lifecycle.server";
 import { changeSubscription, type ChangePreview } from "~/modules/subscriptions/proration.server";
 import { BILLING_INTERVALS, FEATURES, FEATURE_NAMES, PAID_TIERS, planLabel, TIERS, upgradeTierFor } from "~/modules/subscriptions/tiers";
-import { parseOrThrow } from "~/utils/errors";
+import { AppError, parseOrThrow } from "~/utils/errors";
 import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
 import { formatMoney, type Currency } from "~/utils/money";
 
@@ -16,6 +28,18 @@ export const meta: MetaFunction = () => [{ title: "Billing · Coursemint" }];
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { app } = context;
   const user = await requireUserWithPermission(app, request, "read:subscription:own");
+  const url = new URL(request.url);
+  // Back from subscription Checkout: settle it now through the webhook's own path; once the plan
+  // is active, go to the clean billing URL with a one-time thank-you (it never sticks to the
+  // address that later forms post to). Until then a processing state re-runs this loader.
+  let processing: { attempt: number } | null = null;
+  if (url.searchParams.get("checkout") === "success") {
+    const state = await settleSubscriptionCheckoutReturn(app, user.id);
+    if (state === "active") throw redirect("/account/billing", { headers: { "Set-Cookie": setFlash(app, "subscription_paid", "/account/billing") } });
+    if (state === "none") throw redirect("/account/billing");
+    processing = { attempt: waitAttempt(url) };
+  }
+  const flash = takeFlash(app, request, "/account/billing");
   const [current, history] = await Promise.all([currentSubscription(app, user.id), subscriptionHistory(app, user.id, 20)]);
   let invoices: Awaited<ReturnType<typeof listInvoices>> = [];
   let invoicesUnavailable = false;
@@ -25,7 +49,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     app.logger.warn("billing.invoices_unavailable", { error });
     invoicesUnavailable = true;
   }
-  return { current, history, invoices, invoicesUnavailable };
+  return data({ current, history, invoices, invoicesUnavailable, processing, justPaid: flash.notice === "subscription_paid" }, { headers: flash.headers });
 }
 
 const planFields = { tier: z.enum(PAID_TIERS), interval: z.enum(BILLING_INTERVALS) };
@@ -61,6 +85,18 @@ export async function action({ request, context }: ActionFunctionArgs) {
         return data<BillingResult>({ ok });
       }
       case "cancel": {
+        if (!isConfirmed(form)) {
+          const current = await currentSubscription(app, user.id);
+          if (current.tier === "free") throw new AppError("not_found", "There is no active subscription to cancel.");
+          return askToConfirm(form, {
+            title: `Cancel your ${current.plan} subscription?`,
+            body: current.currentPeriodEnd
+              ? `You keep ${current.tierName} until ${day(current.currentPeriodEnd)}; then you move to Free and are not charged again. You can resume before then.`
+              : "Your plan will not renew. You can resume before it ends.",
+            confirmLabel: "Cancel subscription",
+            pendingLabel: "Canceling…",
+          });
+        }
         const view = await cancelSubscription(app, user, {}, false);
         return data<BillingResult>({ ok: `Your subscription will end on ${day(view.currentPeriodEnd!)}. You keep access until then.` });
       }
@@ -76,9 +112,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 export default function Billing() {
-  const { current, history, invoices, invoicesUnavailable } = useLoaderData<typeof loader>();
-  const result = useActionData<BillingResult>();
-  const [params] = useSearchParams();
+  const { current, history, invoices, invoicesUnavailable, processing, justPaid } = useLoaderData<typeof loader>();
+  const answer = useActionData<typeof action>();
+  const confirmStep = confirmStepOf(answer);
+  const result = (confirmStep ? undefined : answer) as BillingResult | undefined;
   const currency = current.currency as Currency;
   const paid = current.tier !== "free";
   const preview = result?.preview;
@@ -86,12 +123,14 @@ export default function Billing() {
     <div className="stack-lg">
       <section className="stack">
         <h1>Billing</h1>
-        {params.get("checkout") === "success" ? (
-          <p className="alert success" role="status">
-            Thank you! Your payment went through{paid ? "" : "; your plan will appear here in a moment"}.
+        {justPaid && paid && !current.cancelAtPeriodEnd && !result ? (
+          <p className="alert success" role="status" data-testid="subscription-paid">
+            Thank you! Your payment went through. Welcome to {current.tierName}.
           </p>
         ) : null}
+        {processing && !paid ? <CheckoutProcessing attempt={processing.attempt} what="your plan" /> : null}
         <FormStatus result={result} />
+        <ConfirmPanel step={confirmStep} action="/account/billing" />
         <dl className="facts">
           <dt>Plan</dt>
           <dd data-testid="current-plan">{current.plan}</dd>
@@ -154,7 +193,7 @@ export default function Billing() {
       {paid ? (
         <section aria-labelledby="change-title" className="stack">
           <h2 id="change-title">Change plan</h2>
-          <Form method="post" className="inline-form">
+          <Form method="post" action="/account/billing" className="inline-form">
             <CsrfInput />
             <div className="field">
               <label htmlFor="change-tier">Plan</label>
@@ -205,14 +244,14 @@ export default function Billing() {
               <p className="muted">
                 Then {formatMoney(preview.nextRenewal.amount, preview.currency as Currency)} on {day(preview.nextRenewal.at)}.
               </p>
-              <Form method="post">
+              <Form method="post" action="/account/billing">
                 <CsrfInput />
                 <input type="hidden" name="tier" value={preview.to.tier} />
                 <input type="hidden" name="interval" value={preview.to.interval} />
                 <input type="hidden" name="prorationDate" value={preview.prorationDate} />
-                <button type="submit" name="intent" value="confirm">
+                <SubmitButton name="intent" value="confirm" pendingText="Changing plan…">
                   Confirm change
-                </button>
+                </SubmitButton>
               </Form>
             </div>
           ) : null}
@@ -222,18 +261,18 @@ export default function Billing() {
       {paid ? (
         <section aria-labelledby="cancel-title" className="stack">
           <h2 id="cancel-title">{current.cancelAtPeriodEnd ? "Resume" : "Cancel"}</h2>
-          <Form method="post">
+          <Form method="post" action="/account/billing">
             <CsrfInput />
             {current.cancelAtPeriodEnd ? (
-              <button type="submit" name="intent" value="resume">
+              <SubmitButton name="intent" value="resume" pendingText="Resuming…">
                 Resume subscription
-              </button>
+              </SubmitButton>
             ) : (
               <>
                 <p className="muted">You keep {current.tierName} until {day(current.currentPeriodEnd!)}; then you move to Free. You can resume before then.</p>
-                <button type="submit" name="intent" value="cancel" className="danger">
+                <SubmitButton name="intent" value="cancel" className="danger" pendingText="Canceling…">
                   Cancel subscription
-                </button>
+                </SubmitButton>
               </>
             )}
           </Form>

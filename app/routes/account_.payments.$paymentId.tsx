@@ -1,3 +1,4 @@
+import { isPaidStatus } from "~/modules/payments/status";
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Link, useLoaderData } from "@remix-run/react";
 import { formatWhen, Money, PaymentStatus } from "~/components/money";
@@ -7,7 +8,7 @@ import { findUserContact } from "~/modules/auth/users.server";
 import { getPaymentFor } from "~/modules/payments/history.server";
 import { errorResponse, toAppError } from "~/utils/errors";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Receipt ${data?.payment.id ?? ""} · Coursemint` }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data && isPaidStatus(data.payment.status) ? "Receipt" : "Payment"} ${data?.payment.id ?? ""} · Coursemint` }];
 
 /** A printable receipt for one of the caller's payments (admins: any); others get a 404. */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
@@ -24,7 +25,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 
 export default function Receipt() {
   const { payment, payer } = useLoaderData<typeof loader>();
-  const paid = ["succeeded", "partially_refunded", "refunded"].includes(payment.status);
+  const paid = isPaidStatus(payment.status);
   return (
     <article className="receipt stack">
       <header>

@@ -1,3 +1,4 @@
+import { isPaidStatus } from "~/modules/payments/status";
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { NextPageLink } from "~/components/pagination";
@@ -104,7 +105,8 @@ export default function Payments() {
                 </td>
                 <td>{p.amountRefunded ? <Money amount={p.amountRefunded} currency={p.currency} /> : "—"}</td>
                 <td>
-                  <Link to={`/account/payments/${p.id}`}>Receipt</Link>
+                  {/* Only money that went through has a receipt; the rest show their details. */}
+                  <Link to={`/account/payments/${p.id}`}>{isPaidStatus(p.status) ? "Receipt" : "Details"}</Link>
                 </td>
               </tr>
             ))}

@@ -4,7 +4,10 @@ import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParam
 import { z } from "zod";
 import { CsrfInput, Field, FormStatus } from "~/components/forms";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
-import { changeLicense, createLicense, listLicenses } from "~/modules/licensing/licenses.server";
+import { changeLicense, createLicense, getLicense, listLicenses } from "~/modules/licensing/licenses.server";
+import { ConfirmPanel, confirmStepOf } from "~/components/confirm";
+import { SubmitButton } from "~/components/submit-button";
+import { askToConfirm, isConfirmed } from "~/utils/confirm.server";
 import { LICENSE_TIERS, STATUS_LABELS } from "~/modules/licensing/tiers";
 import { TIERS } from "~/modules/subscriptions/tiers";
 import { parseOrThrow } from "~/utils/errors";
@@ -49,6 +52,18 @@ export async function action({ request, context }: ActionFunctionArgs) {
       });
       return data<AdminResult>({ ok: `License ${license.id} created. Copy its key now or find it on the organization's dashboard.`, key, licenseId: license.id });
     }
+    if ((input.action === "suspend" || input.action === "revoke") && !isConfirmed(form)) {
+      const license = await getLicense(app, input.licenseId);
+      return askToConfirm(form, {
+        title: input.action === "revoke" ? `Revoke license ${license.id}?` : `Suspend license ${license.id}?`,
+        body:
+          input.action === "revoke"
+            ? "Every machine using it fails validation at once and the license can never be used again. This cannot be undone."
+            : "Every machine using it fails validation until you reinstate it.",
+        confirmLabel: input.action === "revoke" ? "Revoke license" : "Suspend license",
+        pendingLabel: input.action === "revoke" ? "Revoking…" : "Suspending…",
+      });
+    }
     const body = input.action === "extend" ? { action: "extend", expiresAt: input.expiresAt } : { action: input.action, reason: input.reason || undefined };
     const license = await changeLicense(app, admin, input.licenseId, body);
     return data<AdminResult>({ ok: `License ${license.id} is now ${STATUS_LABELS[license.status].toLowerCase()}, valid until ${day(license.expiresAt)}.` });
@@ -61,7 +76,9 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 export default function AdminLicenses() {
   const { licenses } = useLoaderData<typeof loader>();
-  const result = useActionData<AdminResult>();
+  const answer = useActionData<typeof action>();
+  const confirmStep = confirmStepOf(answer);
+  const result = (confirmStep ? undefined : answer) as AdminResult | undefined;
   const [params] = useSearchParams();
   const busy = useNavigation().state === "submitting";
   const v = result?.values ?? {};
@@ -71,6 +88,7 @@ export default function AdminLicenses() {
         <h1>Licenses</h1>
         <p className="muted">Enterprise licenses: those paid by subscriptions and those created here for sales-led deals. Every change is audited. Dates are UTC.</p>
         <FormStatus result={result} />
+        <ConfirmPanel step={confirmStep} action="/admin/licenses" />
         {result?.key ? (
           <div className="stack">
             <label htmlFor="new-key">License key</label>
@@ -100,9 +118,7 @@ export default function AdminLicenses() {
         <Field label="Valid until" name="expiresAt" type="date" required defaultValue={v.expiresAt} errors={result?.errors} />
         <Field label="Seats (blank: the tier's)" name="maxSeats" type="number" min={1} defaultValue={v.maxSeats} errors={result?.errors} />
         <Field label="Machines (blank: the tier's)" name="maxMachines" type="number" min={1} defaultValue={v.maxMachines} errors={result?.errors} />
-        <button type="submit" disabled={busy}>
-          {busy ? "Creating…" : "Create license"}
-        </button>
+        <SubmitButton pendingText="Creating…">Create license</SubmitButton>
       </Form>
 
       <div className="stack">
@@ -162,7 +178,7 @@ export default function AdminLicenses() {
                           Extend
                         </button>
                       </Form>
-                      <Form method="post" className="inline" onSubmit={(e) => !confirm(`${l.status === "suspended" ? "Reinstate" : "Suspend"} ${l.id}?`) && e.preventDefault()}>
+                      <Form method="post" className="inline">
                         <CsrfInput />
                         <input type="hidden" name="intent" value="change" />
                         <input type="hidden" name="licenseId" value={l.id} />
@@ -173,7 +189,7 @@ export default function AdminLicenses() {
                           </button>
                         ) : null}
                       </Form>
-                      <Form method="post" className="inline" onSubmit={(e) => !confirm(`Revoke ${l.id}? This cannot be undone.`) && e.preventDefault()}>
+                      <Form method="post" className="inline">
                         <CsrfInput />
                         <input type="hidden" name="intent" value="change" />
                         <input type="hidden" name="licenseId" value={l.id} />

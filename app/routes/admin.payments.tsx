@@ -1,3 +1,4 @@
+import { isPaidStatus } from "~/modules/payments/status";
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { data } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
@@ -7,11 +8,16 @@ import { formatWhen, Money, PaymentStatus } from "~/components/money";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { paymentSearchSchema, searchPayments } from "~/modules/payments/admin.server";
 import { getPaymentFor } from "~/modules/payments/history.server";
-import { refundPayment } from "~/modules/payments/refunds.server";
+import { checkRefund, refundPayment } from "~/modules/payments/refunds.server";
+import { ConfirmPanel, confirmStepOf } from "~/components/confirm";
+import { SubmitButton } from "~/components/submit-button";
+import { askToConfirm, isConfirmed } from "~/utils/confirm.server";
+import { users } from "~drizzle/schema";
+import { eq } from "drizzle-orm";
 import { eventFilterSchema, listStripeEvents, replayStripeEvent } from "~/modules/payments/stripe-events.server";
 import { AppError, parseOrThrow } from "~/utils/errors";
 import { formError, keptValues, parseQuery, readForm, readQuery, type FormResult } from "~/utils/forms.server";
-import { parseAmount, type Currency } from "~/utils/money";
+import { formatMoney, parseAmount, type Currency } from "~/utils/money";
 import { STRIPE_EVENT_STATUSES } from "~drizzle/schema/enums";
 
 export const meta: MetaFunction = () => [{ title: "Payments · Admin · Coursemint" }];
@@ -56,7 +62,21 @@ export async function action({ request, context }: ActionFunctionArgs) {
       if (!parsed.ok) throw AppError.validation({ amount: [`${parsed.error}, or leave empty for a full refund`] });
       amount = parsed.amount;
     }
-    const { refund } = await refundPayment(app, admin, { paymentId: input.paymentId, amount, reason: input.reason });
+    const refundInput = { paymentId: input.paymentId, amount, reason: input.reason };
+    if (!isConfirmed(form)) {
+      // Checked as the refund itself checks it, then shown: nothing moves without confirm=yes.
+      const check = await checkRefund(app, refundInput);
+      const payer = await app.db.select({ name: users.name, email: users.email }).from(users).where(eq(users.id, check.payment.userId)).get();
+      const money = formatMoney(check.amount, check.payment.currency as Currency);
+      const full = check.amount === check.left && check.payment.amountRefunded === 0;
+      return askToConfirm(form, {
+        title: `Refund ${money} to ${payer?.name ?? "the buyer"}?`,
+        body: `${full ? "A full refund" : `A partial refund (${formatMoney(check.left, check.payment.currency as Currency)} is left to refund)`} of “${check.payment.description}”${payer ? ` paid by ${payer.email}` : ""}. The money goes back to their card${check.payment.purpose === "course_purchase" && check.amount === check.left ? " and a full refund removes their access to the course" : ""}. This cannot be undone.`,
+        confirmLabel: `Refund ${money}`,
+        pendingLabel: "Refunding…",
+      });
+    }
+    const { refund } = await refundPayment(app, admin, refundInput);
     return data<FormResult>({ ok: `Refund ${refund.id} ${refund.status}.` });
   } catch (error) {
     return formError(app, error, keptValues(form));
@@ -65,15 +85,18 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function AdminPayments() {
   const { found, events } = useLoaderData<typeof loader>();
-  const result = useActionData<FormResult>();
+  const answer = useActionData<typeof action>();
+  const confirmStep = confirmStepOf(answer);
+  const result = (confirmStep ? undefined : answer) as FormResult | undefined;
   const [params] = useSearchParams();
   return (
     <div className="stack-lg">
       <section className="stack">
         <h1>Payments</h1>
         <FormStatus result={result} />
+        <ConfirmPanel step={confirmStep} />
         {result?.errors && Object.keys(result.errors).some((k) => k !== "_form") ? (
-          <ul className="field-errors" role="alert">
+          <ul className="field-errors" role="alert" tabIndex={-1} data-error-summary>
             {Object.entries(result.errors).flatMap(([field, messages]) => messages.map((m) => <li key={field + m}>{`${field}: ${m}`}</li>))}
           </ul>
         ) : null}
@@ -96,7 +119,7 @@ export default function AdminPayments() {
                   (refunded <Money amount={p.amountRefunded} currency={p.currency} />)
                 </>
               ) : null}{" "}
-              <Link to={`/account/payments/${p.id}`}>Receipt</Link>
+              <Link to={`/account/payments/${p.id}`}>{isPaidStatus(p.status) ? "Receipt" : "Details"}</Link>
             </p>
             {p.amountRefundable > 0 ? (
               <Form method="post" className="inline-form">
@@ -109,9 +132,9 @@ export default function AdminPayments() {
                 <label>
                   Reason <input name="reason" required minLength={3} maxLength={300} />
                 </label>
-                <button type="submit" name="intent" value="refund" className="danger">
+                <SubmitButton name="intent" value="refund" className="danger" pendingText="Checking…">
                   Refund
-                </button>
+                </SubmitButton>
               </Form>
             ) : null}
           </article>

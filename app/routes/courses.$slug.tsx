@@ -1,8 +1,14 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { data, redirectDocument } from "@remix-run/cloudflare";
+import { data, redirect, redirectDocument } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
+import { CheckoutProcessing, waitAttempt } from "~/components/checkout-processing";
+import { ConfirmPanel, confirmStepOf } from "~/components/confirm";
 import { CsrfInput, Field, FormStatus } from "~/components/forms";
+import { SubmitButton } from "~/components/submit-button";
+import { settleCheckoutReturn, type CheckoutReturnState } from "~/modules/payments/checkout-return.server";
+import { askToConfirm, isConfirmed } from "~/utils/confirm.server";
+import { setFlash, takeFlash } from "~/utils/flash.server";
 import { discountFor, TOKEN_RULES } from "~/modules/tokens/config";
 import { useRootData } from "~/root";
 import { getUser, requireUser, requireUserWithPermission } from "~/modules/auth/auth.server";
@@ -39,6 +45,20 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const course = await findCourseBySlug(app, params.slug ?? "");
   if (!course) throw new Response(JSON.stringify({ error: { code: "not_found", message: "Course not found." } }), { status: 404, headers: { "Content-Type": "application/json" } });
   const url = new URL(request.url);
+  const coursePath = `/courses/${course.slug}`;
+  // Back from Checkout: settle the payment now (the webhook's own path) instead of waiting for
+  // the event, and land in the course with access; a payment not confirmed yet shows a
+  // processing state that re-runs this loader until it is (components/checkout-processing.tsx).
+  let checkout: { state: CheckoutReturnState; message: string | null; attempt: number } | null = null;
+  const returnedPayment = url.searchParams.get("payment");
+  if (viewer && url.searchParams.get("purchase") === "success" && returnedPayment) {
+    const settled = await settleCheckoutReturn(app, viewer.id, returnedPayment);
+    if (settled && settled.payment.purpose === "course_purchase" && settled.payment.purposeRef === course.id) {
+      if (settled.state === "paid") throw redirect(coursePath, { headers: { "Set-Cookie": setFlash(app, "course_paid", coursePath) } });
+      checkout = { state: settled.state, message: settled.payment.failureMessage, attempt: waitAttempt(url) };
+    }
+  }
+  const flash = takeFlash(app, request, coursePath);
   let view;
   try {
     view = await getCourseView(app, viewer, course);
@@ -51,7 +71,8 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     viewer && view.viewer.enrolled ? getProgress(app, viewer.id, course.id) : Promise.resolve(null),
     viewer ? priceFor(app, viewer.id, course.priceAmount) : Promise.resolve({ amount: course.priceAmount, discountBps: 0 }),
   ]);
-  return { view, reviews, ownReview: ownReview ?? null, progress, price, signedIn: !!viewer, origin: url.origin };
+  const body = { view, reviews, ownReview: ownReview ?? null, progress, price, signedIn: !!viewer, origin: url.origin, checkout, justPaid: flash.notice === "course_paid" };
+  return data(body, { headers: flash.headers });
 }
 
 const intentSchema = z.discriminatedUnion("intent", [
@@ -92,6 +113,14 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
         return data<FormResult>({ ok: created ? "Thanks for your review!" : "Your review was updated." });
       }
       case "unpublish": {
+        if (!isConfirmed(form)) {
+          return askToConfirm(form, {
+            title: `Unpublish “${course.title}”?`,
+            body: "It leaves the catalog at once and nobody new can buy it. Enrolled learners keep their access. The instructor can publish it again.",
+            confirmLabel: "Unpublish",
+            pendingLabel: "Unpublishing…",
+          });
+        }
         await updateCourse(app, user, course.id, { status: "draft" });
         return data<FormResult>({ ok: "The course was unpublished." });
       }
@@ -104,8 +133,11 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 const cap = (s: string) => s[0]!.toUpperCase() + s.slice(1);
 
 export default function CoursePage() {
-  const { view, reviews, ownReview, progress, price, signedIn } = useLoaderData<typeof loader>();
-  const result = useActionData<FormResult>();
+  const { view, reviews, ownReview, progress, price, signedIn, checkout, justPaid } = useLoaderData<typeof loader>();
+  const answer = useActionData<typeof action>();
+  const confirmStep = confirmStepOf(answer);
+  const result = (confirmStep ? undefined : answer) as FormResult | undefined;
+  const processing = checkout?.state === "processing" && !view.viewer.enrolled;
   const [params] = useSearchParams();
   const { course, modules, viewer } = view;
   const currency = course.price.currency as Currency;
@@ -128,13 +160,20 @@ export default function CoursePage() {
           <span data-testid="rating">{course.rating.count ? `★ ${course.rating.average.toFixed(1)} (${course.rating.count} reviews)` : "No reviews yet"}</span> ·{" "}
           {course.enrollmentCount} learners
         </p>
-        {params.get("purchase") === "success" && !viewer.enrolled ? (
-          <p className="alert success" role="status">
-            Payment received — your access appears as soon as the payment is confirmed. Refresh in a moment.
+        {justPaid && viewer.enrolled ? (
+          <p className="alert success" role="status" data-testid="purchase-complete">
+            Thank you! Your payment went through and the course is yours. Start with the first module below.
           </p>
         ) : null}
-        {params.get("purchase") === "canceled" ? <p className="alert">Checkout was canceled; nothing was charged.</p> : null}
+        {processing ? <CheckoutProcessing attempt={checkout!.attempt} what="the course" /> : null}
+        {checkout?.state === "failed" && !viewer.enrolled ? (
+          <p className="alert error" role="alert">
+            Your payment did not go through{checkout.message ? `: ${checkout.message}` : "."} Nothing was charged; you can try again.
+          </p>
+        ) : null}
+        {params.get("purchase") === "canceled" || (checkout?.state === "canceled" && !viewer.enrolled) ? <p className="alert">Checkout was canceled; nothing was charged.</p> : null}
         <FormStatus result={result} />
+        <ConfirmPanel step={confirmStep} />
         {course.status !== "published" ? <p className="alert">This course is {course.status}.</p> : null}
         {viewer.enrolled ? (
           <p className="alert success" data-testid="enrolled">
@@ -145,13 +184,13 @@ export default function CoursePage() {
           <p>
             <Link to={`/instructor/courses/${course.id}`}>Edit this course</Link>
           </p>
-        ) : (
+        ) : processing ? null : (
           <Form method="post" action={signedIn ? undefined : undefined}>
             <CsrfInput />
             {course.isFree ? (
-              <button type="submit" name="intent" value="enroll">
+              <SubmitButton name="intent" value="enroll" pendingText="Enrolling…">
                 Enroll for free
-              </button>
+              </SubmitButton>
             ) : (
               <div className="stack">
                 {usable.tokens > 0 ? (
@@ -173,11 +212,11 @@ export default function CoursePage() {
                     </p>
                   </div>
                 ) : null}
-                <button type="submit" name="intent" value="enroll">
+                <SubmitButton name="intent" value="enroll" pendingText="Going to checkout…">
                   Buy for {formatMoney(price.amount, currency)}
                   {price.discountBps ? ` (was ${formatMoney(course.price.amount, currency)})` : ""}
                   {usable.tokens > 0 ? " before tokens" : ""}
-                </button>
+                </SubmitButton>
               </div>
             )}
             {!signedIn ? <p className="muted">You will be asked to log in first.</p> : null}
@@ -186,9 +225,9 @@ export default function CoursePage() {
         {viewer.canModerate && course.status === "published" ? (
           <Form method="post">
             <CsrfInput />
-            <button type="submit" name="intent" value="unpublish" className="danger small">
+            <SubmitButton name="intent" value="unpublish" className="danger small" pendingText="Unpublishing…">
               Unpublish (admin)
-            </button>
+            </SubmitButton>
           </Form>
         ) : null}
       </header>
@@ -232,9 +271,9 @@ export default function CoursePage() {
               <textarea id="field-body" name="body" rows={4} maxLength={REVIEW_BODY_MAX} defaultValue={result?.values?.body ?? ownReview?.body ?? ""} />
               {result?.errors?.body ? <p className="field-errors">{result.errors.body.join(" ")}</p> : null}
             </div>
-            <button type="submit" name="intent" value="review">
+            <SubmitButton name="intent" value="review" pendingText={ownReview ? "Saving…" : "Posting…"}>
               {ownReview ? "Update review" : "Post review"}
-            </button>
+            </SubmitButton>
           </Form>
         ) : null}
         {reviews.items.length ? (

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { data } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { SubmitButton } from "~/components/submit-button";
 import { CsrfInput, FormStatus } from "~/components/forms";
 import { requireUser, requireUserWithPermission } from "~/modules/auth/auth.server";
 import { completeModule, findEnrollment, getProgress, loadAccessibleModule } from "~/modules/marketplace/access.server";
@@ -82,7 +83,7 @@ export default function LearnModule() {
         ) : (
           <Form method="post">
             <CsrfInput />
-            <button type="submit">Mark as complete</button>
+            <SubmitButton pendingText="Saving…">Mark as complete</SubmitButton>
           </Form>
         )
       ) : null}

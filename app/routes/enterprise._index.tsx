@@ -5,7 +5,10 @@ import { z } from "zod";
 import { CsrfInput, Field, FormStatus } from "~/components/forms";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { updateBranding, whiteLabelAvailable } from "~/modules/licensing/branding.server";
-import { deactivateMachineById } from "~/modules/licensing/licenses.server";
+import { deactivateMachineById, findMachineFor } from "~/modules/licensing/licenses.server";
+import { ConfirmPanel, confirmStepOf } from "~/components/confirm";
+import { SubmitButton } from "~/components/submit-button";
+import { askToConfirm, isConfirmed } from "~/utils/confirm.server";
 import { addMember, organizationsOf, removeMember } from "~/modules/licensing/organizations.server";
 import { organizationDashboard, organizationUsage } from "~/modules/licensing/reports.server";
 import { featureLabel, STATUS_LABELS } from "~/modules/licensing/tiers";
@@ -49,6 +52,15 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const orgId = organizationId || (await organizationsOf(app, user.id))[0]?.organization.id || "";
     switch (input.intent) {
       case "deactivate-machine": {
+        if (!isConfirmed(form)) {
+          const { machine } = await findMachineFor(app, user, input.machineId);
+          return askToConfirm(form, {
+            title: `Deactivate ${machine.name ?? machine.fingerprint}?`,
+            body: "The software on that machine stops validating its license at once and its slot is freed. It can be activated again later, using a slot.",
+            confirmLabel: "Deactivate machine",
+            pendingLabel: "Deactivating…",
+          });
+        }
         const { machine } = await deactivateMachineById(app, user, input.machineId);
         return data<FormResult>({ ok: `${machine.name ?? machine.fingerprint} was deactivated; its slot is free.` });
       }
@@ -74,7 +86,9 @@ const when = (ms: number) => new Date(ms).toISOString().replace("T", " ").slice(
 
 export default function EnterpriseDashboard() {
   const { dashboard, organizations, usage, whiteLabel } = useLoaderData<typeof loader>();
-  const result = useActionData<FormResult>();
+  const answer = useActionData<typeof action>();
+  const confirmStep = confirmStepOf(answer);
+  const result = (confirmStep ? undefined : answer) as FormResult | undefined;
   const navigation = useNavigation();
   const busy = navigation.state === "submitting";
   if (!dashboard) {
@@ -118,6 +132,7 @@ export default function EnterpriseDashboard() {
           </Form>
         ) : null}
         <FormStatus result={result} />
+        <ConfirmPanel step={confirmStep} action={`/enterprise${q}`} />
       </div>
 
       <div className="stack">
@@ -182,13 +197,13 @@ export default function EnterpriseDashboard() {
                       {isAdmin ? (
                         <td>
                           {m.active ? (
-                            <Form method="post" action={`/enterprise${q}`} className="inline" onSubmit={(e) => !confirm(`Deactivate ${m.name ?? m.fingerprint}?`) && e.preventDefault()}>
+                            <Form method="post" action={`/enterprise${q}`} className="inline">
                               <CsrfInput />
                               <input type="hidden" name="intent" value="deactivate-machine" />
                               <input type="hidden" name="machineId" value={m.id} />
-                              <button type="submit" className="small" disabled={busy}>
+                              <SubmitButton className="small" pendingText="Checking…">
                                 Deactivate
-                              </button>
+                              </SubmitButton>
                             </Form>
                           ) : null}
                         </td>

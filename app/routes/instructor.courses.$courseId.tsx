@@ -3,7 +3,10 @@ import { data, redirect } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { CourseFields } from "~/components/course-fields";
+import { ConfirmPanel, confirmStepOf } from "~/components/confirm";
 import { CsrfInput, FormStatus } from "~/components/forms";
+import { SubmitButton } from "~/components/submit-button";
+import { askToConfirm, isConfirmed } from "~/utils/confirm.server";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { deleteModule, listModules, loadOwnCourse, publicModule, publishProblems, updateCourse } from "~/modules/marketplace/courses.server";
 import { courseEditFields, pageFieldErrors, uploadFromPage } from "./instructor.courses.server";
@@ -52,7 +55,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const form = await readForm(app, request);
   try {
     // The course's own instructor only, for every intent (admins moderate on the course page or the API).
-    await loadOwnCourse(app, user, courseId);
+    const own = await loadOwnCourse(app, user, courseId);
     const input = parseOrThrow(intentSchema, Object.fromEntries(form));
     switch (input.intent) {
       case "update": {
@@ -68,12 +71,35 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
         return data<FormResult>({ ok: "Course details saved." });
       }
       case "status": {
+        const listed = own.status === "published" || own.status === "unlisted";
+        if (((input.status === "draft" && listed) || (input.status === "archived" && own.status !== "archived")) && !isConfirmed(form)) {
+          return askToConfirm(form, {
+            title: input.status === "archived" ? `Archive “${own.title}”?` : `Unpublish “${own.title}”?`,
+            body:
+              input.status === "archived"
+                ? "It leaves the catalog and nobody new can buy it. Enrolled learners keep their access."
+                : "It leaves the catalog at once and nobody new can buy it. Enrolled learners keep their access. You can publish it again later.",
+            confirmLabel: input.status === "archived" ? "Archive course" : "Unpublish",
+            pendingLabel: input.status === "archived" ? "Archiving…" : "Unpublishing…",
+          });
+        }
         const course = await updateCourse(app, user, courseId, { status: input.status });
         return data<FormResult>({ ok: `The course is now ${course.status}.` });
       }
-      case "delete-module":
+      case "delete-module": {
+        if (!isConfirmed(form)) {
+          const target = (await listModules(app, own.id)).find((m) => m.id === input.moduleId);
+          if (!target) throw AppError.notFound("Module");
+          return askToConfirm(form, {
+            title: `Delete the module “${target.title}”?`,
+            body: `${target.fileName ? `Its file (${target.fileName}) is deleted too and learners` : "Learners"} no longer see it. This cannot be undone.`,
+            confirmLabel: "Delete module",
+            pendingLabel: "Deleting…",
+          });
+        }
         await deleteModule(app, user, courseId, input.moduleId);
         return data<FormResult>({ ok: "Module deleted." });
+      }
     }
   } catch (error) {
     return formError(app, error, keptValues(form));
@@ -82,7 +108,9 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 
 export default function EditCourse() {
   const { course, modules, problems } = useLoaderData<typeof loader>();
-  const result = useActionData<FormResult>();
+  const answer = useActionData<typeof action>();
+  const confirmStep = confirmStepOf(answer);
+  const result = (confirmStep ? undefined : answer) as FormResult | undefined;
   const [params] = useSearchParams();
   const values = result?.values?.title !== undefined ? result.values : { ...course, priceAmount: String(course.priceAmount) };
   const ready = Object.keys(problems).length === 0;
@@ -108,6 +136,7 @@ export default function EditCourse() {
         </p>
       ) : null}
       <FormStatus result={result} />
+      <ConfirmPanel step={confirmStep} />
 
       <section aria-labelledby="publish-title" className="card">
         <h2 id="publish-title">Publishing</h2>
@@ -124,13 +153,13 @@ export default function EditCourse() {
           <CsrfInput />
           <input type="hidden" name="intent" value="status" />
           {listed ? (
-            <button type="submit" name="status" value="draft" className="danger">
+            <SubmitButton name="status" value="draft" className="danger" pendingText="Unpublishing…">
               Unpublish
-            </button>
+            </SubmitButton>
           ) : (
-            <button type="submit" name="status" value="published" disabled={!ready}>
+            <SubmitButton name="status" value="published" disabled={!ready} pendingText="Publishing…">
               Publish
-            </button>
+            </SubmitButton>
           )}
           {course.status === "published" ? (
             <button type="submit" name="status" value="unlisted" className="small">
@@ -150,9 +179,9 @@ export default function EditCourse() {
                 <Form method="post" className="inline">
                   <CsrfInput />
                   <input type="hidden" name="moduleId" value={m.id} />
-                  <button type="submit" name="intent" value="delete-module" className="link-button">
+                  <SubmitButton name="intent" value="delete-module" className="link-button" pendingText="Deleting…" aria-label={`Delete ${m.title}`}>
                     Delete
-                  </button>
+                  </SubmitButton>
                 </Form>
               </li>
             ))}

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { redirect, redirectDocument } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { SubmitButton } from "~/components/submit-button";
 import { CsrfInput, FormError } from "~/components/forms";
 import { getUser, requireUserWithPermission } from "~/modules/auth/auth.server";
 import { getEntitlement } from "~/modules/subscriptions/entitlements.server";
@@ -103,7 +104,7 @@ export default function Pricing() {
                       <input type="radio" name="interval" value="year" /> Yearly
                     </label>
                   </fieldset>
-                  <button type="submit">Upgrade to {config.name}</button>
+                  <SubmitButton pendingText="Going to checkout…">Upgrade to {config.name}</SubmitButton>
                 </Form>
               )}
             </section>

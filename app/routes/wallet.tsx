@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { data } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
+import { SubmitButton } from "~/components/submit-button";
 import { CsrfInput, Field, FormStatus } from "~/components/forms";
 import { formatWhen } from "~/components/money";
 import { NextPageLink } from "~/components/pagination";
@@ -97,9 +98,9 @@ export default function Wallet() {
               <CsrfInput />
               <input type="hidden" name="intent" value="buy_freeze" />
               <input type="hidden" name="requestKey" value={freezeKey} />
-              <button type="submit" disabled={!canBuy}>
+              <SubmitButton disabled={!canBuy} pendingText="Buying…">
                 Buy a freeze for {TOKEN_RULES.streakFreeze.price} tokens
-              </button>
+              </SubmitButton>
             </Form>
             <div className="muted">A freeze covers one missed day.</div>
           </div>

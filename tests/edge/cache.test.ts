@@ -57,7 +57,7 @@ describe("edge cache of anonymous pages", () => {
     // Unpublished by its instructor: anonymous visitors get a 404 at once, which is not stored.
     const instructor = new Browser();
     await instructor.login(owner.email);
-    expect((await instructor.submit(`/courses/${course.slug}`, { intent: "unpublish" })).status).toBe(200);
+    expect((await instructor.submit(`/courses/${course.slug}`, { intent: "unpublish", confirm: "yes" })).status).toBe(200);
     const gone = await anon();
     expect(gone.status).toBe(404);
     expect(edgeOutcome(gone)).toBe("BYPASS");

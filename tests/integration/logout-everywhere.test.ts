@@ -21,7 +21,13 @@ const me = (token: string) => SELF.fetch(`${ORIGIN}/api/me`, bearer(token)).then
 describe("log out everywhere", () => {
   it("revokes every session and, by default (box ticked), every API token", async () => {
     const { user, browser, second, tokens, foreign } = await setup();
-    const res = await browser.submit("/account", { intent: "logout-everywhere", revokeTokens: "on" });
+    // Revoking every key asks first: the first POST only shows the confirmation step.
+    const ask = await browser.submit("/account", { intent: "logout-everywhere", revokeTokens: "on" });
+    expect(ask.status).toBe(200);
+    expect(await ask.text()).toContain("Log out everywhere and revoke all your API keys?");
+    expect(await liveTokens(user.id)).toHaveLength(2);
+    expect((await second.fetch("/account")).status).toBe(200); // nobody was signed out yet
+    const res = await browser.submit("/account", { intent: "logout-everywhere", revokeTokens: "on", confirm: "yes" });
     expect(res.status).toBe(302);
     expect((await second.fetch("/account")).status).toBe(302); // the other device is signed out
     expect(await db().select().from(sessions).where(and(eq(sessions.userId, user.id), isNull(sessions.revokedAt))).all()).toHaveLength(0);

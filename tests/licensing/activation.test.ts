@@ -66,7 +66,12 @@ describe("activation", () => {
     const outsider = await signedInAs("enterprise");
     const denied = await outsider.browser.submit("/enterprise", { intent: "deactivate-machine", machineId: body.machine.id });
     expect(denied.status).toBe(404);
-    const done = await ownerBrowser.submit(`/enterprise?organizationId=${license.organizationId}`, { intent: "deactivate-machine", machineId: body.machine.id });
+    // It asks first: the machine still validates until the owner confirms.
+    const ask = await ownerBrowser.submit(`/enterprise?organizationId=${license.organizationId}`, { intent: "deactivate-machine", machineId: body.machine.id });
+    expect(ask.status).toBe(200);
+    expect(await ask.text()).toContain("Deactivate Reception PC?");
+    expect((await validate(key, { fingerprint: "dash-machine-0001" })).body.code).toBe("VALID");
+    const done = await ownerBrowser.submit(`/enterprise?organizationId=${license.organizationId}`, { intent: "deactivate-machine", machineId: body.machine.id, confirm: "yes" });
     expect(done.status).toBe(200);
     expect((await validate(key, { fingerprint: "dash-machine-0001" })).body.code).toBe("NO_MACHINE");
     void jsonBody;

@@ -382,7 +382,12 @@ describe("pages", () => {
     const over = await admin.browser.submit("/admin/payments", { intent: "refund", paymentId: payment.id, amount: "60.00", reason: "too much" });
     expect(over.status).toBe(400);
     expect(await over.text()).toContain("left to refund");
-    const ok = await admin.browser.submit("/admin/payments", { intent: "refund", paymentId: payment.id, amount: "10.00", reason: "Goodwill" });
+    // The refund asks first (nothing moves), then acts with confirm=yes.
+    const ask = await admin.browser.submit("/admin/payments", { intent: "refund", paymentId: payment.id, amount: "10.00", reason: "Goodwill" });
+    expect(ask.status).toBe(200);
+    expect(await ask.text()).toContain("Refund $10.00 to");
+    expect((await paymentRow(payment.id))!.amountRefunded).toBe(0);
+    const ok = await admin.browser.submit("/admin/payments", { intent: "refund", paymentId: payment.id, amount: "10.00", reason: "Goodwill", confirm: "yes" });
     expect(ok.status).toBe(200);
     expect((await paymentRow(payment.id))!.amountRefunded).toBe(1000);
   });

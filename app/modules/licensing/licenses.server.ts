@@ -354,10 +354,16 @@ export async function deactivateMachineByKey(app: AppContext, input: unknown) {
 }
 
 /** Deactivates a machine from the enterprise dashboard (organization admins, platform admins). */
-export async function deactivateMachineById(app: AppContext, actor: Actor, machineId: string) {
+/** A machine the actor administers (its organization's admin, or a platform admin); 404 otherwise. */
+export async function findMachineFor(app: AppContext, actor: Actor, machineId: string) {
   const machine = await app.db.select().from(licenseMachines).where(eq(licenseMachines.id, machineId)).get();
   if (!machine) throw AppError.notFound("Machine");
   const { license } = await getLicenseFor(app, actor, machine.licenseId, "admin");
+  return { machine, license };
+}
+
+export async function deactivateMachineById(app: AppContext, actor: Actor, machineId: string) {
+  const { machine, license } = await findMachineFor(app, actor, machineId);
   return deactivate(app, license, machine, actor.id);
 }
 

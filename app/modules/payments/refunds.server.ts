@@ -36,11 +36,10 @@ export const refundSchema = z.strictObject({
 });
 
 /**
- * Refunds all (default) or part of a payment. The amount is reserved atomically against what is
- * left, so concurrent or repeated requests can never over-refund; the refund row and its audit
- * entry are written in the same batch. The purpose's reversal runs once Stripe confirms.
+ * What a refund request would refund, checked as `refundPayment` checks it (the payment exists,
+ * is paid, has that much left): the confirmation step of a refund page shows this before acting.
  */
-export async function refundPayment(app: AppContext, actor: Pick<SessionUser, "id"> | null, input: unknown) {
+export async function checkRefund(app: AppContext, input: unknown) {
   const data = parseOrThrow(refundSchema, input);
   const payment = await findPayment(app, { id: data.paymentId });
   if (!payment) throw AppError.notFound("Payment");
@@ -51,6 +50,16 @@ export async function refundPayment(app: AppContext, actor: Pick<SessionUser, "i
   const amount = data.amount ?? left;
   if (left <= 0) throw new AppError("conflict", "This payment has already been fully refunded.");
   if (amount > left) throw AppError.validation({ amount: [`At most ${left} (minor units) is left to refund`] });
+  return { data, payment: payment as Payment & { stripePaymentIntentId: string }, amount, left };
+}
+
+/**
+ * Refunds all (default) or part of a payment. The amount is reserved atomically against what is
+ * left, so concurrent or repeated requests can never over-refund; the refund row and its audit
+ * entry are written in the same batch. The purpose's reversal runs once Stripe confirms.
+ */
+export async function refundPayment(app: AppContext, actor: Pick<SessionUser, "id"> | null, input: unknown) {
+  const { data, payment, amount } = await checkRefund(app, input);
 
   const refundId = createId("refund");
   const t = now();

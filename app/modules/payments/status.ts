@@ -20,6 +20,9 @@ export const OPEN_STATUSES = ["requires_action", "processing"] as const satisfie
 
 export const PAID_STATUSES: readonly PaymentStatus[] = ["succeeded", "partially_refunded", "refunded"];
 
+/** Money that went through (a receipt exists); failed, canceled and open payments have none. */
+export const isPaidStatus = (status: string) => (PAID_STATUSES as readonly string[]).includes(status);
+
 /** Our status for a Stripe PaymentIntent status (refund states are derived from refunds). */
 export function statusFromIntent(status: string, hasError: boolean): PaymentStatus {
   switch (status) {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { AppContext } from "~/context.server";
 import type { StripeEventHandler } from "~/modules/payments/registry";
-import { completeCheckoutSubscription, settleCheckoutStart } from "./lifecycle.server";
+import { fulfilSubscriptionCheckout, settleCheckoutStart } from "./lifecycle.server";
 import { findByStripeId, handleFailedInvoice, invoiceSubscriptionId, recordPaidInvoice, retrieveInvoice, syncSubscription } from "./stripe-sync.server";
 
 /*
@@ -58,8 +58,7 @@ const onInvoicePaymentFailed: StripeEventHandler = async (app, event) => {
 const onCheckoutCompleted: StripeEventHandler = async (app, event) => {
   const session = sessionRef.parse(dataObject(event));
   if (session.mode !== "subscription" || !session.subscription) return "ignored";
-  const row = await completeCheckoutSubscription(app, session.subscription, { source: "webhook" });
-  await settleCheckoutStart(app, session.id, "completed");
+  const row = await fulfilSubscriptionCheckout(app, { id: session.id, subscription: session.subscription }, { source: "webhook" });
   return row ? "processed" : "ignored";
 };
 

@@ -271,6 +271,60 @@ export async function completeCheckoutSubscription(app: AppContext, stripeSubscr
   return row;
 }
 
+/**
+ * A completed subscription-mode Checkout Session: the one fulfilment path shared by the
+ * `checkout.session.completed` webhook and the buyer's return to the success URL. Idempotent (the
+ * row is keyed by the Stripe subscription, the invoice's payment by its PaymentIntent, the
+ * receipt by the invoice), so both may run, in any order or at once.
+ */
+export async function fulfilSubscriptionCheckout(app: AppContext, session: { id: string; subscription: string }, ctx: SyncContext) {
+  const row = await completeCheckoutSubscription(app, session.subscription, ctx);
+  await settleCheckoutStart(app, session.id, "completed");
+  return row;
+}
+
+const returnedSubscriptionSession = stripeShapes.checkoutSession.extend({
+  mode: z.string(),
+  status: z.enum(["open", "complete", "expired"]).nullish(),
+  subscription: z.union([z.string(), z.object({ id: z.string() }).loose()]).nullish(),
+});
+
+export type SubscriptionReturnState = "active" | "processing" | "none";
+
+/**
+ * The buyer is back from subscription Checkout (`/account/billing?checkout=success`, which carries
+ * no session id): their latest Checkout start is re-read from Stripe and, once complete, fulfilled
+ * through `fulfilSubscriptionCheckout`, as the webhook would. "none": nothing was bought through
+ * Checkout (an old or hand-typed link); Stripe being unreachable leaves it to the webhook.
+ */
+export async function settleSubscriptionCheckoutReturn(app: AppContext, userId: string): Promise<SubscriptionReturnState> {
+  const entitled = async () => {
+    const open = await findOpenSubscription(app, userId);
+    return !!open && (ENTITLED_STATUSES as readonly string[]).includes(open.status);
+  };
+  const start = await app.db
+    .select()
+    .from(subscriptionStarts)
+    .where(and(eq(subscriptionStarts.userId, userId), eq(subscriptionStarts.flow, "checkout")))
+    .orderBy(desc(subscriptionStarts.id))
+    .get();
+  if (!start?.stripeCheckoutSessionId) return (await entitled()) ? "active" : "none";
+  if (start.status !== "open") return (await entitled()) ? "active" : start.status === "canceled" ? "none" : "processing";
+  const log = app.logger.child({ userId, subscriptionStartId: start.id, checkoutSessionId: start.stripeCheckoutSessionId });
+  try {
+    const session = checkStripe(returnedSubscriptionSession, await createStripe(app).checkout.sessions.retrieve(start.stripeCheckoutSessionId), "Checkout Session");
+    const subscriptionId = typeof session.subscription === "string" ? session.subscription : (session.subscription?.id ?? null);
+    if (session.mode !== "subscription" || session.status !== "complete" || !subscriptionId) return "processing";
+    await fulfilSubscriptionCheckout(app, { id: session.id, subscription: subscriptionId }, { source: "user", actorId: userId });
+    const state = (await entitled()) ? "active" : "processing";
+    log.info("subscription.checkout_returned", { state });
+    return state;
+  } catch (error) {
+    log.warn("subscription.checkout_return_unsettled", { error });
+    return "processing";
+  }
+}
+
 
 export const cancelSchema = z.strictObject({
   /** Admins only: end the subscription now instead of at period end. */
