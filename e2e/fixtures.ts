@@ -13,7 +13,7 @@ export async function signUp(page: Page, name: string, email: string, password =
   await page.getByLabel("Email").fill(email);
   await page.getByLabel(/^Password/).fill(password);
   await page.getByRole("button", { name: "Sign up" }).click();
-  await expect(page).toHaveURL(/\/account/);
+  await expect(page).toHaveURL(/\/learning/);
 }
 
 export async function logIn(page: Page, email: string, password = DEMO_PASSWORD) {
@@ -21,7 +21,7 @@ export async function logIn(page: Page, email: string, password = DEMO_PASSWORD)
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Log in" }).click();
-  await expect(page).toHaveURL(/\/account/);
+  await expect(page).toHaveURL(/\/learning/);
 }
 
 /**

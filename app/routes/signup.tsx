@@ -19,7 +19,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   try {
     const user = await signUp(app, Object.fromEntries(form));
     const session = await createSession(app, user.id, request.headers.get("User-Agent"));
-    return redirect("/account?welcome=1", { headers: { "Set-Cookie": session.setCookie } });
+    return redirect("/learning?welcome=1", { headers: { "Set-Cookie": session.setCookie } });
   } catch (error) {
     return formError(app, error, keptValues(form));
   }

@@ -11,6 +11,7 @@ import { integerFromString } from "~/utils/forms.server";
 import { courseModules, courses, enrollments, users } from "~drizzle/schema";
 import type { CourseStatus } from "~drizzle/schema/enums";
 import { coursesFts, nextSearchId } from "./search";
+import { imageUrl } from "./images";
 import { deleteObjects, parseUpload, type ParsedUpload } from "./files.server";
 import {
   courseMetadataSchema,
@@ -56,6 +57,7 @@ export function publicCourse(c: Course, instructor?: { id: string; name: string 
     rating: { average: c.ratingAvg / 100, count: c.ratingCount },
     enrollmentCount: c.enrollmentCount,
     instructor: instructor ? { id: instructor.id, name: instructor.name } : { id: c.instructorId },
+    coverUrl: imageUrl(c.coverKey),
     publishedAt: c.publishedAt,
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
@@ -239,6 +241,7 @@ function newCourseRow(id: string, instructorId: string, data: CourseMetadata, t:
     createdAt: t,
     updatedAt: t,
     searchId: null,
+    coverKey: null,
   };
 }
 
