@@ -87,7 +87,15 @@ function Viewer({ contentType, url, title, html, plainText, fileName }: { conten
       <div className="stack">
         <iframe src={url} title={`${title} (PDF)`} className="media pdf" data-testid="module-pdf" />
         <p className="muted">
-          If the PDF does not show here, <a href={url} download={fileName ?? undefined}>download {fileName ?? "the PDF"}</a>.
+          If the PDF does not show here:{" "}
+          <a href={url} target="_blank" rel="noreferrer">
+            Open {fileName ?? "the PDF"}
+          </a>{" "}
+          or{" "}
+          <a href={url} download={fileName ?? undefined}>
+            download it
+          </a>
+          .
         </p>
       </div>
     );

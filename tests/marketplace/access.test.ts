@@ -142,7 +142,7 @@ describe("pages", () => {
     expect(html).toContain("Rust from zero");
     expect(html).toContain("Olga Owner");
     expect(html).toContain("Lesson 1");
-    expect(html).toContain("★ 4.5 (2 reviews)");
+    expect(html).toContain("Rated 4.5 out of 5 from 2 reviews");
     expect(html).toMatch(/Buy for (<!-- -->)?\$25\.00/);
     expect(html).toContain(`/courses/${course.slug}/og.png`);
     const draft = await insertCourse(owner.id, { status: "draft" });
