@@ -166,7 +166,10 @@ describe("pages", () => {
     const owner = await insertUser("instructor");
     const course = await insertCourse(owner.id, { priceAmount: 0 });
     const learner = await signedInAs("student");
-    expect((await learner.browser.fetch(`/courses/${course.slug}/learn/${course.moduleId}`)).status).toBe(403);
+    // Not enrolled yet: the course page, with its Enroll button and the reason.
+    const refused = await learner.browser.fetch(`/courses/${course.slug}/learn/${course.moduleId}`);
+    expect(refused.status).toBe(302);
+    expect(refused.headers.get("Location")).toBe(`/courses/${course.slug}?enroll=required`);
     const enrolled = await learner.browser.submit(`/courses/${course.slug}`, { intent: "enroll" });
     expect(enrolled.status).toBe(200);
     expect(await enrolled.text()).toContain("You are enrolled");
