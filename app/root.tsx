@@ -57,6 +57,8 @@ export function Layout({ children }: { children: React.ReactNode }) {
             <Link to="/pricing">Pricing</Link>
             {user ? (
               <>
+                <Link to="/learning">My learning</Link>
+                <Link to="/certificates">Certificates</Link>
                 {hasPermission(user, "read:earnings:own") ? <Link to="/instructor">Teach</Link> : null}
                 {hasPermission(user, "read:metrics:any") ? <Link to="/admin">Admin</Link> : null}
                 {hasPermission(user, "read:email:any") ? <Link to="/admin/emails">Emails</Link> : null}

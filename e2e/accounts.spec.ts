@@ -3,8 +3,12 @@ import { confirmationLink, expect, logIn, signUp, test, uniqueEmail } from "./fi
 test("a learner signs up, creates an API token, uses it, and logs out", async ({ page, request }) => {
   const email = uniqueEmail("learner");
   await signUp(page, "Playwright Learner", email);
-  await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
+  // A new learner lands on My learning, welcomed, with a way to the catalog.
+  await expect(page.getByRole("heading", { name: "My learning" })).toBeVisible();
   await expect(page.getByText("Welcome to Coursemint")).toBeVisible();
+  await expect(page.getByTestId("learning-empty").getByRole("link", { name: "Browse the catalog" })).toBeVisible();
+  await page.goto("/account");
+  await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
   await expect(page.getByTestId("role")).toHaveText("student");
 
   await page.getByLabel("Token name").fill("my script");

@@ -20,7 +20,7 @@ export async function signUp(page: Page, name: string, email: string, password =
   await expect(page.getByRole("heading", { name: "Check your inbox" })).toBeVisible();
   await page.goto(await confirmationLink(page, email));
   await page.getByRole("button", { name: "Confirm and create my account" }).click();
-  await expect(page).toHaveURL(/\/account/);
+  await expect(page).toHaveURL(/\/learning/);
 }
 
 /** The path of the newest sign-up confirmation link emailed to `email` (waits for the email queue). */
@@ -43,7 +43,7 @@ export async function logIn(page: Page, email: string, password = DEMO_PASSWORD)
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Log in" }).click();
-  await expect(page).toHaveURL(/\/account/);
+  await expect(page).toHaveURL(/\/learning/);
 }
 
 /**

@@ -20,7 +20,7 @@ test("pages and hosted Checkout satisfy the CSP; the headers are there", async (
   await expect(page).toHaveURL(/\/courses$/);
 
   await logIn(page, "admin@coursemint.test", DEMO_PASSWORD);
-  for (const path of ["/account", "/account/billing", "/account/payments", "/admin", "/admin/users", "/admin/payments", "/admin/emails", "/admin/audit", "/instructor", "/instructor/courses/new", "/dev/mailbox"]) {
+  for (const path of ["/account", "/account/billing", "/account/payments", "/admin", "/admin/users", "/admin/payments", "/admin/emails", "/admin/audit", "/instructor", "/instructor/courses/new", "/instructor/profile", "/learning", "/dev/mailbox"]) {
     const response = await page.goto(path);
     expect(response!.status(), path).toBe(200);
     expect(response!.headers()["cache-control"], path).toBe("private, no-store");

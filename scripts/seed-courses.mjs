@@ -39,10 +39,15 @@ const LEARNERS = Array.from({ length: 12 }, (_, i) => ({
 /** Active enrollments per demo course (the order of DEMO_COURSES). */
 const LEARNERS_PER_COURSE = [10, 8, 7, 12, 5, 4, 11, 2, 9, 3];
 
+/** The demo instructor's public profile (bio; the avatar is generated from the initials). */
+const INSTRUCTOR_BIO =
+  "Ian has taught data, engineering and creative courses for twelve years, first in evening classes and now online. He writes short lessons, practical exercises and answers every review.";
+
 export function courseSeedSql(now = Date.now(), passwordHash = "!") {
   const lines = LEARNERS.map(
     (u) => `INSERT OR IGNORE INTO users (id, email, name, password_hash, role, created_at, updated_at) VALUES (${[u.id, u.email, u.name, passwordHash, "student", now, now].map(q).join(", ")});`,
   );
+  lines.push(`INSERT OR IGNORE INTO instructor_profiles (user_id, bio, avatar_key, updated_at) VALUES (${[INSTRUCTOR, INSTRUCTOR_BIO, null, now].map(q).join(", ")});`);
   DEMO_COURSES.forEach(([title, category, level, language, price, description], i) => {
     const id = `crs_0000000000000000000000d${pad(i + 1)}`;
     const slug = `${title.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "")}-d${pad(i + 1)}`;
@@ -51,7 +56,7 @@ export function courseSeedSql(now = Date.now(), passwordHash = "!") {
       `INSERT OR IGNORE INTO courses (id, slug, instructor_id, title, description, category, level, language, price_amount, currency, status, rating_count, rating_sum, rating_avg, enrollment_count, published_at, created_at, updated_at, search_id) SELECT ${[id, slug, INSTRUCTOR, title, description, category, level, language, price, "usd", "published", 0, 0, 0, 0, published, published, published].map(q).join(", ")}, coalesce(max(search_id), 0) + 1 FROM courses;`,
       `INSERT INTO courses_fts (rowid, course_id, title, description) SELECT search_id, id, title, description FROM courses WHERE id = ${q(id)} AND NOT EXISTS (SELECT 1 FROM courses_fts WHERE rowid = courses.search_id);`,
     );
-    [["Welcome and overview", FILES.pdf], ["Notes and exercises", FILES.md]].forEach(([moduleTitle, f], m) => {
+    [["Course notes and first exercise", FILES.md], ["Welcome slides (PDF)", FILES.pdf], ["Practice and next steps", FILES.md]].forEach(([moduleTitle, f], m) => {
       const moduleId = `mod_000000000000000000000${pad(i + 1)}${m}d`;
       lines.push(
         `INSERT OR IGNORE INTO course_modules (id, course_id, position, title, r2_key, file_name, content_type, size_bytes, created_at) VALUES (${[moduleId, id, m + 1, moduleTitle, f.key, f.name, f.type, statSync(f.file).size, published].map(q).join(", ")});`,

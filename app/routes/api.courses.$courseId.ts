@@ -8,7 +8,9 @@ export const loader = api(async ({ request, params, app }) => {
   const viewer = await getUser(app, request);
   const course = await findCourse(app, parseOrThrow(courseIdSchema, params.courseId));
   if (!course) throw AppError.notFound("Course");
-  return getCourseView(app, viewer, course);
+  // The page's instructor card (bio, photo) is not part of this API shape.
+  const { instructor: _instructor, ...view } = await getCourseView(app, viewer, course);
+  return view;
 });
 
 /** PATCH /api/courses/:courseId — owners edit metadata and publish; admins unpublish (status draft/archived). */

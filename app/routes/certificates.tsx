@@ -32,7 +32,7 @@ export default function Certificates() {
       ) : certificates.length ? (
         <ul data-testid="feature-unlocked">
           {certificates.map((c) => (
-            <li key={c.certificateId}>
+            <li key={c.certificateId} id={c.certificateId}>
               <strong>{c.courseTitle}</strong> — completed {new Date(c.completedAt).toISOString().slice(0, 10)} · <code>{c.certificateId}</code>
             </li>
           ))}

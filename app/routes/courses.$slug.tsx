@@ -22,6 +22,8 @@ import { CATEGORY_LABELS, LANGUAGE_LABELS, REVIEW_BODY_MAX } from "~/modules/mar
 import { AppError, errorResponse, parseOrThrow } from "~/utils/errors";
 import { formError, integerFromString, keptValues, readForm, type FormResult } from "~/utils/forms.server";
 import { formatMoney, type Currency } from "~/utils/money";
+import { Avatar, CourseCover } from "~/components/course-cover";
+import { StarInput, StarRating } from "~/components/stars";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => {
   if (!data) return [{ title: "Course not found · Coursemint" }];
@@ -139,7 +141,7 @@ export default function CoursePage() {
   const result = (confirmStep ? undefined : answer) as FormResult | undefined;
   const processing = checkout?.state === "processing" && !view.viewer.enrolled;
   const [params] = useSearchParams();
-  const { course, modules, viewer } = view;
+  const { course, modules, viewer, instructor } = view;
   const currency = course.price.currency as Currency;
   const balance = useRootData()?.tokens ?? 0;
   const usable = discountFor(price.amount, balance);
@@ -151,15 +153,24 @@ export default function CoursePage() {
         <p>
           <Link to="/courses">← All courses</Link>
         </p>
-        <h1>{course.title}</h1>
-        <p className="muted">
-          By <Link to={`/courses?instructor=${course.instructor.id}`}>{course.instructor.name}</Link> · {CATEGORY_LABELS[course.category]} · {cap(course.level)} ·{" "}
-          {LANGUAGE_LABELS[course.language]}
-        </p>
-        <p>
-          <span data-testid="rating">{course.rating.count ? `★ ${course.rating.average.toFixed(1)} (${course.rating.count} reviews)` : "No reviews yet"}</span> ·{" "}
-          {course.enrollmentCount} learners
-        </p>
+        <div className="course-hero">
+          <CourseCover course={course} label={CATEGORY_LABELS[course.category]} size="hero" />
+          <div className="stack">
+            <h1>{course.title}</h1>
+            <p className="muted">
+              By <Link to={`/instructors/${instructor.id}`}>{instructor.name}</Link> · {CATEGORY_LABELS[course.category]} · {cap(course.level)} · {LANGUAGE_LABELS[course.language]}
+            </p>
+            <p>
+              <StarRating average={course.rating.average} count={course.rating.count} /> · {course.enrollmentCount.toLocaleString("en-US")} learner
+              {course.enrollmentCount === 1 ? "" : "s"}
+            </p>
+          </div>
+        </div>
+        {params.get("enroll") === "required" && !viewer.canAccess ? (
+          <p className="alert" role="status" data-testid="enroll-required">
+            {course.isFree ? "Enroll in this course (it is free) to open its modules." : "Buy this course to open its modules. Once you have access, every module is yours to keep."}
+          </p>
+        ) : null}
         {justPaid && viewer.enrolled ? (
           <p className="alert success" role="status" data-testid="purchase-complete">
             Thank you! Your payment went through and the course is yours. Start with the first module below.
@@ -176,10 +187,19 @@ export default function CoursePage() {
         <ConfirmPanel step={confirmStep} />
         {course.status !== "published" ? <p className="alert">This course is {course.status}.</p> : null}
         {viewer.enrolled ? (
-          <p className="alert success" data-testid="enrolled">
-            You are enrolled{progress ? ` · ${progress.completedModuleIds.length} of ${progress.totalModules} modules complete` : ""}
-            {progress?.completed ? " · Course completed 🎉" : ""}
-          </p>
+          <div className="alert success stack" data-testid="enrolled">
+            <p>
+              You are enrolled{progress ? ` · ${progress.completedModuleIds.length} of ${progress.totalModules} modules complete` : ""}
+              {progress?.completed ? " · Course completed 🎉" : ""}
+            </p>
+            {modules.length ? (
+              <p>
+                <Link className="button" to={`/courses/${course.slug}/learn/${(modules.find((m) => !progress?.completedModuleIds.includes(m.id)) ?? modules[0]!).id}`}>
+                  {progress?.completedModuleIds.length ? (progress.completed ? "Review the course" : "Continue learning") : "Start learning"}
+                </Link>
+              </p>
+            ) : null}
+          </div>
         ) : viewer.canEdit ? (
           <p>
             <Link to={`/instructor/courses/${course.id}`}>Edit this course</Link>
@@ -237,6 +257,26 @@ export default function CoursePage() {
         <p className="prewrap">{course.description}</p>
       </section>
 
+      <section aria-labelledby="instructor-title" className="card instructor-card" data-testid="instructor-card">
+        <h2 id="instructor-title">Your instructor</h2>
+        <div className="instructor-card-body">
+          <Avatar person={instructor} size={64} />
+          <div className="stack">
+            <p>
+              <Link to={`/instructors/${instructor.id}`}>
+                <strong>{instructor.name}</strong>
+              </Link>
+            </p>
+            {instructor.bio ? <p className="prewrap">{instructor.bio.length > 400 ? `${instructor.bio.slice(0, 400)}…` : instructor.bio}</p> : null}
+            <p>
+              <Link to={`/instructors/${instructor.id}`}>
+                All courses by {instructor.name}
+              </Link>
+            </p>
+          </div>
+        </div>
+      </section>
+
       <section aria-labelledby="modules-title">
         <h2 id="modules-title">Modules</h2>
         <ol className="modules">
@@ -255,17 +295,7 @@ export default function CoursePage() {
           <Form method="post" className="stack narrow card">
             <CsrfInput />
             <h3>{ownReview ? "Edit your review" : "Review this course"}</h3>
-            <div className="field">
-              <label htmlFor="field-rating">Rating</label>
-              <select id="field-rating" name="rating" defaultValue={String(ownReview?.rating ?? 5)}>
-                {[5, 4, 3, 2, 1].map((r) => (
-                  <option key={r} value={r}>
-                    {r} star{r === 1 ? "" : "s"}
-                  </option>
-                ))}
-              </select>
-              {result?.errors?.rating ? <p className="field-errors">{result.errors.rating.join(" ")}</p> : null}
-            </div>
+            <StarInput name="rating" defaultValue={result?.values?.rating ? Number(result.values.rating) : ownReview?.rating} error={result?.errors?.rating} />
             <div className="field">
               <label htmlFor="field-body">Your review</label>
               <textarea id="field-body" name="body" rows={4} maxLength={REVIEW_BODY_MAX} defaultValue={result?.values?.body ?? ownReview?.body ?? ""} />
@@ -281,7 +311,17 @@ export default function CoursePage() {
             {reviews.items.map((r) => (
               <li key={r.id} className="card">
                 <p>
-                  <strong>{"★".repeat(r.rating)}</strong> {r.author.name}
+                  <span className="stars">
+                    <span className="sr-only">Rated {r.rating} out of 5</span>
+                    <span className="stars-icons" aria-hidden="true">
+                      {[1, 2, 3, 4, 5].map((i) => (
+                        <span key={i} className={i <= r.rating ? "star full" : "star"}>
+                          ★
+                        </span>
+                      ))}
+                    </span>
+                  </span>{" "}
+                  <strong>{r.author.name}</strong>
                 </p>
                 {r.body ? <p className="prewrap">{r.body}</p> : null}
               </li>

@@ -7,6 +7,8 @@ import { listCourses, listingQuerySchema } from "~/modules/marketplace/listing.s
 import { CATEGORY_LABELS, COURSE_CATEGORIES, COURSE_LANGUAGES, COURSE_LEVELS, LANGUAGE_LABELS, LISTING_SORTS } from "~/modules/marketplace/rules";
 import { zodFieldErrors } from "~/utils/errors";
 import { formatMoney, parseAmount, type Currency } from "~/utils/money";
+import { CourseCover } from "~/components/course-cover";
+import { StarRating } from "~/components/stars";
 
 export const meta: MetaFunction = () => [{ title: "Courses · Coursemint" }, { name: "description", content: "Browse courses by category, level, language, price and rating." }];
 
@@ -88,17 +90,23 @@ export default function Catalog() {
         {items.length ? (
           <ul className="course-list">
             {items.map((c) => (
-              <li key={c.id} className="card course-card">
-                <h2>
-                  <Link to={`/courses/${c.slug}`}>{c.title}</Link>
-                </h2>
-                <p className="muted">
-                  {c.instructor.name} · {CATEGORY_LABELS[c.category]} · {cap(c.level)} · {LANGUAGE_LABELS[c.language]}
-                </p>
-                <p>
-                  <strong>{c.isFree ? "Free" : formatMoney(c.price.amount, c.price.currency as Currency)}</strong> ·{" "}
-                  {c.rating.count ? `★ ${c.rating.average.toFixed(1)} (${c.rating.count})` : "No reviews yet"} · {c.enrollmentCount} learners
-                </p>
+              <li key={c.id} className="card course-card course-card-media">
+                <CourseCover course={c} label={CATEGORY_LABELS[c.category]} size="thumb" />
+                <div>
+                  <h2>
+                    <Link to={`/courses/${c.slug}`}>{c.title}</Link>
+                  </h2>
+                  <p className="muted">
+                    {c.instructor.name} · {CATEGORY_LABELS[c.category]} · {cap(c.level)} · {LANGUAGE_LABELS[c.language]}
+                  </p>
+                  <p>
+                    <StarRating average={c.rating.average} count={c.rating.count} compact />
+                  </p>
+                  <p>
+                    <strong>{c.isFree ? "Free" : formatMoney(c.price.amount, c.price.currency as Currency)}</strong> · {c.enrollmentCount.toLocaleString("en-US")} learner
+                    {c.enrollmentCount === 1 ? "" : "s"}
+                  </p>
+                </div>
               </li>
             ))}
           </ul>

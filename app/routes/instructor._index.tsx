@@ -8,6 +8,8 @@ import { earningsSummary } from "~/modules/marketplace/earnings.server";
 import { getPayoutAccount, refreshPayoutAccount, startPayoutOnboarding } from "~/modules/marketplace/payouts.server";
 import { formError, readForm, type FormResult } from "~/utils/forms.server";
 import { formatMoney, type Currency } from "~/utils/money";
+import { EarningsChart } from "~/components/earnings-chart";
+import { now } from "~/utils/clock";
 
 export const meta: MetaFunction = () => [{ title: "Instructor dashboard · Coursemint" }];
 
@@ -23,6 +25,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     courses: courses.map((c) => ({ id: c.id, slug: c.slug, title: c.title, status: c.status, enrollmentCount: c.enrollmentCount, priceAmount: c.priceAmount, currency: c.currency, rating: c.ratingAvg / 100, ratingCount: c.ratingCount })),
     earnings,
     payoutAccount: account ? { payoutsEnabled: account.payoutsEnabled } : null,
+    // The chart's last 12 months end with the current one (one clock, so server and browser agree).
+    now: now(),
+    currency: earnings.totals[0]?.currency ?? context.app.config.STRIPE_CURRENCY,
+    instructorId: user.id,
   };
 }
 
@@ -43,45 +49,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 const money = (amount: number, currency: string) => formatMoney(amount, currency as Currency);
 
-/** Stacked bars per month (pending / available / paid), drawn as server-rendered SVG. */
-function EarningsChart({ months }: { months: { month: string; currency: string; pending: number; available: number; paid: number }[] }) {
-  if (!months.length) return <p className="muted">No earnings yet — they appear here after your first sale.</p>;
-  const currency = months[0]!.currency;
-  const rows = months.filter((m) => m.currency === currency).slice(-12);
-  const maxTotal = Math.max(1, ...rows.map((m) => Math.max(0, m.pending) + Math.max(0, m.available) + Math.max(0, m.paid)));
-  const width = 48;
-  const height = 160;
-  const bar = (v: number) => (Math.max(0, v) / maxTotal) * height;
-  return (
-    <figure className="chart">
-      <svg viewBox={`0 0 ${rows.length * width + 10} ${height + 30}`} role="img" aria-label={`Earnings per month in ${currency.toUpperCase()}`} width="100%" height={height + 30}>
-        {rows.map((m, i) => {
-          const paid = bar(m.paid);
-          const available = bar(m.available);
-          const pending = bar(m.pending);
-          const x = 10 + i * width;
-          return (
-            <g key={m.month}>
-              <title>{`${m.month}: pending ${money(m.pending, currency)}, available ${money(m.available, currency)}, paid ${money(m.paid, currency)}`}</title>
-              <rect x={x} y={height - paid} width={width - 14} height={paid} className="bar-paid" />
-              <rect x={x} y={height - paid - available} width={width - 14} height={available} className="bar-available" />
-              <rect x={x} y={height - paid - available - pending} width={width - 14} height={pending} className="bar-pending" />
-              <text x={x} y={height + 18} fontSize="11">
-                {m.month.slice(2)}
-              </text>
-            </g>
-          );
-        })}
-      </svg>
-      <figcaption>
-        <span className="legend bar-pending" /> pending <span className="legend bar-available" /> available <span className="legend bar-paid" /> paid ({currency.toUpperCase()})
-      </figcaption>
-    </figure>
-  );
-}
-
 export default function InstructorDashboard() {
-  const { courses, earnings, payoutAccount } = useLoaderData<typeof loader>();
+  const { courses, earnings, payoutAccount, now: nowMs, currency, instructorId } = useLoaderData<typeof loader>();
   const result = useActionData<FormResult>();
   const [params] = useSearchParams();
   return (
@@ -98,6 +67,9 @@ export default function InstructorDashboard() {
           <Link className="button" to="/instructor/courses/new">
             Upload a new course
           </Link>
+        </p>
+        <p>
+          <Link to="/instructor/profile">Edit your profile (photo and bio)</Link> · <Link to={`/instructors/${instructorId}`}>View your public profile</Link>
         </p>
       </section>
 
@@ -119,7 +91,7 @@ export default function InstructorDashboard() {
             </article>
           ))}
         </div>
-        <EarningsChart months={earnings.perMonth} />
+        <EarningsChart perMonth={earnings.perMonth} currency={currency} nowMs={nowMs} />
         {earnings.perCourse.length ? (
           <table>
             <thead>

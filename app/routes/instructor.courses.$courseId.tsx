@@ -4,13 +4,16 @@ import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remi
 import { z } from "zod";
 import { CourseFields } from "~/components/course-fields";
 import { ConfirmPanel, confirmStepOf } from "~/components/confirm";
-import { CsrfInput, FormStatus } from "~/components/forms";
+import { CsrfInput, Field, FormStatus } from "~/components/forms";
 import { SubmitButton } from "~/components/submit-button";
 import { askToConfirm, isConfirmed } from "~/utils/confirm.server";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { deleteModule, listModules, loadOwnCourse, publicModule, publishProblems, updateCourse } from "~/modules/marketplace/courses.server";
 import { courseEditFields, pageFieldErrors, uploadFromPage } from "./instructor.courses.server";
-import { ACCEPT_ATTRIBUTE } from "~/modules/marketplace/rules";
+import { ACCEPT_ATTRIBUTE, CATEGORY_LABELS } from "~/modules/marketplace/rules";
+import { CourseCover } from "~/components/course-cover";
+import { IMAGE_ACCEPT, imageUrl } from "~/modules/marketplace/images";
+import { readImageForm, setCourseCover } from "~/modules/marketplace/images.server";
 import { AppError, errorResponse, parseOrThrow, toAppError } from "~/utils/errors";
 import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
 import { toMajorUnits, type Currency } from "~/utils/money";
@@ -25,7 +28,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   });
   const modules = await listModules(app, course.id);
   return {
-    course: { ...course, price: toMajorUnits(course.priceAmount, course.currency as Currency) },
+    course: { ...course, price: toMajorUnits(course.priceAmount, course.currency as Currency), coverUrl: imageUrl(course.coverKey) },
     modules: modules.map(publicModule),
     problems: publishProblems(course, modules),
   };
@@ -41,6 +44,17 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const { app } = context;
   const user = await requireUserWithPermission(app, request, "update:course:own");
   const courseId = params.courseId ?? "";
+  if (new URL(request.url).searchParams.get("intent") === "cover") {
+    // The cover image form (its own small multipart reader: size and type checked before storing).
+    let form: FormData | null = null;
+    try {
+      form = await readImageForm(app, request, "cover");
+      const key = await setCourseCover(app, user, courseId, form);
+      return data<FormResult>({ ok: key ? "Cover image saved." : "Cover image removed; a generated cover is shown." });
+    } catch (error) {
+      return formError(app, error, {});
+    }
+  }
   if ((request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data")) {
     // "Add modules": the file form, streamed like the upload page.
     const kept: Record<string, string> = {};
@@ -167,6 +181,27 @@ export default function EditCourse() {
             </button>
           ) : null}
         </Form>
+      </section>
+
+      <section aria-labelledby="cover-title" className="card stack">
+        <h2 id="cover-title">Cover image</h2>
+        <div className="cover-editor">
+          <CourseCover course={course} label={CATEGORY_LABELS[course.category]} size="thumb" />
+          <Form method="post" action="?intent=cover" encType="multipart/form-data" className="stack" data-testid="cover-form">
+            <CsrfInput />
+            <Field label="Cover (PNG, JPEG or WebP, up to 2 MB; 16:9 looks best, e.g. 1280×720)" name="cover" type="file" accept={IMAGE_ACCEPT} errors={result?.errors} />
+            {course.coverUrl ? (
+              <label className="checkbox">
+                <input type="checkbox" name="removeCover" /> Remove the cover (show a generated one)
+              </label>
+            ) : (
+              <p className="muted">Without an upload, learners see the generated cover shown here.</p>
+            )}
+            <p>
+              <button type="submit">Save cover</button>
+            </p>
+          </Form>
+        </div>
       </section>
 
       <section aria-labelledby="modules-title">

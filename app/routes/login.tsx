@@ -29,7 +29,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const user = await createAuthenticator(app).authenticate("form", request);
     const session = await createSession(app, user.id, request.headers.get("User-Agent"));
     app.logger.info("auth.logged_in", { userId: user.id, sessionId: session.id, ip: clientIp(request) });
-    return redirect(safeRedirect(form.get("redirectTo")), { headers: { "Set-Cookie": session.setCookie } });
+    return redirect(safeRedirect(form.get("redirectTo"), "/learning"), { headers: { "Set-Cookie": session.setCookie } });
   } catch (error) {
     return formError(app, error, keptValues(form));
   }

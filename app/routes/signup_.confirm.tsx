@@ -12,7 +12,7 @@ export const meta: MetaFunction = () => [{ title: "Confirm your email · Coursem
 export const headers: HeadersFunction = () => ({ "Cache-Control": "private, no-store" });
 
 /** Where a new account lands after confirming. */
-const WELCOME_PATH = "/account?welcome=1";
+const WELCOME_PATH = "/learning?welcome=1";
 
 const STATUS: Record<Exclude<SignupLinkState["status"], "valid">, number> = { unknown: 404, expired: 410, used: 410, account_exists: 409 };
 

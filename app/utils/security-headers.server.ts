@@ -37,7 +37,9 @@ export const EMULATOR_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline';
 export const DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
 /** Pages that show one person's account, money or admin data, whatever the request carries. */
-const PRIVATE_PATHS = /^\/(account|admin|instructor|dev|certificates)(\/|$)/;
+const PRIVATE_PATHS = /^\/(account|admin|instructor|dev|certificates|learning)(\/|$)/;
+/** Public images under random names (covers, avatars, logos): the same bytes for everyone, cacheable by all. */
+const PUBLIC_IMAGES = /^\/(covers|avatars|branding)\//;
 
 /** Does the request carry credentials (session cookie or API token)? */
 export function isAuthenticated(request: Request) {
@@ -58,7 +60,8 @@ export function applySecurityHeaders(headers: Headers, request: Request, opts: {
     headers.set("Content-Security-Policy", url.pathname.startsWith("/_stripe/") ? EMULATOR_PAGE_CSP : DEFAULT_CSP);
   }
   const cache = headers.get("Cache-Control") ?? "";
-  if (PRIVATE_PATHS.test(url.pathname) || (isAuthenticated(request) && !/\bprivate\b/.test(cache))) {
+  const publicImage = PUBLIC_IMAGES.test(url.pathname) && /\bimmutable\b/.test(cache);
+  if (PRIVATE_PATHS.test(url.pathname) || (isAuthenticated(request) && !/\bprivate\b/.test(cache) && !publicImage)) {
     headers.set("Cache-Control", NO_STORE);
   }
 }

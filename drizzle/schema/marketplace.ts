@@ -47,6 +47,8 @@ export const courses = sqliteTable(
     updatedAt: epochMs("updated_at").notNull(),
     /** The course's rowid in `courses_fts` (max + 1 at insert), so text matches join on an index. */
     searchId: integer("search_id"),
+    /** The uploaded cover image in R2 (`covers/<courseId>/<random>.<ext>`); null: a generated cover. */
+    coverKey: text("cover_key"),
   },
   (t) => [
     uniqueIndex("courses_slug_unique").on(t.slug),
@@ -239,3 +241,14 @@ export const payouts = sqliteTable(
   },
   (t) => [index("payouts_instructor_idx").on(t.instructorId, t.createdAt), index("payouts_status_idx").on(t.status, t.createdAt)],
 );
+
+/** An instructor's public profile (bio and avatar); a row appears on the first edit. */
+export const instructorProfiles = sqliteTable("instructor_profiles", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  bio: text("bio").notNull().default(""),
+  /** The uploaded avatar in R2 (`avatars/<userId>/<random>.<ext>`); null: generated initials. */
+  avatarKey: text("avatar_key"),
+  updatedAt: epochMs("updated_at").notNull(),
+});

@@ -11,7 +11,7 @@ describe("log in and out", () => {
     const user = await insertUser();
     const browser = new Browser();
     const response = await browser.login(user.email);
-    expect(response.headers.get("Location")).toBe("/account");
+    expect(response.headers.get("Location")).toBe("/learning");
     expect(browser.cookies.get("__session")).toBeDefined();
     expect(browser.cookies.get("__session")).not.toContain(user.id);
     const rows = await db().select().from(sessions).where(eq(sessions.userId, user.id)).all();
@@ -23,7 +23,7 @@ describe("log in and out", () => {
     const a = await new Browser().submit("/login", { email: user.email, password: PASSWORD, redirectTo: "/admin/users" });
     expect(a.headers.get("Location")).toBe("/admin/users");
     const b = await new Browser().submit("/login", { email: user.email, password: PASSWORD, redirectTo: "//evil.example" });
-    expect(b.headers.get("Location")).toBe("/account");
+    expect(b.headers.get("Location")).toBe("/learning");
   });
 
   it("gives one generic message for a wrong password and an unknown email", async () => {

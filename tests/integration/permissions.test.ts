@@ -123,6 +123,12 @@ const CASES: Case[] = [
   { name: "GET /courses", request: ({ browser }) => browser.fetch("/courses"), anonymous: 200, members: 200 },
   { name: "GET /courses/:slug (unknown)", request: ({ browser }) => browser.fetch("/courses/no-such-course"), anonymous: 404, members: 404 },
   { name: "GET /instructor", request: ({ browser }) => browser.fetch("/instructor"), anonymous: 302, members: 403, instructor: 200, admin: 200 },
+  // Learning pages, covers and instructor profiles (docs/marketplace.md "Learning pages").
+  { name: "GET /learning", request: ({ browser }) => browser.fetch("/learning"), anonymous: 302, members: 200 },
+  { name: "GET /instructor/profile", request: ({ browser }) => browser.fetch("/instructor/profile"), anonymous: 302, members: 403, instructor: 200, admin: 200 },
+  { name: "GET /instructors/:userId (unknown)", request: ({ browser }) => browser.fetch("/instructors/usr_00000000000000000000000000"), anonymous: 404, members: 404 },
+  { name: "GET /covers/:courseId/:file (unknown)", request: ({ browser }) => browser.fetch(`/covers/${UNKNOWN_COURSE}/0123456789abcdef.png`), anonymous: 404, members: 404 },
+  { name: "GET /avatars/:userId/:file (unknown)", request: ({ browser }) => browser.fetch("/avatars/usr_00000000000000000000000000/0123456789abcdef.png"), anonymous: 404, members: 404 },
   { name: "GET /instructor/courses/new", request: ({ browser }) => browser.fetch("/instructor/courses/new"), anonymous: 302, members: 403, instructor: 200, admin: 200 },
   { name: "GET /instructor/courses/:id (unknown)", request: ({ browser }) => browser.fetch(`/instructor/courses/${UNKNOWN_COURSE}`), anonymous: 302, members: 403, instructor: 404, admin: 404 },
   { name: "GET /api/courses/list", request: ({ browser }) => browser.fetch("/api/courses/list"), anonymous: 200, members: 200 },

@@ -55,7 +55,7 @@ describe("login redirectTo", () => {
       const user = await insertUser();
       const response = await new Browser().submit("/login", { email: user.email, password: PASSWORD, redirectTo });
       expect(response.status).toBe(302);
-      expect(response.headers.get("Location")).toBe("/account");
+      expect(response.headers.get("Location")).toBe("/learning");
       expect(response.headers.getSetCookie().some((c) => c.startsWith("x="))).toBe(false);
     },
   );

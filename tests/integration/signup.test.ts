@@ -85,7 +85,7 @@ describe("sign up asks for a confirmed email", () => {
     await browser.fetch(path);
     const confirmed = await browser.submit(path, { token });
     expect(confirmed.status).toBe(302);
-    expect(confirmed.headers.get("Location")).toBe("/account?welcome=1");
+    expect(confirmed.headers.get("Location")).toBe("/learning?welcome=1");
     const user = await db().select().from(users).where(eq(users.email, email)).get();
     expect(user).toMatchObject({ name: "Ada", role: "student" });
     expect(user!.passwordHash).toBe((await pendingFor(email))[0]!.passwordHash);

@@ -142,7 +142,7 @@ describe("pages", () => {
     expect(html).toContain("Rust from zero");
     expect(html).toContain("Olga Owner");
     expect(html).toContain("Lesson 1");
-    expect(html).toContain("★ 4.5 (2 reviews)");
+    expect(html).toContain("Rated 4.5 out of 5 from 2 reviews");
     expect(html).toMatch(/Buy for (<!-- -->)?\$25\.00/);
     expect(html).toContain(`/courses/${course.slug}/og.png`);
     const draft = await insertCourse(owner.id, { status: "draft" });
@@ -166,7 +166,10 @@ describe("pages", () => {
     const owner = await insertUser("instructor");
     const course = await insertCourse(owner.id, { priceAmount: 0 });
     const learner = await signedInAs("student");
-    expect((await learner.browser.fetch(`/courses/${course.slug}/learn/${course.moduleId}`)).status).toBe(403);
+    // Not enrolled yet: the course page, with its Enroll button and the reason.
+    const refused = await learner.browser.fetch(`/courses/${course.slug}/learn/${course.moduleId}`);
+    expect(refused.status).toBe(302);
+    expect(refused.headers.get("Location")).toBe(`/courses/${course.slug}?enroll=required`);
     const enrolled = await learner.browser.submit(`/courses/${course.slug}`, { intent: "enroll" });
     expect(enrolled.status).toBe(200);
     expect(await enrolled.text()).toContain("You are enrolled");

@@ -9,8 +9,9 @@ import { now } from "~/utils/clock";
 import { AppError, parseOrThrow, zodFieldErrors, type FieldErrors } from "~/utils/errors";
 import { createId } from "~/utils/ids";
 import { integerFromString } from "~/utils/forms.server";
-import { courseModules, courses, enrollments, users } from "~drizzle/schema";
+import { courseModules, courses, enrollments, instructorProfiles, users } from "~drizzle/schema";
 import { coursesFts, nextSearchId } from "./search";
+import { imageUrl } from "./images";
 import { deleteObjects, parseUpload, type ParsedUpload } from "./files.server";
 import {
   courseMetadataSchema,
@@ -56,6 +57,7 @@ export function publicCourse(c: Course, instructor?: { id: string; name: string 
     rating: { average: c.ratingAvg / 100, count: c.ratingCount },
     enrollmentCount: c.enrollmentCount,
     instructor: instructor ? { id: instructor.id, name: instructor.name } : { id: c.instructorId },
+    coverUrl: imageUrl(c.coverKey),
     publishedAt: c.publishedAt,
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
@@ -239,6 +241,7 @@ function newCourseRow(id: string, instructorId: string, data: CourseMetadata, t:
     createdAt: t,
     updatedAt: t,
     searchId: null,
+    coverKey: null,
   };
 }
 
@@ -362,7 +365,12 @@ export async function deleteModule(app: AppContext, user: SessionUser, courseId:
 export async function getCourseView(app: AppContext, viewer: SessionUser | null, course: Course) {
   if (!canView(viewer, course)) throw AppError.notFound("Course");
   const [instructor, modules, enrollment] = await Promise.all([
-    app.db.select({ id: users.id, name: users.name }).from(users).where(eq(users.id, course.instructorId)).get(),
+    app.db
+      .select({ id: users.id, name: users.name, bio: instructorProfiles.bio, avatarKey: instructorProfiles.avatarKey })
+      .from(users)
+      .leftJoin(instructorProfiles, eq(instructorProfiles.userId, users.id))
+      .where(eq(users.id, course.instructorId))
+      .get(),
     listModules(app, course.id),
     viewer
       ? app.db.select().from(enrollments).where(and(eq(enrollments.courseId, course.id), eq(enrollments.userId, viewer.id))).get()
@@ -373,6 +381,7 @@ export async function getCourseView(app: AppContext, viewer: SessionUser | null,
   const canModerate = hasPermission(viewer, "update:course:any");
   return {
     course: publicCourse(course, instructor),
+    instructor: { id: course.instructorId, name: instructor?.name ?? "", bio: instructor?.bio ?? "", avatarUrl: imageUrl(instructor?.avatarKey) },
     modules: modules.map(publicModule),
     viewer: { enrolled, completedAt: enrollment?.completedAt ?? null, canEdit, canModerate, canAccess: enrolled || canEdit || canModerate },
   };

@@ -1,0 +1,98 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import { Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { CourseCover } from "~/components/course-cover";
+import { requireUserWithPermission } from "~/modules/auth/auth.server";
+import { listMyLearning } from "~/modules/marketplace/learning.server";
+import { CATEGORY_LABELS } from "~/modules/marketplace/rules";
+
+export const meta: MetaFunction = () => [{ title: "My learning · Coursemint" }];
+
+/** The signed-in learner's courses with progress and where to continue. */
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { app } = context;
+  const user = await requireUserWithPermission(app, request, "read:account:own");
+  return { name: user.name, items: await listMyLearning(app, user.id) };
+}
+
+export default function MyLearning() {
+  const { name, items } = useLoaderData<typeof loader>();
+  const [params] = useSearchParams();
+  const completed = items.filter((i) => i.completedAt).length;
+  return (
+    <div className="stack-lg">
+      <header className="stack">
+        {params.get("welcome") ? (
+          <p className="alert success" role="status">
+            Welcome to Coursemint, {name}! Your account is ready.
+          </p>
+        ) : null}
+        <h1>My learning</h1>
+        {items.length ? (
+          <p className="muted">
+            {items.length} course{items.length === 1 ? "" : "s"}
+            {completed ? ` · ${completed} completed` : ""} · <Link to="/certificates">Your certificates</Link>
+          </p>
+        ) : null}
+      </header>
+      {items.length ? (
+        <ul className="learning-list" data-testid="learning-list">
+          {items.map(({ course, progress, next, completedAt, started }) => {
+            const label = `${progress.completed} of ${progress.total} module${progress.total === 1 ? "" : "s"} complete`;
+            const barId = `progress-${course.id}`;
+            return (
+              <li key={course.id} className="card learning-card" data-testid="learning-course">
+                <Link to={`/courses/${course.slug}`} tabIndex={-1} aria-hidden="true" className="learning-cover">
+                  <CourseCover course={course} label={CATEGORY_LABELS[course.category]} size="thumb" />
+                </Link>
+                <div className="stack learning-body">
+                  <div>
+                    <h2>
+                      <Link to={`/courses/${course.slug}`}>{course.title}</Link>
+                    </h2>
+                    <p className="muted">By {course.instructorName}</p>
+                  </div>
+                  <div className="learning-progress">
+                    <label htmlFor={barId}>{label}</label>
+                    <progress id={barId} max={progress.total || 1} value={progress.completed}>
+                      {progress.percent}%
+                    </progress>
+                  </div>
+                  <div className="actions">
+                    {next ? (
+                      <Link to={`/courses/${course.slug}/learn/${next.id}`} className="button" data-testid="continue">
+                        {completedAt ? "Review" : started ? "Continue" : "Start"}
+                        <span className="sr-only">
+                          {" "}
+                          {course.title}: {next.title}
+                        </span>
+                      </Link>
+                    ) : (
+                      <span className="muted">No modules yet</span>
+                    )}
+                    {completedAt ? (
+                      <Link to="/certificates" data-testid="certificate-link">
+                        🎓 Certificate<span className="sr-only"> for {course.title}</span>
+                      </Link>
+                    ) : next ? (
+                      <span className="muted">Next: {next.title}</span>
+                    ) : null}
+                  </div>
+                </div>
+              </li>
+            );
+          })}
+        </ul>
+      ) : (
+        <div className="card empty-state stack" data-testid="learning-empty">
+          <h2>You have no courses yet</h2>
+          <p>Courses you buy or enroll in appear here, with your progress and a button to continue where you left off.</p>
+          <p>
+            <Link to="/courses" className="button">
+              Browse the catalog
+            </Link>
+          </p>
+        </div>
+      )}
+    </div>
+  );
+}
