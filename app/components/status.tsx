@@ -110,3 +110,7 @@ export function StatusBadge({ kind, status, testId }: { kind: StatusKind; status
     </span>
   );
 }
+
+const ROLE_LABELS: Record<string, string> = { student: "Learner", instructor: "Instructor", admin: "Admin", enterprise: "Enterprise customer" };
+/** A user's role in words ("student" → "Learner"). */
+export const roleLabel = (role: string) => ROLE_LABELS[role] ?? humanize(role);
