@@ -3,6 +3,8 @@ import { data, redirect } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { CourseFields } from "~/components/course-fields";
+import { StatusBadge, statusLabel } from "~/components/status";
+import { useFormat } from "~/utils/format";
 import { CsrfInput, FormStatus } from "~/components/forms";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { deleteModule, listModules, loadOwnCourse, publicModule, publishProblems, updateCourse } from "~/modules/marketplace/courses.server";
@@ -61,7 +63,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
           await updateCourse(app, user, courseId, courseEditFields(fields));
         } catch (error) {
           if (error instanceof AppError && error.code === "validation_failed") {
-            throw AppError.validation(pageFieldErrors((error.details as { fieldErrors: Record<string, string[]> }).fieldErrors));
+            throw AppError.validation(pageFieldErrors((error.details as { fieldErrors: Record<string, string[]> }).fieldErrors, fields.currency));
           }
           throw error;
         }
@@ -69,7 +71,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       }
       case "status": {
         const course = await updateCourse(app, user, courseId, { status: input.status });
-        return data<FormResult>({ ok: `The course is now ${course.status}.` });
+        return data<FormResult>({ ok: `The course is now ${statusLabel("course", course.status).toLowerCase()}.` });
       }
       case "delete-module":
         await deleteModule(app, user, courseId, input.moduleId);
@@ -87,6 +89,7 @@ export default function EditCourse() {
   const values = result?.values?.title !== undefined ? result.values : { ...course, priceAmount: String(course.priceAmount) };
   const ready = Object.keys(problems).length === 0;
   const listed = course.status === "published" || course.status === "unlisted";
+  const f = useFormat();
   return (
     <section className="stack">
       <p>
@@ -94,7 +97,7 @@ export default function EditCourse() {
       </p>
       <h1>{course.title}</h1>
       <p>
-        Status: <strong data-testid="course-status">{course.status}</strong>
+        Status: <StatusBadge kind="course" status={course.status} testId="course-status" />
         {listed ? (
           <>
             {" "}
@@ -146,7 +149,10 @@ export default function EditCourse() {
           <ol className="modules">
             {modules.map((m) => (
               <li key={m.id}>
-                {m.title} <span className="muted">({m.fileName}, {Math.ceil((m.sizeBytes ?? 0) / 1024)} KB)</span>
+                {m.title}{" "}
+                <span className="muted">
+                  ({m.fileName}, {f.number(Math.ceil((m.sizeBytes ?? 0) / 1024))} KB)
+                </span>
                 <Form method="post" className="inline">
                   <CsrfInput />
                   <input type="hidden" name="moduleId" value={m.id} />
@@ -158,7 +164,7 @@ export default function EditCourse() {
             ))}
           </ol>
         ) : (
-          <p className="muted">No modules yet.</p>
+          <p className="muted">No modules yet. Add at least one file to publish the course.</p>
         )}
         <form method="post" encType="multipart/form-data" className="inline-form">
           <CsrfInput />
