@@ -11,7 +11,7 @@ test("a learner signs up, creates an API token, uses it, and logs out", async ({
   await page.getByRole("button", { name: "Create API key" }).click();
   const token = (await page.getByTestId("new-token").textContent())!.trim();
   expect(token).toMatch(/^cm_[0-9a-f]{48}$/);
-  await expect(page.getByRole("cell", { name: "my script" })).toBeVisible();
+  await expect(page.getByRole("cell", { name: "my script", exact: true })).toBeVisible();
 
   const me = await request.get("/api/me", { headers: { Authorization: `Bearer ${token}` } });
   expect(me.status()).toBe(200);
