@@ -1,4 +1,3 @@
-import "~/utils/zod-config"; // first: app/utils/format imports money.ts, whose zod schemas must not probe eval (CSP)
 import { RemixBrowser } from "@remix-run/react";
 import { startTransition, StrictMode } from "react";
 import { hydrateRoot } from "react-dom/client";

@@ -1,5 +1,5 @@
 import { createContext, useContext } from "react";
-import { formatMoney as formatMinorUnits, type Currency } from "~/utils/money";
+import { formatMoney as formatMinorUnits, type Currency } from "~/utils/currency";
 
 /**
  * Human text for pages: counts with plurals, dates and times in the viewer's locale and time zone,
