@@ -3,6 +3,7 @@ import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToReadableStream } from "react-dom/server";
 import { NonceProvider } from "~/utils/nonce";
+import { ViewerProvider, viewerFromRequest } from "~/utils/format";
 import { pageCsp } from "~/utils/security-headers.server";
 
 const ABORT_DELAY = 5000;
@@ -24,7 +25,9 @@ export default async function handleRequest(
   const nonce = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
   const page = (
     <NonceProvider value={nonce}>
-      <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} nonce={nonce} />
+      <ViewerProvider value={viewerFromRequest(request)}>
+        <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} nonce={nonce} />
+      </ViewerProvider>
     </NonceProvider>
   );
   const body = await renderToReadableStream(page, {

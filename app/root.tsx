@@ -1,15 +1,20 @@
 import "~/utils/zod-config"; // first: before any schema is created (CSP, see the file)
 import type { LinksFunction, LoaderFunctionArgs } from "@remix-run/cloudflare";
-import { Form, Link, Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from "@remix-run/react";
+import { Form, Link, Links, Meta, Outlet, Scripts, ScrollRestoration, useLocation, useRouteLoaderData } from "@remix-run/react";
+import { useEffect, useRef } from "react";
 import { CsrfInput } from "~/components/forms";
-import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { errorMeta, GeneralErrorBoundary } from "~/components/error-boundary";
 import { getUser, toPublicUser } from "~/modules/auth/auth.server";
 import { hasPermission } from "~/modules/auth/permissions";
 import { navBalance } from "~/modules/tokens/ledger.server";
 import { brandingForUser } from "~/modules/licensing/branding.server";
 import { publicConfig } from "~/utils/env.server";
 import { useNonce } from "~/utils/nonce";
+import { TIME_ZONE_SCRIPT, useFormat, useViewer } from "~/utils/format";
 import stylesUrl from "~/styles/app.css?url";
+
+/** Error pages caught here (403, 404, 500 …) get a title naming the error; other routes set their own. */
+export const meta = errorMeta;
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesUrl }];
 
@@ -34,63 +39,82 @@ export function useRootData() {
 export function Layout({ children }: { children: React.ReactNode }) {
   const data = useRootData();
   const nonce = useNonce();
+  const viewer = useViewer();
   const user = data?.user;
   const brand = data?.brand;
   const brandStyle = brand?.primaryColor ? ({ "--mint": brand.primaryColor, "--mint-dark": brand.primaryColor } as React.CSSProperties) : undefined;
+  const f = useFormat();
+  // The mobile menu is a <details>: close it after a client-side navigation (without JavaScript
+  // every navigation is a new page, so it starts closed anyway).
+  const menu = useRef<HTMLDetailsElement>(null);
+  const location = useLocation();
+  useEffect(() => {
+    if (menu.current) menu.current.open = false;
+  }, [location.pathname, location.search]);
   return (
-    <html lang="en">
+    <html lang="en" data-locale={viewer.locale} data-time-zone={viewer.timeZone} data-time-zone-known={String(viewer.timeZoneKnown)}>
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
+        {/* Tells the server the browser's time zone (a cookie) so dates can be shown in it. */}
+        <script nonce={nonce} dangerouslySetInnerHTML={{ __html: TIME_ZONE_SCRIPT }} />
         <Meta />
         <Links />
       </head>
       <body style={brandStyle}>
+        <a className="skip-link" href="#main">
+          Skip to main content
+        </a>
         <header className="site-header">
           <Link to="/" className="brand" data-testid="brand">
             {brand?.logoUrl ? <img src={brand.logoUrl} alt="" /> : null}
             {brand?.name ?? "Coursemint"}
           </Link>
-          <nav aria-label="Main">
-            {data?.config.APP_ENV && data.config.APP_ENV !== "production" ? <Link to="/dev/mailbox">Mailbox</Link> : null}
-            <Link to="/courses">Courses</Link>
-            <Link to="/pricing">Pricing</Link>
-            {user ? (
-              <>
-                <Link to="/learning">My learning</Link>
-                <Link to="/certificates">Certificates</Link>
-                {hasPermission(user, "read:earnings:own") ? <Link to="/instructor">Teach</Link> : null}
-                {hasPermission(user, "read:metrics:any") ? <Link to="/admin">Admin</Link> : null}
-                {hasPermission(user, "read:email:any") ? <Link to="/admin/emails">Emails</Link> : null}
-                {hasPermission(user, "read:payment:any") ? <Link to="/admin/payments">Payments</Link> : null}
-                {hasPermission(user, "read:subscription:own") ? <Link to="/account/billing">Billing</Link> : null}
-                {hasPermission(user, "read:leaderboard:any") ? <Link to="/leaderboard">Leaderboard</Link> : null}
-                {data?.tokens != null ? (
-                  <Link to="/wallet" className="nav-tokens" data-testid="nav-tokens" aria-label={`Tokens: ${data.tokens.toLocaleString("en-US")}`}>
-                    {data.tokens.toLocaleString("en-US")} tokens
+          <details className="menu" ref={menu}>
+            <summary>Menu</summary>
+            <nav aria-label="Main">
+              {data?.config.APP_ENV && data.config.APP_ENV !== "production" ? <Link to="/dev/mailbox">Mailbox</Link> : null}
+              <Link to="/courses">Courses</Link>
+              <Link to="/pricing">Pricing</Link>
+              {user ? (
+                <>
+                  <Link to="/learning">My learning</Link>
+                  <Link to="/certificates">Certificates</Link>
+                  {hasPermission(user, "read:earnings:own") ? <Link to="/instructor">Teach</Link> : null}
+                  {hasPermission(user, "read:metrics:any") ? <Link to="/admin">Admin</Link> : null}
+                  {hasPermission(user, "read:email:any") ? <Link to="/admin/emails">Emails</Link> : null}
+                  {hasPermission(user, "read:payment:any") ? <Link to="/admin/payments">Payments</Link> : null}
+                  {hasPermission(user, "read:subscription:own") ? <Link to="/account/billing">Billing</Link> : null}
+                  {hasPermission(user, "read:leaderboard:any") ? <Link to="/leaderboard">Leaderboard</Link> : null}
+                  {data?.tokens != null ? (
+                    <Link to="/wallet" className="nav-tokens" data-testid="nav-tokens" aria-label={`Tokens: ${f.number(data.tokens)}`}>
+                      {f.plural(data.tokens, "token")}
+                    </Link>
+                  ) : null}
+                  {hasPermission(user, "read:organization:own") && (user.role === "enterprise" || brand) ? <Link to="/enterprise">Enterprise</Link> : null}
+                  {hasPermission(user, "update:license:any") ? <Link to="/admin/licenses">Licenses</Link> : null}
+                  <Link to="/account">{user.name}</Link>
+                  <Form method="post" action="/logout" className="inline">
+                    <CsrfInput />
+                    <button type="submit" className="link-button">
+                      Log out
+                    </button>
+                  </Form>
+                </>
+              ) : (
+                <>
+                  <Link to="/login">Log in</Link>
+                  <Link to="/signup" className="button small">
+                    Sign up
                   </Link>
-                ) : null}
-                {hasPermission(user, "read:organization:own") && (user.role === "enterprise" || brand) ? <Link to="/enterprise">Enterprise</Link> : null}
-                {hasPermission(user, "update:license:any") ? <Link to="/admin/licenses">Licenses</Link> : null}
-                <Link to="/account">{user.name}</Link>
-                <Form method="post" action="/logout" className="inline">
-                  <CsrfInput />
-                  <button type="submit" className="link-button">
-                    Log out
-                  </button>
-                </Form>
-              </>
-            ) : (
-              <>
-                <Link to="/login">Log in</Link>
-                <Link to="/signup" className="button small">
-                  Sign up
-                </Link>
-              </>
-            )}
-          </nav>
+                </>
+              )}
+            </nav>
+          </details>
         </header>
-        <main className="container">{children}</main>
+        <main id="main" tabIndex={-1} className="container">
+          {children}
+        </main>
         <footer className="site-footer">
           {brand ? `${brand.name} · powered by ` : ""}Coursemint {data?.config.APP_VERSION ?? ""} · <a href="/api/health">Status</a> · <a href="/docs/api">API reference</a>
           {brand?.supportEmail ? (

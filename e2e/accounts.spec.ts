@@ -9,13 +9,13 @@ test("a learner signs up, creates an API token, uses it, and logs out", async ({
   await expect(page.getByTestId("learning-empty").getByRole("link", { name: "Browse the catalog" })).toBeVisible();
   await page.goto("/account");
   await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
-  await expect(page.getByTestId("role")).toHaveText("student");
+  await expect(page.getByTestId("role")).toHaveText("Learner");
 
-  await page.getByLabel("Token name").fill("my script");
-  await page.getByRole("button", { name: "Create token" }).click();
+  await page.getByLabel("Key name").fill("my script");
+  await page.getByRole("button", { name: "Create API key" }).click();
   const token = (await page.getByTestId("new-token").textContent())!.trim();
   expect(token).toMatch(/^cm_[0-9a-f]{48}$/);
-  await expect(page.getByRole("cell", { name: "my script" })).toBeVisible();
+  await expect(page.getByRole("cell", { name: "my script", exact: true })).toBeVisible();
 
   const me = await request.get("/api/me", { headers: { Authorization: `Bearer ${token}` } });
   expect(me.status()).toBe(200);
@@ -94,12 +94,12 @@ test("an admin changes a role and finds it in the audit log", async ({ page, bro
   const row = page.getByRole("row").filter({ hasText: email });
   await row.getByRole("combobox").selectOption("instructor");
   await row.getByRole("button", { name: "Save" }).click();
-  await expect(page.getByRole("status")).toHaveText(`${email} is now instructor.`);
+  await expect(page.getByRole("status")).toHaveText(`${email} is now an instructor.`);
 
   await page.getByRole("link", { name: "Audit log" }).click();
   await page.getByLabel("Action").fill("user.role_changed");
   await page.getByRole("button", { name: "Filter" }).click();
-  await expect(page.getByRole("cell", { name: /"to":"instructor"/ }).first()).toBeVisible();
+  await expect(page.getByRole("cell", { name: /to: instructor/ }).first()).toBeVisible();
 });
 
 test("unknown pages show a friendly 404", async ({ page }) => {

@@ -20,7 +20,7 @@ test("instructor publishes a course; a learner finds it, buys it through Checkou
   await expect(page).toHaveURL(/\/instructor\/courses\/crs_\w+\?uploaded=1/);
   await expect(page.getByText("lesson-1.pdf")).toBeVisible();
   await page.getByRole("button", { name: "Publish" }).click();
-  await expect(page.getByTestId("course-status")).toHaveText("published");
+  await expect(page.getByTestId("course-status")).toHaveText("Published");
   await page.getByRole("button", { name: "Log out" }).click();
   await expect(page.getByRole("link", { name: "Log in" })).toBeVisible();
 

@@ -30,7 +30,7 @@ test("a Free learner upgrades to Pro through Checkout, gets Pro features and the
   await expect(page.getByTestId("subscription-paid")).toContainText("Thank you! Your payment went through");
   await expect(page.getByTestId("feature-certificates")).toHaveAttribute("data-unlocked", "true");
   await expect(page.getByTestId("feature-white_label")).toHaveAttribute("data-unlocked", "false");
-  await expect(page.getByTestId("renewal-date")).toHaveText(/^\d{4}-\d{2}-\d{2}$/);
+  await expect(page.getByTestId("renewal-date").locator("time")).toHaveAttribute("datetime", /^\d{4}-\d{2}-\d{2}T/);
   await expect(page.getByRole("cell", { name: "$15.00" }).first()).toBeVisible();
   await page.goto("/certificates");
   await expect(page.getByTestId("feature-unlocked")).toBeVisible();

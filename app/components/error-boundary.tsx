@@ -11,6 +11,20 @@ const MESSAGES: Record<number, { title: string; body: string }> = {
   429: { title: "Slow down", body: "Too many requests. Please wait a moment and try again." },
 };
 
+function statusOf(error: unknown) {
+  return isRouteErrorResponse(error) ? error.status : 500;
+}
+
+/** The document title of an error page, e.g. "Page not found (404) · Coursemint". */
+export function errorTitle(error: unknown) {
+  const status = statusOf(error);
+  const known = MESSAGES[status] ?? { title: "Something went wrong" };
+  return `${known.title} (${status}) · Coursemint`;
+}
+
+/** Route `meta` for a route whose ErrorBoundary is GeneralErrorBoundary (and for the root). */
+export const errorMeta = ({ error }: { error?: unknown }) => [{ title: error ? errorTitle(error) : "Coursemint" }];
+
 /**
  * One boundary for every route. Thrown Responses carry our JSON error body, whose `message` is
  * safe to show; anything else is an unexpected error and shows a generic message only.

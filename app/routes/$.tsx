@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from "@remix-run/cloudflare";
-import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { errorMeta, GeneralErrorBoundary } from "~/components/error-boundary";
 import { AppError, errorResponse } from "~/utils/errors";
 
 /**
@@ -11,6 +11,8 @@ export async function loader({ context }: LoaderFunctionArgs) {
 }
 
 export const action = loader;
+
+export const meta = errorMeta;
 
 export default function NotFound() {
   return null;

@@ -18,13 +18,19 @@ export default function Index() {
           for more, earn reward tokens as you learn, and license it for your whole team.
         </p>
         {user ? (
-          <Link className="button" to="/account">
-            Go to your account
-          </Link>
+          <p className="actions">
+            <Link className="button" to="/courses">
+              Browse courses
+            </Link>
+            <Link to="/account">Go to your account</Link>
+          </p>
         ) : (
           <p className="actions">
             <Link className="button" to="/signup">
               Create a free account
+            </Link>
+            <Link className="button secondary" to="/courses">
+              Browse courses
             </Link>
             <Link to="/login">I already have an account</Link>
           </p>

@@ -6,6 +6,10 @@ import { ConfirmPanel, confirmStepOf } from "~/components/confirm";
 import { CsrfInput, Field, FormStatus } from "~/components/forms";
 import { SubmitButton } from "~/components/submit-button";
 import { askToConfirm, isConfirmed } from "~/utils/confirm.server";
+import { HistoryTable } from "~/components/history";
+import { roleLabel } from "~/components/status";
+import { When } from "~/components/when";
+import { deviceLabel } from "~/utils/device";
 import { createApiToken, listApiTokens, revokeAllApiTokens, revokeApiToken } from "~/modules/auth/api-tokens.server";
 import { changeRole, requireUserWithPermission, toPublicUser } from "~/modules/auth/auth.server";
 import { hasPermission } from "~/modules/auth/permissions";
@@ -54,13 +58,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
       }
       case "revoke-token":
         await revokeApiToken(app, user, input.tokenId);
-        return data<AccountResult>({ ok: "Token revoked." });
+        return data<AccountResult>({ ok: "API key revoked. Programs using it can no longer sign in with it." });
       case "revoke-session":
         if (!(await revokeSession(app, user.id, input.sessionId))) throw AppError.notFound("Session");
         if (input.sessionId === user.sessionId) {
           return redirect("/login", { headers: { "Set-Cookie": await destroySessionCookie(app) } });
         }
-        return data<AccountResult>({ ok: "Session signed out." });
+        return data<AccountResult>({ ok: "That device was signed out." });
       case "logout-everywhere": {
         // Revoking every API key stops the caller's programs: that part asks first.
         const live = input.revokeTokens && !isConfirmed(form) ? (await listApiTokens(app, user.id)).length : 0;
@@ -87,7 +91,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
 }
 
-const fmt = (ms: number | null) => (ms ? new Date(ms).toISOString().replace("T", " ").slice(0, 16) + " UTC" : "never");
 
 export default function Account() {
   const { user, tokens, sessions } = useLoaderData<typeof loader>();
@@ -108,7 +111,7 @@ export default function Account() {
           <dt>Email</dt>
           <dd>{user.email}</dd>
           <dt>Role</dt>
-          <dd data-testid="role">{user.role}</dd>
+          <dd data-testid="role">{roleLabel(user.role)}</dd>
         </dl>
         <p>
           <Link to="/account/payments">Payment history and receipts</Link>
@@ -124,12 +127,14 @@ export default function Account() {
       </section>
 
       <section aria-labelledby="tokens-title">
-        <h2 id="tokens-title">API tokens</h2>
-        <p className="muted">Programs use a token as <code>Authorization: Bearer …</code> on <code>/api/*</code>, with your permissions.</p>
+        <h2 id="tokens-title">API keys</h2>
+        <p className="muted">
+          For your own programs and scripts: they send a key as <code>Authorization: Bearer …</code> to the <a href="/docs/api">API</a> and act with your permissions.
+        </p>
         {result?.newToken ? (
           <div className="alert success" role="status">
             <p>
-              Token <strong>{result.newToken.name}</strong> created. Copy it now — it will not be shown again:
+              API key <strong>{result.newToken.name}</strong> created. Copy it now: it will not be shown again.
             </p>
             <code className="secret" data-testid="new-token">
               {result.newToken.token}
@@ -138,85 +143,77 @@ export default function Account() {
         ) : null}
         <Form method="post" className="inline-form">
           <CsrfInput />
-          <Field label="Token name" name="name" maxLength={60} required errors={result?.newToken ? undefined : result?.errors} />
+          <Field label="Key name" name="name" maxLength={60} required errors={result?.newToken ? undefined : result?.errors} />
           <button type="submit" name="intent" value="create-token">
-            Create token
+            Create API key
           </button>
         </Form>
         {tokens.length ? (
-          <table>
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Token</th>
-                <th>Created</th>
-                <th>Last used</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {tokens.map((t) => (
-                <tr key={t.id}>
-                  <td>{t.name}</td>
-                  <td>
-                    <code>{t.prefix}…</code>
-                  </td>
-                  <td>{fmt(t.createdAt)}</td>
-                  <td>{fmt(t.lastUsedAt)}</td>
-                  <td>
-                    <Form method="post">
-                      <CsrfInput />
-                      <input type="hidden" name="tokenId" value={t.id} />
-                      <button type="submit" name="intent" value="revoke-token" className="danger small">
-                        Revoke
-                      </button>
-                    </Form>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <HistoryTable
+            rows={tokens}
+            rowKey={(t) => t.id}
+            caption="Your API keys"
+            columns={[
+              { label: "Name", cell: (t) => t.name },
+              { label: "Key", cell: (t) => <code>{t.prefix}…</code> },
+              { label: "Created", cell: (t) => <When ms={t.createdAt} /> },
+              { label: "Last used", cell: (t) => <When ms={t.lastUsedAt} as="relative" empty="Never" /> },
+              {
+                label: "",
+                className: "actions",
+                cell: (t) => (
+                  <Form method="post">
+                    <CsrfInput />
+                    <input type="hidden" name="tokenId" value={t.id} />
+                    <button type="submit" name="intent" value="revoke-token" className="danger small" aria-label={`Revoke ${t.name}`}>
+                      Revoke
+                    </button>
+                  </Form>
+                ),
+              },
+            ]}
+          />
         ) : (
-          <p className="muted">No tokens yet.</p>
+          <p className="muted">No API keys yet. You only need one to use the API from your own programs.</p>
         )}
       </section>
 
       <section aria-labelledby="sessions-title">
         <h2 id="sessions-title">Signed-in devices</h2>
-        <table>
-          <thead>
-            <tr>
-              <th>Device</th>
-              <th>Signed in</th>
-              <th>Last seen</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {sessions.map((s) => (
-              <tr key={s.id}>
-                <td>
-                  {s.userAgent ?? "Unknown device"} {s.current ? <strong>(this device)</strong> : null}
-                </td>
-                <td>{fmt(s.createdAt)}</td>
-                <td>{fmt(s.lastSeenAt)}</td>
-                <td>
-                  <Form method="post">
-                    <CsrfInput />
-                    <input type="hidden" name="sessionId" value={s.id} />
-                    <button type="submit" name="intent" value="revoke-session" className="small">
-                      Sign out
-                    </button>
-                  </Form>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <HistoryTable
+          rows={sessions}
+          rowKey={(s) => s.id}
+          caption="Devices signed in to your account"
+          columns={[
+            {
+              label: "Device",
+              cell: (s) => (
+                <span title={s.userAgent ?? undefined}>
+                  {deviceLabel(s.userAgent)} {s.current ? <span className="badge tone-info">This device</span> : null}
+                </span>
+              ),
+            },
+            { label: "Signed in", cell: (s) => <When ms={s.createdAt} /> },
+            { label: "Last seen", cell: (s) => <When ms={s.lastSeenAt} as="relative" empty="Never" /> },
+            {
+              label: "",
+              className: "actions",
+              cell: (s) => (
+                <Form method="post">
+                  <CsrfInput />
+                  <input type="hidden" name="sessionId" value={s.id} />
+                  <button type="submit" name="intent" value="revoke-session" className="small secondary" aria-label={`Sign out ${deviceLabel(s.userAgent)}${s.current ? " (this device)" : ""}`}>
+                    Sign out
+                  </button>
+                </Form>
+              ),
+            },
+          ]}
+        />
         <Form method="post" className="stack">
           <CsrfInput />
           <label className="checkbox">
-            <input type="checkbox" name="revokeTokens" defaultChecked /> Also revoke all my API tokens (programs using them stop working)
+            <input type="checkbox" name="revokeTokens" defaultChecked /> Also revoke all my API keys (programs using them stop working)
           </label>
           <SubmitButton name="intent" value="logout-everywhere" className="danger" pendingText="Logging out…">
             Log out everywhere

@@ -21,7 +21,11 @@ import { changeSubscription, type ChangePreview } from "~/modules/subscriptions/
 import { BILLING_INTERVALS, FEATURES, FEATURE_NAMES, PAID_TIERS, planLabel, TIERS, upgradeTierFor } from "~/modules/subscriptions/tiers";
 import { AppError, parseOrThrow } from "~/utils/errors";
 import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
-import { formatMoney, type Currency } from "~/utils/money";
+import { formatMoney as formatMinorUnits, type Currency } from "~/utils/money";
+import { formatDate, useFormat, viewerFromRequest } from "~/utils/format";
+import { HistoryTable } from "~/components/history";
+import { humanize, StatusBadge } from "~/components/status";
+import { When } from "~/components/when";
 
 export const meta: MetaFunction = () => [{ title: "Billing · Coursemint" }];
 
@@ -80,8 +84,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
           result.preview.effective === "period_end"
             ? result.preview.kind === "keep_current"
               ? "Your scheduled change was removed; your plan stays as it is."
-              : `Your plan changes to ${plan} on ${day(result.preview.effectiveAt)}.`
-            : `You're now on ${plan}. Charged ${formatMoney(result.charged?.amount ?? 0, result.preview.currency as Currency)}.`;
+              : `Your plan changes to ${plan} on ${formatDate(result.preview.effectiveAt, viewerFromRequest(request))}.`
+            : `You're now on ${plan}. Charged ${formatMinorUnits(result.charged?.amount ?? 0, result.preview.currency as Currency, viewerFromRequest(request).locale)}.`;
         return data<BillingResult>({ ok });
       }
       case "cancel": {
@@ -91,14 +95,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
           return askToConfirm(form, {
             title: `Cancel your ${current.plan} subscription?`,
             body: current.currentPeriodEnd
-              ? `You keep ${current.tierName} until ${day(current.currentPeriodEnd)}; then you move to Free and are not charged again. You can resume before then.`
+              ? `You keep ${current.tierName} until ${formatDate(current.currentPeriodEnd, viewerFromRequest(request))}; then you move to Free and are not charged again. You can resume before then.`
               : "Your plan will not renew. You can resume before it ends.",
             confirmLabel: "Cancel subscription",
             pendingLabel: "Canceling…",
           });
         }
         const view = await cancelSubscription(app, user, {}, false);
-        return data<BillingResult>({ ok: `Your subscription will end on ${day(view.currentPeriodEnd!)}. You keep access until then.` });
+        return data<BillingResult>({ ok: `Your subscription will end on ${formatDate(view.currentPeriodEnd!, viewerFromRequest(request))}. You keep access until then.` });
       }
       case "resume":
         await resumeSubscription(app, user);
@@ -109,7 +113,26 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
 }
 
-const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const CHANGE_LABELS: Record<string, string> = {
+  created: "Subscribed",
+  upgraded: "Upgraded",
+  downgrade_scheduled: "Downgrade scheduled",
+  downgraded: "Downgraded",
+  interval_changed: "Billing period changed",
+  cancel_scheduled: "Cancellation scheduled",
+  resumed: "Resumed",
+  canceled: "Ended",
+  renewed: "Renewed",
+  payment_failed: "Renewal payment failed",
+  payment_recovered: "Renewal payment recovered",
+  status_changed: "Status changed",
+};
+const INVOICE_REASONS: Record<string, string> = {
+  subscription_create: "New subscription",
+  subscription_cycle: "Renewal",
+  subscription_update: "Plan change",
+  manual: "One-off",
+};
 
 export default function Billing() {
   const { current, history, invoices, invoicesUnavailable, processing, justPaid } = useLoaderData<typeof loader>();
@@ -119,6 +142,9 @@ export default function Billing() {
   const currency = current.currency as Currency;
   const paid = current.tier !== "free";
   const preview = result?.preview;
+  const f = useFormat();
+  const day = f.date;
+  const formatMoney = (amount: number, c: string) => f.money(amount, c);
   return (
     <div className="stack-lg">
       <section className="stack">
@@ -137,13 +163,21 @@ export default function Billing() {
           {paid ? (
             <>
               <dt>Status</dt>
-              <dd data-testid="plan-status">{current.status === "past_due" ? "Payment failed — we'll retry" : current.cancelAtPeriodEnd ? "Cancels at period end" : current.status}</dd>
+              <dd data-testid="plan-status">
+                {current.cancelAtPeriodEnd && current.status !== "past_due" ? (
+                  <span className="badge tone-warning">Cancels at period end</span>
+                ) : (
+                  <StatusBadge kind="subscription" status={current.status ?? "active"} />
+                )}
+              </dd>
               <dt>Price</dt>
               <dd>
-                {formatMoney(current.amount, currency)} / {current.interval}
+                {formatMoney(current.amount, currency)} {current.interval === "year" ? "a year" : "a month"}
               </dd>
               <dt>{current.cancelAtPeriodEnd ? "Access ends" : "Renews on"}</dt>
-              <dd data-testid="renewal-date">{day(current.currentPeriodEnd!)}</dd>
+              <dd data-testid="renewal-date">
+                <When ms={current.currentPeriodEnd!} />
+              </dd>
             </>
           ) : null}
           {current.pendingChange ? (
@@ -157,7 +191,7 @@ export default function Billing() {
         </dl>
         {current.dunning ? (
           <p className="alert error">
-            Your renewal payment failed ({current.dunning.attempts} attempt{current.dunning.attempts === 1 ? "" : "s"}).
+            Your renewal payment failed ({f.plural(current.dunning.attempts, "attempt")}).
             {current.dunning.nextAttemptAt ? ` We'll try again on ${day(current.dunning.nextAttemptAt)}.` : ""} Update your card to keep your plan.
           </p>
         ) : null}
@@ -224,6 +258,7 @@ export default function Billing() {
               {preview.effective === "immediate" ? (
                 <>
                   <table>
+                    <caption className="sr-only">What changes on your next invoice</caption>
                     <tbody>
                       {preview.lines.map((line, i) => (
                         <tr key={i}>
@@ -283,32 +318,20 @@ export default function Billing() {
         <h2 id="invoices-title">Invoices</h2>
         {invoicesUnavailable ? <p className="muted">Invoices are unavailable right now.</p> : null}
         {invoices.length ? (
-          <table>
-            <thead>
-              <tr>
-                <th>Date</th>
-                <th>Number</th>
-                <th>Reason</th>
-                <th>Amount</th>
-                <th>Status</th>
-              </tr>
-            </thead>
-            <tbody>
-              {invoices.map((i) => (
-                <tr key={i.id}>
-                  <td>{day(i.created)}</td>
-                  <td>{i.url ? <a href={i.url}>{i.number ?? i.id}</a> : (i.number ?? i.id)}</td>
-                  <td>{(i.billingReason ?? "").replace("subscription_", "").replace("_", " ")}</td>
-                  <td className="num">{formatMoney(i.status === "paid" ? i.amountPaid : i.amountDue, i.currency as Currency)}</td>
-                  <td>
-                    <span className={`badge status-${i.status}`}>{i.status}</span>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <HistoryTable
+            rows={invoices}
+            rowKey={(i) => i.id}
+            caption="Invoices"
+            columns={[
+              { label: "Date", cell: (i) => <When ms={i.created} /> },
+              { label: "Number", cell: (i) => (i.url ? <a href={i.url}>{i.number ?? i.id}</a> : (i.number ?? i.id)) },
+              { label: "For", cell: (i) => INVOICE_REASONS[i.billingReason ?? ""] ?? humanize(i.billingReason) },
+              { label: "Amount", className: "num", cell: (i) => formatMoney(i.status === "paid" ? i.amountPaid : i.amountDue, i.currency) },
+              { label: "Status", cell: (i) => <StatusBadge kind="invoice" status={i.status ?? "draft"} /> },
+            ]}
+          />
         ) : invoicesUnavailable ? null : (
-          <p className="muted">No invoices yet.</p>
+          <p className="muted">No invoices yet. They appear here after your first payment for a plan.</p>
         )}
         <p>
           <Link to="/account/payments">Payment history and receipts</Link>
@@ -321,7 +344,7 @@ export default function Billing() {
           <ul>
             {history.map((h) => (
               <li key={h.id}>
-                {day(h.createdAt)} · {h.kind.replace(/_/g, " ")}
+                <When ms={h.createdAt} /> · {CHANGE_LABELS[h.kind] ?? humanize(h.kind)}
                 {h.toTier ? ` · ${TIERS[h.toTier].name}` : ""}
                 {h.amount ? ` · ${formatMoney(h.amount, (h.currency ?? "usd") as Currency)}` : ""}
               </li>

@@ -1,7 +1,10 @@
 import { isPaidStatus } from "~/modules/payments/status";
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Link, useLoaderData } from "@remix-run/react";
-import { formatWhen, Money, PaymentStatus } from "~/components/money";
+import { HistoryTable } from "~/components/history";
+import { Money } from "~/components/money";
+import { humanize, StatusBadge } from "~/components/status";
+import { When } from "~/components/when";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { hasPermission } from "~/modules/auth/permissions";
 import { findUserContact } from "~/modules/auth/users.server";
@@ -52,37 +55,28 @@ export default function Receipt() {
         </dd>
         <dt>Status</dt>
         <dd>
-          <PaymentStatus status={payment.status} />
+          <StatusBadge kind="payment" status={payment.status} />
           {payment.failure ? ` — ${payment.failure.message}` : null}
         </dd>
         <dt>Date</dt>
-        <dd>{formatWhen(payment.succeededAt ?? payment.createdAt)}</dd>
+        <dd>
+          <When ms={payment.succeededAt ?? payment.createdAt} as="dateTime" />
+        </dd>
       </dl>
       {payment.refunds.length ? (
         <section>
           <h2>Refunds</h2>
-          <table>
-            <thead>
-              <tr>
-                <th>Date</th>
-                <th>Amount</th>
-                <th>Reason</th>
-                <th>Status</th>
-              </tr>
-            </thead>
-            <tbody>
-              {payment.refunds.map((r) => (
-                <tr key={r.id}>
-                  <td>{formatWhen(r.createdAt)}</td>
-                  <td>
-                    <Money amount={r.amount} currency={r.currency} />
-                  </td>
-                  <td>{r.reason}</td>
-                  <td>{r.status}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <HistoryTable
+            rows={payment.refunds}
+            rowKey={(r) => r.id}
+            caption="Refunds of this payment"
+            columns={[
+              { label: "Date", cell: (r) => <When ms={r.createdAt} /> },
+              { label: "Amount", className: "num", cell: (r) => <Money amount={r.amount} currency={r.currency} /> },
+              { label: "Reason", cell: (r) => humanize(r.reason) },
+              { label: "Status", cell: (r) => <StatusBadge kind="refund" status={r.status} /> },
+            ]}
+          />
           <p>
             Net paid: <Money amount={payment.amount - payment.amountRefunded} currency={payment.currency} />
           </p>

@@ -1,14 +1,18 @@
 import { isPaidStatus } from "~/modules/payments/status";
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
-import { NextPageLink } from "~/components/pagination";
-import { formatWhen, Money, PaymentStatus } from "~/components/money";
+import { Link, useLoaderData } from "@remix-run/react";
+import { History } from "~/components/history";
+import { Money } from "~/components/money";
+import { StatusBadge, statusLabel } from "~/components/status";
+import { When } from "~/components/when";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { getPaymentFor, historySchema, listPayments } from "~/modules/payments/history.server";
 import { PAYMENT_PURPOSES } from "~/modules/payments/purposes";
 import { AppError } from "~/utils/errors";
 import { parseQuery } from "~/utils/forms.server";
 import { PAYMENT_STATUSES } from "~drizzle/schema/enums";
+
+const PURPOSE_LABELS: Record<string, string> = { course_purchase: "Courses", subscription: "Plans" };
 
 export const meta: MetaFunction = () => [{ title: "Payments · Coursemint" }];
 
@@ -33,7 +37,6 @@ function notFoundAsNull(error: unknown): null {
 
 export default function Payments() {
   const { items, nextCursor, returning } = useLoaderData<typeof loader>();
-  const [params] = useSearchParams();
   return (
     <section className="stack">
       <h1>Payments</h1>
@@ -46,76 +49,51 @@ export default function Payments() {
               : `Thank you! We are confirming your payment for ${returning.description}; this page updates when it is done.`}
         </p>
       ) : null}
-      <Form method="get" className="inline-form">
-        <label>
-          Status{" "}
-          <select name="status" defaultValue={params.get("status") ?? ""}>
-            <option value="">Any</option>
-            {PAYMENT_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s.replace("_", " ")}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          For{" "}
-          <select name="purpose" defaultValue={params.get("purpose") ?? ""}>
-            <option value="">Anything</option>
-            {PAYMENT_PURPOSES.map((p) => (
-              <option key={p} value={p}>
-                {p.replace("_", " ")}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          From <input type="date" name="from" defaultValue={params.get("from") ?? ""} />
-        </label>
-        <label>
-          To <input type="date" name="to" defaultValue={params.get("to") ?? ""} />
-        </label>
-        <button type="submit">Filter</button>
-      </Form>
-      {items.length === 0 ? (
-        <p className="muted">No payments yet.</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th>Date</th>
-              <th>Item</th>
-              <th>Amount</th>
-              <th>Status</th>
-              <th>Refunded</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((p) => (
-              <tr key={p.id}>
-                <td>{formatWhen(p.createdAt)}</td>
-                <td>{p.description}</td>
-                <td>
-                  <Money amount={p.amount} currency={p.currency} />
-                </td>
-                <td>
-                  <PaymentStatus status={p.status} />
-                  {p.failure ? <div className="muted">{p.failure.message}</div> : null}
-                </td>
-                <td>{p.amountRefunded ? <Money amount={p.amountRefunded} currency={p.currency} /> : "—"}</td>
-                <td>
-                  {/* Only money that went through has a receipt; the rest show their details. */}
-                  <Link to={`/account/payments/${p.id}`}>{isPaidStatus(p.status) ? "Receipt" : "Details"}</Link>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <NextPageLink cursor={nextCursor} drop={["payment"]}>
-        Older payments →
-      </NextPageLink>
+      <History
+        filters={[
+          { name: "status", label: "Status", type: "select", options: PAYMENT_STATUSES.map((v) => [v, statusLabel("payment", v)] as const) },
+          { name: "purpose", label: "For", type: "select", anyLabel: "Anything", options: PAYMENT_PURPOSES.map((v) => [v, PURPOSE_LABELS[v] ?? statusLabel("payment", v)] as const) },
+          { name: "from", label: "From", type: "date" },
+          { name: "to", label: "To", type: "date" },
+        ]}
+        rows={items}
+        rowKey={(p) => p.id}
+        caption="Your payments"
+        testId="payment-history"
+        columns={[
+          { label: "Date", cell: (p) => <When ms={p.createdAt} /> },
+          { label: "Item", cell: (p) => p.description },
+          { label: "Amount", className: "num", cell: (p) => <Money amount={p.amount} currency={p.currency} /> },
+          {
+            label: "Status",
+            cell: (p) => (
+              <span>
+                <StatusBadge kind="payment" status={p.status} />
+                {p.failure ? <span className="muted"> {p.failure.message}</span> : null}
+              </span>
+            ),
+          },
+          { label: "Refunded", className: "num", cell: (p) => (p.amountRefunded ? <Money amount={p.amountRefunded} currency={p.currency} /> : <span className="muted">None</span>) },
+          {
+            label: "",
+            className: "actions",
+            cell: (p) =>
+              isPaidStatus(p.status) ? (
+                <Link to={`/account/payments/${p.id}`} aria-label={`Receipt for ${p.description}`}>
+                  Receipt
+                </Link>
+              ) : (
+                <Link to={`/account/payments/${p.id}`} aria-label={`Details of ${p.description}`}>
+                  Details
+                </Link>
+              ),
+          },
+        ]}
+        empty={{ title: "No payments yet", body: "Courses and plans you buy show up here with their receipts.", action: <Link to="/courses">Browse courses</Link> }}
+        nextCursor={nextCursor}
+        nextLabel="Older payments →"
+        drop={["payment"]}
+      />
     </section>
   );
 }

@@ -1,6 +1,10 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Link, useLoaderData } from "@remix-run/react";
-import { formatWhen, Money } from "~/components/money";
+import { HistoryTable } from "~/components/history";
+import { Money } from "~/components/money";
+import { humanize, statusLabel, StatusBadge, type StatusKind } from "~/components/status";
+import { When } from "~/components/when";
+import { useFormat } from "~/utils/format";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { collectMetrics, recentPayouts } from "~/modules/observability/metrics.server";
 
@@ -13,8 +17,16 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return { ...metrics, payouts };
 }
 
-function Counts({ title, counts, link }: { title: string; counts: Record<string, number>; link?: { to: string; label: string } }) {
+/** "pro:active" → "Pro · Active"; a plain status → its label for `kind`. */
+function countLabel(key: string, kind?: StatusKind) {
+  if (!kind) return humanize(key);
+  const [first, second] = key.split(":");
+  return second ? `${humanize(first)} · ${statusLabel(kind, second)}` : statusLabel(kind, first!);
+}
+
+function Counts({ title, counts, link, kind }: { title: string; counts: Record<string, number>; link?: { to: string; label: string }; kind?: StatusKind }) {
   const entries = Object.entries(counts);
+  const f = useFormat();
   return (
     <article className="card">
       <h2>{title}</h2>
@@ -22,8 +34,8 @@ function Counts({ title, counts, link }: { title: string; counts: Record<string,
         <dl className="facts">
           {entries.map(([key, n]) => (
             <div key={key} className="contents">
-              <dt>{key.replaceAll("_", " ")}</dt>
-              <dd data-testid={`${title}-${key}`}>{n}</dd>
+              <dt>{countLabel(key, kind)}</dt>
+              <dd data-testid={`${title}-${key}`}>{f.number(n)}</dd>
             </div>
           ))}
         </dl>
@@ -37,18 +49,19 @@ function Counts({ title, counts, link }: { title: string; counts: Record<string,
 
 export default function AdminOverview() {
   const m = useLoaderData<typeof loader>();
+  const f = useFormat();
   const waitingMin = m.webhooks.oldestOpenAgeMs === null ? null : Math.round(m.webhooks.oldestOpenAgeMs / 60_000);
   return (
     <section className="stack">
       <h1>Admin</h1>
       <p className="muted">
-        As of {formatWhen(m.generatedAt)}. Also as JSON at <code>/api/metrics</code>.{" "}
+        As of <When ms={m.generatedAt} as="dateTime" />. Also as JSON at <code>/api/metrics</code>.{" "}
         <Link to="/admin/users">Users</Link> · <Link to="/admin/payments">Payments</Link> · <Link to="/admin/emails">Emails</Link> ·{" "}
         <Link to="/admin/audit">Audit log</Link>
       </p>
       {waitingMin !== null && waitingMin >= 5 ? (
         <p className="alert error" role="alert">
-          {`The oldest unprocessed Stripe event has waited ${waitingMin} minutes. Check failed events on the payments page.`}
+          {`The oldest unprocessed Stripe event has waited ${f.plural(waitingMin, "minute")}. Check failed events on the payments page.`}
         </p>
       ) : null}
       <div className="cards">
@@ -57,23 +70,23 @@ export default function AdminOverview() {
           <ul>
             {m.payments.succeededInWindow.map((s) => (
               <li key={`paid-${s.currency}`}>
-                {s.n} paid, <Money amount={s.amount} currency={s.currency} />
+                {f.plural(s.n, "payment")}, <Money amount={s.amount} currency={s.currency} />
               </li>
             ))}
             {m.payments.refundedInWindow.map((s) => (
               <li key={`ref-${s.currency}`}>
-                {s.n} refunds, <Money amount={s.amount} currency={s.currency} />
+                {f.plural(s.n, "refund")}, <Money amount={s.amount} currency={s.currency} />
               </li>
             ))}
-            <li>{m.marketplace.enrollmentsInWindow} enrollments</li>
+            <li>{f.plural(m.marketplace.enrollmentsInWindow, "enrollment")}</li>
           </ul>
         </article>
-        <Counts title="Payments" counts={m.payments.byStatus} link={{ to: "/admin/payments", label: "Find a payment" }} />
-        <Counts title="Webhook events" counts={m.webhooks.byStatus} link={{ to: "/admin/payments", label: "Failed events" }} />
-        <Counts title="Emails" counts={m.emails.byStatus} link={{ to: "/admin/emails", label: "Email deliveries" }} />
-        <Counts title="Subscriptions" counts={m.subscriptions.byTierAndStatus} />
-        <Counts title="Courses" counts={m.marketplace.coursesByStatus} />
-        <Counts title="Payouts" counts={m.marketplace.payoutsByStatus} />
+        <Counts title="Payments" kind="payment" counts={m.payments.byStatus} link={{ to: "/admin/payments", label: "Find a payment" }} />
+        <Counts title="Webhook events" kind="webhook" counts={m.webhooks.byStatus} link={{ to: "/admin/payments", label: "Failed events" }} />
+        <Counts title="Emails" kind="email" counts={m.emails.byStatus} link={{ to: "/admin/emails", label: "Email deliveries" }} />
+        <Counts title="Subscriptions" kind="subscription" counts={m.subscriptions.byTierAndStatus} />
+        <Counts title="Courses" kind="course" counts={m.marketplace.coursesByStatus} />
+        <Counts title="Payouts" kind="payout" counts={m.marketplace.payoutsByStatus} />
         <Counts
           title="Reward tokens"
           counts={{
@@ -91,34 +104,20 @@ export default function AdminOverview() {
       {m.payouts.length === 0 ? (
         <p className="muted">No payouts yet. The payout job runs every 15 minutes for earnings past their 30-day hold.</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th>Created</th>
-              <th>Instructor</th>
-              <th>Amount</th>
-              <th>Status</th>
-              <th>Attempts</th>
-              <th>Paid</th>
-              <th>Problem</th>
-            </tr>
-          </thead>
-          <tbody>
-            {m.payouts.map((p) => (
-              <tr key={p.id}>
-                <td>{formatWhen(p.createdAt)}</td>
-                <td>{p.email}</td>
-                <td>
-                  <Money amount={p.amount} currency={p.currency} />
-                </td>
-                <td>{p.status}</td>
-                <td>{p.attempts}</td>
-                <td>{formatWhen(p.paidAt)}</td>
-                <td>{p.failureMessage ?? "—"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <HistoryTable
+          rows={m.payouts}
+          rowKey={(p) => p.id}
+          caption="Recent instructor payouts"
+          columns={[
+            { label: "Created", cell: (p) => <When ms={p.createdAt} /> },
+            { label: "Instructor", cell: (p) => p.email },
+            { label: "Amount", className: "num", cell: (p) => <Money amount={p.amount} currency={p.currency} /> },
+            { label: "Status", cell: (p) => <StatusBadge kind="payout" status={p.status} /> },
+            { label: "Attempts", className: "num", cell: (p) => f.number(p.attempts) },
+            { label: "Paid", cell: (p) => <When ms={p.paidAt} empty="Not yet" /> },
+            { label: "Problem", cell: (p) => p.failureMessage ?? "None" },
+          ]}
+        />
       )}
     </section>
   );

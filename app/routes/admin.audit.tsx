@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
-import { NextPageLink } from "~/components/pagination";
+import { Link, useLoaderData } from "@remix-run/react";
+import { History } from "~/components/history";
+import { When } from "~/components/when";
 import { auditFilterSchema, listAudit } from "~/modules/audit/audit.server";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { readQuery } from "~/utils/forms.server";
@@ -16,65 +17,62 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export default function AdminAudit() {
   const { items, nextCursor } = useLoaderData<typeof loader>();
-  const [params] = useSearchParams();
   return (
     <section className="stack">
       <h1>Audit log</h1>
       <p>
         <Link to="/admin/users">Users</Link>
       </p>
-      <Form method="get" className="inline-form">
-        <label>
-          Action <input name="action" placeholder="user.role_changed" defaultValue={params.get("action") ?? ""} />
-        </label>
-        <label>
-          Actor id <input name="actorId" defaultValue={params.get("actorId") ?? ""} />
-        </label>
-        <label>
-          Target id <input name="targetId" defaultValue={params.get("targetId") ?? ""} />
-        </label>
-        <label>
-          From <input type="date" name="from" defaultValue={params.get("from") ?? ""} />
-        </label>
-        <label>
-          To <input type="date" name="to" defaultValue={params.get("to") ?? ""} />
-        </label>
-        <button type="submit">Filter</button>
-      </Form>
-      <table>
-        <thead>
-          <tr>
-            <th>When (UTC)</th>
-            <th>Actor</th>
-            <th>Action</th>
-            <th>Target</th>
-            <th>Details</th>
-            <th>Request</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((e) => (
-            <tr key={e.id}>
-              <td>{new Date(e.createdAt).toISOString().replace("T", " ").slice(0, 19)}</td>
-              <td>
-                <code>{e.actorId ?? "system"}</code>
-              </td>
-              <td>{e.action}</td>
-              <td>
+      <History
+        filters={[
+          { name: "action", label: "Action", type: "text", hint: "For example user.role_changed" },
+          { name: "actorId", label: "Actor id", type: "text" },
+          { name: "targetId", label: "Target id", type: "text" },
+          { name: "from", label: "From", type: "date" },
+          { name: "to", label: "To", type: "date" },
+        ]}
+        rows={items}
+        rowKey={(e) => e.id}
+        caption="Audit log entries"
+        columns={[
+          { label: "When", cell: (e) => <When ms={e.createdAt} as="dateTime" /> },
+          { label: "Actor", cell: (e) => (e.actorId ? <code>{e.actorId}</code> : "System") },
+          { label: "Action", cell: (e) => <span title={e.action}>{actionLabel(e.action)}</span> },
+          {
+            label: "Target",
+            cell: (e) => (
+              <span>
                 {e.targetType} <code>{e.targetId}</code>
-              </td>
-              <td>
-                <code>{JSON.stringify(e.metadata)}</code>
-              </td>
-              <td>
-                <code>{e.requestId}</code>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {items.length === 0 ? <p className="muted">No entries match.</p> : null}
-      <NextPageLink cursor={nextCursor}>Older entries →</NextPageLink>
+              </span>
+            ),
+          },
+          { label: "Details", cell: (e) => <Details metadata={e.metadata} /> },
+          { label: "Request", cell: (e) => <code>{e.requestId}</code> },
+        ]}
+        empty={{ title: "No entries yet", body: "Sensitive actions (refunds, role changes, license actions, payouts) are recorded here." }}
+        nextCursor={nextCursor}
+      />
     </section>
+  );
+}
+
+/** "user.role_changed" → "User role changed" (the raw action stays in the title). */
+function actionLabel(action: string) {
+  const words = action.replace(/[._:]+/g, " ").trim();
+  return words[0]!.toUpperCase() + words.slice(1);
+}
+
+/** Metadata as "key: value" pairs instead of raw JSON. */
+function Details({ metadata }: { metadata: unknown }) {
+  if (!metadata || typeof metadata !== "object" || Object.keys(metadata).length === 0) return <span className="muted">None</span>;
+  return (
+    <span>
+      {Object.entries(metadata as Record<string, unknown>).map(([k, v], i) => (
+        <span key={k}>
+          {i > 0 ? "; " : ""}
+          {k.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/_/g, " ").toLowerCase()}: <code>{typeof v === "string" ? v : JSON.stringify(v)}</code>
+        </span>
+      ))}
+    </span>
   );
 }

@@ -1,7 +1,9 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { data } from "@remix-run/cloudflare";
-import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
-import { NextPageLink } from "~/components/pagination";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { History } from "~/components/history";
+import { StatusBadge, statusLabel } from "~/components/status";
+import { When } from "~/components/when";
 import { z } from "zod";
 import { CsrfInput, FormStatus } from "~/components/forms";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
@@ -31,78 +33,66 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
 }
 
-const when = (ms: number | null) => (ms ? new Date(ms).toISOString().replace("T", " ").slice(0, 16) : "—");
 
 export default function AdminEmails() {
   const { items, nextCursor } = useLoaderData<typeof loader>();
   const result = useActionData<FormResult>();
-  const [params] = useSearchParams();
   return (
     <section className="stack">
       <h1>Emails</h1>
       <p className="muted">
         Every transactional email with its delivery status. Failed emails (the provider kept failing, or refused
-        them) can be resent; rejected ones were invalid and need a fix in the code that sent them. Times are UTC.
+        them) can be resent; rejected ones were invalid and need a fix in the code that sent them.
       </p>
       <FormStatus result={result} />
-      <Form method="get" className="inline-form">
-        <label>
-          Status{" "}
-          <select name="status" defaultValue={params.get("status") ?? ""}>
-            <option value="">Any</option>
-            {EMAIL_STATUSES.map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Recipient <input name="to" type="email" defaultValue={params.get("to") ?? ""} />
-        </label>
-        <button type="submit">Filter</button>
-      </Form>
-      <table>
-        <thead>
-          <tr>
-            <th>Created</th>
-            <th>Template</th>
-            <th>To</th>
-            <th>Status</th>
-            <th>Attempts</th>
-            <th>Last error</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((e) => (
-            <tr key={e.id} data-email-id={e.id}>
-              <td>{when(e.createdAt)}</td>
-              <td>
-                <code>{e.template ?? "—"}</code>
-              </td>
-              <td>{e.toAddress ?? "—"}</td>
-              <td>
-                <span className={`status status-${e.status}`}>{e.status}</span>
-                {e.sentAt ? <div className="muted">{when(e.sentAt)}</div> : null}
-              </td>
-              <td>{e.attempts}</td>
-              <td className="muted">{e.lastError ?? ""}</td>
-              <td>
-                {e.status === "failed" ? (
-                  <Form method="post" className="inline">
-                    <CsrfInput />
-                    <input type="hidden" name="emailId" value={e.id} />
-                    <button type="submit" className="small">
-                      Resend
-                    </button>
-                  </Form>
+      <History
+        filters={[
+          { name: "status", label: "Status", type: "select", options: EMAIL_STATUSES.map((v) => [v, statusLabel("email", v)] as const) },
+          { name: "to", label: "Recipient", type: "email" },
+        ]}
+        rows={items}
+        rowKey={(e) => e.id}
+        rowProps={(e) => ({ "data-email-id": e.id }) as React.HTMLAttributes<HTMLTableRowElement>}
+        caption="Emails"
+        columns={[
+          { label: "Created", cell: (e) => <When ms={e.createdAt} as="dateTime" /> },
+          { label: "Template", cell: (e) => (e.template ? <code>{e.template}</code> : "Unknown") },
+          { label: "To", cell: (e) => e.toAddress ?? "Unknown" },
+          {
+            label: "Status",
+            cell: (e) => (
+              <span>
+                <StatusBadge kind="email" status={e.status} />
+                {e.sentAt ? (
+                  <span className="muted">
+                    {" "}
+                    <When ms={e.sentAt} as="relative" />
+                  </span>
                 ) : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {items.length === 0 ? <p>No emails match.</p> : null}
-      <NextPageLink cursor={nextCursor}>Next page →</NextPageLink>
+              </span>
+            ),
+          },
+          { label: "Attempts", className: "num", cell: (e) => e.attempts },
+          { label: "Last error", cell: (e) => <span className="muted">{e.lastError ?? "None"}</span> },
+          {
+            label: "",
+            className: "actions",
+            cell: (e) =>
+              e.status === "failed" ? (
+                <Form method="post" className="inline">
+                  <CsrfInput />
+                  <input type="hidden" name="emailId" value={e.id} />
+                  <button type="submit" className="small" aria-label={`Resend ${e.template ?? "email"} to ${e.toAddress ?? "recipient"}`}>
+                    Resend
+                  </button>
+                </Form>
+              ) : null,
+          },
+        ]}
+        empty={{ title: "No emails yet", body: "Receipts and notices appear here as they are sent." }}
+        nextCursor={nextCursor}
+        nextLabel="Next page →"
+      />
     </section>
   );
 }

@@ -1,8 +1,12 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { data } from "@remix-run/cloudflare";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { CsrfInput, Field, FormStatus } from "~/components/forms";
+import { History } from "~/components/history";
+import { StatusBadge, statusLabel } from "~/components/status";
+import { When } from "~/components/when";
+import { formatDate, viewerFromRequest } from "~/utils/format";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { changeLicense, createLicense, getLicense, listLicenses } from "~/modules/licensing/licenses.server";
 import { ConfirmPanel, confirmStepOf } from "~/components/confirm";
@@ -66,27 +70,25 @@ export async function action({ request, context }: ActionFunctionArgs) {
     }
     const body = input.action === "extend" ? { action: "extend", expiresAt: input.expiresAt } : { action: input.action, reason: input.reason || undefined };
     const license = await changeLicense(app, admin, input.licenseId, body);
-    return data<AdminResult>({ ok: `License ${license.id} is now ${STATUS_LABELS[license.status].toLowerCase()}, valid until ${day(license.expiresAt)}.` });
+    return data<AdminResult>({ ok: `License ${license.id} is now ${statusLabel("license", license.status).toLowerCase()}, valid until ${formatDate(license.expiresAt, viewerFromRequest(request))}.` });
   } catch (error) {
     return formError(app, error, keptValues(form));
   }
 }
 
-const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 export default function AdminLicenses() {
   const { licenses } = useLoaderData<typeof loader>();
   const answer = useActionData<typeof action>();
   const confirmStep = confirmStepOf(answer);
   const result = (confirmStep ? undefined : answer) as AdminResult | undefined;
-  const [params] = useSearchParams();
   const busy = useNavigation().state === "submitting";
   const v = result?.values ?? {};
   return (
     <section className="stack-lg">
       <div className="stack">
         <h1>Licenses</h1>
-        <p className="muted">Enterprise licenses: those paid by subscriptions and those created here for sales-led deals. Every change is audited. Dates are UTC.</p>
+        <p className="muted">Enterprise licenses: those paid by subscriptions and those created here for sales-led deals. Every change is audited.</p>
         <FormStatus result={result} />
         <ConfirmPanel step={confirmStep} action="/admin/licenses" />
         {result?.key ? (
@@ -106,7 +108,7 @@ export default function AdminLicenses() {
         <Field label="New organization name" name="organizationName" defaultValue={v.organizationName} errors={result?.errors} />
         <Field label="Owner email" name="ownerEmail" type="email" defaultValue={v.ownerEmail} errors={result?.errors} />
         <label>
-          Tier{" "}
+          Plan{" "}
           <select name="tier" defaultValue={v.tier ?? "enterprise"}>
             {LICENSE_TIERS.map((t) => (
               <option key={t} value={t}>
@@ -116,98 +118,72 @@ export default function AdminLicenses() {
           </select>
         </label>
         <Field label="Valid until" name="expiresAt" type="date" required defaultValue={v.expiresAt} errors={result?.errors} />
-        <Field label="Seats (blank: the tier's)" name="maxSeats" type="number" min={1} defaultValue={v.maxSeats} errors={result?.errors} />
-        <Field label="Machines (blank: the tier's)" name="maxMachines" type="number" min={1} defaultValue={v.maxMachines} errors={result?.errors} />
+        <Field label="Seats (leave empty for the plan's number)" name="maxSeats" type="number" min={1} defaultValue={v.maxSeats} errors={result?.errors} />
+        <Field label="Machines (leave empty for the plan's number)" name="maxMachines" type="number" min={1} defaultValue={v.maxMachines} errors={result?.errors} />
         <SubmitButton pendingText="Creating…">Create license</SubmitButton>
       </Form>
 
       <div className="stack">
-        <Form method="get" className="inline-form">
-          <label>
-            Status{" "}
-            <select name="status" defaultValue={params.get("status") ?? ""}>
-              <option value="">Any</option>
-              {LICENSE_STATUSES.map((s) => (
-                <option key={s} value={s}>
-                  {STATUS_LABELS[s]}
-                </option>
-              ))}
-            </select>
-          </label>
-          <button type="submit">Filter</button>
-        </Form>
-        <table>
-          <thead>
-            <tr>
-              <th>License</th>
-              <th>Organization</th>
-              <th>Tier</th>
-              <th>Status</th>
-              <th>Valid until</th>
-              <th>Source</th>
-              <th>Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {licenses.map((l) => (
-              <tr key={l.id} data-license-id={l.id}>
-                <td>
-                  <code>{l.id}</code>
-                </td>
-                <td>
-                  <Link to={`/enterprise?organizationId=${l.organizationId}`}>{l.organizationName}</Link>
-                </td>
-                <td>{TIERS[l.tier].name}</td>
-                <td>
-                  <span className={`badge status-${l.status}`}>{STATUS_LABELS[l.status]}</span>
-                </td>
-                <td>{day(l.expiresAt)}</td>
-                <td>{l.source === "subscription" ? "Subscription" : "Manual"}</td>
-                <td>
-                  {l.status !== "revoked" ? (
-                    <div className="stack">
-                      <Form method="post" className="inline-form">
-                        <CsrfInput />
-                        <input type="hidden" name="intent" value="change" />
-                        <input type="hidden" name="licenseId" value={l.id} />
-                        <input type="hidden" name="action" value="extend" />
-                        <label>
-                          New expiry <input type="date" name="expiresAt" required />
-                        </label>
-                        <button type="submit" className="small" disabled={busy}>
-                          Extend
+        <h2>All licenses</h2>
+        <History
+          filters={[{ name: "status", label: "Status", type: "select", options: LICENSE_STATUSES.map((st) => [st, statusLabel("license", st)] as const) }]}
+          rows={licenses}
+          rowKey={(l) => l.id}
+          rowProps={(l) => ({ "data-license-id": l.id }) as React.HTMLAttributes<HTMLTableRowElement>}
+          caption="Licenses"
+          empty={{ title: "No licenses yet", body: "Licenses appear when an organization subscribes to Enterprise, or when you create one above." }}
+          columns={[
+            { label: "License", cell: (l) => <code>{l.id}</code> },
+            { label: "Organization", cell: (l) => <Link to={`/enterprise?organizationId=${l.organizationId}`}>{l.organizationName}</Link> },
+            { label: "Plan", cell: (l) => TIERS[l.tier].name },
+            { label: "Status", cell: (l) => <StatusBadge kind="license" status={l.status} /> },
+            { label: "Valid until", cell: (l) => <When ms={l.expiresAt} /> },
+            { label: "Source", cell: (l) => (l.source === "subscription" ? "Subscription" : "Created by an admin") },
+            {
+              label: "Actions",
+              className: "actions",
+              cell: (l) =>
+                l.status !== "revoked" ? (
+                  <div className="stack">
+                    <Form method="post" className="inline-form">
+                      <CsrfInput />
+                      <input type="hidden" name="intent" value="change" />
+                      <input type="hidden" name="licenseId" value={l.id} />
+                      <input type="hidden" name="action" value="extend" />
+                      <label>
+                        New expiry <input type="date" name="expiresAt" required />
+                      </label>
+                      <button type="submit" className="small" disabled={busy}>
+                        Extend
+                      </button>
+                    </Form>
+                    <Form method="post" className="inline">
+                      <CsrfInput />
+                      <input type="hidden" name="intent" value="change" />
+                      <input type="hidden" name="licenseId" value={l.id} />
+                      <input type="hidden" name="action" value={l.status === "suspended" ? "reinstate" : "suspend"} />
+                      {l.status === "active" || l.status === "suspended" ? (
+                        <button type="submit" className="small secondary" disabled={busy}>
+                          {l.status === "suspended" ? "Reinstate" : "Suspend"}
                         </button>
-                      </Form>
-                      <Form method="post" className="inline">
-                        <CsrfInput />
-                        <input type="hidden" name="intent" value="change" />
-                        <input type="hidden" name="licenseId" value={l.id} />
-                        <input type="hidden" name="action" value={l.status === "suspended" ? "reinstate" : "suspend"} />
-                        {l.status === "active" || l.status === "suspended" ? (
-                          <button type="submit" className="small" disabled={busy}>
-                            {l.status === "suspended" ? "Reinstate" : "Suspend"}
-                          </button>
-                        ) : null}
-                      </Form>
-                      <Form method="post" className="inline">
-                        <CsrfInput />
-                        <input type="hidden" name="intent" value="change" />
-                        <input type="hidden" name="licenseId" value={l.id} />
-                        <input type="hidden" name="action" value="revoke" />
-                        <button type="submit" className="small danger" disabled={busy}>
-                          Revoke
-                        </button>
-                      </Form>
-                    </div>
-                  ) : (
-                    <span className="muted">None (revoked)</span>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {licenses.length === 0 ? <p>No licenses match.</p> : null}
+                      ) : null}
+                    </Form>{" "}
+                    <Form method="post" className="inline">
+                      <CsrfInput />
+                      <input type="hidden" name="intent" value="change" />
+                      <input type="hidden" name="licenseId" value={l.id} />
+                      <input type="hidden" name="action" value="revoke" />
+                      <button type="submit" className="small danger" disabled={busy}>
+                        Revoke
+                      </button>
+                    </Form>
+                  </div>
+                ) : (
+                  <span className="muted">None: the license is revoked</span>
+                ),
+            },
+          ]}
+        />
       </div>
     </section>
   );

@@ -4,7 +4,11 @@ import { data } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { CsrfInput, FormStatus } from "~/components/forms";
-import { formatWhen, Money, PaymentStatus } from "~/components/money";
+import { EmptyState } from "~/components/empty-state";
+import { HistoryTable } from "~/components/history";
+import { Money } from "~/components/money";
+import { StatusBadge, statusLabel } from "~/components/status";
+import { When } from "~/components/when";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { paymentSearchSchema, searchPayments } from "~/modules/payments/admin.server";
 import { getPaymentFor } from "~/modules/payments/history.server";
@@ -77,7 +81,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       });
     }
     const { refund } = await refundPayment(app, admin, refundInput);
-    return data<FormResult>({ ok: `Refund ${refund.id} ${refund.status}.` });
+    return data<FormResult>({ ok: `Refund ${refund.id}: ${statusLabel("refund", refund.status).toLowerCase()}.` });
   } catch (error) {
     return formError(app, error, keptValues(form));
   }
@@ -101,19 +105,23 @@ export default function AdminPayments() {
           </ul>
         ) : null}
         <Form method="get" className="inline-form">
-          <label>
-            Payment id or email <input name="q" defaultValue={params.get("q") ?? ""} placeholder="pay_… or learner@…" />
-          </label>
+          <div className="field">
+            <label htmlFor="find-payment">Payment id or email</label>
+            <input id="find-payment" name="q" defaultValue={params.get("q") ?? ""} aria-describedby="find-payment-hint" />
+            <p className="hint" id="find-payment-hint">
+              For example pay_01… or learner@example.com
+            </p>
+          </div>
           <button type="submit">Find</button>
         </Form>
-        {found.length === 0 ? <p className="muted">No payments match.</p> : null}
+        {found.length === 0 ? <EmptyState title={params.get("q") ? "No payments match" : "Find a payment"}>Search by payment id or by the payer's email.</EmptyState> : null}
         {found.map((p) => (
           <article key={p.id} className="card stack" aria-label={`Payment ${p.id}`}>
             <p>
-              <code>{p.id}</code> · {p.email} · {formatWhen(p.createdAt)}
+              <code>{p.id}</code> · {p.email} · <When ms={p.createdAt} as="dateTime" />
             </p>
             <p>
-              {p.description} — <Money amount={p.amount} currency={p.currency} /> <PaymentStatus status={p.status} />{" "}
+              {p.description} — <Money amount={p.amount} currency={p.currency} /> <StatusBadge kind="payment" status={p.status} />{" "}
               {p.amountRefunded ? (
                 <>
                   (refunded <Money amount={p.amountRefunded} currency={p.currency} />)
@@ -126,8 +134,8 @@ export default function AdminPayments() {
                 <CsrfInput />
                 <input type="hidden" name="paymentId" value={p.id} />
                 <label>
-                  Amount ({p.currency.toUpperCase()}, empty = all <Money amount={p.amountRefundable} currency={p.currency} />)
-                  <input name="amount" inputMode="decimal" placeholder="12.50" />
+                  Amount in {p.currency.toUpperCase()} (leave empty to refund all <Money amount={p.amountRefundable} currency={p.currency} />)
+                  <input name="amount" inputMode="decimal" />
                 </label>
                 <label>
                   Reason <input name="reason" required minLength={3} maxLength={300} />
@@ -148,55 +156,48 @@ export default function AdminPayments() {
           <label>
             Status{" "}
             <select name="events" defaultValue={params.get("events") ?? ""}>
-              <option value="">failed and dead</option>
+              <option value="">Needing attention</option>
               {STRIPE_EVENT_STATUSES.map((s) => (
-                <option key={s}>{s}</option>
+                <option key={s} value={s}>
+                  {statusLabel("webhook", s)}
+                </option>
               ))}
             </select>
           </label>
-          <button type="submit">Show</button>
+          <button type="submit" className="secondary">
+            Show
+          </button>
         </Form>
         {events.length === 0 ? (
-          <p className="muted">No events.</p>
+          <EmptyState title="No events need attention">Failed Stripe events show up here, ready to replay.</EmptyState>
         ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>Event</th>
-                <th>Type</th>
-                <th>Status</th>
-                <th>Attempts</th>
-                <th>Last error</th>
-                <th>Received</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {events.map((e) => (
-                <tr key={e.id}>
-                  <td>
-                    <code>{e.id}</code>
-                  </td>
-                  <td>{e.type}</td>
-                  <td>{e.status}</td>
-                  <td>{e.attempts}</td>
-                  <td>{e.lastError ?? "—"}</td>
-                  <td>{formatWhen(e.receivedAt)}</td>
-                  <td>
-                    {e.status === "failed" || e.status === "dead" ? (
-                      <Form method="post">
-                        <CsrfInput />
-                        <input type="hidden" name="eventId" value={e.id} />
-                        <button type="submit" name="intent" value="replay" className="small">
-                          Replay
-                        </button>
-                      </Form>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <HistoryTable
+            rows={events}
+            rowKey={(e) => e.id}
+            caption="Stripe webhook events"
+            columns={[
+              { label: "Event", cell: (e) => <code>{e.id}</code> },
+              { label: "Type", cell: (e) => <code>{e.type}</code> },
+              { label: "Status", cell: (e) => <StatusBadge kind="webhook" status={e.status} /> },
+              { label: "Attempts", className: "num", cell: (e) => e.attempts },
+              { label: "Last error", cell: (e) => e.lastError ?? "None" },
+              { label: "Received", cell: (e) => <When ms={e.receivedAt} as="dateTime" /> },
+              {
+                label: "",
+                className: "actions",
+                cell: (e) =>
+                  e.status === "failed" || e.status === "dead" ? (
+                    <Form method="post">
+                      <CsrfInput />
+                      <input type="hidden" name="eventId" value={e.id} />
+                      <button type="submit" name="intent" value="replay" className="small" aria-label={`Replay ${e.id}`}>
+                        Replay
+                      </button>
+                    </Form>
+                  ) : null,
+              },
+            ]}
+          />
         )}
       </section>
     </div>

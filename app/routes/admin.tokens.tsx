@@ -3,9 +3,11 @@ import { data } from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { eq } from "drizzle-orm";
 import { CsrfInput, Field, FormStatus } from "~/components/forms";
-import { formatWhen } from "~/components/money";
+import { EmptyState } from "~/components/empty-state";
+import { HistoryTable } from "~/components/history";
+import { tokenColumns } from "~/components/token-history";
+import { useFormat } from "~/utils/format";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
-import { ENTRY_TYPE_LABELS } from "~/modules/tokens/config";
 import { adminAward, flushWallet, history, walletFor } from "~/modules/tokens/ledger.server";
 import { createId } from "~/utils/ids";
 import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
@@ -34,7 +36,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const requestKey = String(form.get("awardKey") ?? "");
     const { entry, replayed } = await adminAward(app, actor, { userId, amount: Number.isFinite(amount) ? amount : NaN, reason: String(form.get("reason") ?? "") }, requestKey || app.requestId);
     await flushWallet(app, userId);
-    return data<FormResult>({ ok: `${replayed ? "Already recorded" : "Recorded"}: ${entry.amount > 0 ? "+" : ""}${entry.amount} tokens. New balance ${entry.balanceAfter}.` });
+    return data<FormResult>({ ok: `${replayed ? "Already recorded" : "Recorded"}: ${entry.amount > 0 ? "+" : ""}${entry.amount.toLocaleString("en-US")} ${Math.abs(entry.amount) === 1 ? "token" : "tokens"}. New balance ${entry.balanceAfter.toLocaleString("en-US")}.` });
   } catch (error) {
     return formError(app, error, keptValues(form));
   }
@@ -44,6 +46,7 @@ export default function AdminTokens() {
   const { email, learner, balance, entries, awardKey } = useLoaderData<typeof loader>();
   const result = useActionData<FormResult>();
   const [params] = useSearchParams();
+  const f = useFormat();
   return (
     <section className="stack">
       <h1>Reward tokens</h1>
@@ -58,7 +61,7 @@ export default function AdminTokens() {
             {learner.name} <span className="muted">{learner.email}</span>
           </h2>
           <p data-testid="admin-token-balance">
-            Balance {balance!.balance.toLocaleString("en-US")} tokens{balance!.held ? `, ${balance!.held.toLocaleString("en-US")} held` : ""}.
+            Balance {f.plural(balance!.balance, "token")}{balance!.held ? `, ${f.number(balance!.held)} held` : ""}.
           </p>
           <FormStatus result={result} />
           <Form method="post" className="stack narrow-left">
@@ -69,28 +72,8 @@ export default function AdminTokens() {
             <Field label="Reason (the learner sees it)" name="reason" defaultValue={result?.values?.reason ?? ""} errors={result?.errors} required />
             <button type="submit">Record</button>
           </Form>
-          <table>
-            <thead>
-              <tr>
-                <th>Date</th>
-                <th>What</th>
-                <th>Kind</th>
-                <th>Tokens</th>
-                <th>Balance</th>
-              </tr>
-            </thead>
-            <tbody>
-              {entries.map((e) => (
-                <tr key={e.id}>
-                  <td>{formatWhen(e.createdAt)}</td>
-                  <td>{e.reason}</td>
-                  <td>{ENTRY_TYPE_LABELS[e.type]}</td>
-                  <td>{e.amount !== 0 ? e.amount : `${e.heldDelta} held`}</td>
-                  <td>{e.balanceAfter}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <HistoryTable rows={entries} rowKey={(e) => e.id} columns={tokenColumns(f.viewer.locale)} caption={`Token history of ${learner.name}`} />
+          {entries.length === 0 ? <EmptyState title="No token activity yet" /> : null}
         </>
       ) : null}
     </section>

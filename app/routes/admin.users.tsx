@@ -1,7 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { data } from "@remix-run/cloudflare";
-import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
-import { NextPageLink } from "~/components/pagination";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { History } from "~/components/history";
+import { roleLabel } from "~/components/status";
 import { z } from "zod";
 import { CsrfInput, FormStatus } from "~/components/forms";
 import { changeRole, requireUserWithPermission } from "~/modules/auth/auth.server";
@@ -26,7 +27,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   try {
     const input = parseOrThrow(z.object({ ...roleChangeSchema.shape, userId: z.string().min(1).max(64) }), Object.fromEntries(form));
     const user = await changeRole(app, admin, input.userId, input.role);
-    return data<FormResult>({ ok: `${user.email} is now ${user.role}.` });
+    const label = roleLabel(user.role).toLowerCase();
+    return data<FormResult>({ ok: `${user.email} is now ${/^[aeiou]/.test(label) ? "an" : "a"} ${label}.` });
   } catch (error) {
     return formError(app, error, keptValues(form));
   }
@@ -35,7 +37,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function AdminUsers() {
   const { items, nextCursor, adminId } = useLoaderData<typeof loader>();
   const result = useActionData<FormResult>();
-  const [params] = useSearchParams();
   return (
     <section className="stack">
       <h1>Users</h1>
@@ -43,53 +44,41 @@ export default function AdminUsers() {
         <Link to="/admin/audit">Audit log</Link>
       </p>
       <FormStatus result={result} />
-      <Form method="get" className="inline-form">
-        <label>
-          Email contains <input name="q" defaultValue={params.get("q") ?? ""} />
-        </label>
-        <label>
-          Role{" "}
-          <select name="role" defaultValue={params.get("role") ?? ""}>
-            <option value="">Any</option>
-            {ROLES.map((r) => (
-              <option key={r}>{r}</option>
-            ))}
-          </select>
-        </label>
-        <button type="submit">Filter</button>
-      </Form>
-      <table>
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Email</th>
-            <th>Role</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((u) => (
-            <tr key={u.id}>
-              <td>{u.name}</td>
-              <td>{u.email}</td>
-              <td>
-                <Form method="post" className="inline-form">
-                  <CsrfInput />
-                  <input type="hidden" name="userId" value={u.id} />
-                  <select name="role" defaultValue={u.role} aria-label={`Role of ${u.email}`} disabled={u.id === adminId}>
-                    {ROLES.map((r) => (
-                      <option key={r}>{r}</option>
-                    ))}
-                  </select>
-                  <button type="submit" className="small" disabled={u.id === adminId}>
-                    Save
-                  </button>
-                </Form>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <NextPageLink cursor={nextCursor}>Next page →</NextPageLink>
+      <History
+        filters={[
+          { name: "q", label: "Email contains", type: "text" },
+          { name: "role", label: "Role", type: "select", options: ROLES.map((r) => [r, roleLabel(r)] as const) },
+        ]}
+        rows={items}
+        rowKey={(u) => u.id}
+        caption="Users"
+        columns={[
+          { label: "Name", cell: (u) => u.name },
+          { label: "Email", cell: (u) => u.email },
+          {
+            label: "Role",
+            cell: (u) => (
+              <Form method="post" className="inline-form">
+                <CsrfInput />
+                <input type="hidden" name="userId" value={u.id} />
+                <select name="role" defaultValue={u.role} aria-label={`Role of ${u.email}`} disabled={u.id === adminId}>
+                  {ROLES.map((r) => (
+                    <option key={r} value={r}>
+                      {roleLabel(r)}
+                    </option>
+                  ))}
+                </select>
+                <button type="submit" className="small" disabled={u.id === adminId} aria-label={u.id === adminId ? "Save (you cannot change your own role)" : `Save role of ${u.email}`}>
+                  Save
+                </button>
+              </Form>
+            ),
+          },
+        ]}
+        empty={{ title: "No users yet" }}
+        nextCursor={nextCursor}
+        nextLabel="Next page →"
+      />
     </section>
   );
 }

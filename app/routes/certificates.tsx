@@ -1,4 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import { EmptyState } from "~/components/empty-state";
+import { When } from "~/components/when";
 import { Link, useLoaderData } from "@remix-run/react";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { listCertificates } from "~/modules/subscriptions/features.server";
@@ -33,12 +35,16 @@ export default function Certificates() {
         <ul data-testid="feature-unlocked">
           {certificates.map((c) => (
             <li key={c.certificateId} id={c.certificateId}>
-              <strong>{c.courseTitle}</strong> — completed {new Date(c.completedAt).toISOString().slice(0, 10)} · <code>{c.certificateId}</code>
+              <strong>{c.courseTitle}</strong> · completed <When ms={c.completedAt} /> · certificate <code>{c.certificateId}</code>
             </li>
           ))}
         </ul>
       ) : (
-        <p data-testid="feature-unlocked">Certificates are unlocked. Complete a course to earn your first one.</p>
+        <div data-testid="feature-unlocked">
+          <EmptyState title="No certificates yet" action={<Link to="/courses">Find a course</Link>}>
+            Certificates are unlocked. Complete a course to earn your first one.
+          </EmptyState>
+        </div>
       )}
     </section>
   );

@@ -21,9 +21,12 @@ import { findOwnReview, listReviews, upsertReview } from "~/modules/marketplace/
 import { CATEGORY_LABELS, LANGUAGE_LABELS, REVIEW_BODY_MAX } from "~/modules/marketplace/rules";
 import { AppError, errorResponse, parseOrThrow } from "~/utils/errors";
 import { formError, integerFromString, keptValues, readForm, type FormResult } from "~/utils/forms.server";
-import { formatMoney, type Currency } from "~/utils/money";
+import { type Currency } from "~/utils/money";
 import { Avatar, CourseCover } from "~/components/course-cover";
 import { StarInput, StarRating } from "~/components/stars";
+import { useFormat } from "~/utils/format";
+import { StatusBadge } from "~/components/status";
+import { When } from "~/components/when";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => {
   if (!data) return [{ title: "Course not found · Coursemint" }];
@@ -144,6 +147,7 @@ export default function CoursePage() {
   const { course, modules, viewer, instructor } = view;
   const currency = course.price.currency as Currency;
   const balance = useRootData()?.tokens ?? 0;
+  const f = useFormat();
   const usable = discountFor(price.amount, balance);
   const moreReviews = new URLSearchParams(params);
   if (reviews.nextCursor) moreReviews.set("reviews", reviews.nextCursor);
@@ -161,8 +165,7 @@ export default function CoursePage() {
               By <Link to={`/instructors/${instructor.id}`}>{instructor.name}</Link> · {CATEGORY_LABELS[course.category]} · {cap(course.level)} · {LANGUAGE_LABELS[course.language]}
             </p>
             <p>
-              <StarRating average={course.rating.average} count={course.rating.count} /> · {course.enrollmentCount.toLocaleString("en-US")} learner
-              {course.enrollmentCount === 1 ? "" : "s"}
+              <StarRating average={course.rating.average} count={course.rating.count} /> · {f.plural(course.enrollmentCount, "learner")}
             </p>
           </div>
         </div>
@@ -185,11 +188,16 @@ export default function CoursePage() {
         {params.get("purchase") === "canceled" || (checkout?.state === "canceled" && !viewer.enrolled) ? <p className="alert">Checkout was canceled; nothing was charged.</p> : null}
         <FormStatus result={result} />
         <ConfirmPanel step={confirmStep} />
-        {course.status !== "published" ? <p className="alert">This course is {course.status}.</p> : null}
+        {course.status !== "published" ? (
+          <p className="alert info">
+            This course is <StatusBadge kind="course" status={course.status} />
+            {course.status === "draft" ? ": only you and admins can see it." : course.status === "unlisted" ? ": people with the link can buy it, it is not in the catalog." : "."}
+          </p>
+        ) : null}
         {viewer.enrolled ? (
           <div className="alert success stack" data-testid="enrolled">
             <p>
-              You are enrolled{progress ? ` · ${progress.completedModuleIds.length} of ${progress.totalModules} modules complete` : ""}
+              You are enrolled{progress ? ` · ${f.number(progress.completedModuleIds.length)} of ${f.plural(progress.totalModules, "module")} complete` : ""}
               {progress?.completed ? " · Course completed 🎉" : ""}
             </p>
             {modules.length ? (
@@ -216,7 +224,7 @@ export default function CoursePage() {
                 {usable.tokens > 0 ? (
                   <div className="narrow-left">
                     <Field
-                      label={`Use tokens (you have ${balance.toLocaleString("en-US")}; up to ${usable.tokens.toLocaleString("en-US")} for ${formatMoney(usable.discount, currency)} off)`}
+                      label={`Use tokens (you have ${f.number(balance)}; up to ${f.number(usable.tokens)} for ${f.money(usable.discount, currency)} off)`}
                       name="tokens"
                       type="number"
                       min={0}
@@ -227,14 +235,14 @@ export default function CoursePage() {
                       data-testid="checkout-tokens"
                     />
                     <p className="muted">
-                      {TOKEN_RULES.courseDiscount.tokensPerUnit} tokens = {formatMoney(100, currency)}, at most half the price. The tokens are held during checkout and
+                      {f.plural(TOKEN_RULES.courseDiscount.tokensPerUnit, "token")} = {f.money(100, currency)}, at most half the price. The tokens are held during checkout and
                       returned if the payment does not go through.
                     </p>
                   </div>
                 ) : null}
                 <SubmitButton name="intent" value="enroll" pendingText="Going to checkout…">
-                  Buy for {formatMoney(price.amount, currency)}
-                  {price.discountBps ? ` (was ${formatMoney(course.price.amount, currency)})` : ""}
+                  Buy for {f.money(price.amount, currency)}
+                  {price.discountBps ? ` (was ${f.money(course.price.amount, currency)})` : ""}
                   {usable.tokens > 0 ? " before tokens" : ""}
                 </SubmitButton>
               </div>
@@ -283,7 +291,7 @@ export default function CoursePage() {
           {modules.map((m) => (
             <li key={m.id}>
               {viewer.canAccess ? <Link to={`/courses/${course.slug}/learn/${m.id}`}>{m.title}</Link> : m.title}
-              {progress?.completedModuleIds.includes(m.id) ? <span className="muted"> ✓ done</span> : null}
+              {progress?.completedModuleIds.includes(m.id) ? <span className="badge tone-success">Done</span> : null}
             </li>
           ))}
         </ol>
@@ -322,13 +330,17 @@ export default function CoursePage() {
                     </span>
                   </span>{" "}
                   <strong>{r.author.name}</strong>
+                  <span className="muted">
+                    {" "}
+                    · <When ms={r.updatedAt} as="relative" />
+                  </span>
                 </p>
                 {r.body ? <p className="prewrap">{r.body}</p> : null}
               </li>
             ))}
           </ul>
         ) : (
-          <p className="muted">No reviews yet.</p>
+          <p className="muted">No reviews yet{viewer.enrolled ? ": be the first to review this course." : "."}</p>
         )}
         {reviews.nextCursor ? <Link to={`?${moreReviews}`}>Older reviews →</Link> : null}
       </section>

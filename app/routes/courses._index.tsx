@@ -6,9 +6,11 @@ import { Field } from "~/components/forms";
 import { listCourses, listingQuerySchema } from "~/modules/marketplace/listing.server";
 import { CATEGORY_LABELS, COURSE_CATEGORIES, COURSE_LANGUAGES, COURSE_LEVELS, LANGUAGE_LABELS, LISTING_SORTS } from "~/modules/marketplace/rules";
 import { zodFieldErrors } from "~/utils/errors";
-import { formatMoney, parseAmount, type Currency } from "~/utils/money";
+import { parseAmount } from "~/utils/money";
 import { CourseCover } from "~/components/course-cover";
 import { StarRating } from "~/components/stars";
+import { useFormat } from "~/utils/format";
+import { EmptyState } from "~/components/empty-state";
 
 export const meta: MetaFunction = () => [{ title: "Courses · Coursemint" }, { name: "description", content: "Browse courses by category, level, language, price and rating." }];
 
@@ -50,10 +52,14 @@ export default function Catalog() {
   const { items, nextCursor, errors } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
   const v = (k: string) => params.get(k) ?? "";
+  const f = useFormat();
+  const activeFilters = ["q", "category", "level", "language", "price", "from", "upTo", "minRating"].filter((k) => v(k)).length;
   return (
     <div className="catalog">
-      <aside>
-        <h1>Courses</h1>
+      <h1 className="catalog-title">Courses</h1>
+      {/* Filters collapse behind this disclosure on narrow screens; wide screens always show them (CSS). */}
+      <details className="disclosure catalog-filters" open={errors ? true : undefined}>
+        <summary>Filter and sort{activeFilters ? ` (${activeFilters} active)` : ""}</summary>
         <Form method="get" className="stack filters" aria-label="Filter courses">
           <div className="field">
             <label htmlFor="field-q">Search</label>
@@ -63,8 +69,8 @@ export default function Catalog() {
           <Select label="Level" name="level" value={v("level")} options={COURSE_LEVELS.map((l) => [l, cap(l)])} errors={errors ?? undefined} />
           <Select label="Language" name="language" value={v("language")} options={COURSE_LANGUAGES.map((l) => [l, LANGUAGE_LABELS[l]])} errors={errors ?? undefined} />
           <Select label="Price" name="price" value={v("price")} options={[["free", "Free"], ["paid", "Paid"]]} errors={errors ?? undefined} />
-          <Field label="Price from ($)" name="from" inputMode="decimal" placeholder="0" defaultValue={v("from")} errors={errors ?? undefined} />
-          <Field label="Price up to ($)" name="upTo" inputMode="decimal" placeholder="100" defaultValue={v("upTo")} errors={errors ?? undefined} />
+          <Field label="Price from ($)" name="from" inputMode="decimal" defaultValue={v("from")} errors={errors ?? undefined} />
+          <Field label="Price up to ($)" name="upTo" inputMode="decimal" defaultValue={v("upTo")} errors={errors ?? undefined} />
           <Select label="Minimum rating" name="minRating" value={v("minRating")} options={[["4.5", "4.5 and up"], ["4", "4 and up"], ["3", "3 and up"]]} errors={errors ?? undefined} />
           {v("instructor") ? <input type="hidden" name="instructor" value={v("instructor")} /> : null}
           <div className="field">
@@ -78,13 +84,13 @@ export default function Catalog() {
             </select>
           </div>
           <button type="submit">Apply filters</button>
-          <Link to="/courses">Clear filters</Link>
+          {activeFilters ? <Link to="/courses">Clear filters</Link> : null}
         </Form>
-      </aside>
+      </details>
       <section aria-label="Results" className="stack">
         {errors ? (
           <div className="alert error" role="alert">
-            Some filters are invalid: {Object.entries(errors).map(([k, m]) => `${k}: ${m.join(", ")}`).join("; ")}
+            Some filters could not be used: check the fields marked in the filters.
           </div>
         ) : null}
         {items.length ? (
@@ -103,15 +109,16 @@ export default function Catalog() {
                     <StarRating average={c.rating.average} count={c.rating.count} compact />
                   </p>
                   <p>
-                    <strong>{c.isFree ? "Free" : formatMoney(c.price.amount, c.price.currency as Currency)}</strong> · {c.enrollmentCount.toLocaleString("en-US")} learner
-                    {c.enrollmentCount === 1 ? "" : "s"}
+                    <strong>{c.isFree ? "Free" : f.money(c.price.amount, c.price.currency)}</strong> · {f.plural(c.enrollmentCount, "learner")}
                   </p>
                 </div>
               </li>
             ))}
           </ul>
         ) : (
-          <p className="muted">No courses match these filters.</p>
+          <EmptyState title={activeFilters ? "No courses match these filters" : "No courses yet"} action={activeFilters ? <Link to="/courses">Clear filters</Link> : null}>
+            {activeFilters ? "Try fewer filters or another search." : "Published courses will appear here."}
+          </EmptyState>
         )}
         <NextPageLink cursor={nextCursor}>Next page →</NextPageLink>
       </section>

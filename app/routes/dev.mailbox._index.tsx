@@ -1,5 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { Link, useLoaderData } from "@remix-run/react";
+import { History } from "~/components/history";
+import { When } from "~/components/when";
 import { requireMailboxAccess, listOutbox, mailboxFilterSchema } from "~/modules/email/email.server";
 
 export const meta: MetaFunction = () => [{ title: "Mailbox · Development · Coursemint" }];
@@ -16,48 +18,25 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export default function DevMailbox() {
   const { items, provider } = useLoaderData<typeof loader>();
-  const [params] = useSearchParams();
   return (
     <section className="stack">
       <h1>Development mailbox</h1>
       <p className="muted">
         Emails delivered to the local outbox (provider: <code>{provider}</code>). This page does not exist in production.
       </p>
-      <Form method="get" className="inline-form">
-        <label>
-          Recipient <input name="to" type="email" defaultValue={params.get("to") ?? ""} placeholder="learner@example.com" />
-        </label>
-        <button type="submit">Filter</button>
-        {params.get("to") ? <Link to="/dev/mailbox">Show all</Link> : null}
-      </Form>
-      {items.length === 0 ? (
-        <p>No emails yet.</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th>Received (UTC)</th>
-              <th>To</th>
-              <th>Subject</th>
-              <th>Template</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((m) => (
-              <tr key={m.id}>
-                <td>{new Date(m.createdAt).toISOString().replace("T", " ").slice(0, 19)}</td>
-                <td>{m.toAddress}</td>
-                <td>
-                  <Link to={`/dev/mailbox/${m.emailId}`}>{m.subject}</Link>
-                </td>
-                <td>
-                  <code>{m.template}</code>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <History
+        filters={[{ name: "to", label: "Recipient", type: "email" }]}
+        rows={items}
+        rowKey={(m) => m.id}
+        caption="Emails in the local outbox"
+        columns={[
+          { label: "Received", cell: (m) => <When ms={m.createdAt} as="dateTime" /> },
+          { label: "To", cell: (m) => m.toAddress },
+          { label: "Subject", cell: (m) => <Link to={`/dev/mailbox/${m.emailId}`}>{m.subject}</Link> },
+          { label: "Template", cell: (m) => <code>{m.template}</code> },
+        ]}
+        empty={{ title: "No emails yet", body: "Buy a course or sign up: the emails land here." }}
+      />
     </section>
   );
 }

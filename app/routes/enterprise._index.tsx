@@ -2,7 +2,11 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { data } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
+import { EmptyState } from "~/components/empty-state";
 import { CsrfInput, Field, FormStatus } from "~/components/forms";
+import { StatusBadge } from "~/components/status";
+import { When } from "~/components/when";
+import { formatDate, formatNumber, plural, useFormat } from "~/utils/format";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { updateBranding, whiteLabelAvailable } from "~/modules/licensing/branding.server";
 import { deactivateMachineById, findMachineFor } from "~/modules/licensing/licenses.server";
@@ -11,7 +15,7 @@ import { SubmitButton } from "~/components/submit-button";
 import { askToConfirm, isConfirmed } from "~/utils/confirm.server";
 import { addMember, organizationsOf, removeMember } from "~/modules/licensing/organizations.server";
 import { organizationDashboard, organizationUsage } from "~/modules/licensing/reports.server";
-import { featureLabel, STATUS_LABELS } from "~/modules/licensing/tiers";
+import { featureLabel } from "~/modules/licensing/tiers";
 import { TIERS } from "~/modules/subscriptions/tiers";
 import { AppError, errorResponse, parseOrThrow, toAppError } from "~/utils/errors";
 import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
@@ -81,8 +85,27 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
 }
 
-const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-const when = (ms: number) => new Date(ms).toISOString().replace("T", " ").slice(0, 16);
+const cap = (s: string) => s[0]!.toUpperCase() + s.slice(1);
+
+/**
+ * The one shape of every organization action on this page: a POST back to the dashboard with the
+ * intent and the record's id, asked about first, disabled while another submission is running.
+ */
+/** A one-button row action. Actions the server confirms itself (deactivating a machine) pass no `question`. */
+function IntentForm({ q, intent, fields, question, label, pendingText }: { q: string; intent: string; fields: Record<string, string>; question?: string; label: string; pendingText: string }) {
+  return (
+    <Form method="post" action={`/enterprise${q}`} className="inline" onSubmit={question ? (e) => !confirm(question) && e.preventDefault() : undefined}>
+      <CsrfInput />
+      <input type="hidden" name="intent" value={intent} />
+      {Object.entries(fields).map(([name, value]) => (
+        <input key={name} type="hidden" name={name} value={value} />
+      ))}
+      <SubmitButton className="small" pendingText={pendingText}>
+        {label}
+      </SubmitButton>
+    </Form>
+  );
+}
 
 export default function EnterpriseDashboard() {
   const { dashboard, organizations, usage, whiteLabel } = useLoaderData<typeof loader>();
@@ -91,6 +114,7 @@ export default function EnterpriseDashboard() {
   const result = (confirmStep ? undefined : answer) as FormResult | undefined;
   const navigation = useNavigation();
   const busy = navigation.state === "submitting";
+  const f = useFormat();
   if (!dashboard) {
     return (
       <section className="stack narrow">
@@ -110,9 +134,9 @@ export default function EnterpriseDashboard() {
       <div className="stack">
         <h1>{organization.name}</h1>
         <p className="muted">
-          Your role: <strong>{dashboard.role === "platform_admin" ? "Platform admin" : dashboard.role[0]!.toUpperCase() + dashboard.role.slice(1)}</strong> · Seats{" "}
+          Your role: <strong>{dashboard.role === "platform_admin" ? "Platform admin" : cap(dashboard.role)}</strong> · Seats{" "}
           <strong data-testid="seats">
-            {seats.used} of {seats.limit}
+            {f.number(seats.used)} of {f.number(seats.limit)}
           </strong>{" "}
           used
         </p>
@@ -137,11 +161,15 @@ export default function EnterpriseDashboard() {
 
       <div className="stack">
         <h2>Licenses</h2>
-        {licenses.length === 0 ? <p>No licenses yet.</p> : null}
+        {licenses.length === 0 ? (
+          <EmptyState title="No licenses yet" action={<Link to="/pricing">Compare plans</Link>}>
+            A {TIERS.enterprise.name} subscription comes with a license for your team.
+          </EmptyState>
+        ) : null}
         {licenses.map((l) => (
           <article key={l.id} className="card stack" data-testid="license" data-license-id={l.id}>
             <h3>
-              {TIERS[l.tier].name} license <span className={`badge status-${l.status}`}>{STATUS_LABELS[l.status]}</span>
+              {TIERS[l.tier].name} license <StatusBadge kind="license" status={l.status} />
             </h3>
             <dl className="facts">
               <dt>License ID</dt>
@@ -149,15 +177,17 @@ export default function EnterpriseDashboard() {
                 <code>{l.id}</code>
               </dd>
               <dt>Valid until</dt>
-              <dd data-testid="license-expires">{day(l.expiresAt)}</dd>
+              <dd data-testid="license-expires">
+                <When ms={l.expiresAt} />
+              </dd>
               <dt>Renewal</dt>
               <dd>{l.autoRenews ? "Renews with your subscription" : l.source === "subscription" ? "Ends with your subscription" : "Renewed by contract"}</dd>
               <dt>Machines</dt>
               <dd>
-                {l.machines.filter((m) => m.active).length} of {l.maxMachines} active
+                {f.number(l.machines.filter((m) => m.active).length)} of {f.plural(l.maxMachines, "machine")} active
               </dd>
               <dt>Seats</dt>
-              <dd>{l.maxSeats}</dd>
+              <dd>{f.number(l.maxSeats)}</dd>
               <dt>Features</dt>
               <dd>{l.features.map(featureLabel).join(", ")}</dd>
             </dl>
@@ -173,38 +203,42 @@ export default function EnterpriseDashboard() {
               </div>
             ) : null}
             {l.machines.length ? (
-              <table>
+              <table className="table-cards">
+                <caption className="sr-only">Machines using this license</caption>
                 <thead>
                   <tr>
-                    <th>Machine</th>
-                    <th>Fingerprint</th>
-                    <th>First seen</th>
-                    <th>Last seen</th>
-                    <th>State</th>
-                    {isAdmin ? <th /> : null}
+                    <th scope="col">Machine</th>
+                    <th scope="col">Fingerprint</th>
+                    <th scope="col">First seen</th>
+                    <th scope="col">Last seen</th>
+                    <th scope="col">State</th>
+                    {isAdmin ? (
+                      <th scope="col">
+                        <span className="sr-only">Actions</span>
+                      </th>
+                    ) : null}
                   </tr>
                 </thead>
                 <tbody>
                   {l.machines.map((m) => (
                     <tr key={m.id} data-testid="machine">
-                      <td>{m.name ?? "Unnamed"}</td>
-                      <td>
+                      <td data-label="Machine">{m.name ?? "Unnamed"}</td>
+                      <td data-label="Fingerprint">
                         <code>{m.fingerprint}</code>
                       </td>
-                      <td>{when(m.firstSeenAt)}</td>
-                      <td>{when(m.lastSeenAt)}</td>
-                      <td>{m.active ? "Active" : "Deactivated"}</td>
+                      <td data-label="First seen">
+                        <When ms={m.firstSeenAt} as="dateTime" />
+                      </td>
+                      <td data-label="Last seen">
+                        <When ms={m.lastSeenAt} as="relative" />
+                      </td>
+                      <td data-label="State">
+                        <span className={`badge tone-${m.active ? "success" : "neutral"}`}>{m.active ? "Active" : "Deactivated"}</span>
+                      </td>
                       {isAdmin ? (
-                        <td>
+                        <td className="actions">
                           {m.active ? (
-                            <Form method="post" action={`/enterprise${q}`} className="inline">
-                              <CsrfInput />
-                              <input type="hidden" name="intent" value="deactivate-machine" />
-                              <input type="hidden" name="machineId" value={m.id} />
-                              <SubmitButton className="small" pendingText="Checking…">
-                                Deactivate
-                              </SubmitButton>
-                            </Form>
+                            <IntentForm q={q} intent="deactivate-machine" fields={{ machineId: m.id }} label="Deactivate" pendingText="Checking…" />
                           ) : null}
                         </td>
                       ) : null}
@@ -213,7 +247,7 @@ export default function EnterpriseDashboard() {
                 </tbody>
               </table>
             ) : (
-              <p className="muted">No machines activated yet.</p>
+              <p className="muted">No machines activated yet. Activate one with the license key above.</p>
             )}
           </article>
         ))}
@@ -223,7 +257,7 @@ export default function EnterpriseDashboard() {
         <div className="stack">
           <h2>Usage, last 30 days</h2>
           <p data-testid="usage-summary">
-            {usage.validations.total} validations · {usage.machines.active} of {usage.machines.limit} machines active · {usage.seats.used} of {usage.seats.limit} seats used
+            {f.plural(usage.validations.total, "validation")} · {f.number(usage.machines.active)} of {f.plural(usage.machines.limit, "machine")} active · {f.number(usage.seats.used)} of {f.plural(usage.seats.limit, "seat")} used
           </p>
           <UsageChart days={usage.validations.days} />
         </div>
@@ -231,32 +265,30 @@ export default function EnterpriseDashboard() {
 
       <div className="stack">
         <h2>Members</h2>
-        <table>
+        <table className="table-cards">
+          <caption className="sr-only">Members of {organization.name}</caption>
           <thead>
             <tr>
-              <th>Name</th>
-              <th>Email</th>
-              <th>Role</th>
-              {isAdmin ? <th /> : null}
+              <th scope="col">Name</th>
+              <th scope="col">Email</th>
+              <th scope="col">Role</th>
+              {isAdmin ? (
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              ) : null}
             </tr>
           </thead>
           <tbody>
             {members.map((m) => (
               <tr key={m.userId}>
-                <td>{m.name}</td>
-                <td>{m.email}</td>
-                <td>{m.role[0]!.toUpperCase() + m.role.slice(1)}</td>
+                <td data-label="Name">{m.name}</td>
+                <td data-label="Email">{m.email}</td>
+                <td data-label="Role">{cap(m.role)}</td>
                 {isAdmin ? (
-                  <td>
+                  <td className="actions">
                     {m.role !== "owner" ? (
-                      <Form method="post" action={`/enterprise${q}`} className="inline" onSubmit={(e) => !confirm(`Remove ${m.name}?`) && e.preventDefault()}>
-                        <CsrfInput />
-                        <input type="hidden" name="intent" value="remove-member" />
-                        <input type="hidden" name="userId" value={m.userId} />
-                        <button type="submit" className="small" disabled={busy}>
-                          Remove
-                        </button>
-                      </Form>
+                      <IntentForm q={q} intent="remove-member" fields={{ userId: m.userId }} question={`Remove ${m.name} from ${organization.name}?`} label="Remove" pendingText="Removing…" />
                     ) : null}
                   </td>
                 ) : null}
@@ -316,24 +348,27 @@ export default function EnterpriseDashboard() {
 }
 
 function UsageChart({ days }: { days: { day: string; validations: number; valid: number; invalid: number }[] }) {
+  const { viewer } = useFormat();
   const max = Math.max(1, ...days.map((d) => d.validations));
+  const label = (day: string) => formatDate(Date.parse(`${day}T12:00:00Z`), { ...viewer, timeZone: "UTC" });
+  const short = (day: string) => new Intl.DateTimeFormat(viewer.locale, { month: "short", day: "numeric", timeZone: "UTC" }).format(Date.parse(`${day}T12:00:00Z`));
   const width = 22;
   const height = 120;
   return (
     <figure className="chart">
-      <svg viewBox={`0 0 ${days.length * width + 10} ${height + 24}`} role="img" aria-label="Validations per day" width="100%" height={height + 24}>
+      <svg viewBox={`0 0 ${days.length * width + 10} ${height + 24}`} role="img" aria-label={`Validations per day over ${days.length} days, highest ${formatNumber(max, viewer.locale)} in a day`} width="100%" height={height + 24}>
         {days.map((d, i) => {
           const valid = (d.valid / max) * height;
           const invalid = (d.invalid / max) * height;
           const x = 5 + i * width;
           return (
             <g key={d.day}>
-              <title>{`${d.day}: ${d.valid} valid, ${d.invalid} not valid`}</title>
+              <title>{`${label(d.day)}: ${plural(d.valid, "valid check", "valid checks", viewer.locale)}, ${formatNumber(d.invalid, viewer.locale)} not valid`}</title>
               <rect x={x} y={height - valid} width={width - 6} height={valid} className="bar-available" />
               <rect x={x} y={height - valid - invalid} width={width - 6} height={invalid} className="bar-pending" />
               {i % 7 === 0 ? (
                 <text x={x} y={height + 16} fontSize="10">
-                  {d.day.slice(5)}
+                  {short(d.day)}
                 </text>
               ) : null}
             </g>

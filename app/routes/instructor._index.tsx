@@ -1,5 +1,10 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { data, redirectDocument } from "@remix-run/cloudflare";
+import { EmptyState } from "~/components/empty-state";
+import { HistoryTable } from "~/components/history";
+import { StatusBadge } from "~/components/status";
+import { When } from "~/components/when";
+import { useFormat } from "~/utils/format";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { CsrfInput, FormError } from "~/components/forms";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
@@ -53,6 +58,8 @@ export default function InstructorDashboard() {
   const { courses, earnings, payoutAccount, now: nowMs, currency, instructorId } = useLoaderData<typeof loader>();
   const result = useActionData<FormResult>();
   const [params] = useSearchParams();
+  const f = useFormat();
+  const money = f.money;
   return (
     <div className="stack-lg">
       <section className="stack">
@@ -93,31 +100,23 @@ export default function InstructorDashboard() {
         </div>
         <EarningsChart perMonth={earnings.perMonth} currency={currency} nowMs={nowMs} />
         {earnings.perCourse.length ? (
-          <table>
-            <thead>
-              <tr>
-                <th>Course</th>
-                <th>Sales</th>
-                <th>Pending</th>
-                <th>Available</th>
-                <th>Paid</th>
-              </tr>
-            </thead>
-            <tbody>
-              {earnings.perCourse.map((c) => (
-                <tr key={`${c.courseId}-${c.currency}`}>
-                  <td>{c.title}</td>
-                  <td>{c.sales}</td>
-                  <td>{money(c.pending, c.currency)}</td>
-                  <td>{money(c.available, c.currency)}</td>
-                  <td>{money(c.paid, c.currency)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <HistoryTable
+            rows={earnings.perCourse}
+            rowKey={(c) => `${c.courseId}-${c.currency}`}
+            caption="Earnings per course"
+            columns={[
+              { label: "Course", cell: (c) => c.title },
+              { label: "Sales", className: "num", cell: (c) => f.number(c.sales) },
+              { label: "Pending", className: "num", cell: (c) => money(c.pending, c.currency) },
+              { label: "Available", className: "num", cell: (c) => money(c.available, c.currency) },
+              { label: "Paid", className: "num", cell: (c) => money(c.paid, c.currency) },
+            ]}
+          />
         ) : null}
         {payoutAccount?.payoutsEnabled ? (
-          <p className="muted">Payouts: connected.</p>
+          <p className="muted">
+            Payouts: <span className="badge tone-success">Connected</span>
+          </p>
         ) : (
           <Form method="post">
             <CsrfInput />
@@ -127,60 +126,43 @@ export default function InstructorDashboard() {
           </Form>
         )}
         {earnings.payouts.length ? (
-          <table>
-            <thead>
-              <tr>
-                <th>Payout</th>
-                <th>Amount</th>
-                <th>Status</th>
-                <th>Date</th>
-              </tr>
-            </thead>
-            <tbody>
-              {earnings.payouts
-                .filter((p) => p.amount > 0)
-                .map((p) => (
-                  <tr key={p.id}>
-                    <td>{p.id}</td>
-                    <td>{money(p.amount, p.currency)}</td>
-                    <td>{p.status}</td>
-                    <td>{new Date(p.paidAt ?? p.createdAt).toISOString().slice(0, 10)}</td>
-                  </tr>
-                ))}
-            </tbody>
-          </table>
+          <HistoryTable
+            rows={earnings.payouts.filter((p) => p.amount > 0)}
+            rowKey={(p) => p.id}
+            caption="Payouts"
+            columns={[
+              { label: "Payout", cell: (p) => <code>{p.id}</code> },
+              { label: "Amount", className: "num", cell: (p) => money(p.amount, p.currency) },
+              { label: "Status", cell: (p) => <StatusBadge kind="payout" status={p.status} /> },
+              { label: "Date", cell: (p) => <When ms={p.paidAt ?? p.createdAt} /> },
+            ]}
+          />
         ) : null}
       </section>
 
       <section aria-labelledby="courses-title">
         <h2 id="courses-title">Your courses</h2>
         {courses.length ? (
-          <table>
-            <thead>
-              <tr>
-                <th>Course</th>
-                <th>Status</th>
-                <th>Price</th>
-                <th>Learners</th>
-                <th>Rating</th>
-              </tr>
-            </thead>
-            <tbody>
-              {courses.map((c) => (
-                <tr key={c.id}>
-                  <td>
-                    <Link to={`/instructor/courses/${c.id}`}>{c.title}</Link>
-                  </td>
-                  <td>{c.status}</td>
-                  <td>{c.priceAmount === 0 ? "Free" : money(c.priceAmount, c.currency)}</td>
-                  <td>{c.enrollmentCount}</td>
-                  <td>{c.ratingCount ? `${c.rating.toFixed(1)} (${c.ratingCount})` : "—"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <HistoryTable
+            rows={courses}
+            rowKey={(c) => c.id}
+            caption="Your courses"
+            columns={[
+              { label: "Course", cell: (c) => <Link to={`/instructor/courses/${c.id}`}>{c.title}</Link> },
+              { label: "Status", cell: (c) => <StatusBadge kind="course" status={c.status} /> },
+              { label: "Price", className: "num", cell: (c) => (c.priceAmount === 0 ? "Free" : money(c.priceAmount, c.currency)) },
+              { label: "Learners", className: "num", cell: (c) => f.number(c.enrollmentCount) },
+              {
+                label: "Rating",
+                cell: (c) =>
+                  c.ratingCount ? `★ ${f.number(c.rating, { minimumFractionDigits: 1, maximumFractionDigits: 1 })} (${f.plural(c.ratingCount, "review")})` : "No reviews yet",
+              },
+            ]}
+          />
         ) : (
-          <p className="muted">No courses yet.</p>
+          <EmptyState title="No courses yet" action={<Link to="/instructor/courses/new">Upload your first course</Link>}>
+            Upload modules, set a price and publish: learners find it in the catalog.
+          </EmptyState>
         )}
       </section>
     </div>

@@ -7,6 +7,8 @@ import { ConfirmPanel, confirmStepOf } from "~/components/confirm";
 import { CsrfInput, Field, FormStatus } from "~/components/forms";
 import { SubmitButton } from "~/components/submit-button";
 import { askToConfirm, isConfirmed } from "~/utils/confirm.server";
+import { StatusBadge, statusLabel } from "~/components/status";
+import { useFormat } from "~/utils/format";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { deleteModule, listModules, loadOwnCourse, publicModule, publishProblems, updateCourse } from "~/modules/marketplace/courses.server";
 import { courseEditFields, pageFieldErrors, uploadFromPage } from "./instructor.courses.server";
@@ -78,7 +80,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
           await updateCourse(app, user, courseId, courseEditFields(fields));
         } catch (error) {
           if (error instanceof AppError && error.code === "validation_failed") {
-            throw AppError.validation(pageFieldErrors((error.details as { fieldErrors: Record<string, string[]> }).fieldErrors));
+            throw AppError.validation(pageFieldErrors((error.details as { fieldErrors: Record<string, string[]> }).fieldErrors, fields.currency));
           }
           throw error;
         }
@@ -98,7 +100,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
           });
         }
         const course = await updateCourse(app, user, courseId, { status: input.status });
-        return data<FormResult>({ ok: `The course is now ${course.status}.` });
+        return data<FormResult>({ ok: `The course is now ${statusLabel("course", course.status).toLowerCase()}.` });
       }
       case "delete-module": {
         if (!isConfirmed(form)) {
@@ -129,6 +131,7 @@ export default function EditCourse() {
   const values = result?.values?.title !== undefined ? result.values : { ...course, priceAmount: String(course.priceAmount) };
   const ready = Object.keys(problems).length === 0;
   const listed = course.status === "published" || course.status === "unlisted";
+  const f = useFormat();
   return (
     <section className="stack">
       <p>
@@ -136,7 +139,7 @@ export default function EditCourse() {
       </p>
       <h1>{course.title}</h1>
       <p>
-        Status: <strong data-testid="course-status">{course.status}</strong>
+        Status: <StatusBadge kind="course" status={course.status} testId="course-status" />
         {listed ? (
           <>
             {" "}
@@ -210,7 +213,10 @@ export default function EditCourse() {
           <ol className="modules">
             {modules.map((m) => (
               <li key={m.id}>
-                {m.title} <span className="muted">({m.fileName}, {Math.ceil((m.sizeBytes ?? 0) / 1024)} KB)</span>
+                {m.title}{" "}
+                <span className="muted">
+                  ({m.fileName}, {f.number(Math.ceil((m.sizeBytes ?? 0) / 1024))} KB)
+                </span>
                 <Form method="post" className="inline">
                   <CsrfInput />
                   <input type="hidden" name="moduleId" value={m.id} />
@@ -222,7 +228,7 @@ export default function EditCourse() {
             ))}
           </ol>
         ) : (
-          <p className="muted">No modules yet.</p>
+          <p className="muted">No modules yet. Add at least one file to publish the course.</p>
         )}
         <form method="post" encType="multipart/form-data" className="inline-form">
           <CsrfInput />

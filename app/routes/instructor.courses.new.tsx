@@ -6,7 +6,7 @@ import { CourseFields } from "~/components/course-fields";
 import { CsrfInput, FormError } from "~/components/forms";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { uploadFromPage } from "./instructor.courses.server";
-import { ACCEPT_ATTRIBUTE, MAX_FILE_BYTES, MAX_FILES_PER_UPLOAD } from "~/modules/marketplace/rules";
+import { ACCEPT_ATTRIBUTE, MAX_FILE_BYTES, MAX_FILES_PER_UPLOAD, priceFieldMessage } from "~/modules/marketplace/rules";
 import type { FieldErrors } from "~/utils/errors";
 import { formError, type FormResult } from "~/utils/forms.server";
 import { parseMajorUnits, type Currency } from "~/utils/money";
@@ -64,6 +64,7 @@ export default function NewCourse() {
 
   async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
+    const currency = String(new FormData(event.currentTarget).get("currency") || "usd");
     setClientErrors(undefined);
     setProgress({ percent: 0 });
     try {
@@ -74,7 +75,7 @@ export default function NewCourse() {
       }
       const fieldErrors: FieldErrors = res.body?.error?.details?.fieldErrors ?? { _form: [res.body?.error?.message ?? "Upload failed."] };
       const { priceAmount, ...rest } = fieldErrors;
-      setClientErrors(priceAmount ? { ...rest, price: priceAmount } : rest);
+      setClientErrors(priceAmount ? { ...rest, price: [priceFieldMessage(currency)] } : rest);
     } catch {
       setClientErrors({ _form: ["The upload was interrupted. Check your connection and try again."] });
     }

@@ -9,6 +9,7 @@ import type { SessionUser } from "~/modules/auth/session.server";
 import { AppError, type FieldErrors } from "~/utils/errors";
 import { integerFromString } from "~/utils/forms.server";
 import { currencySchema, parseMajorUnits } from "~/utils/money";
+import { priceFieldMessage } from "~/modules/marketplace/rules";
 import { uploadCourse } from "~/modules/marketplace/courses.server";
 
 /**
@@ -30,10 +31,14 @@ export function courseEditFields(fields: Record<string, string>): Record<string,
   return "priceAmount" in converted ? { ...converted, priceAmount: integerFromString(converted.priceAmount) } : converted;
 }
 
-/** Field errors of the services use `priceAmount`; the page's input is `price`. */
-export function pageFieldErrors(errors: FieldErrors): FieldErrors {
+/**
+ * Field errors of the services use `priceAmount` (integer minor units, the API's wording); the
+ * page's input is `price`, typed like 19.99, so its message says that in the page's terms.
+ */
+export function pageFieldErrors(errors: FieldErrors, currency: string = "usd"): FieldErrors {
   const { priceAmount, ...rest } = errors;
-  return priceAmount ? { ...rest, price: priceAmount } : rest;
+  if (!priceAmount) return rest;
+  return { ...rest, price: [priceFieldMessage(currency)] };
 }
 
 /** The upload form's multipart submission (no JavaScript): CSRF checked before any file is stored. */
@@ -45,7 +50,7 @@ export async function uploadFromPage(app: AppContext, user: SessionUser, request
   } catch (error) {
     if (error instanceof AppError && error.code === "validation_failed") {
       const details = error.details as { fieldErrors: FieldErrors };
-      throw AppError.validation(pageFieldErrors(details.fieldErrors), error.message);
+      throw AppError.validation(pageFieldErrors(details.fieldErrors, kept.currency), error.message);
     }
     throw error;
   }

@@ -3,6 +3,8 @@ import { data } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { CsrfInput, Field, FormStatus } from "~/components/forms";
+import { When } from "~/components/when";
+import { useFormat } from "~/utils/format";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { follow, friendsBoard, globalBoard, listFollowing, unfollow, type BoardRow } from "~/modules/tokens/leaderboard.server";
 import { ensureProfile } from "~/modules/tokens/profiles.server";
@@ -54,6 +56,7 @@ export default function LeaderboardPage() {
   const { board, rows, you, members, endsAt, following, profile } = useLoaderData<typeof loader>();
   const result = useActionData<FormResult>();
   const youListed = rows.some((r) => r.isYou);
+  const f = useFormat();
   return (
     <div className="stack-lg">
       <section className="stack">
@@ -71,8 +74,12 @@ export default function LeaderboardPage() {
         </nav>
         <p className="muted">
           Scores are tokens earned from learning (course and module awards and streak bonuses).{" "}
-          {endsAt ? `This week's board resets on ${new Date(endsAt).toUTCString().slice(0, 16)} at 00:00 UTC. ` : ""}
-          {board !== "friends" ? `${members.toLocaleString("en-US")} learners on this board.` : ""}
+          {endsAt ? (
+            <>
+              This week's board resets <When ms={endsAt} as="relative" /> (<When ms={endsAt} as="dateTime" />).{" "}
+            </>
+          ) : null}
+          {board !== "friends" ? `${f.plural(members, "learner")} on this board.` : ""}
           {profile.hiddenFromBoards ? " You are hidden from public boards (change it on your tokens page)." : ""}
         </p>
         {rows.length === 0 ? (
@@ -82,7 +89,7 @@ export default function LeaderboardPage() {
         )}
         {you && !youListed ? (
           <p data-testid="your-rank">
-            You are number {you.rank.toLocaleString("en-US")} with {you.score.toLocaleString("en-US")} tokens.
+            You are number {f.number(you.rank)} with {f.plural(you.score, "token")}.
           </p>
         ) : null}
       </section>
@@ -100,14 +107,14 @@ export default function LeaderboardPage() {
         </Form>
         {following.length ? (
           <ul>
-            {following.map((f) => (
-              <li key={f.handle}>
-                <Link to={`/learners/${f.handle}`}>{f.name}</Link> <span className="muted">@{f.handle}</span>{" "}
+            {following.map((friend) => (
+              <li key={friend.handle}>
+                <Link to={`/learners/${friend.handle}`}>{friend.name}</Link> <span className="muted">@{friend.handle}</span>{" "}
                 <Form method="post" className="inline">
                   <CsrfInput />
                   <input type="hidden" name="intent" value="unfollow" />
-                  <input type="hidden" name="handle" value={f.handle} />
-                  <button type="submit" className="link-button">
+                  <input type="hidden" name="handle" value={friend.handle} />
+                  <button type="submit" className="link-button" aria-label={`Unfollow ${friend.name}`}>
                     Unfollow
                   </button>
                 </Form>
@@ -121,24 +128,28 @@ export default function LeaderboardPage() {
 }
 
 function Board({ rows }: { rows: BoardRow[] }) {
+  const f = useFormat();
   return (
     <table className="board" data-testid="leaderboard">
+      <caption className="sr-only">Leaderboard</caption>
       <thead>
         <tr>
-          <th>Rank</th>
-          <th>Learner</th>
-          <th>Tokens</th>
+          <th scope="col">Rank</th>
+          <th scope="col">Learner</th>
+          <th scope="col" className="num">
+            Tokens
+          </th>
         </tr>
       </thead>
       <tbody>
         {rows.map((r) => (
           <tr key={r.userId} className={r.isYou ? "you" : undefined}>
-            <td>{r.rank}</td>
+            <td>{f.number(r.rank)}</td>
             <td>
               {r.handle ? <Link to={`/learners/${r.handle}`}>{r.name}</Link> : r.name}
               {r.isYou ? " (you)" : ""}
             </td>
-            <td>{r.score.toLocaleString("en-US")}</td>
+            <td className="num">{f.number(r.score)}</td>
           </tr>
         ))}
       </tbody>

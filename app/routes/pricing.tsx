@@ -2,12 +2,12 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { redirect, redirectDocument } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { SubmitButton } from "~/components/submit-button";
+import { useFormat } from "~/utils/format";
 import { CsrfInput, FormError } from "~/components/forms";
 import { getUser, requireUserWithPermission } from "~/modules/auth/auth.server";
 import { getEntitlement } from "~/modules/subscriptions/entitlements.server";
 import { createSubscription } from "~/modules/subscriptions/lifecycle.server";
 import { FEATURES, FEATURE_NAMES, SUBSCRIPTION_TIERS, TIERS, type Feature } from "~/modules/subscriptions/tiers";
-import { formatMoney } from "~/utils/money";
 import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Pricing · Coursemint" }];
@@ -38,6 +38,7 @@ export default function Pricing() {
   const result = useActionData<FormResult>();
   const [params] = useSearchParams();
   const highlighted = params.get("feature") as Feature | null;
+  const f = useFormat();
   return (
     <div className="stack-lg">
       <section>
@@ -60,29 +61,30 @@ export default function Pricing() {
               <p className="muted">{config.tagline}</p>
               {config.prices ? (
                 <p className="price">
-                  <strong>{formatMoney(config.prices.month.amount, config.currency)}</strong> / month
+                  <strong>{f.money(config.prices.month.amount, config.currency)}</strong> a month
                   <br />
-                  <span className="muted">or {formatMoney(config.prices.year.amount, config.currency)} / year</span>
+                  <span className="muted">or {f.money(config.prices.year.amount, config.currency)} a year</span>
                 </p>
               ) : (
                 <p className="price">
-                  <strong>{formatMoney(0, config.currency)}</strong>
+                  <strong>Free</strong> <span className="muted">forever</span>
                 </p>
               )}
               <ul className="feature-list">
                 {FEATURE_NAMES.map((feature) => (
                   <li key={feature} className={config.features.includes(feature) ? "included" : "excluded"}>
-                    {config.features.includes(feature) ? "✓" : "—"} {FEATURES[feature].label}
+                    <span aria-hidden="true">{config.features.includes(feature) ? "✓" : "✗"}</span>{" "}
+                    <span className="sr-only">{config.features.includes(feature) ? "Included:" : "Not included:"}</span> {FEATURES[feature].label}
                   </li>
                 ))}
-                <li>{config.limits.courseDiscountBps / 100}% off marketplace courses</li>
-                <li>{config.limits.tokenMultiplierPct / 100}× reward tokens</li>
-                <li>
-                  {config.limits.seats} seat{config.limits.seats === 1 ? "" : "s"}
-                </li>
+                <li>{config.limits.courseDiscountBps ? `${f.number(config.limits.courseDiscountBps / 100)}% off every marketplace course` : "Full price on marketplace courses"}</li>
+                <li>{config.limits.tokenMultiplierPct === 100 ? "Standard reward tokens" : `${f.number(config.limits.tokenMultiplierPct / 100)}× reward tokens`}</li>
+                <li>{config.limits.seats === 1 ? "Just you" : `${f.plural(config.limits.seats, "seat")} for your team`}</li>
               </ul>
               {isCurrent ? (
-                <p className="badge">Your plan</p>
+                <p>
+                  <span className="badge tone-success">Your plan</span>
+                </p>
               ) : !config.prices ? null : !signedIn ? (
                 <Link className="button" to={`/signup?redirectTo=${encodeURIComponent("/pricing")}`}>
                   Sign up for {config.name}

@@ -1,11 +1,12 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { data } from "@remix-run/cloudflare";
-import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { SubmitButton } from "~/components/submit-button";
 import { CsrfInput, Field, FormStatus } from "~/components/forms";
-import { formatWhen } from "~/components/money";
-import { NextPageLink } from "~/components/pagination";
+import { History } from "~/components/history";
+import { tokenColumns } from "~/components/token-history";
+import { useFormat } from "~/utils/format";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { ENTRY_TYPE_LABELS, TOKEN_RULES } from "~/modules/tokens/config";
 import { flushWallet, getWallet, history } from "~/modules/tokens/ledger.server";
@@ -59,12 +60,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 const KIND_LABEL = { active: "Learned", frozen: "Covered by a freeze", none: "No activity" } as const;
-const signed = (n: number) => (n > 0 ? `+${n.toLocaleString("en-US")}` : n.toLocaleString("en-US"));
 
 export default function Wallet() {
   const { wallet, entries, freezeKey } = useLoaderData<typeof loader>();
   const result = useActionData<FormResult>();
-  const [params] = useSearchParams();
+  const f = useFormat();
   const canBuy = wallet.freezes < TOKEN_RULES.streakFreeze.maxHeld && wallet.balance >= TOKEN_RULES.streakFreeze.price;
   return (
     <div className="stack-lg">
@@ -75,18 +75,18 @@ export default function Wallet() {
           <div className="card">
             <div className="muted">Balance</div>
             <div className="big-number" data-testid="token-balance">
-              {wallet.balance.toLocaleString("en-US")}
+              {f.number(wallet.balance)}
             </div>
-            {wallet.held > 0 ? <div className="muted">{wallet.held.toLocaleString("en-US")} held for a purchase in progress</div> : null}
+            {wallet.held > 0 ? <div className="muted">{f.plural(wallet.held, "token")} held for a purchase in progress</div> : null}
           </div>
           <div className="card">
             <div className="muted">Learning streak</div>
             <div className="big-number" data-testid="streak">
-              {wallet.streak} {wallet.streak === 1 ? "day" : "days"}
+              {f.plural(wallet.streak, "day")}
             </div>
             <div className="muted">
               {wallet.activeToday ? "You learned today." : wallet.streak > 0 ? (wallet.atRisk ? "Learn today to keep it." : "Learn today to extend it.") : "Complete a module to start one."}{" "}
-              Longest: {wallet.longestStreak}.
+              Longest: {f.plural(wallet.longestStreak, "day")}.
             </div>
           </div>
           <div className="card">
@@ -99,7 +99,7 @@ export default function Wallet() {
               <input type="hidden" name="intent" value="buy_freeze" />
               <input type="hidden" name="requestKey" value={freezeKey} />
               <SubmitButton disabled={!canBuy} pendingText="Buying…">
-                Buy a freeze for {TOKEN_RULES.streakFreeze.price} tokens
+                Buy a freeze for {f.plural(TOKEN_RULES.streakFreeze.price, "token")}
               </SubmitButton>
             </Form>
             <div className="muted">A freeze covers one missed day.</div>
@@ -129,53 +129,20 @@ export default function Wallet() {
 
       <section className="stack">
         <h2>History</h2>
-        <Form method="get" className="inline-form">
-          <label>
-            Kind{" "}
-            <select name="type" defaultValue={params.get("type") ?? ""}>
-              <option value="">Any</option>
-              {TOKEN_ENTRY_TYPES.map((t) => (
-                <option key={t} value={t}>
-                  {ENTRY_TYPE_LABELS[t]}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            From <input type="date" name="from" defaultValue={params.get("from") ?? ""} />
-          </label>
-          <label>
-            To <input type="date" name="to" defaultValue={params.get("to") ?? ""} />
-          </label>
-          <button type="submit">Filter</button>
-        </Form>
-        {entries.items.length === 0 ? (
-          <p className="muted">Nothing here yet. Complete a module to earn your first tokens.</p>
-        ) : (
-          <table data-testid="token-history">
-            <thead>
-              <tr>
-                <th>Date</th>
-                <th>What</th>
-                <th>Kind</th>
-                <th>Tokens</th>
-                <th>Balance</th>
-              </tr>
-            </thead>
-            <tbody>
-              {entries.items.map((e) => (
-                <tr key={e.id}>
-                  <td>{formatWhen(e.createdAt)}</td>
-                  <td>{e.reason}</td>
-                  <td>{ENTRY_TYPE_LABELS[e.type]}</td>
-                  <td>{e.amount !== 0 ? signed(e.amount) : `${signed(e.heldDelta)} held`}</td>
-                  <td>{e.balanceAfter.toLocaleString("en-US")}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-        <NextPageLink cursor={entries.nextCursor}>Older entries →</NextPageLink>
+        <History
+          filters={[
+            { name: "type", label: "Kind", type: "select", options: TOKEN_ENTRY_TYPES.map((t) => [t, ENTRY_TYPE_LABELS[t]] as const) },
+            { name: "from", label: "From", type: "date" },
+            { name: "to", label: "To", type: "date" },
+          ]}
+          rows={entries.items}
+          rowKey={(e) => e.id}
+          columns={tokenColumns(f.viewer.locale)}
+          caption="Token history"
+          testId="token-history"
+          empty={{ title: "No tokens yet", body: "Complete a module to earn your first tokens.", action: <Link to="/courses">Find a course</Link> }}
+          nextCursor={entries.nextCursor}
+        />
       </section>
 
       <section className="stack narrow-left">

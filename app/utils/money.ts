@@ -1,8 +1,7 @@
 import { z } from "zod";
 
-/** Currencies Coursemint sells in, with their minor-unit scale fixed up front. */
-export const CURRENCIES = { usd: 2, eur: 2, gbp: 2, jpy: 0 } as const;
-export type Currency = keyof typeof CURRENCIES;
+import { CURRENCIES, type Currency } from "./currency";
+export { CURRENCIES, formatMoney, type Currency } from "./currency";
 export const currencySchema = z.enum(Object.keys(CURRENCIES) as [Currency, ...Currency[]]);
 
 /** An amount in integer minor units (cents) with its currency. Never a float. */
@@ -59,17 +58,6 @@ export function allocate(total: number, weights: readonly number[]): number[] {
  */
 export function discountBps(amount: number, bps: number): number {
   return amount - Math.floor((amount * bps) / 10_000);
-}
-
-/** Formats minor units for display, e.g. formatMoney(1999, "usd") → "$19.99". */
-export function formatMoney(amount: number, currency: Currency, locale = "en-US"): string {
-  const scale = CURRENCIES[currency];
-  return new Intl.NumberFormat(locale, {
-    style: "currency",
-    currency: currency.toUpperCase(),
-    minimumFractionDigits: scale,
-    maximumFractionDigits: scale,
-  }).format(amount / 10 ** scale);
 }
 
 export type ParsedAmount = { ok: true; amount: number } | { ok: false; error: string };

@@ -3,7 +3,7 @@
  * docs/marketplace.md explains each one.
  */
 import { z } from "zod";
-import { currencySchema } from "~/utils/money";
+import { CURRENCIES, currencySchema, formatMoney, type Currency } from "~/utils/money";
 import { COURSE_CATEGORIES, COURSE_LANGUAGES, COURSE_LEVELS } from "~drizzle/schema/enums";
 
 export { COURSE_CATEGORIES, COURSE_LANGUAGES, COURSE_LEVELS };
@@ -83,6 +83,16 @@ const trimmed = (label: string, min: number, max: number) =>
     .trim()
     .min(min, `${label} must be at least ${min} characters`)
     .max(max, `${label} must be at most ${max} characters`);
+
+/**
+ * What the course forms say about a bad price: the pages take a typed price ("19.99"), so they do
+ * not repeat the API's "minor units" wording (used for `priceAmount` field errors on pages).
+ */
+export function priceFieldMessage(currency: string | undefined): string {
+  const code = (currency && currency in CURRENCIES ? currency : "usd") as Currency;
+  const range = `${formatMoney(PRICE_MIN, code)} and ${formatMoney(PRICE_MAX, code)}`;
+  return CURRENCIES[code] === 0 ? `Enter 0 for a free course, or a whole amount between ${range}` : `Enter 0 for a free course, or a price like 19.99 between ${range}`;
+}
 
 /** Integer minor units, never coerced: JSON must send a number; forms convert digit strings first (integerFromString). */
 export const priceAmountSchema = z
