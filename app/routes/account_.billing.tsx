@@ -16,15 +16,16 @@ export const meta: MetaFunction = () => [{ title: "Billing · Coursemint" }];
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { app } = context;
   const user = await requireUserWithPermission(app, request, "read:subscription:own");
-  const [current, history] = await Promise.all([currentSubscription(app, user.id), subscriptionHistory(app, user.id, 20)]);
-  let invoices: Awaited<ReturnType<typeof listInvoices>> = [];
   let invoicesUnavailable = false;
-  try {
-    invoices = await listInvoices(app, user.id);
-  } catch (error) {
-    app.logger.warn("billing.invoices_unavailable", { error });
-    invoicesUnavailable = true;
-  }
+  const [current, history, invoices] = await Promise.all([
+    currentSubscription(app, user.id),
+    subscriptionHistory(app, user.id, 20),
+    listInvoices(app, user.id).catch((error: unknown) => {
+      app.logger.warn("billing.invoices_unavailable", { error });
+      invoicesUnavailable = true;
+      return [] as Awaited<ReturnType<typeof listInvoices>>;
+    }),
+  ]);
   return { current, history, invoices, invoicesUnavailable };
 }
 
