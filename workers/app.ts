@@ -8,6 +8,9 @@ import { createDb, type Db } from "~/utils/db.server";
 import { AppError, errorResponse } from "~/utils/errors";
 import { getConfig, type AppConfig } from "~/utils/env.server";
 import { HEALTH_PATH, healthResponse } from "~/modules/observability/health.server";
+import { receiveStripeWebhook } from "~/modules/payments/stripe-events.server";
+import { api } from "~/utils/api.server";
+import { bookmarkSetCookie, openD1Session } from "~/utils/d1-session.server";
 import { createId } from "~/utils/ids";
 import { preflight as licensePreflight, validateLicense } from "~/modules/licensing/validate.server";
 import { paymentRegistry } from "./capabilities";
@@ -23,6 +26,9 @@ export { TokenWallet } from "./durable-objects/token-wallet";
 
 const handleRemixRequest = createRequestHandler(build as unknown as ServerBuild);
 const LICENSE_VALIDATE_PATH = "/api/enterprise/licenses/validate";
+const STRIPE_WEBHOOK_PATH = "/api/webhooks/stripe";
+/** Stripe's webhook acknowledgement (verify + enqueue), answered before Remix routing; same wrapper as its route. */
+const stripeWebhook = api(({ request, app }) => receiveStripeWebhook(app, request));
 /** Cross-origin, key-authenticated license endpoints never set cookies. */
 const COOKIELESS_PATH = /^\/api\/enterprise\/licenses\/(validate|activate|deactivate|public-key)$/;
 
@@ -127,7 +133,9 @@ export default {
     const csrf = csrfFromCookie(request);
     // Anonymous home, catalog, course pages, pricing and share images come from the edge cache.
     const edge = edgeRoute(request, url);
-    const d1 = new D1Meter(env.DB);
+    // Reads go to the nearest D1 replica (or continue from this browser's bookmark); writes to the primary.
+    const session = openD1Session(env.DB, request);
+    const d1 = new D1Meter(session.db);
     // The request's context (Drizzle, logger, registry) is built on first use: edge-cache hits and
     // the health check are answered without it and without Remix (issue 16: framework overhead).
     let context: AppContext | undefined;
@@ -144,6 +152,7 @@ export default {
       if (request.method === "GET" && url.pathname === HEALTH_PATH) response = await healthResponse(d1.binding, config, logger);
       // License validation is a hot path called by customers' software: served before Remix routing.
       else if (request.method === "OPTIONS" && COOKIELESS_PATH.test(url.pathname)) response = licensePreflight();
+      else if (request.method === "POST" && url.pathname === STRIPE_WEBHOOK_PATH) response = await stripeWebhook({ request, params: {}, context: { app: app() } });
       else if (request.method === "GET" && url.pathname === LICENSE_VALIDATE_PATH) response = await validateLicense(app(), request);
       else if (url.pathname === "/__scheduled") response = await scheduledTrigger(app(), request, url);
       else if (edge?.anonymous) {
@@ -161,7 +170,12 @@ export default {
     const production = config.APP_ENV === "production";
     applySecurityHeaders(response.headers, request, { production }, url);
     if (!production) response.headers.append("Server-Timing", d1.serverTiming());
-    if (csrf.isNew && !COOKIELESS_PATH.test(url.pathname)) response.headers.append("Set-Cookie", csrfSetCookie(csrf.token, production));
+    if (!COOKIELESS_PATH.test(url.pathname)) {
+      if (csrf.isNew) response.headers.append("Set-Cookie", csrfSetCookie(csrf.token, production));
+      // Read-your-writes: the next request of this browser starts where this one's D1 session ended.
+      const bookmark = bookmarkSetCookie(session, production);
+      if (bookmark) response.headers.append("Set-Cookie", bookmark);
+    }
     logger().info("request.completed", {
       method: request.method,
       path: url.pathname,

@@ -69,7 +69,7 @@ export class D1Meter {
     return wrapped;
   }
 
-  /** Wraps a database or a D1 session (same shape: prepare, batch, and for databases exec/withSession). */
+  /** Wraps a database or a D1 session (same shape: prepare, batch; sessions add getBookmark, databases exec/withSession). */
   private wrapDatabase<T extends D1Database | D1DatabaseSession>(d1: T): T {
     return new Proxy(d1, {
       get: (target, prop) => {
