@@ -7,7 +7,7 @@ import { errorMeta, GeneralErrorBoundary } from "~/components/error-boundary";
 import { getUser, toPublicUser } from "~/modules/auth/auth.server";
 import { hasPermission } from "~/modules/auth/permissions";
 import { navBalance } from "~/modules/tokens/ledger.server";
-import { brandingForUser } from "~/modules/licensing/branding.server";
+import { brandingForSession } from "~/modules/licensing/branding.server";
 import { publicConfig } from "~/utils/env.server";
 import { useNonce } from "~/utils/nonce";
 import { TIME_ZONE_SCRIPT, useFormat, useViewer } from "~/utils/format";
@@ -20,13 +20,15 @@ export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesUrl 
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { app } = context;
-  const user = await getUser(app, request);
+  // One sequential D1 round trip: the session (shared with the route's loader) beside the
+  // white-label lookup made from the same cookie (issue 16).
+  const [user, brand] = await Promise.all([getUser(app, request), brandingForSession(app, request)]);
   const tokens = user && hasPermission(user, "read:tokens:own") ? await navBalance(app, user.id) : null;
   return {
     user: user ? toPublicUser(user) : null,
     tokens,
     // White-label: members of an organization whose license includes it see its branding.
-    brand: user ? await brandingForUser(app, user.id) : null,
+    brand: user?.via === "session" ? brand : null,
     csrfToken: app.csrfToken,
     config: publicConfig(app.config),
   };

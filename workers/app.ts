@@ -6,7 +6,11 @@ import { D1Meter } from "~/modules/observability/d1-meter";
 import { Logger } from "~/modules/observability/logger";
 import { createDb, type Db } from "~/utils/db.server";
 import { AppError, errorResponse } from "~/utils/errors";
-import { getConfig } from "~/utils/env.server";
+import { getConfig, type AppConfig } from "~/utils/env.server";
+import { HEALTH_PATH, healthResponse } from "~/modules/observability/health.server";
+import { receiveStripeWebhook } from "~/modules/payments/stripe-events.server";
+import { api } from "~/utils/api.server";
+import { bookmarkSetCookie, openD1Session } from "~/utils/d1-session.server";
 import { createId } from "~/utils/ids";
 import { preflight as licensePreflight, validateLicense } from "~/modules/licensing/validate.server";
 import { paymentRegistry } from "./capabilities";
@@ -22,12 +26,14 @@ export { TokenWallet } from "./durable-objects/token-wallet";
 
 const handleRemixRequest = createRequestHandler(build as unknown as ServerBuild);
 const LICENSE_VALIDATE_PATH = "/api/enterprise/licenses/validate";
+const STRIPE_WEBHOOK_PATH = "/api/webhooks/stripe";
+/** Stripe's webhook acknowledgement (verify + enqueue), answered before Remix routing; same wrapper as its route. */
+const stripeWebhook = api(({ request, app }) => receiveStripeWebhook(app, request));
 /** Cross-origin, key-authenticated license endpoints never set cookies. */
 const COOKIELESS_PATH = /^\/api\/enterprise\/licenses\/(validate|activate|deactivate|public-key)$/;
 
 /** Builds the per-invocation context shared by requests, queue consumers and cron jobs. */
-export function createAppContext(env: Env, ctx: ExecutionContext, requestId: string, csrfToken = "", d1 = new D1Meter(env.DB)): AppContext {
-  const config = getConfig(env);
+export function createAppContext(env: Env, ctx: ExecutionContext, requestId: string, csrfToken = "", d1 = new D1Meter(env.DB), config = getConfig(env)): AppContext {
   // Every D1 round trip (Drizzle or app.env.DB) goes through the meter; other bindings are inherited.
   const meteredEnv: Env = Object.create(env, { DB: { value: d1.binding, enumerable: true } });
   let db: Db | undefined;
@@ -104,11 +110,11 @@ async function runCronJobs(app: AppContext, controller: ScheduledController) {
 
 export default {
   async fetch(request, env, ctx) {
+    const url = new URL(request.url);
     // Development only: the Stripe emulator's hosted pages (Checkout, onboarding) for the browser.
     // Its API and test controls answer only on a local dev server (or with the deploy's dev secret).
-    const pathname = new URL(request.url).pathname;
-    if (env.STRIPE_EMULATOR && env.APP_ENV !== "production" && pathname.startsWith("/_stripe/")) {
-      const allowed = !isEmulatorControlPath(pathname) || devControlAllowed(getConfig(env), request);
+    if (env.STRIPE_EMULATOR && env.APP_ENV !== "production" && url.pathname.startsWith("/_stripe/")) {
+      const allowed = !isEmulatorControlPath(url.pathname) || devControlAllowed(getConfig(env), request);
       const page = allowed ? await env.STRIPE_EMULATOR.fetch(request) : notFound();
       const response = new Response(page.body, page);
       applySecurityHeaders(response.headers, request, { production: false });
@@ -117,40 +123,60 @@ export default {
     const started = Date.now();
     const incoming = request.headers.get("X-Request-Id");
     const requestId = incoming && /^[\w-]{8,64}$/.test(incoming) ? incoming : createId("request");
-    const csrf = csrfFromCookie(request);
-    const url = new URL(request.url);
-    // Anonymous home, catalog, course pages, pricing and share images come from the edge cache.
-    const edge = edgeRoute(request, url);
-    const d1 = new D1Meter(env.DB);
-    let app: AppContext;
+    let config: AppConfig;
     try {
-      app = createAppContext(env, ctx, requestId, edge?.anonymous && edge.kind === "page" ? EDGE_CSRF_PLACEHOLDER : csrf.token, d1);
+      config = getConfig(env); // parsed once per env object (isolate)
     } catch (error) {
       console.error(JSON.stringify({ level: "error", event: "config.invalid", requestId, message: String(error) }));
       return new Response("Service misconfigured", { status: 500 });
     }
+    const csrf = csrfFromCookie(request);
+    // Anonymous home, catalog, course pages, pricing and share images come from the edge cache.
+    const edge = edgeRoute(request, url);
+    // Reads go to the nearest D1 replica (or continue from this browser's bookmark); writes to the primary.
+    const session = openD1Session(env.DB, request);
+    const d1 = new D1Meter(session.db);
+    // The request's context (Drizzle, logger, registry) is built on first use: edge-cache hits and
+    // the health check are answered without it and without Remix (issue 16: framework overhead).
+    let context: AppContext | undefined;
+    const app = () => (context ??= createAppContext(env, ctx, requestId, edge?.anonymous && edge.kind === "page" ? EDGE_CSRF_PLACEHOLDER : csrf.token, d1, config));
+    let bareLogger: Logger | undefined;
+    const logger = () => context?.logger ?? (bareLogger ??= new Logger({ requestId }, config.LOG_LEVEL));
     let response: Response;
+    let fromEdge = false;
     try {
       // The course share image is served outside Remix (drawn by the OG_RENDERER Worker).
       const og = request.method === "GET" ? OG_PATH.exec(url.pathname) : null;
       const render = () =>
-        og ? courseOgImage(app, og[1]!) : isCrossSiteFormPost(request, url) ? refusedPage(request, url, app) : handleRemixRequest(withoutCheckedOrigin(request, url), { app });
+        og ? courseOgImage(app(), og[1]!) : isCrossSiteFormPost(request, url) ? refusedPage(request, url, app()) : handleRemixRequest(withoutCheckedOrigin(request, url), { app: app() });
+      if (request.method === "GET" && url.pathname === HEALTH_PATH) response = await healthResponse(d1.binding, config, logger);
       // License validation is a hot path called by customers' software: served before Remix routing.
-      if (request.method === "OPTIONS" && COOKIELESS_PATH.test(url.pathname)) response = licensePreflight();
-      else if (request.method === "GET" && url.pathname === LICENSE_VALIDATE_PATH) response = await validateLicense(app, request);
-      else if (url.pathname === "/__scheduled") response = await scheduledTrigger(app, request, url);
-      else response = edge?.anonymous ? await serveAnonymous(app, url, edge.kind, csrf.token, render) : await render();
+      else if (request.method === "OPTIONS" && COOKIELESS_PATH.test(url.pathname)) response = licensePreflight();
+      else if (request.method === "POST" && url.pathname === STRIPE_WEBHOOK_PATH) response = await stripeWebhook({ request, params: {}, context: { app: app() } });
+      else if (request.method === "GET" && url.pathname === LICENSE_VALIDATE_PATH) response = await validateLicense(app(), request);
+      else if (url.pathname === "/__scheduled") response = await scheduledTrigger(app(), request, url);
+      else if (edge?.anonymous) {
+        const deps = { db: d1.binding, versionTtlMs: config.EDGE_CACHE_VERSION_TTL_MS, waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p), warn: (event: string, fields: Record<string, unknown>) => logger().warn(event, fields) };
+        response = await serveAnonymous(deps, url, edge.kind, csrf.token, render);
+        fromEdge = true; // built here: its headers are mutable
+      } else response = await render();
     } catch (error) {
-      app.logger.error("request.unhandled_error", { error, path: url.pathname });
+      logger().error("request.unhandled_error", { error, path: url.pathname });
       response = new Response("Internal Server Error", { status: 500 });
     }
-    response = new Response(response.body, response); // make headers mutable
+    if (!fromEdge) response = new Response(response.body, response); // make headers mutable
     if (edge && !edge.anonymous) markPrivate(response);
     response.headers.set("X-Request-Id", requestId);
-    applySecurityHeaders(response.headers, request, { production: app.config.APP_ENV === "production" });
-    if (app.config.APP_ENV !== "production") response.headers.append("Server-Timing", d1.serverTiming());
-    if (csrf.isNew && !COOKIELESS_PATH.test(url.pathname)) response.headers.append("Set-Cookie", csrfSetCookie(csrf.token, app.config.APP_ENV === "production"));
-    app.logger.info("request.completed", {
+    const production = config.APP_ENV === "production";
+    applySecurityHeaders(response.headers, request, { production }, url);
+    if (!production) response.headers.append("Server-Timing", d1.serverTiming());
+    if (!COOKIELESS_PATH.test(url.pathname)) {
+      if (csrf.isNew) response.headers.append("Set-Cookie", csrfSetCookie(csrf.token, production));
+      // Read-your-writes: the next request of this browser starts where this one's D1 session ended.
+      const bookmark = bookmarkSetCookie(session, production);
+      if (bookmark) response.headers.append("Set-Cookie", bookmark);
+    }
+    logger().info("request.completed", {
       method: request.method,
       path: url.pathname,
       status: response.status,

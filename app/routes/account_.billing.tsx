@@ -44,15 +44,16 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     processing = { attempt: waitAttempt(url) };
   }
   const flash = takeFlash(app, request, "/account/billing");
-  const [current, history] = await Promise.all([currentSubscription(app, user.id), subscriptionHistory(app, user.id, 20)]);
-  let invoices: Awaited<ReturnType<typeof listInvoices>> = [];
   let invoicesUnavailable = false;
-  try {
-    invoices = await listInvoices(app, user.id);
-  } catch (error) {
-    app.logger.warn("billing.invoices_unavailable", { error });
-    invoicesUnavailable = true;
-  }
+  const [current, history, invoices] = await Promise.all([
+    currentSubscription(app, user.id),
+    subscriptionHistory(app, user.id, 20),
+    listInvoices(app, user.id).catch((error: unknown) => {
+      app.logger.warn("billing.invoices_unavailable", { error });
+      invoicesUnavailable = true;
+      return [] as Awaited<ReturnType<typeof listInvoices>>;
+    }),
+  ]);
   return data({ current, history, invoices, invoicesUnavailable, processing, justPaid: flash.notice === "subscription_paid" }, { headers: flash.headers });
 }
 

@@ -5,8 +5,7 @@ import { AppError } from "~/utils/errors";
 
 /** GET /api/courses/:courseId/reviews?cursor=&limit= — newest first. */
 export const loader = api(async ({ request, params, app }) => {
-  const viewer = await getUser(app, request);
-  return listReviews(app, viewer, params.courseId ?? "", Object.fromEntries(new URL(request.url).searchParams));
+  return listReviews(app, getUser(app, request), params.courseId ?? "", Object.fromEntries(new URL(request.url).searchParams));
 });
 
 /** POST /api/courses/:courseId/reviews {rating, body} — enrolled learners; 201 created, 200 edited. */

@@ -5,8 +5,8 @@ import { AppError, parseOrThrow } from "~/utils/errors";
 
 /** GET /api/courses/:courseId — a course with its modules (drafts only for the owner and admins). */
 export const loader = api(async ({ request, params, app }) => {
-  const viewer = await getUser(app, request);
-  const course = await findCourse(app, parseOrThrow(courseIdSchema, params.courseId));
+  // The caller and the course together: one sequential D1 round trip (issue 16).
+  const [viewer, course] = await Promise.all([getUser(app, request), findCourse(app, parseOrThrow(courseIdSchema, params.courseId))]);
   if (!course) throw AppError.notFound("Course");
   // The page's instructor card (bio, photo) is not part of this API shape.
   const { instructor: _instructor, ...view } = await getCourseView(app, viewer, course);

@@ -1,24 +1,14 @@
 import type { LoaderFunctionArgs } from "@remix-run/cloudflare";
-import { sql } from "drizzle-orm";
+import { healthResponse } from "~/modules/observability/health.server";
 import { methodNotAllowed } from "~/utils/api.server";
 
-/** Liveness and readiness: the app version and a real D1 round trip. 503 when D1 fails. */
+/**
+ * Liveness and readiness: the app version and a real D1 round trip. 503 when D1 fails. The Worker
+ * entry answers GET itself before Remix runs (workers/app.ts); this route serves HEAD.
+ */
 export async function loader({ context }: LoaderFunctionArgs) {
   const { app } = context;
-  const started = Date.now();
-  let database: { ok: boolean; latencyMs: number };
-  try {
-    await app.db.get(sql`select 1 as ok`);
-    database = { ok: true, latencyMs: Date.now() - started };
-  } catch (error) {
-    app.logger.error("health.db_failed", { error });
-    database = { ok: false, latencyMs: Date.now() - started };
-  }
-  const ok = database.ok;
-  return Response.json(
-    { status: ok ? "ok" : "degraded", version: app.config.APP_VERSION, checks: { database } },
-    { status: ok ? 200 : 503, headers: { "Cache-Control": "no-store" } },
-  );
+  return healthResponse(app.env.DB, app.config, () => app.logger);
 }
 
 export const action = methodNotAllowed;

@@ -15,9 +15,9 @@ import { getUser, requireUser, requireUserWithPermission } from "~/modules/auth/
 import { hasPermission, type Permission } from "~/modules/auth/permissions";
 import { getProgress } from "~/modules/marketplace/access.server";
 import { purchaseCourse } from "~/modules/marketplace/checkout.server";
-import { findCourseBySlug, getCourseView, updateCourse } from "~/modules/marketplace/courses.server";
+import { canView, findCourseBySlug, getCourseView, updateCourse } from "~/modules/marketplace/courses.server";
 import { priceFor } from "~/modules/marketplace/purchase.server";
-import { findOwnReview, listReviews, upsertReview } from "~/modules/marketplace/reviews.server";
+import { findOwnReview, listReviewsOf, upsertReview } from "~/modules/marketplace/reviews.server";
 import { CATEGORY_LABELS, LANGUAGE_LABELS, REVIEW_BODY_MAX } from "~/modules/marketplace/rules";
 import { AppError, errorResponse, parseOrThrow } from "~/utils/errors";
 import { formError, integerFromString, keptValues, readForm, type FormResult } from "~/utils/forms.server";
@@ -46,9 +46,11 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => {
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const { app } = context;
-  const viewer = await getUser(app, request);
-  const course = await findCourseBySlug(app, params.slug ?? "");
-  if (!course) throw new Response(JSON.stringify({ error: { code: "not_found", message: "Course not found." } }), { status: 404, headers: { "Content-Type": "application/json" } });
+  // Two sequential D1 round trips (issue 16): the viewer and the course together, then everything
+  // the page shows together (progress is read for any signed-in viewer and kept only if enrolled).
+  const [viewer, course] = await Promise.all([getUser(app, request), findCourseBySlug(app, params.slug ?? "")]);
+  const notFound = () => new Response(JSON.stringify({ error: { code: "not_found", message: "Course not found." } }), { status: 404, headers: { "Content-Type": "application/json" } });
+  if (!course || !canView(viewer, course)) throw notFound();
   const url = new URL(request.url);
   const coursePath = `/courses/${course.slug}`;
   // Back from Checkout: settle the payment now (the webhook's own path) instead of waiting for
@@ -64,19 +66,16 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     }
   }
   const flash = takeFlash(app, request, coursePath);
-  let view;
-  try {
-    view = await getCourseView(app, viewer, course);
-  } catch {
-    throw new Response(JSON.stringify({ error: { code: "not_found", message: "Course not found." } }), { status: 404, headers: { "Content-Type": "application/json" } });
-  }
-  const [reviews, ownReview, progress, price] = await Promise.all([
-    listReviews(app, viewer, course.id, { cursor: url.searchParams.get("reviews") ?? undefined, limit: "10" }).catch(() => ({ items: [], nextCursor: null })),
+  const [view, reviews, ownReview, progress, price] = await Promise.all([
+    getCourseView(app, viewer, course).catch(() => {
+      throw notFound();
+    }),
+    listReviewsOf(app, course, { cursor: url.searchParams.get("reviews") ?? undefined, limit: "10" }).catch(() => ({ items: [], nextCursor: null })),
     viewer ? findOwnReview(app, viewer.id, course.id) : Promise.resolve(undefined),
-    viewer && view.viewer.enrolled ? getProgress(app, viewer.id, course.id) : Promise.resolve(null),
+    viewer ? getProgress(app, viewer.id, course.id) : Promise.resolve(null),
     viewer ? priceFor(app, viewer.id, course.priceAmount) : Promise.resolve({ amount: course.priceAmount, discountBps: 0 }),
   ]);
-  const body = { view, reviews, ownReview: ownReview ?? null, progress, price, signedIn: !!viewer, origin: url.origin, checkout, justPaid: flash.notice === "course_paid" };
+  const body = { view, reviews, ownReview: ownReview ?? null, progress: view.viewer.enrolled ? progress : null, price, signedIn: !!viewer, origin: url.origin, checkout, justPaid: flash.notice === "course_paid" };
   return data(body, { headers: flash.headers });
 }
 

@@ -50,8 +50,7 @@ export function isAuthenticated(request: Request) {
  * Adds the headers to a response whose headers are mutable. Never weakens what a route set:
  * a route's own CSP (module files, the mailbox HTML) and private caching stay as they are.
  */
-export function applySecurityHeaders(headers: Headers, request: Request, opts: { production: boolean }) {
-  const url = new URL(request.url);
+export function applySecurityHeaders(headers: Headers, request: Request, opts: { production: boolean }, url = new URL(request.url)) {
   headers.set("X-Content-Type-Options", "nosniff");
   headers.set("Referrer-Policy", "strict-origin-when-cross-origin");
   headers.set("Permissions-Policy", PERMISSIONS_POLICY);

@@ -1,6 +1,7 @@
 import { createCookie } from "@remix-run/cloudflare";
 import { and, eq, gt, isNull } from "drizzle-orm";
 import type { AppContext } from "~/context.server";
+import { D1Meter } from "~/modules/observability/d1-meter";
 import { DAY, now } from "~/utils/clock";
 import { createId, randomToken, sha256Hex } from "~/utils/ids";
 import { sessions, users } from "~drizzle/schema";
@@ -39,21 +40,62 @@ export async function createSession(app: AppContext, userId: string, userAgent: 
   return { id, setCookie: await sessionCookie(app).serialize(token) };
 }
 
+/*
+ * Per-request memo (issue 16: at most two sequential D1 round trips per signed-in page). Remix runs
+ * the root loader and the route's loader at the same time and each asks who is signed in: they
+ * share one session query. The memo lives as long as the request's metered D1 binding and is
+ * trusted only while no write went through that binding since it was read, so an action that
+ * signs out, revokes or changes the user is seen by the loaders that run after it.
+ */
+type SessionMemo = { cookie: string | null; token: Promise<{ token: string; hash: string } | null>; user?: { writes: number; token: string; promise: Promise<SessionUser | null> } };
+const memos = new WeakMap<object, SessionMemo>();
+
+function memoFor(app: AppContext, request: Request): SessionMemo {
+  const cookie = request.headers.get("Cookie");
+  const key = D1Meter.of(app.env.DB);
+  const memo = key && memos.get(key);
+  if (memo && memo.cookie === cookie) return memo;
+  const token = sessionCookie(app)
+    .parse(cookie)
+    .then(async (value: unknown) => (typeof value === "string" && /^[0-9a-f]{64}$/.test(value) ? { token: value, hash: await sha256Hex(value) } : null));
+  const fresh: SessionMemo = { cookie, token };
+  if (key) memos.set(key, fresh);
+  return fresh;
+}
+
 export async function readSessionToken(app: AppContext, request: Request): Promise<string | null> {
-  const value = await sessionCookie(app).parse(request.headers.get("Cookie"));
-  return typeof value === "string" && /^[0-9a-f]{64}$/.test(value) ? value : null;
+  return (await memoFor(app, request).token)?.token ?? null;
+}
+
+/** SHA-256 of the request's session token (what `sessions.token_hash` holds), or null without a valid cookie. */
+export async function sessionTokenHash(app: AppContext, request: Request): Promise<string | null> {
+  return (await memoFor(app, request).token)?.hash ?? null;
 }
 
 /** The user behind the request's session cookie, or null if absent, expired or revoked. */
 export async function getSessionUser(app: AppContext, request: Request): Promise<SessionUser | null> {
-  const token = await readSessionToken(app, request);
-  if (!token) return null;
+  const memo = memoFor(app, request);
+  const parsed = await memo.token;
+  if (!parsed) return null;
+  const meter = D1Meter.of(app.env.DB);
+  if (meter && memo.user && memo.user.token === parsed.hash && memo.user.writes === meter.writes) return memo.user.promise;
+  const promise = lookupSessionUser(app, parsed.hash);
+  if (meter) {
+    memo.user = { writes: meter.writes, token: parsed.hash, promise };
+    promise.catch(() => {
+      if (memo.user?.promise === promise) memo.user = undefined;
+    });
+  }
+  return promise;
+}
+
+async function lookupSessionUser(app: AppContext, tokenHash: string): Promise<SessionUser | null> {
   const t = now();
   const row = await app.db
     .select({ session: sessions, user: users })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(eq(sessions.tokenHash, await sha256Hex(token)), isNull(sessions.revokedAt), gt(sessions.expiresAt, t)))
+    .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAt), gt(sessions.expiresAt, t)))
     .get();
   if (!row) return null;
   if (t - row.session.lastSeenAt > TOUCH_INTERVAL) {

@@ -1,4 +1,4 @@
-import { and, eq, gt, sql } from "drizzle-orm";
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { AppContext } from "~/context.server";
 import { auditInsert } from "~/modules/audit/audit.server";
@@ -6,7 +6,8 @@ import { FEATURES, TIERS, upgradeUrl } from "~/modules/subscriptions/tiers";
 import { now } from "~/utils/clock";
 import { AppError, parseOrThrow } from "~/utils/errors";
 import { randomToken } from "~/utils/ids";
-import { licenses, organizationMembers, organizations, users } from "~drizzle/schema";
+import { sessionTokenHash } from "~/modules/auth/session.server";
+import { licenses, organizationMembers, organizations, sessions, users } from "~drizzle/schema";
 import { requireOrganizationAccess, type Actor } from "./organizations.server";
 
 /*
@@ -135,6 +136,26 @@ export async function brandingForUser(app: AppContext, userId: string): Promise<
     .from(organizationMembers)
     .innerJoin(organizations, eq(organizations.id, organizationMembers.organizationId))
     .where(and(eq(organizationMembers.userId, userId), gt(sql`length(${organizations.brandName})`, 0), whiteLabelled(organizations.id, now())))
+    .orderBy(organizationMembers.createdAt)
+    .get();
+  return toBrand(app, row);
+}
+
+/**
+ * The branding of the user behind the request's session cookie, found from the cookie alone so it
+ * runs beside the session lookup (root loader: one sequential D1 round trip for both, issue 16).
+ * Null without a live session; callers show it only when that session's user is the one signed in.
+ */
+export async function brandingForSession(app: AppContext, request: Request): Promise<Brand | null> {
+  const tokenHash = await sessionTokenHash(app, request);
+  if (!tokenHash) return null;
+  const t = now();
+  const row = await app.db
+    .select(brandColumns)
+    .from(sessions)
+    .innerJoin(organizationMembers, eq(organizationMembers.userId, sessions.userId))
+    .innerJoin(organizations, eq(organizations.id, organizationMembers.organizationId))
+    .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAt), gt(sessions.expiresAt, t), gt(sql`length(${organizations.brandName})`, 0), whiteLabelled(organizations.id, t)))
     .orderBy(organizationMembers.createdAt)
     .get();
   return toBrand(app, row);

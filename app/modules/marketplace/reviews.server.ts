@@ -7,7 +7,7 @@ import { AppError, parseOrThrow } from "~/utils/errors";
 import { createId } from "~/utils/ids";
 import { courses, reviews, users } from "~drizzle/schema";
 import { findEnrollment } from "./access.server";
-import { canView, courseIdSchema, findCourse } from "./courses.server";
+import { canView, courseIdSchema, findCourse, type Course } from "./courses.server";
 import { REVIEW_BODY_MAX } from "./rules";
 
 export const reviewInputSchema = z
@@ -72,9 +72,19 @@ function publicReview(r: typeof reviews.$inferSelect & { authorName: string | nu
   return { id: r.id, courseId: r.courseId, author: { id: r.userId, name: r.authorName ?? "" }, rating: r.rating, body: r.body, createdAt: r.createdAt, updatedAt: r.updatedAt };
 }
 
-/** `GET /api/courses/:courseId/reviews`: newest first, cursor = last review id seen. */
-export async function listReviews(app: AppContext, viewer: SessionUser | null, courseId: string, input: unknown) {
-  const course = await viewableCourse(app, viewer, courseId);
+/**
+ * `GET /api/courses/:courseId/reviews`: newest first, cursor = last review id seen. The viewer may
+ * be a pending lookup: it runs beside the course's (one sequential D1 round trip for both).
+ */
+export async function listReviews(app: AppContext, viewer: SessionUser | null | Promise<SessionUser | null>, courseId: string, input: unknown) {
+  const id = parseOrThrow(courseIdSchema, courseId);
+  const [who, course] = await Promise.all([viewer, findCourse(app, id)]);
+  if (!course || !canView(who, course)) throw AppError.notFound("Course");
+  return listReviewsOf(app, course, input);
+}
+
+/** A page of reviews of a course the caller has already checked the viewer may see. */
+export async function listReviewsOf(app: AppContext, course: Pick<Course, "id" | "ratingAvg" | "ratingCount">, input: unknown) {
   const query = parseOrThrow(reviewListSchema, input);
   const rows = await app.db
     .select({ review: reviews, authorName: users.name })

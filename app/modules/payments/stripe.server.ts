@@ -54,14 +54,15 @@ export function createStripe(app: Pick<AppContext, "env" | "config">): Stripe {
 }
 
 /** Verifies a webhook's raw body and signature with the async (WebCrypto) verifier. */
-export async function verifyWebhook(app: Pick<AppContext, "env" | "config">, rawBody: string, signature: string) {
-  return createStripe(app).webhooks.constructEventAsync(
-    rawBody,
-    signature,
-    app.config.STRIPE_WEBHOOK_SECRET,
-    300,
-    Stripe.createSubtleCryptoProvider(),
-  );
+/** Stateless: shared by every request of the isolate (no client, no key material). */
+let cryptoProvider: Stripe.CryptoProvider | undefined;
+
+/**
+ * Verifies a webhook body with the SDK's async verifier. No Stripe client is built for it: the
+ * verifier is static and needs only the signing secret (the acknowledgement is a hot path).
+ */
+export async function verifyWebhook(app: Pick<AppContext, "config">, rawBody: string, signature: string) {
+  return Stripe.webhooks.constructEventAsync(rawBody, signature, app.config.STRIPE_WEBHOOK_SECRET, 300, (cryptoProvider ??= Stripe.createSubtleCryptoProvider()));
 }
 
 const DECLINE_MESSAGES: Record<string, string> = {

@@ -56,8 +56,9 @@ export function subscriptionView(entitlement: Entitlement, open: SubscriptionRow
 
 /** GET /api/subscriptions/current. */
 export async function currentSubscription(app: AppContext, userId: string) {
-  const entitlement = await getEntitlement(app, userId);
-  return subscriptionView(entitlement, entitlement.subscription ?? (await findOpenSubscription(app, userId)) ?? null);
+  // Both reads together: one sequential D1 round trip (issue 16).
+  const [entitlement, open] = await Promise.all([getEntitlement(app, userId), findOpenSubscription(app, userId)]);
+  return subscriptionView(entitlement, entitlement.subscription ?? open ?? null);
 }
 
 export async function subscriptionHistory(app: AppContext, userId: string, limit = 50) {

@@ -1,0 +1,26 @@
+import type { AppConfig } from "~/utils/env.server";
+import type { Logger } from "./logger";
+
+export const HEALTH_PATH = "/api/health";
+
+/**
+ * `GET /api/health` — liveness and readiness: the app version and a real D1 round trip; 503 when
+ * D1 fails. The Worker entry answers it before Remix runs (issue 16: it should cost little more
+ * than a Worker making the same query); the Remix route (app/routes/api.health.ts) serves HEAD.
+ */
+export async function healthResponse(db: D1Database, config: Pick<AppConfig, "APP_VERSION">, logger: () => Pick<Logger, "error">): Promise<Response> {
+  const started = Date.now();
+  let database: { ok: boolean; latencyMs: number };
+  try {
+    await db.prepare("select 1 as ok").first();
+    database = { ok: true, latencyMs: Date.now() - started };
+  } catch (error) {
+    logger().error("health.db_failed", { error });
+    database = { ok: false, latencyMs: Date.now() - started };
+  }
+  const ok = database.ok;
+  return Response.json(
+    { status: ok ? "ok" : "degraded", version: config.APP_VERSION, checks: { database } },
+    { status: ok ? 200 : 503, headers: { "Cache-Control": "no-store" } },
+  );
+}
