@@ -17,7 +17,7 @@ import { paymentRegistry } from "./capabilities";
 import { devControlAllowed, isEmulatorControlPath } from "~/utils/dev-surfaces.server";
 import { applySecurityHeaders } from "~/utils/security-headers.server";
 import { cronJobs } from "./cron";
-import { EDGE_CSRF_PLACEHOLDER, edgeRoute, markPrivate, serveAnonymous } from "./edge-cache";
+import { EDGE_CSRF_PLACEHOLDER, edgeRoute, markPrivate, serveAnonymous, viewerVariant } from "./edge-cache";
 import { courseOgImage, OG_PATH } from "./og/course";
 import { queueConsumers } from "./queues";
 
@@ -157,7 +157,7 @@ export default {
       else if (url.pathname === "/__scheduled") response = await scheduledTrigger(app(), request, url);
       else if (edge?.anonymous) {
         const deps = { db: d1.binding, versionTtlMs: config.EDGE_CACHE_VERSION_TTL_MS, waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p), warn: (event: string, fields: Record<string, unknown>) => logger().warn(event, fields) };
-        response = await serveAnonymous(deps, url, edge.kind, csrf.token, render);
+        response = await serveAnonymous(deps, url, edge.kind, csrf.token, render, viewerVariant(request));
         fromEdge = true; // built here: its headers are mutable
       } else response = await render();
     } catch (error) {

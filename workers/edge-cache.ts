@@ -12,6 +12,7 @@
 // these before it builds the request's context or runs Remix (workers/app.ts).
 import { OG_PATH } from "./og/course";
 import { pageCsp } from "~/utils/security-headers.server";
+import { viewerFromRequest } from "~/utils/format";
 
 /** Pages rendered the same for every anonymous visitor (query strings are part of the key). */
 const PAGE_PATHS = [/^\/$/, /^\/courses\/?$/, /^\/courses\/[a-z0-9-]{1,80}$/, /^\/pricing$/];
@@ -62,18 +63,27 @@ export async function edgeCacheVersion(db: D1Database, ttlMs: number): Promise<n
   return memo.version;
 }
 
-/** The cache key: the URL with sorted query parameters and the version. */
-export function edgeCacheKey(url: URL, version: number): Request {
-  return new Request(edgeCacheKeyUrl(url, version), { method: "GET" });
+/**
+ * The cache key: the URL with sorted query parameters, the version and, for pages, the viewer's
+ * locale and time zone (pages print dates, numbers and money for them; app/utils/format.ts).
+ */
+export function edgeCacheKey(url: URL, version: number, viewer = ""): Request {
+  return new Request(edgeCacheKeyUrl(url, version, viewer), { method: "GET" });
 }
 
-function edgeCacheKeyUrl(url: URL, version: number): string {
-  if (!url.search) return `${url.origin}${url.pathname}?__edge_v=${version}`;
+function edgeCacheKeyUrl(url: URL, version: number, viewer: string): string {
   const params = [...url.searchParams].sort(([a, av], [b, bv]) => (a === b ? av.localeCompare(bv) : a.localeCompare(b)));
   const key = new URL(url.pathname, url.origin);
   for (const [name, value] of params) key.searchParams.append(name, value);
   key.searchParams.set("__edge_v", String(version));
+  if (viewer) key.searchParams.set("__edge_viewer", viewer);
   return key.toString();
+}
+
+/** The part of a page's cache key that follows its reader: locale and time zone. */
+export function viewerVariant(request: Request): string {
+  const viewer = viewerFromRequest(request);
+  return `${viewer.locale}|${viewer.timeZone}`;
 }
 
 /** A page split where the visitor's CSRF token and the response's CSP nonce go. */
@@ -199,8 +209,8 @@ async function toStored(response: Response, kind: EdgeRoute["kind"]): Promise<St
  * `render` and stores a 200 without Set-Cookie. Pages come back with the visitor's CSRF token;
  * `X-Edge-Cache` says HIT, MISS (stored) or BYPASS (not storable).
  */
-export async function serveAnonymous(deps: EdgeDeps, url: URL, kind: EdgeRoute["kind"], csrfToken: string, render: () => Promise<Response>): Promise<Response> {
-  const key = edgeCacheKeyUrl(url, await edgeCacheVersion(deps.db, deps.versionTtlMs));
+export async function serveAnonymous(deps: EdgeDeps, url: URL, kind: EdgeRoute["kind"], csrfToken: string, render: () => Promise<Response>, viewer = ""): Promise<Response> {
+  const key = edgeCacheKeyUrl(url, await edgeCacheVersion(deps.db, deps.versionTtlMs), kind === "page" ? viewer : "");
   const near = recall(key);
   if (near) return respond(near, csrfToken, "HIT");
   const cache = (caches as CacheStorage & { default: Cache }).default;

@@ -32,6 +32,23 @@ describe("edge cache of anonymous pages", () => {
     expect(html).not.toContain("__edge_csrf_placeholder");
   });
 
+  it("keeps one copy per reader locale and time zone (pages print money and dates for them)", async () => {
+    const owner = await insertUser("instructor");
+    const course = await insertCourse(owner.id, { title: "Priced course", priceAmount: 123456 });
+    const visit = (language: string, timeZone?: string) =>
+      new Browser().fetch(`/courses/${course.slug}`, { headers: { "Accept-Language": language, ...(timeZone ? { Cookie: `tz=${timeZone}` } : {}) } });
+    const german = await visit("de-DE");
+    expect(edgeOutcome(german)).toBe("MISS");
+    expect(await german.text()).toContain("1.234,56");
+    const american = await visit("en-US");
+    expect(edgeOutcome(american)).toBe("MISS");
+    expect(await american.text()).toContain("1,234.56");
+    expect(edgeOutcome(await visit("en-US", "Australia/Sydney"))).toBe("MISS");
+    const again = await visit("de-DE");
+    expect(edgeOutcome(again)).toBe("HIT");
+    expect(await again.text()).toContain("1.234,56");
+  });
+
   it("is refreshed after the course is edited, reviewed or unpublished", async () => {
     const owner = await insertUser("instructor");
     const course = await insertCourse(owner.id, { title: "Before the edit", priceAmount: 0 });
