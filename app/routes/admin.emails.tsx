@@ -9,7 +9,7 @@ import { CsrfInput, FormStatus } from "~/components/forms";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { emailFilterSchema, listEmails, resendEmail } from "~/modules/email/email.server";
 import { parseOrThrow } from "~/utils/errors";
-import { formError, keptValues, parseQuery, readForm, readQuery, type FormResult } from "~/utils/forms.server";
+import { formError, keptValues, readForm, readQuery, type FormResult } from "~/utils/forms.server";
 import { EMAIL_STATUSES } from "~drizzle/schema/email-enums";
 
 export const meta: MetaFunction = () => [{ title: "Emails · Admin · Coursemint" }];

@@ -12,7 +12,7 @@ import { changeLicense, createLicense, getLicense, listLicenses } from "~/module
 import { ConfirmPanel, confirmStepOf } from "~/components/confirm";
 import { SubmitButton } from "~/components/submit-button";
 import { askToConfirm, isConfirmed } from "~/utils/confirm.server";
-import { LICENSE_TIERS, STATUS_LABELS } from "~/modules/licensing/tiers";
+import { LICENSE_TIERS } from "~/modules/licensing/tiers";
 import { TIERS } from "~/modules/subscriptions/tiers";
 import { parseOrThrow } from "~/utils/errors";
 import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";

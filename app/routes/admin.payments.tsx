@@ -20,7 +20,7 @@ import { users } from "~drizzle/schema";
 import { eq } from "drizzle-orm";
 import { eventFilterSchema, listStripeEvents, replayStripeEvent } from "~/modules/payments/stripe-events.server";
 import { AppError, parseOrThrow } from "~/utils/errors";
-import { formError, keptValues, parseQuery, readForm, readQuery, type FormResult } from "~/utils/forms.server";
+import { formError, keptValues, parseQuery, readForm, type FormResult } from "~/utils/forms.server";
 import { formatMoney, parseAmount, type Currency } from "~/utils/money";
 import { STRIPE_EVENT_STATUSES } from "~drizzle/schema/enums";
 

@@ -9,7 +9,7 @@ import { changeRole, requireUserWithPermission } from "~/modules/auth/auth.serve
 import { ROLES } from "~/modules/auth/permissions";
 import { roleChangeSchema, searchUsers, userSearchSchema } from "~/modules/auth/users.server";
 import { parseOrThrow } from "~/utils/errors";
-import { formError, keptValues, parseQuery, readForm, readQuery, type FormResult } from "~/utils/forms.server";
+import { formError, keptValues, readForm, readQuery, type FormResult } from "~/utils/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Users · Admin · Coursemint" }];
 

@@ -11,7 +11,7 @@ import { askToConfirm, isConfirmed } from "~/utils/confirm.server";
 import { setFlash, takeFlash } from "~/utils/flash.server";
 import { discountFor, TOKEN_RULES } from "~/modules/tokens/config";
 import { useRootData } from "~/root";
-import { getUser, requireUser, requireUserWithPermission } from "~/modules/auth/auth.server";
+import { getUser, requireUser } from "~/modules/auth/auth.server";
 import { hasPermission, type Permission } from "~/modules/auth/permissions";
 import { getProgress } from "~/modules/marketplace/access.server";
 import { purchaseCourse } from "~/modules/marketplace/checkout.server";

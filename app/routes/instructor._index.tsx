@@ -12,7 +12,6 @@ import { listInstructorCourses } from "~/modules/marketplace/courses.server";
 import { earningsSummary } from "~/modules/marketplace/earnings.server";
 import { getPayoutAccount, refreshPayoutAccount, startPayoutOnboarding } from "~/modules/marketplace/payouts.server";
 import { formError, readForm, type FormResult } from "~/utils/forms.server";
-import { formatMoney, type Currency } from "~/utils/money";
 import { EarningsChart } from "~/components/earnings-chart";
 import { now } from "~/utils/clock";
 
@@ -51,8 +50,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return formError(app, error, {});
   }
 }
-
-const money = (amount: number, currency: string) => formatMoney(amount, currency as Currency);
 
 export default function InstructorDashboard() {
   const { courses, earnings, payoutAccount, now: nowMs, currency, instructorId } = useLoaderData<typeof loader>();

@@ -1,7 +1,7 @@
 /**
  * Security headers for every response (applied once, in the Worker entry). Pages get a strict
  * CSP with a per-response nonce for Remix's inline scripts (set in entry.server.tsx); anything
- * else that does not bring its own CSP gets `default-src 'none'`. docs/decisions/007-security-headers.md.
+ * else that does not bring its own CSP gets `default-src 'none'`. README.md, "Accounts and security".
  */
 
 /** Features no Coursemint page uses. */

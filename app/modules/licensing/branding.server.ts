@@ -129,18 +129,6 @@ function toBrand(app: Pick<AppContext, "config">, row: { organizationId: string;
   };
 }
 
-/** The branding a signed-in user sees (their first white-labelled organization), in one query. */
-export async function brandingForUser(app: AppContext, userId: string): Promise<Brand | null> {
-  const row = await app.db
-    .select(brandColumns)
-    .from(organizationMembers)
-    .innerJoin(organizations, eq(organizations.id, organizationMembers.organizationId))
-    .where(and(eq(organizationMembers.userId, userId), gt(sql`length(${organizations.brandName})`, 0), whiteLabelled(organizations.id, now())))
-    .orderBy(organizationMembers.createdAt)
-    .get();
-  return toBrand(app, row);
-}
-
 /**
  * The branding of the user behind the request's session cookie, found from the cookie alone so it
  * runs beside the session lookup (root loader: one sequential D1 round trip for both, issue 16).
