@@ -81,7 +81,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       });
     }
     const { refund } = await refundPayment(app, admin, refundInput);
-    return data<FormResult>({ ok: `Refund ${refund.id}: ${statusLabel("refund", refund.status).toLowerCase()}.` });
+    return data<FormResult>({ ok: `${statusLabel("refund", refund.status)} (refund ${refund.id}).` });
   } catch (error) {
     return formError(app, error, keptValues(form));
   }
