@@ -9,7 +9,8 @@ export function uniqueEmail(tag: string) {
 
 /**
  * Signs up through the page, then confirms like a person would: reads the confirmation email from
- * the local mailbox (/dev/mailbox.json), opens its link and presses the confirm button.
+ * the local mailbox (/dev/mailbox.json), opens its link, enters the password chosen at sign-up and
+ * presses the confirm button.
  */
 export async function signUp(page: Page, name: string, email: string, password = "e2e-password-9") {
   await page.goto("/signup");
@@ -19,6 +20,7 @@ export async function signUp(page: Page, name: string, email: string, password =
   await page.getByRole("button", { name: "Sign up" }).click();
   await expect(page.getByRole("heading", { name: "Check your inbox" })).toBeVisible();
   await page.goto(await confirmationLink(page, email));
+  await page.getByLabel(/^Your password/).fill(password);
   await page.getByRole("button", { name: "Confirm and create my account" }).click();
   await expect(page).toHaveURL(/\/learning/);
 }

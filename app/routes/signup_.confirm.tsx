@@ -1,7 +1,8 @@
 import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { data, redirect } from "@remix-run/cloudflare";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { CsrfInput } from "~/components/forms";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { CsrfInput, Field } from "~/components/forms";
+import { SubmitButton } from "~/components/submit-button";
 import { createSession } from "~/modules/auth/session.server";
 import { confirmSignup, inspectSignupLink, type SignupLinkState } from "~/modules/auth/signup.server";
 import { readForm } from "~/utils/forms.server";
@@ -15,6 +16,7 @@ export const headers: HeadersFunction = () => ({ "Cache-Control": "private, no-s
 const WELCOME_PATH = "/learning?welcome=1";
 
 const STATUS: Record<Exclude<SignupLinkState["status"], "valid">, number> = { unknown: 404, expired: 410, used: 410, account_exists: 409 };
+const WRONG_PASSWORD = "Enter the password you chose when you signed up.";
 
 /**
  * GET /signup/confirm?token=… shows what the link will do and a button; it changes nothing, so
@@ -29,8 +31,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   const { app } = context;
   const form = await readForm(app, request);
-  const result = await confirmSignup(app, form.get("token"));
-  if (result.status !== "created") return data({ status: result.status }, { status: STATUS[result.status] });
+  const result = await confirmSignup(app, form.get("token"), form.get("password"));
+  if (result.status === "wrong_password") return data({ status: "valid" as const, errors: { password: [WRONG_PASSWORD] } }, { status: 400 });
+  if (result.status !== "created") return data({ status: result.status, errors: undefined }, { status: STATUS[result.status] });
   const session = await createSession(app, result.user.id, request.headers.get("User-Agent"));
   return redirect(WELCOME_PATH, { headers: { "Set-Cookie": session.setCookie } });
 }
@@ -38,7 +41,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function ConfirmSignup() {
   const { state, token } = useLoaderData<typeof loader>();
   const failed = useActionData<typeof action>();
-  const busy = useNavigation().state === "submitting";
   const status = failed?.status ?? state.status;
   if (status === "valid" && state.status === "valid") {
     return (
@@ -50,11 +52,10 @@ export default function ConfirmSignup() {
         <Form method="post" className="stack">
           <CsrfInput />
           <input type="hidden" name="token" value={token} />
-          <button type="submit" disabled={busy}>
-            {busy ? "Creating your account…" : "Confirm and create my account"}
-          </button>
+          <Field label="Your password (the one you chose when signing up)" name="password" type="password" autoComplete="current-password" required errors={failed?.errors} />
+          <SubmitButton pendingText="Creating your account…">Confirm and create my account</SubmitButton>
         </Form>
-        <p>If you didn't sign up for Coursemint, close this page: nothing happens unless you press the button.</p>
+        <p>If you didn't sign up for Coursemint, close this page: nothing happens unless the password chosen at sign-up is entered.</p>
       </section>
     );
   }

@@ -83,7 +83,15 @@ describe("sign up asks for a confirmed email", () => {
 
     const browser = new Browser();
     await browser.fetch(path);
-    const confirmed = await browser.submit(path, { token });
+    // Only whoever chose the password can confirm (someone signing up with another person's address cannot).
+    for (const password of ["", "not-the-one-99"]) {
+      const refused = await browser.submit(path, { token, password });
+      expect(refused.status).toBe(400);
+      expect(await refused.text()).toContain("Enter the password you chose when you signed up.");
+    }
+    expect(await countUsers(email)).toBe(0);
+    expect((await pendingFor(email))[0]!.consumedAt).toBeNull();
+    const confirmed = await browser.submit(path, { token, password: "a-strong-pass-9" });
     expect(confirmed.status).toBe(302);
     expect(confirmed.headers.get("Location")).toBe("/learning?welcome=1");
     const user = await db().select().from(users).where(eq(users.email, email)).get();
@@ -104,7 +112,7 @@ describe("sign up asks for a confirmed email", () => {
     expect(audit[0]!.requestId).toMatch(/^req_/);
 
     // The link works once: used again (another browser, or the same one) it changes nothing.
-    const again = await new Browser().submit(path, { token });
+    const again = await new Browser().submit(path, { token, password: "a-strong-pass-9" });
     expect(again.status).toBe(410);
     expect(await again.text()).toContain("This link has already been used");
     const reopened = await new Browser().fetch(path);
@@ -186,7 +194,7 @@ describe("sign up asks for a confirmed email", () => {
     const { path, token } = await confirmationPath(email);
     const browsers = Array.from({ length: 8 }, () => new Browser());
     await Promise.all(browsers.map((b) => b.csrf()));
-    const responses = await Promise.all(browsers.map((b) => b.submit(path, { token })));
+    const responses = await Promise.all(browsers.map((b) => b.submit(path, { token, password: "a-strong-pass-9" })));
     const statuses = responses.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 302)).toHaveLength(1);
     expect(statuses.filter((s) => s === 410)).toHaveLength(7);
@@ -206,7 +214,7 @@ describe("sign up asks for a confirmed email", () => {
     expect(new Set(tokens).size).toBe(2);
     const [a, b] = [new Browser(), new Browser()];
     await Promise.all([a.csrf(), b.csrf()]);
-    const responses = await Promise.all([a.submit("/signup/confirm", { token: tokens[0]! }), b.submit("/signup/confirm", { token: tokens[1]! })]);
+    const responses = await Promise.all([a.submit("/signup/confirm", { token: tokens[0]!, password: "a-strong-pass-9" }), b.submit("/signup/confirm", { token: tokens[1]!, password: "a-strong-pass-9" })]);
     expect(responses.map((r) => r.status).sort()).toEqual([302, 409]);
     const loser = responses.find((r) => r.status === 409)!;
     expect(await loser.text()).toContain("You already have an account");

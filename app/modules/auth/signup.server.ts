@@ -6,7 +6,7 @@ import { HOUR, now } from "~/utils/clock";
 import { parseOrThrow } from "~/utils/errors";
 import { createId, randomToken, sha256Hex } from "~/utils/ids";
 import { auditLog, signupConfirmations, users } from "~drizzle/schema";
-import { hashPassword } from "./password.server";
+import { hashPassword, verifyPassword } from "./password.server";
 import { signupSchema } from "./schemas";
 import type { SessionUser } from "./session.server";
 import { assertNotThrottled, failureStatements, signupThrottleKeys } from "./throttle.server";
@@ -86,7 +86,7 @@ export async function inspectSignupLink(app: AppContext, token: unknown): Promis
   return { status: "valid", email: row.email, name: row.name, expiresAt: row.expiresAt };
 }
 
-export type SignupConfirmation = { status: "created"; user: SessionUser } | { status: "unknown" | "expired" | "used" | "account_exists" };
+export type SignupConfirmation = { status: "created"; user: SessionUser } | { status: "unknown" | "expired" | "used" | "account_exists" | "wrong_password" };
 
 /**
  * Uses a confirmation link (POST): creates the student account exactly once. One batch (one
@@ -95,12 +95,15 @@ export type SignupConfirmation = { status: "created"; user: SessionUser } | { st
  * nothing, and an address that got an account meanwhile fails the users.email unique index, which
  * rolls the whole batch back.
  */
-export async function confirmSignup(app: AppContext, token: unknown): Promise<SignupConfirmation> {
+export async function confirmSignup(app: AppContext, token: unknown, password: unknown): Promise<SignupConfirmation> {
   const row = await findByToken(app, token);
   if (!row) return { status: "unknown" };
   if (row.consumedAt !== null) return { status: "used" };
   const t = now();
   if (row.expiresAt <= t) return { status: "expired" };
+  // Only whoever chose the password may confirm: someone who signed up with another person's
+  // address cannot get that person to create an account whose password they know.
+  if (typeof password !== "string" || !(await verifyPassword(password, row.passwordHash))) return { status: "wrong_password" };
   const userId = createId("user");
   const claimed = and(eq(signupConfirmations.id, row.id), eq(signupConfirmations.userId, userId));
   try {
