@@ -42,7 +42,7 @@ describe("course moderation audit", () => {
     const owner = await signedInAs("instructor");
     const course = await insertCourse(owner.user.id, { priceAmount: 1500 });
     const admin = await signedInAs("admin");
-    const response = await admin.browser.submit(`/courses/${course.slug}`, { intent: "unpublish" });
+    const response = await admin.browser.submit(`/courses/${course.slug}`, { intent: "unpublish", confirm: "yes" });
     expect(response.status).toBe(200);
     expect((await db().select().from(courses).where(eq(courses.id, course.id)).get())!.status).toBe("draft");
     expect(await auditOf(course.id)).toMatchObject([{ actorId: admin.user.id, action: "course.unpublished", metadata: { from: "published", to: "draft" } }]);
