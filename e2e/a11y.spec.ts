@@ -182,6 +182,7 @@ test("student pages pass axe", async ({ page }) => {
     page,
     "student",
     [
+      { path: "/learning", shot: "learning" },
       { path: "/account", shot: "account" },
       { path: "/account/payments", shot: "payments" },
       { path: "/account/billing", shot: "billing" },
@@ -215,8 +216,11 @@ test("instructor pages pass axe", async ({ page }) => {
   const visits: Visit[] = [
     { path: "/instructor", shot: "instructor" },
     { path: "/instructor/courses/new", shot: "course-upload" },
+    { path: "/instructor/profile", shot: "instructor-profile" },
     { path: course },
   ];
+  const profile = await page.locator('a[href^="/instructors/"]').first().getAttribute("href");
+  if (profile) visits.push({ path: profile, shot: "instructor-public" });
   if (edit) visits.push({ path: edit, shot: "course-edit" });
   if (module) visits.push({ path: module, shot: "module" });
   await audit(page, "instructor", visits, found);

@@ -13,7 +13,7 @@ import { deactivateMachineById, findMachineFor } from "~/modules/licensing/licen
 import { ConfirmPanel, confirmStepOf } from "~/components/confirm";
 import { SubmitButton } from "~/components/submit-button";
 import { askToConfirm, isConfirmed } from "~/utils/confirm.server";
-import { addMember, organizationsOf, removeMember } from "~/modules/licensing/organizations.server";
+import { addMember, findRemovableMember, organizationsOf, removeMember } from "~/modules/licensing/organizations.server";
 import { organizationDashboard, organizationUsage } from "~/modules/licensing/reports.server";
 import { featureLabel } from "~/modules/licensing/tiers";
 import { TIERS } from "~/modules/subscriptions/tiers";
@@ -73,6 +73,15 @@ export async function action({ request, context }: ActionFunctionArgs) {
         return data<FormResult>({ ok: `${member.name} is now a member.` });
       }
       case "remove-member":
+        if (!isConfirmed(form)) {
+          const { organization, member } = await findRemovableMember(app, user, orgId, input.userId);
+          return askToConfirm(form, {
+            title: `Remove ${member.name} from ${organization.name}?`,
+            body: `${member.name} (${member.email}) loses the organization's plan and licenses at once and their seat is freed. You can add them again later.`,
+            confirmLabel: "Remove member",
+            pendingLabel: "Removing…",
+          });
+        }
         await removeMember(app, user, orgId, input.userId);
         return data<FormResult>({ ok: "The member was removed; their seat is free." });
       case "branding":
@@ -91,10 +100,10 @@ const cap = (s: string) => s[0]!.toUpperCase() + s.slice(1);
  * The one shape of every organization action on this page: a POST back to the dashboard with the
  * intent and the record's id, asked about first, disabled while another submission is running.
  */
-/** A one-button row action. Actions the server confirms itself (deactivating a machine) pass no `question`. */
-function IntentForm({ q, intent, fields, question, label, pendingText }: { q: string; intent: string; fields: Record<string, string>; question?: string; label: string; pendingText: string }) {
+/** A one-button row action; the server asks for confirmation where the action is destructive. */
+function IntentForm({ q, intent, fields, label, pendingText }: { q: string; intent: string; fields: Record<string, string>; label: string; pendingText: string }) {
   return (
-    <Form method="post" action={`/enterprise${q}`} className="inline" onSubmit={question ? (e) => !confirm(question) && e.preventDefault() : undefined}>
+    <Form method="post" action={`/enterprise${q}`} className="inline">
       <CsrfInput />
       <input type="hidden" name="intent" value={intent} />
       {Object.entries(fields).map(([name, value]) => (
@@ -288,7 +297,7 @@ export default function EnterpriseDashboard() {
                 {isAdmin ? (
                   <td className="actions">
                     {m.role !== "owner" ? (
-                      <IntentForm q={q} intent="remove-member" fields={{ userId: m.userId }} question={`Remove ${m.name} from ${organization.name}?`} label="Remove" pendingText="Removing…" />
+                      <IntentForm q={q} intent="remove-member" fields={{ userId: m.userId }} label="Remove" pendingText="Checking…" />
                     ) : null}
                   </td>
                 ) : null}

@@ -1,6 +1,6 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
-import { apiTokens, courseModules, courses, licenses, payments, refunds, sessions } from "~drizzle/schema";
+import { apiTokens, courseModules, courses, licenses, organizationMembers, payments, refunds, sessions } from "~drizzle/schema";
 import { db, jsonBody, signedInAs, waitFor } from "../helpers";
 import { insertCourse as insertPaidCourse, deliverWebhooks, emulator, paymentRow, waitForPayment } from "../payments/helpers";
 import { insertCourse } from "../marketplace/helpers";
@@ -98,6 +98,31 @@ describe("confirmation before destructive actions", () => {
     expect((await instructor.browser.submit(page, { intent: "status", status: "draft", confirm: "yes" })).status).toBe(200);
     expect((await instructor.browser.submit(page, { intent: "delete-module", moduleId: course.moduleId, confirm: "yes" })).status).toBe(200);
     expect(await moduleRow(course.moduleId)).toBeUndefined();
+  });
+
+  it("removing an organization member asks first", async () => {
+    const admin = await signedInAs("admin");
+    const owner = await signedInAs("enterprise");
+    const member = await signedInAs("student");
+    const created = await admin.browser.json(
+      "/api/enterprise/licenses/create",
+      jsonBody({ organizationName: `Team ${owner.user.id.slice(-6)}`, ownerEmail: owner.user.email, tier: "enterprise", durationDays: 365 }),
+    );
+    expect(created.status).toBe(201);
+    const page = `/enterprise?organizationId=${created.body.license.organizationId as string}`;
+    expect((await owner.browser.submit(page, { intent: "add-member", email: member.user.email })).status).toBe(200);
+    const membership = () =>
+      db().select().from(organizationMembers).where(and(eq(organizationMembers.organizationId, created.body.license.organizationId), eq(organizationMembers.userId, member.user.id))).get();
+    expect(await membership()).toBeDefined();
+
+    const ask = await owner.browser.submit(page, { intent: "remove-member", userId: member.user.id });
+    expect(ask.status).toBe(200);
+    expect(await ask.text()).toContain(`Remove ${member.user.name} from`);
+    expect(await membership()).toBeDefined();
+    // Someone who may not remove members is refused before any question.
+    expect((await member.browser.submit(page, { intent: "remove-member", userId: owner.user.id })).status).toBe(403);
+    expect((await owner.browser.submit(page, { intent: "remove-member", userId: member.user.id, confirm: "yes" })).status).toBe(200);
+    expect(await membership()).toBeUndefined();
   });
 
   it("licence suspend and revoke (admin) ask first", async () => {

@@ -124,12 +124,24 @@ export async function addMember(app: AppContext, actor: Actor, organizationId: s
   return { userId: user.id, name: user.name, role: data.role };
 }
 
-export async function removeMember(app: AppContext, actor: Actor, organizationId: string, userId: string) {
+/** The member an organization admin may remove (checked as removing checks it; the page asks first). */
+export async function findRemovableMember(app: AppContext, actor: Actor, organizationId: string, userId: string) {
   const access = await requireOrganizationAccess(app, actor, organizationId, "admin");
   const orgId = access.organization.id;
-  const member = await app.db.select().from(organizationMembers).where(and(eq(organizationMembers.organizationId, orgId), eq(organizationMembers.userId, userId))).get();
+  const member = await app.db
+    .select({ role: organizationMembers.role, name: users.name, email: users.email })
+    .from(organizationMembers)
+    .innerJoin(users, eq(users.id, organizationMembers.userId))
+    .where(and(eq(organizationMembers.organizationId, orgId), eq(organizationMembers.userId, userId)))
+    .get();
   if (!member) throw AppError.notFound("Member");
   if (member.role === "owner") throw new AppError("conflict", "The owner cannot be removed.");
+  return { organization: access.organization, member };
+}
+
+export async function removeMember(app: AppContext, actor: Actor, organizationId: string, userId: string) {
+  const { organization } = await findRemovableMember(app, actor, organizationId, userId);
+  const orgId = organization.id;
   await app.db.batch([
     app.db.delete(organizationMembers).where(and(eq(organizationMembers.organizationId, orgId), eq(organizationMembers.userId, userId))),
     auditInsert(app, { actorId: actor.id, action: "organization.member_removed", targetType: "organization", targetId: orgId, metadata: { userId } }),
