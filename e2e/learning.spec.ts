@@ -27,6 +27,8 @@ for (const v of variants) {
       await logIn(page, `learner${String(v.learner).padStart(2, "0")}@coursemint.test`);
       // Signing in lands on My learning.
       await expect(page.getByRole("heading", { name: "My learning", level: 1 })).toBeVisible();
+      // At phone width the navigation sits behind the header's Menu (a <details>, no JavaScript needed).
+      if (v.viewport.width < 800) await page.getByText("Menu", { exact: true }).click();
       await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Certificates" })).toBeVisible();
       const card = page.getByTestId("learning-course").filter({ hasText: SQL.title });
       await expect(card).toContainText("0 of 3 modules complete");
@@ -60,6 +62,7 @@ for (const v of variants) {
       await expect(page.getByTestId("course-progress")).toContainText("1 of 3 modules complete");
       await expect(page.getByTestId("outline").getByRole("link", { name: /Welcome slides \(PDF\) \(completed\)/ })).toHaveAttribute("aria-current", "page");
 
+      if (v.viewport.width < 800) await page.getByText("Menu", { exact: true }).click();
       await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "My learning" }).click();
       const after = page.getByTestId("learning-course").filter({ hasText: SQL.title });
       await expect(after).toContainText("1 of 3 modules complete");
