@@ -227,18 +227,22 @@ async function otherOrganization() {
   return { organizationId, licenseId };
 }
 
-describe.each(EVERYONE)("as %s", (who) => {
+// One test per route, each caller in turn (anonymous first, admin last), each with its own fresh
+// user and target: a test per (route, caller) pair spent most of the run on per-test storage.
+describe("every route, every caller", () => {
   it.each(CASES.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
-    const browser = who === "anonymous" ? new Browser() : (await signedInAs(who)).browser;
-    const target = await insertUser("student");
-    const expected = who === "anonymous" ? c.anonymous : who === "admin" ? (c.admin ?? c.members) : who === "instructor" ? (c.instructor ?? c.members) : c.members;
-    const response = await c.request({ browser, targetUserId: target.id, other: otherOrganization });
-    expect(response.status, `${who} ${c.name}`).toBe(expected);
-    if (expected === 302 && who === "anonymous") expect(response.headers.get("Location")).toMatch(c.anonymousLocation ?? /^\/login\?redirectTo=/);
-    const url = new URL(response.url || "http://localhost" + c.name.split(" ")[1]);
-    if (url.pathname.startsWith("/api/") && expected >= 400) {
-      expect(response.headers.get("Content-Type")).toContain("application/json");
-      expect(await response.json()).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
+    for (const who of EVERYONE) {
+      const browser = who === "anonymous" ? new Browser() : (await signedInAs(who)).browser;
+      const target = await insertUser("student");
+      const expected = who === "anonymous" ? c.anonymous : who === "admin" ? (c.admin ?? c.members) : who === "instructor" ? (c.instructor ?? c.members) : c.members;
+      const response = await c.request({ browser, targetUserId: target.id, other: otherOrganization });
+      expect(response.status, `${who} ${c.name}`).toBe(expected);
+      if (expected === 302 && who === "anonymous") expect(response.headers.get("Location"), `${who} ${c.name}`).toMatch(c.anonymousLocation ?? /^\/login\?redirectTo=/);
+      const url = new URL(response.url || "http://localhost" + c.name.split(" ")[1]);
+      if (url.pathname.startsWith("/api/") && expected >= 400) {
+        expect(response.headers.get("Content-Type"), `${who} ${c.name}`).toContain("application/json");
+        expect(await response.json(), `${who} ${c.name}`).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
+      } else await response.body?.cancel();
     }
   });
 });
