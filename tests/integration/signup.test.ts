@@ -244,6 +244,10 @@ describe("sign up asks for a confirmed email", () => {
     const browser = new Browser();
     for (let i = 0; i < 20; i++) expect((await signUpForm(browser, { email: uniqueEmail("ip") })).status).toBe(200);
     expect((await signUpForm(browser, { email: uniqueEmail("ip") })).status).toBe(429);
+    // A local app (every browser is 127.0.0.1) counts per address only.
+    const local = new Browser();
+    local.ip = "127.0.0.1";
+    for (let i = 0; i < 21; i++) expect((await signUpForm(local, { email: uniqueEmail("local") })).status).toBe(200);
   });
 
   it.each([

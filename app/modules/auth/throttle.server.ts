@@ -23,10 +23,16 @@ export function throttleKeys(email: string, ip: string | null): ThrottleKeys {
   return keys;
 }
 
-/** Sign-up attempts, counted per address and per client whatever their outcome (each one sends an email). */
+/** A loopback client: only a local `npm start` (every browser there is 127.0.0.1); never behind Cloudflare. */
+const isLoopback = (ip: string) => ip === "::1" || ip.startsWith("127.");
+
+/**
+ * Sign-up attempts, counted per address and per client whatever their outcome (each one sends an
+ * email). Loopback clients are counted per address only: on a local app everyone shares 127.0.0.1.
+ */
 export function signupThrottleKeys(email: string, ip: string | null): ThrottleKeys {
   const keys: ThrottleKeys = [{ key: `signup-email:${email}`, kind: "signupEmail" }];
-  if (ip) keys.push({ key: `signup-ip:${ip}`, kind: "signupIp" });
+  if (ip && !isLoopback(ip)) keys.push({ key: `signup-ip:${ip}`, kind: "signupIp" });
   return keys;
 }
 
