@@ -39,11 +39,9 @@ test("a learner completes a course, sees tokens and the streak, spends tokens at
   await page.getByLabel("Name on card").fill(name);
   await page.getByLabel("Card number").fill("4242 4242 4242 4242");
   await page.getByRole("button", { name: "Pay" }).click();
-  await expect(page).toHaveURL(/purchase=success/);
-  await expect(async () => {
-    await page.reload();
-    await expect(page.getByTestId("enrolled")).toBeVisible({ timeout: 1000 });
-  }).toPass({ timeout: 30_000 });
+  // Back from Checkout the page fulfils the purchase itself (or shows a processing state that
+  // resolves on its own): the learner lands in the course without reloading.
+  await expect(page.getByTestId("enrolled")).toBeVisible({ timeout: 30_000 });
   const paid = 1999 - spend;
   await page.goto("/account/payments");
   await expect(page.getByRole("row", { name: /Business German/ })).toContainText(`$${(paid / 100).toFixed(2)}`);
