@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { purchaseInputSchema } from "~/modules/marketplace/checkout.server";
 import { defineRoute, errorExample, idOf } from "~/modules/openapi/define.server";
-import { paymentStartedShape } from "~/modules/openapi/shapes.server";
+import { PAYMENT_START_ERRORS, paymentStartedShape } from "~/modules/openapi/shapes.server";
 
 const courseId = "crs_01jdxa7q2m3n4p5r6s7t8v9w0x";
 
@@ -25,15 +25,7 @@ export default defineRoute("/api/courses/purchase", {
         ]),
       },
     },
-    errors: {
-      400: ["bad_request", "validation_failed"],
-      401: ["unauthenticated"],
-      402: ["payment_required"],
-      403: ["forbidden", "csrf_failed"],
-      404: ["not_found"],
-      409: ["conflict", "idempotency_conflict"],
-      503: ["upstream_unavailable"],
-    },
+    errors: PAYMENT_START_ERRORS,
     examples: [
       {
         name: "paid",

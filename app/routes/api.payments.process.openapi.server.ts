@@ -1,5 +1,5 @@
 import { defineRoute, errorExample, UNAUTHENTICATED } from "~/modules/openapi/define.server";
-import { paymentStartedShape } from "~/modules/openapi/shapes.server";
+import { PAYMENT_START_ERRORS, paymentStartedShape } from "~/modules/openapi/shapes.server";
 import { processBodySchema } from "~/modules/payments/process.server";
 import { paymentRegistry } from "../../workers/capabilities";
 
@@ -20,15 +20,7 @@ export default defineRoute("/api/payments/process", {
     idempotent: true,
     body: { schema: processBodySchema(paymentRegistry) },
     responses: { 201: { description: "The payment and what to do next.", schema: paymentStartedShape } },
-    errors: {
-      400: ["bad_request", "validation_failed"],
-      401: ["unauthenticated"],
-      402: ["payment_required"],
-      403: ["forbidden", "csrf_failed"],
-      404: ["not_found"],
-      409: ["conflict", "idempotency_conflict"],
-      503: ["upstream_unavailable"],
-    },
+    errors: PAYMENT_START_ERRORS,
     examples: [
       {
         name: "checkout",

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { currency, defineRoute, errorExample, money, timestamp } from "~/modules/openapi/define.server";
-import { PRO_SUBSCRIPTION_EXAMPLE, subscriptionShape } from "~/modules/openapi/shapes.server";
+import { PAYMENT_START_ERRORS, PRO_SUBSCRIPTION_EXAMPLE, subscriptionShape } from "~/modules/openapi/shapes.server";
 import { changeSchema } from "~/modules/subscriptions/proration.server";
 import { BILLING_INTERVALS, PAID_TIERS } from "~drizzle/schema/enums";
 
@@ -55,16 +55,7 @@ export default defineRoute("/api/subscriptions/update", {
         schema: z.object({ preview, applied: z.boolean(), charged: z.object({ amount: money(), currency, invoiceId: z.string().nullable() }).nullable(), subscription: subscriptionShape }),
       },
     },
-    errors: {
-      400: ["bad_request", "validation_failed"],
-      401: ["unauthenticated"],
-      402: ["payment_required"],
-      403: ["forbidden", "csrf_failed"],
-      404: ["not_found"],
-      409: ["conflict", "idempotency_conflict"],
-      422: ["unprocessable"],
-      503: ["upstream_unavailable"],
-    },
+    errors: { ...PAYMENT_START_ERRORS, 422: ["unprocessable"] },
     examples: [
       {
         name: "preview",

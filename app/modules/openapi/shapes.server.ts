@@ -1,3 +1,4 @@
+import type { ErrorCode } from "~/utils/errors";
 import { z } from "zod";
 import { FEATURES, type Feature } from "~/modules/subscriptions/tiers";
 import {
@@ -67,6 +68,17 @@ export const nextActionShape = z
 export const paymentStartedShape = z
   .object({ paymentId: idOf("pay"), status: z.enum(PAYMENT_STATUSES), amount: money(), currency, nextAction: nextActionShape })
   .meta({ id: "PaymentStarted" });
+
+/** The errors of an endpoint that starts a payment for something that must exist (purchase, process, plan change). */
+export const PAYMENT_START_ERRORS = {
+  400: ["bad_request", "validation_failed"],
+  401: ["unauthenticated"],
+  402: ["payment_required"],
+  403: ["forbidden", "csrf_failed"],
+  404: ["not_found"],
+  409: ["conflict", "idempotency_conflict"],
+  503: ["upstream_unavailable"],
+} satisfies Partial<Record<number, ErrorCode[]>>;
 
 export const courseShape = z
   .object({
