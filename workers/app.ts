@@ -29,7 +29,7 @@ const LICENSE_VALIDATE_PATH = "/api/enterprise/licenses/validate";
 const STRIPE_WEBHOOK_PATH = "/api/webhooks/stripe";
 /** Stripe's webhook acknowledgement (verify + enqueue), answered before Remix routing; same wrapper as its route. */
 const stripeWebhook = api(({ request, app }) => receiveStripeWebhook(app, request));
-/** Cross-origin, key-authenticated license endpoints never set cookies. */
+/** Cross-origin, key-authenticated license endpoints never set cookies (nor does Stripe's webhook, below). */
 const COOKIELESS_PATH = /^\/api\/enterprise\/licenses\/(validate|activate|deactivate|public-key)$/;
 
 /** Builds the per-invocation context shared by requests, queue consumers and cron jobs. */
@@ -170,7 +170,7 @@ export default {
     const production = config.APP_ENV === "production";
     applySecurityHeaders(response.headers, request, { production }, url);
     if (!production) response.headers.append("Server-Timing", d1.serverTiming());
-    if (!COOKIELESS_PATH.test(url.pathname)) {
+    if (!COOKIELESS_PATH.test(url.pathname) && url.pathname !== STRIPE_WEBHOOK_PATH) {
       if (csrf.isNew) response.headers.append("Set-Cookie", csrfSetCookie(csrf.token, production));
       // Read-your-writes: the next request of this browser starts where this one's D1 session ended.
       const bookmark = bookmarkSetCookie(session, production);

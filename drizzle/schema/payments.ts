@@ -98,6 +98,8 @@ export const stripeEvents = sqliteTable(
     payload: text("payload", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
     receivedAt: epochMs("received_at").notNull(),
     processedAt: epochMs("processed_at"),
+    /** Set while a consumer run handles the event; another delivery waits until it passes. */
+    claimedUntil: epochMs("claimed_until"),
   },
   (t) => [index("stripe_events_status_idx").on(t.status, t.receivedAt)],
 );

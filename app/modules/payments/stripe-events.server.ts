@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { desc, eq, inArray } from "drizzle-orm";
 import type Stripe from "stripe";
 import { z } from "zod";
 import type { AppContext } from "~/context.server";
@@ -6,11 +6,8 @@ import { auditInsert } from "~/modules/audit/audit.server";
 import { now } from "~/utils/clock";
 import { readBodyLimited } from "~/utils/body.server";
 import { AppError } from "~/utils/errors";
-import { payments, stripeEvents } from "~drizzle/schema";
+import { stripeEvents } from "~drizzle/schema";
 import { STRIPE_EVENT_STATUSES } from "~drizzle/schema/enums";
-import { reconcilePayment } from "./reconcile.server";
-import { findPayment, toPurposeView } from "./records.server";
-import { dispatchToCapabilities, runPaymentHooks, type StripeEventOutcome, type StripeEventRow } from "./registry";
 import { verifyWebhook } from "./stripe.server";
 
 export const STRIPE_EVENTS_QUEUE = "coursemint-stripe-events";
@@ -76,7 +73,7 @@ export async function receiveStripeWebhook(app: AppContext, request: Request) {
   return { received: true };
 }
 
-function eventRow(event: z.infer<typeof eventShape>) {
+export function eventRow(event: z.infer<typeof eventShape>) {
   return {
     id: event.id,
     type: event.type,
@@ -85,139 +82,6 @@ function eventRow(event: z.infer<typeof eventShape>) {
     payload: event as unknown as Record<string, unknown>,
     receivedAt: now(),
   };
-}
-
-/**
- * Which events must be handled one after another: those of the same Stripe customer (a payment,
- * its charges and Checkout session, a subscription and its invoices all carry it), else of the same
- * payment (our paymentId in the metadata, else the PaymentIntent), else of the same object. The
- * consumer runs different keys in parallel and one key's events in order of Stripe's `created`.
- */
-export function stripeEventOrder(body: unknown): { key: string; created: number } {
-  const parsed = stripeEventMessageSchema.safeParse(body);
-  if (!parsed.success) return { key: "invalid", created: 0 };
-  const object = (parsed.data.event?.data.object ?? {}) as { id?: string; customer?: unknown; payment_intent?: unknown; metadata?: { paymentId?: unknown } | null };
-  const text = (value: unknown) => (typeof value === "string" && value ? value : null);
-  const customer = text(object.customer) ?? text((object.customer as { id?: unknown } | null)?.id);
-  const key = customer ?? text(object.metadata?.paymentId) ?? text(object.payment_intent) ?? object.id ?? parsed.data.eventId;
-  return { key, created: parsed.data.event?.created ?? 0 };
-}
-
-export type ConsumerOutcome = { action: "ack" } | { action: "retry"; delaySeconds: number };
-
-/**
- * Queue consumer for one message. Delivery is at least once (Stripe retries, the queue redelivers):
- * the event is stored once by id (kept for admins to replay), then claimed by bumping `attempts`
- * from the value just read, so of two deliveries running at once only one handles it; a processed
- * event is acknowledged without work, and every update it makes is forward-only or keyed by our ids.
- */
-export async function handleStripeEventMessage(app: AppContext, body: unknown, attempts: number): Promise<ConsumerOutcome> {
-  const parsed = stripeEventMessageSchema.safeParse(body);
-  if (!parsed.success) {
-    app.logger.error("stripe.event_message_invalid", { issues: parsed.error.issues.map((i) => i.message) });
-    return { action: "ack" };
-  }
-  const { eventId, event: inline } = parsed.data;
-  const log = app.logger.child({ eventId });
-  const select = app.db.select().from(stripeEvents).where(eq(stripeEvents.id, eventId));
-  // Store once and read back in one round trip.
-  const event = inline
-    ? (await app.db.batch([app.db.insert(stripeEvents).values(eventRow(inline)).onConflictDoNothing(), select]))[1][0]
-    : await select.get();
-  if (!event) {
-    log.error("stripe.event_missing", {});
-    return { action: "ack" };
-  }
-  if (event.status !== "received" && event.status !== "failed") return { action: "ack" };
-  const claimed = await app.db
-    .update(stripeEvents)
-    .set({ attempts: event.attempts + 1 })
-    .where(and(eq(stripeEvents.id, eventId), eq(stripeEvents.attempts, event.attempts), inArray(stripeEvents.status, ["received", "failed"])))
-    .run();
-  if (claimed.meta.changes === 0) {
-    // Another delivery of this event claimed it first; its run (or its retry) settles it.
-    log.info("stripe.event_claimed_elsewhere", {});
-    return { action: "ack" };
-  }
-  try {
-    const outcome = await dispatch(app, event);
-    await app.db
-      .update(stripeEvents)
-      .set({ status: outcome, lastError: null, processedAt: now() })
-      .where(eq(stripeEvents.id, eventId))
-      .run();
-    log.info("stripe.event_handled", { eventType: event.type, outcome });
-    return { action: "ack" };
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    await app.db
-      .update(stripeEvents)
-      .set({ status: "failed", lastError: message.slice(0, 500) })
-      .where(eq(stripeEvents.id, eventId))
-      .run();
-    log.error("stripe.event_failed", { eventType: event.type, attempts, error });
-    return { action: "retry", delaySeconds: Math.min(600, 5 * 2 ** Math.max(0, attempts - 1)) };
-  }
-}
-
-/** Dead-letter consumer: the event failed every attempt; admins see it and can replay it. */
-export async function recordDeadStripeEvent(app: AppContext, body: unknown): Promise<ConsumerOutcome> {
-  const parsed = stripeEventMessageSchema.safeParse(body);
-  if (parsed.success) {
-    await app.db
-      .update(stripeEvents)
-      .set({ status: "dead" })
-      .where(and(eq(stripeEvents.id, parsed.data.eventId), inArray(stripeEvents.status, ["received", "failed"])))
-      .run();
-    app.logger.error("stripe.event_dead", { eventId: parsed.data.eventId });
-  }
-  return { action: "ack" };
-}
-
-const objectRef = z.object({ id: z.string(), metadata: z.record(z.string(), z.string()).nullish() }).loose();
-const chargeRef = objectRef.extend({ payment_intent: z.string().nullish() });
-const sessionRef = objectRef.extend({ mode: z.string(), payment_intent: z.string().nullish() });
-
-async function dispatch(app: AppContext, event: StripeEventRow): Promise<StripeEventOutcome> {
-  const object = (event.payload as { data?: { object?: unknown } }).data?.object;
-  const type = event.type;
-  if (type.startsWith("payment_intent.")) {
-    const pi = objectRef.parse(object);
-    const payment = (pi.metadata?.paymentId && (await findPayment(app, { id: pi.metadata.paymentId }))) || (await findPayment(app, { paymentIntentId: pi.id }));
-    if (!payment) return dispatchToCapabilities(app, event);
-    await reconcilePayment(app, payment.id, { paymentIntentId: pi.id });
-    return "processed";
-  }
-  if (type.startsWith("charge.")) {
-    const charge = chargeRef.parse(object);
-    const payment =
-      (charge.payment_intent && (await findPayment(app, { paymentIntentId: charge.payment_intent }))) ||
-      (charge.metadata?.paymentId && (await findPayment(app, { id: charge.metadata.paymentId })));
-    if (!payment) return "ignored";
-    await reconcilePayment(app, payment.id, { paymentIntentId: charge.payment_intent });
-    return "processed";
-  }
-  if (type === "checkout.session.completed" || type === "checkout.session.expired") {
-    const session = sessionRef.parse(object);
-    if (session.mode !== "payment") return dispatchToCapabilities(app, event);
-    const payment =
-      (session.metadata?.paymentId && (await findPayment(app, { id: session.metadata.paymentId }))) ||
-      (await findPayment(app, { checkoutSessionId: session.id }));
-    if (!payment) return "ignored";
-    if (type === "checkout.session.expired") {
-      await app.db
-        .update(payments)
-        .set({ status: "canceled", failureCode: "checkout_expired", failureMessage: "The checkout page expired.", updatedAt: now() })
-        .where(and(eq(payments.id, payment.id), eq(payments.status, "requires_action")))
-        .run();
-      const closed = await findPayment(app, { id: payment.id });
-      if (closed?.status === "canceled") await runPaymentHooks(app, "unpaid", toPurposeView(closed));
-      return "processed";
-    }
-    await reconcilePayment(app, payment.id, { paymentIntentId: session.payment_intent });
-    return "processed";
-  }
-  return dispatchToCapabilities(app, event);
 }
 
 export const eventFilterSchema = z.object({
@@ -253,7 +117,7 @@ export async function replayStripeEvent(app: AppContext, actor: { id: string }, 
     throw new AppError("conflict", `Only failed or dead events can be replayed (this one is ${event.status}).`);
   }
   await app.db.batch([
-    app.db.update(stripeEvents).set({ status: "received", lastError: null }).where(eq(stripeEvents.id, eventId)),
+    app.db.update(stripeEvents).set({ status: "received", lastError: null, claimedUntil: null }).where(eq(stripeEvents.id, eventId)),
     auditInsert(app, { actorId: actor.id, action: "stripe_event.replayed", targetType: "stripe_event", targetId: eventId, metadata: { type: event.type } }),
   ]);
   await app.env.STRIPE_EVENTS.send({ eventId }, { contentType: "json" });
