@@ -14,7 +14,7 @@ export const DEMO_USERS = [
 ];
 
 /** Same format as app/modules/auth/password.server.ts. */
-async function hashPassword(password) {
+export async function hashPassword(password) {
   const iterations = 100_000;
   const salt = crypto.getRandomValues(new Uint8Array(16));
   const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(password), "PBKDF2", false, ["deriveBits"]);

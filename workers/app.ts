@@ -29,8 +29,10 @@ const LICENSE_VALIDATE_PATH = "/api/enterprise/licenses/validate";
 const STRIPE_WEBHOOK_PATH = "/api/webhooks/stripe";
 /** Stripe's webhook acknowledgement (verify + enqueue), answered before Remix routing; same wrapper as its route. */
 const stripeWebhook = api(({ request, app }) => receiveStripeWebhook(app, request));
-/** Cross-origin, key-authenticated license endpoints never set cookies (nor does Stripe's webhook, below). */
-const COOKIELESS_PATH = /^\/api\/enterprise\/licenses\/(validate|activate|deactivate|public-key)$/;
+/** Cross-origin, key-authenticated license endpoints: CORS preflights answered here. */
+const LICENSE_KEY_PATH = /^\/api\/enterprise\/licenses\/(validate|activate|deactivate|public-key)$/;
+/** Endpoints for machines (customers' software, Stripe, health monitors) never set cookies. */
+const isCookieless = (path: string) => LICENSE_KEY_PATH.test(path) || path === STRIPE_WEBHOOK_PATH || path === HEALTH_PATH;
 
 /** Builds the per-invocation context shared by requests, queue consumers and cron jobs. */
 export function createAppContext(env: Env, ctx: ExecutionContext, requestId: string, csrfToken = "", d1 = new D1Meter(env.DB), config = getConfig(env)): AppContext {
@@ -151,7 +153,7 @@ export default {
         og ? courseOgImage(app(), og[1]!) : isCrossSiteFormPost(request, url) ? refusedPage(request, url, app()) : handleRemixRequest(withoutCheckedOrigin(request, url), { app: app() });
       if (request.method === "GET" && url.pathname === HEALTH_PATH) response = await healthResponse(d1.binding, config, logger);
       // License validation is a hot path called by customers' software: served before Remix routing.
-      else if (request.method === "OPTIONS" && COOKIELESS_PATH.test(url.pathname)) response = licensePreflight();
+      else if (request.method === "OPTIONS" && LICENSE_KEY_PATH.test(url.pathname)) response = licensePreflight();
       else if (request.method === "POST" && url.pathname === STRIPE_WEBHOOK_PATH) response = await stripeWebhook({ request, params: {}, context: { app: app() } });
       else if (request.method === "GET" && url.pathname === LICENSE_VALIDATE_PATH) response = await validateLicense(app(), request);
       else if (url.pathname === "/__scheduled") response = await scheduledTrigger(app(), request, url);
@@ -170,7 +172,7 @@ export default {
     const production = config.APP_ENV === "production";
     applySecurityHeaders(response.headers, request, { production }, url);
     if (!production) response.headers.append("Server-Timing", d1.serverTiming());
-    if (!COOKIELESS_PATH.test(url.pathname) && url.pathname !== STRIPE_WEBHOOK_PATH) {
+    if (!isCookieless(url.pathname)) {
       if (csrf.isNew) response.headers.append("Set-Cookie", csrfSetCookie(csrf.token, production));
       // Read-your-writes: the next request of this browser starts where this one's D1 session ended.
       const bookmark = bookmarkSetCookie(session, production);

@@ -3,6 +3,7 @@
 // Worker making the same one D1 query as /api/health. Targets: /api/health, anonymous `/`,
 // `/courses`, a course page (edge-cache hit and miss), signed-in `/account`, `GET /api/courses/list`.
 // Options: --duration S (default 5), --connections N (default 32), --no-build.
+import { hashPassword } from "../seed.mjs";
 import { courseSeedStatements } from "./listing-seed.mjs";
 import { bundleApp, load, printTable, startApp, startBare, startD1Baseline, summarize } from "./lib.mjs";
 
@@ -20,17 +21,22 @@ try {
   for (const statement of courseSeedStatements(500)) await db.prepare(statement).run();
   const slug = "seed-course-1";
 
-  // A signed-in learner: sign up through the real form (CSRF cookie first).
-  const signupPage = await fetch(`${APP}/signup`);
-  const csrf = /__csrf=([0-9a-f]{32})/.exec(signupPage.headers.get("set-cookie") ?? "")[1];
-  const signup = await fetch(`${APP}/signup`, {
+  // A signed-in learner: an account made here (sign-up confirms by email), signed in through the real form.
+  const password = "bench-password-1";
+  await db
+    .prepare("insert into users (id, email, name, password_hash, role, created_at, updated_at) values (?, ?, ?, ?, 'student', ?, ?)")
+    .bind("usr_bench0000000000000000000001", "bench@bench.test", "Bench Learner", await hashPassword(password), Date.now(), Date.now())
+    .run();
+  const loginPage = await fetch(`${APP}/login`);
+  const csrf = /__csrf=([0-9a-f]{32})/.exec(loginPage.headers.get("set-cookie") ?? "")[1];
+  const login = await fetch(`${APP}/login`, {
     method: "POST",
     redirect: "manual",
     headers: { "Content-Type": "application/x-www-form-urlencoded", Cookie: `__csrf=${csrf}` },
-    body: new URLSearchParams({ csrf, name: "Bench Learner", email: "bench@bench.test", password: "bench-password-1" }),
+    body: new URLSearchParams({ csrf, email: "bench@bench.test", password }),
   });
-  const session = /__session=([^;]+)/.exec(signup.headers.get("set-cookie") ?? "")?.[1];
-  if (!session) throw new Error(`signup failed with ${signup.status}`);
+  const session = /__session=([^;]+)/.exec(login.headers.get("set-cookie") ?? "")?.[1];
+  if (!session) throw new Error(`log-in failed with ${login.status}`);
   const signedIn = { headers: { Cookie: `__csrf=${csrf}; __session=${session}` } };
 
   // The anonymous targets must really be edge-cache hits (X-Edge-Cache) before they are measured.

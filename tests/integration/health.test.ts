@@ -6,6 +6,8 @@ describe("GET /api/health", () => {
     const response = await SELF.fetch("http://localhost/api/health");
     expect(response.status).toBe(200);
     expect(response.headers.get("X-Request-Id")).toMatch(/^req_/);
+    // Monitors keep no cookies: no CSRF token, no D1 bookmark.
+    expect(response.headers.get("Set-Cookie")).toBeNull();
     const body = (await response.json()) as any;
     expect(body).toMatchObject({ status: "ok", version: "0.1.0", checks: { database: { ok: true } } });
   });

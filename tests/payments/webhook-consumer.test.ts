@@ -40,6 +40,7 @@ describe("Stripe webhook path", () => {
       body,
     });
     expect(res.status).toBe(200);
+    expect(res.headers.get("Set-Cookie")).toBeNull(); // Stripe keeps no cookies
     // Stored by the consumer (the local queue delivers it), never twice, kept for replay.
     const row = await waitFor(async () => {
       const r = await db().select().from(stripeEvents).where(eq(stripeEvents.id, event.id)).get();
