@@ -2,7 +2,7 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult, SELF }
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { D1Meter } from "~/modules/observability/d1-meter";
-import { handleStripeEventBatch, stripeEventOrder } from "~/modules/payments/event-consumer.server";
+import { handleStripeEventBatch, recordDeadStripeEvent, stripeEventOrder } from "~/modules/payments/event-consumer.server";
 import { STRIPE_EVENTS_QUEUE } from "~/modules/payments/stripe-events.server";
 import { stripeEvents } from "~drizzle/schema";
 import worker, { createAppContext } from "../../workers/app";
@@ -88,6 +88,23 @@ describe("Stripe webhook path", () => {
     expect(delay).toBeLessThanOrEqual(61);
     expect(await db().select().from(stripeEvents).where(eq(stripeEvents.id, held.id)).get()).toMatchObject({ status: "received", attempts: 1 });
     expect(await db().select().from(stripeEvents).where(eq(stripeEvents.id, crashed.id)).get()).toMatchObject({ status: "ignored", attempts: 2, claimedUntil: null });
+  });
+
+  it("dead-letters an event no run holds, and waits for one a run still holds", async () => {
+    const t = Date.now();
+    const row = (id: string, claimedUntil: number | null, status: "received" | "failed" | "processed") => {
+      const e = unknownIntentEvent(id);
+      return { id, type: e.type, stripeCreatedAt: e.created * 1000, status, attempts: 6, payload: e, receivedAt: t, claimedUntil };
+    };
+    await db().insert(stripeEvents).values([row("evt_deadfree1", null, "failed"), row("evt_deadheld1", t + 30_000, "received"), row("evt_deaddone1", null, "processed")]).run();
+    const app = createAppContext(env, createExecutionContext(), "req_dlq");
+    expect(await recordDeadStripeEvent(app, { eventId: "evt_deadfree1" })).toEqual({ action: "ack" });
+    const held = await recordDeadStripeEvent(app, { eventId: "evt_deadheld1" });
+    expect(held).toMatchObject({ action: "retry" });
+    expect((held as { delaySeconds: number }).delaySeconds).toBeGreaterThanOrEqual(29);
+    expect(await recordDeadStripeEvent(app, { eventId: "evt_deaddone1" })).toEqual({ action: "ack" });
+    const status = async (id: string) => (await db().select().from(stripeEvents).where(eq(stripeEvents.id, id)).get())!.status;
+    expect([await status("evt_deadfree1"), await status("evt_deadheld1"), await status("evt_deaddone1")]).toEqual(["dead", "received", "processed"]);
   });
 
   it("acknowledges a message that is not an event and handles the rest of its batch", async () => {

@@ -166,18 +166,28 @@ export async function handleStripeEventBatch(app: AppContext, messages: readonly
   return outcomes;
 }
 
-/** Dead-letter consumer: the event failed every attempt; admins see it and can replay it. */
+/**
+ * Dead-letter consumer: the event failed every attempt; admins see it and can replay it. A copy
+ * dead-lettered while a run holds the event (it kept finding it claimed) comes back when that claim
+ * ends: by then the event is settled (nothing to do) or its run crashed (then it is dead).
+ */
 export async function recordDeadStripeEvent(app: AppContext, body: unknown): Promise<ConsumerOutcome> {
   const parsed = stripeEventMessageSchema.safeParse(body);
-  if (parsed.success) {
-    const t = now();
-    await app.db
+  if (!parsed.success) return { action: "ack" };
+  const { eventId } = parsed.data;
+  const t = now();
+  const [marked, state] = await app.db.batch([
+    app.db
       .update(stripeEvents)
       .set({ status: "dead", claimedUntil: null })
-      // A run still holding it (a copy dead-lettered while it works) settles it instead.
-      .where(and(eq(stripeEvents.id, parsed.data.eventId), inArray(stripeEvents.status, [...OPEN]), or(isNull(stripeEvents.claimedUntil), lte(stripeEvents.claimedUntil, t))))
-      .run();
-    app.logger.error("stripe.event_dead", { eventId: parsed.data.eventId });
+      .where(and(eq(stripeEvents.id, eventId), inArray(stripeEvents.status, [...OPEN]), or(isNull(stripeEvents.claimedUntil), lte(stripeEvents.claimedUntil, t))))
+      .returning({ id: stripeEvents.id }),
+    app.db.select({ status: stripeEvents.status, claimedUntil: stripeEvents.claimedUntil }).from(stripeEvents).where(eq(stripeEvents.id, eventId)),
+  ]);
+  if (marked.length) app.logger.error("stripe.event_dead", { eventId });
+  const held = state[0];
+  if (held && (OPEN as readonly string[]).includes(held.status) && held.claimedUntil !== null && held.claimedUntil > t) {
+    return { action: "retry", delaySeconds: Math.ceil((held.claimedUntil - t) / 1000) + 1 };
   }
   return { action: "ack" };
 }
