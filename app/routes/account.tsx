@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { data, redirect } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
-import { z } from "zod";
+import * as z from "zod";
 import { ConfirmPanel, confirmStepOf } from "~/components/confirm";
 import { CsrfInput, Field, FormStatus } from "~/components/forms";
 import { SubmitButton } from "~/components/submit-button";

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { data, redirect } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
-import { z } from "zod";
+import * as z from "zod";
 import { CheckoutProcessing, waitAttempt } from "~/components/checkout-processing";
 import { ConfirmPanel, confirmStepOf } from "~/components/confirm";
 import { CsrfInput, FormStatus } from "~/components/forms";

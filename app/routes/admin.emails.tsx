@@ -4,7 +4,7 @@ import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { History } from "~/components/history";
 import { StatusBadge, statusLabel } from "~/components/status";
 import { When } from "~/components/when";
-import { z } from "zod";
+import * as z from "zod";
 import { CsrfInput, FormStatus } from "~/components/forms";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { emailFilterSchema, listEmails, resendEmail } from "~/modules/email/email.server";

@@ -2,7 +2,7 @@ import { isPaidStatus } from "~/modules/payments/status";
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { data } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
-import { z } from "zod";
+import * as z from "zod";
 import { CsrfInput, FormStatus } from "~/components/forms";
 import { EmptyState } from "~/components/empty-state";
 import { HistoryTable } from "~/components/history";

@@ -3,7 +3,7 @@ import { data } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { History } from "~/components/history";
 import { roleLabel } from "~/components/status";
-import { z } from "zod";
+import * as z from "zod";
 import { CsrfInput, FormStatus } from "~/components/forms";
 import { changeRole, requireUserWithPermission } from "~/modules/auth/auth.server";
 import { ROLES } from "~/modules/auth/permissions";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { apiTokenSchema } from "~/modules/auth/schemas";
 import { defineRoute, errorExample, idOf, timestamp, UNAUTHENTICATED } from "~/modules/openapi/define.server";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { auditFilterSchema } from "~/modules/audit/audit.server";
 import { defineRoute, FORBIDDEN, idOf, page, timestamp } from "~/modules/openapi/define.server";
 

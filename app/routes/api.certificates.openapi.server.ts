@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { defineRoute, errorExample, idOf, timestamp } from "~/modules/openapi/define.server";
 
 export default defineRoute("/api/certificates", {

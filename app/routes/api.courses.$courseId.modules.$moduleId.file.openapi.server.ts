@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { courseIdSchema, moduleIdSchema } from "~/modules/marketplace/courses.server";
 import { defineRoute, errorExample, UNAUTHENTICATED } from "~/modules/openapi/define.server";
 

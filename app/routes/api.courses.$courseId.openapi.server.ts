@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { courseIdSchema, courseUpdateRequestSchema } from "~/modules/marketplace/courses.server";
 import { defineRoute, errorExample, FORBIDDEN, timestamp } from "~/modules/openapi/define.server";
 import { COURSE_EXAMPLE, courseShape, moduleShape } from "~/modules/openapi/shapes.server";

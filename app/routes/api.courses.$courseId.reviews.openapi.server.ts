@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { courseIdSchema } from "~/modules/marketplace/courses.server";
 import { reviewInputSchema, reviewListSchema } from "~/modules/marketplace/reviews.server";
 import { defineRoute, errorExample, idOf, nextCursor, timestamp } from "~/modules/openapi/define.server";

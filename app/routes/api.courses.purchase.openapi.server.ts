@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { purchaseInputSchema } from "~/modules/marketplace/checkout.server";
 import { defineRoute, errorExample, idOf } from "~/modules/openapi/define.server";
 import { PAYMENT_START_ERRORS, paymentStartedShape } from "~/modules/openapi/shapes.server";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { courseIdSchema } from "~/modules/marketplace/courses.server";
 import { courseMetadataSchema, FILE_TYPES, MAX_FILE_BYTES, MAX_FILES_PER_UPLOAD, moduleTitleSchema } from "~/modules/marketplace/rules";
 import { defineRoute, FORBIDDEN } from "~/modules/openapi/define.server";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { brandingSchema, LOGO_MAX_BYTES } from "~/modules/licensing/branding.server";
 import { organizationIdSchema } from "~/modules/licensing/organizations.server";
 import { defineRoute, errorExample, timestamp } from "~/modules/openapi/define.server";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { licenseIdSchema, offlineFileSchema } from "~/modules/licensing/licenses.server";
 import { defineRoute, errorExample, idOf, timestamp } from "~/modules/openapi/define.server";
 

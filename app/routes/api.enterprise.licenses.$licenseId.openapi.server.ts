@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { licenseActionSchema, licenseIdSchema } from "~/modules/licensing/licenses.server";
 import { defineRoute, errorExample, FORBIDDEN } from "~/modules/openapi/define.server";
 import { LICENSE_EXAMPLE, licenseShape, MACHINE_EXAMPLE, machineShape } from "~/modules/openapi/shapes.server";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { createLicenseSchema } from "~/modules/licensing/licenses.server";
 import { defineRoute, FORBIDDEN } from "~/modules/openapi/define.server";
 import { LICENSE_EXAMPLE, licenseShape } from "~/modules/openapi/shapes.server";

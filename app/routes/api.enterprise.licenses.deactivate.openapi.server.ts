@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { deactivateSchema } from "~/modules/licensing/licenses.server";
 import { defineRoute } from "~/modules/openapi/define.server";
 import { MACHINE_EXAMPLE, machineShape } from "~/modules/openapi/shapes.server";

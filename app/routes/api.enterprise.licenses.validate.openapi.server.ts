@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { validateQuerySchema, VALIDATION_CODES } from "~/modules/licensing/validate.server";
 import { defineRoute, errorExample, idOf, timestamp } from "~/modules/openapi/define.server";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { usageQuerySchema } from "~/modules/licensing/reports.server";
 import { defineRoute, idOf, inputObject, timestamp } from "~/modules/openapi/define.server";
 import { LICENSE_STATUSES } from "~drizzle/schema/enums";

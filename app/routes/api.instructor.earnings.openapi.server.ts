@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { PAYOUT_STATUSES } from "~drizzle/schema/enums";
 import { currency, defineRoute, FORBIDDEN, idOf, money, timestamp } from "~/modules/openapi/define.server";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { followSchema } from "~/modules/tokens/leaderboard.server";
 import { defineRoute, errorExample, timestamp, UNAUTHENTICATED } from "~/modules/openapi/define.server";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { globalQuerySchema } from "~/modules/tokens/leaderboard.server";
 import { defineRoute, timestamp, UNAUTHENTICATED } from "~/modules/openapi/define.server";
 import { boardRowShape } from "~/modules/openapi/shapes.server";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { PERMISSIONS, ROLES } from "~/modules/auth/permissions";
 import { defineRoute, idOf, UNAUTHENTICATED } from "~/modules/openapi/define.server";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { currency, defineRoute, FORBIDDEN, money, timestamp } from "~/modules/openapi/define.server";
 
 const counts = z.record(z.string(), z.number().int());

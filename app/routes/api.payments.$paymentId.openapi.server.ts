@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { defineRoute, errorExample } from "~/modules/openapi/define.server";
 import { PAYMENT_EXAMPLE, paymentWithRefunds } from "~/modules/openapi/shapes.server";
 

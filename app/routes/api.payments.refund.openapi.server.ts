@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { defineRoute, errorExample, FORBIDDEN } from "~/modules/openapi/define.server";
 import { PAYMENT_EXAMPLE, paymentShape, refundShape } from "~/modules/openapi/shapes.server";
 import { refundSchema } from "~/modules/payments/refunds.server";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { defineRoute, errorExample } from "~/modules/openapi/define.server";
 import { PRO_SUBSCRIPTION_EXAMPLE, subscriptionShape } from "~/modules/openapi/shapes.server";
 import { createSchema } from "~/modules/subscriptions/lifecycle.server";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { currency, defineRoute, errorExample, money, timestamp } from "~/modules/openapi/define.server";
 import { PAYMENT_START_ERRORS, PRO_SUBSCRIPTION_EXAMPLE, subscriptionShape } from "~/modules/openapi/shapes.server";
 import { changeSchema } from "~/modules/subscriptions/proration.server";

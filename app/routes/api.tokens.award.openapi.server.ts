@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { adminAwardSchema } from "~/modules/tokens/ledger.server";
 import { defineRoute, FORBIDDEN } from "~/modules/openapi/define.server";
 import { TOKEN_ENTRY_EXAMPLE, tokenEntryShape } from "~/modules/openapi/shapes.server";

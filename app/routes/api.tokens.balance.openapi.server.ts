@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { defineRoute, UNAUTHENTICATED } from "~/modules/openapi/define.server";
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).meta({ description: "A calendar day in the learner's time zone." });

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { historyFilterSchema } from "~/modules/tokens/ledger.server";
 import { defineRoute, errorExample } from "~/modules/openapi/define.server";
 import { TOKEN_ENTRY_EXAMPLE, tokenHistoryEntryShape } from "~/modules/openapi/shapes.server";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { profileUpdateSchema } from "~/modules/tokens/profiles.server";
 import { defineRoute, UNAUTHENTICATED } from "~/modules/openapi/define.server";
 

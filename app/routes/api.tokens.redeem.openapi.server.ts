@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { redeemSchema } from "~/modules/tokens/redeem.server";
 import { defineRoute, errorExample, idOf } from "~/modules/openapi/define.server";
 import { paymentStartedShape, TOKEN_ENTRY_EXAMPLE, tokenEntryShape } from "~/modules/openapi/shapes.server";

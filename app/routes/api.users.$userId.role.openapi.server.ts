@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { roleChangeSchema } from "~/modules/auth/users.server";
 import { defineRoute, errorExample, FORBIDDEN } from "~/modules/openapi/define.server";
 import { publicUserSchema } from "./api.me.openapi.server";

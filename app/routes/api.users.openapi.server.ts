@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { userSearchSchema } from "~/modules/auth/users.server";
 import { ROLES } from "~/modules/auth/permissions";
 import { defineRoute, FORBIDDEN, idOf, page, timestamp } from "~/modules/openapi/define.server";

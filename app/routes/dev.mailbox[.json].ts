@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from "@remix-run/cloudflare";
-import { z } from "zod";
+import * as z from "zod";
 import { requireMailboxAccess, listOutboxWithBodies, mailboxFilterSchema } from "~/modules/email/email.server";
 import { errorResponse, parseOrThrow, toAppError } from "~/utils/errors";
 

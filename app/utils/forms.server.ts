@@ -1,5 +1,5 @@
 import { data } from "@remix-run/cloudflare";
-import type { z } from "zod";
+import type * as z from "zod";
 import type { AppContext } from "~/context.server";
 import { assertCsrf } from "~/modules/auth/csrf.server";
 import { readBodyLimited } from "./body.server";

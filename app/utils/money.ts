@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 import { CURRENCIES, type Currency } from "./currency";
 export { CURRENCIES, formatMoney, type Currency } from "./currency";

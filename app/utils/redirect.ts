@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 const BASE = "https://same-site.invalid";
 export const SAME_SITE_PATH_MAX = 500;

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * zod 4 compiles object schemas with `new Function` when it can, and probes for that with an

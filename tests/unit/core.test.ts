@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { Logger } from "~/modules/observability/logger";
 import { hashPassword, verifyPassword } from "~/modules/auth/password.server";
 import { now, setClock } from "~/utils/clock";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * What the share-image Worker draws: already formatted words, so the renderer needs no database,

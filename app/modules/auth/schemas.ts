@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** Shared by the forms (server and client) and the JSON API. */
 export const emailSchema = z

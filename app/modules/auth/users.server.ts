@@ -1,5 +1,5 @@
 import { and, desc, eq, like, lt, type SQL } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import { ROLES, users } from "~drizzle/schema";
 import { cursorSchema } from "~/utils/ids";

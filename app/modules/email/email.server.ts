@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, lt, or, type SQL } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import { auditInsert } from "~/modules/audit/audit.server";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";

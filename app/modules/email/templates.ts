@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { currencySchema, minorUnitsSchema } from "~/utils/money";
 import { formatAmount, formatDate, formatDateTime, formatTokens } from "./format";
 import { renderLayout, type EmailBrand, type EmailContent, type RenderedEmail } from "./layout";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import { DAY, now } from "~/utils/clock";
 import { AppError, parseOrThrow } from "~/utils/errors";

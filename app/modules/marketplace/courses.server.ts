@@ -1,6 +1,6 @@
 import { and, asc, count, eq, max, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { z } from "zod";
+import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import { auditInsert } from "~/modules/audit/audit.server";
 import type { SessionUser } from "~/modules/auth/session.server";

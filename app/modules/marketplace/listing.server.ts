@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gte, lte, sql, type AnyColumn, type SQL } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import { AppError } from "~/utils/errors";
 import { courses, users } from "~drizzle/schema";

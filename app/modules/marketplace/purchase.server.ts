@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import type { PaymentPurpose } from "~/modules/payments/purposes";
 import { now } from "~/utils/clock";

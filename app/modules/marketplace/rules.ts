@@ -2,7 +2,7 @@
  * Marketplace rules shared by the server and the UI (plain constants; safe in browser code).
  * docs/marketplace.md explains each one.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { CURRENCIES, currencySchema, formatMoney, type Currency } from "~/utils/money";
 import { COURSE_CATEGORIES, COURSE_LANGUAGES, COURSE_LEVELS } from "~drizzle/schema/enums";
 

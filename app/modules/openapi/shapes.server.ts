@@ -1,5 +1,5 @@
 import type { ErrorCode } from "~/utils/errors";
-import { z } from "zod";
+import * as z from "zod";
 import { FEATURES, type Feature } from "~/modules/subscriptions/tiers";
 import {
   BILLING_INTERVALS,

@@ -1,5 +1,5 @@
 import { desc, eq, like } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import { payments, users } from "~drizzle/schema";
 import { publicPayment } from "./records.server";

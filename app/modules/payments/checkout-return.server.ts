@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import { findPayment, type Payment } from "./records.server";
 import { reconcilePayment } from "./reconcile.server";

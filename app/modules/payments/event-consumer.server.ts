@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNull, lte, or, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { z } from "zod";
+import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import { MINUTE, now } from "~/utils/clock";
 import { payments, stripeEvents } from "~drizzle/schema";

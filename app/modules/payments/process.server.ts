@@ -1,6 +1,6 @@
 import { and, eq, inArray } from "drizzle-orm";
 import Stripe from "stripe";
-import { z } from "zod";
+import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import type { SessionUser } from "~/modules/auth/session.server";
 import { now } from "~/utils/clock";

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import type { AppContext } from "~/context.server";
 import type { SessionUser } from "~/modules/auth/session.server";
 import { AppError } from "~/utils/errors";

@@ -1,6 +1,6 @@
 import { desc, eq, inArray } from "drizzle-orm";
 import type Stripe from "stripe";
-import { z } from "zod";
+import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import { auditInsert } from "~/modules/audit/audit.server";
 import { now } from "~/utils/clock";

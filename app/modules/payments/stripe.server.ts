@@ -1,5 +1,5 @@
 import Stripe from "stripe";
-import { z } from "zod";
+import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import { AppError } from "~/utils/errors";
 

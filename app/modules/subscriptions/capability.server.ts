@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { PaymentCapability } from "~/modules/payments/registry";
 import { AppError } from "~/utils/errors";
 import { SUBSCRIPTION_EVENT_HANDLERS } from "./events.server";

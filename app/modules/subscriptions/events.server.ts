@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import type { StripeEventHandler } from "~/modules/payments/registry";
 import { fulfilSubscriptionCheckout, settleCheckoutStart } from "./lifecycle.server";

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import type Stripe from "stripe";
-import { z } from "zod";
+import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import type { SessionUser } from "~/modules/auth/session.server";
 import { createStripe, mapStripeError } from "~/modules/payments/stripe.server";

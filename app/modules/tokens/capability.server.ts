@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { PaymentCapability } from "~/modules/payments/registry";
 import { now } from "~/utils/clock";
 import { AppError } from "~/utils/errors";

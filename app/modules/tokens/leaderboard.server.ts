@@ -1,5 +1,5 @@
 import { and, desc, eq, sql } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import { now } from "~/utils/clock";
 import { AppError, parseOrThrow } from "~/utils/errors";

@@ -1,5 +1,5 @@
 import { eq, inArray } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import { now } from "~/utils/clock";
 import { AppError, parseOrThrow } from "~/utils/errors";
