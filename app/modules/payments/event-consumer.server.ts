@@ -49,9 +49,9 @@ export function stripeEventOrder(event: Pick<StripeEventRow, "id" | "payload" | 
 /**
  * The STRIPE_EVENTS consumer, a whole batch at a time with a constant number of D1 round trips:
  * one stores every inline event (once by id, kept for admin replay), claims every open one and
- * reads the payments they name (one more for events that came by id only); one settles them all. In between, events of different payments run
- * in parallel and one payment's events in Stripe's order; only events that change something make
- * further calls. Delivery is at least once (Stripe retries, the queue redelivers): a claim is a
+ * reads the payments they name (one more for events that came by id only); one settles them all.
+ * In between, events of different payments run in parallel and one payment's events in Stripe's
+ * order; only events that change something make further calls. Delivery is at least once (Stripe retries, the queue redelivers): a claim is a
  * conditional update (open and not claimed by a live run), so two deliveries running at once
  * handle an event once; a handled event is acknowledged without work.
  */
