@@ -1,8 +1,11 @@
 import { and, eq } from "drizzle-orm";
+import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { DAY } from "~/utils/clock";
 import { auditLog, emailOutbox, loginThrottle, signupConfirmations, users } from "~drizzle/schema";
 import { Browser, db, insertUser, PASSWORD, waitFor } from "../helpers";
+import { createAppContext } from "../../workers/app";
+import { cronJobs } from "../../workers/cron";
 
 /*
  * Sign-up by confirmed email (issue 11, finding 9): the form never tells whether an address has an
@@ -143,6 +146,25 @@ describe("sign up asks for a confirmed email", () => {
     expect(await db().select().from(users).where(eq(users.email, owner.email)).all()).toMatchObject([{ id: owner.id, name: "Owner Person" }]);
     expect((await new Browser().submit("/login", { email: owner.email, password: PASSWORD })).status).toBe(302);
     expect((await new Browser().submit("/login", { email: owner.email, password: "another-pass-77" })).status).toBe(401);
+  });
+
+  it("the cron deletes sign-ups never confirmed a week after their link expired, and keeps confirmed ones", async () => {
+    const [stale, recent, confirmed] = [uniqueEmail("stale"), uniqueEmail("recent"), uniqueEmail("confirmed")];
+    for (const email of [stale, recent, confirmed]) await signUpForm(new Browser(), { email });
+    const { path, token } = await confirmationPath(confirmed);
+    expect((await new Browser().submit(path, { token, password: "a-strong-pass-9" })).status).toBe(302);
+    const longAgo = Date.now() - 8 * DAY;
+    await db().update(signupConfirmations).set({ expiresAt: longAgo }).where(eq(signupConfirmations.email, stale)).run();
+    await db().update(signupConfirmations).set({ expiresAt: Date.now() - 6 * DAY }).where(eq(signupConfirmations.email, recent)).run();
+    await db().update(signupConfirmations).set({ expiresAt: longAgo }).where(eq(signupConfirmations.email, confirmed)).run();
+
+    // The job as the quarter-hourly cron runs it.
+    const job = cronJobs["*/15 * * * *"]!.find((j) => j.name === "auth.purge-unconfirmed-signups")!;
+    await job.run(createAppContext(env, createExecutionContext(), "req_purge"), {} as ScheduledController);
+    expect(await pendingFor(stale)).toHaveLength(0);
+    expect(await pendingFor(recent)).toHaveLength(1); // its link still answers "expired"
+    expect(await pendingFor(confirmed)).toHaveLength(1);
+    expect(await countUsers(confirmed)).toBe(1);
   });
 
   it("an expired link shows a clear page and creates nothing", async () => {

@@ -2,10 +2,11 @@ import type { CronJob } from "./job";
 import { stalePaymentsJob } from "./payments";
 import { licenseRenewalsJob } from "./licenses";
 import { instructorPayoutsJob } from "./payouts";
+import { unconfirmedSignupsJob } from "./signups";
 import { subscriptionRenewalsJob } from "./subscriptions";
 import { tokenCompletionsJob } from "./tokens";
 
 /** Cron jobs, keyed by the cron expression declared in wrangler.toml `[triggers]`. */
 export const cronJobs: Record<string, CronJob[]> = {
-  "*/15 * * * *": [subscriptionRenewalsJob, instructorPayoutsJob, stalePaymentsJob, tokenCompletionsJob, licenseRenewalsJob],
+  "*/15 * * * *": [subscriptionRenewalsJob, instructorPayoutsJob, stalePaymentsJob, tokenCompletionsJob, licenseRenewalsJob, unconfirmedSignupsJob],
 };

@@ -1,8 +1,8 @@
-import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, eq, gt, isNull, lt, sql } from "drizzle-orm";
 import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import { sendEmail } from "~/modules/email/email.server";
-import { HOUR, now } from "~/utils/clock";
+import { DAY, HOUR, now } from "~/utils/clock";
 import { parseOrThrow } from "~/utils/errors";
 import { createId, randomToken, sha256Hex } from "~/utils/ids";
 import { auditLog, signupConfirmations, users } from "~drizzle/schema";
@@ -20,6 +20,8 @@ import { assertNotThrottled, failureStatements, signupThrottleKeys } from "./thr
 
 /** How long a confirmation link works. */
 export const SIGNUP_CONFIRMATION_TTL_MS = 24 * HOUR;
+/** How long an unused, expired sign-up is kept (its link answers "expired" meanwhile) before it is deleted. */
+export const UNCONFIRMED_SIGNUP_RETENTION_MS = 7 * DAY;
 
 const SIGNUP_LOCKED = "Too many sign-up attempts. Please wait a few minutes and try again.";
 
@@ -161,4 +163,18 @@ async function findByToken(app: AppContext, token: unknown) {
   const parsed = signupTokenSchema.safeParse(token);
   if (!parsed.success) return null;
   return (await app.db.select().from(signupConfirmations).where(eq(signupConfirmations.tokenHash, await sha256Hex(parsed.data))).get()) ?? null;
+}
+
+/**
+ * Deletes sign-ups never confirmed whose link expired over UNCONFIRMED_SIGNUP_RETENTION_MS ago:
+ * they hold a password hash for an account that does not exist. Confirmed ones stay (the account's
+ * `user.signed_up` audit record names them). Returns how many were deleted; safe to run any time.
+ */
+export async function purgeUnconfirmedSignups(app: AppContext): Promise<number> {
+  const result = await app.db
+    .delete(signupConfirmations)
+    .where(and(isNull(signupConfirmations.consumedAt), lt(signupConfirmations.expiresAt, now() - UNCONFIRMED_SIGNUP_RETENTION_MS)))
+    .run();
+  if (result.meta.changes) app.logger.info("auth.unconfirmed_signups_purged", { count: result.meta.changes });
+  return result.meta.changes;
 }
