@@ -16,3 +16,13 @@ export function withinUtcDays(column: SQLiteColumn, from?: string, to?: string):
   if (to) conditions.push(lte(column, Date.parse(`${to}T23:59:59.999Z`)));
   return conditions;
 }
+
+/**
+ * `items` in runs of at most `size`: D1 binds at most 100 parameters per statement, so long id
+ * lists go into several `IN (…)` statements.
+ */
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const parts: T[][] = [];
+  for (let i = 0; i < items.length; i += size) parts.push(items.slice(i, i + size));
+  return parts;
+}

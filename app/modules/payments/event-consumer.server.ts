@@ -3,6 +3,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import { MINUTE, now } from "~/utils/clock";
+import { chunk } from "~/utils/db.server";
 import { payments, stripeEvents } from "~drizzle/schema";
 import { reconcilePayment } from "./reconcile.server";
 import { findPayment, toPurposeView } from "./records.server";
@@ -26,6 +27,15 @@ const IDS_PER_STATEMENT = 50;
 const EVENTS_PER_INSERT = 9;
 
 const OPEN = ["received", "failed"] as const;
+
+/** An event a run may take at `t`: open, and not held by a live run's claim. */
+const claimable = (t: number) => and(inArray(stripeEvents.status, [...OPEN]), or(isNull(stripeEvents.claimedUntil), lte(stripeEvents.claimedUntil, t)));
+
+/** For an event another run holds at `t`: come back when its claim ends (then it is settled, or free to take). */
+function heldElsewhere(state: { status: string; claimedUntil: number | null }, t: number): ConsumerOutcome | null {
+  if (!(OPEN as readonly string[]).includes(state.status) || state.claimedUntil === null || state.claimedUntil <= t) return null;
+  return { action: "retry", delaySeconds: Math.ceil((state.claimedUntil - t) / 1000) + 1 };
+}
 
 /**
  * Which events must be handled one after another: those of the same Stripe customer (a payment,
@@ -83,7 +93,7 @@ export async function handleStripeEventBatch(app: AppContext, messages: readonly
     app.db
       .update(stripeEvents)
       .set({ attempts: sql`${stripeEvents.attempts} + 1`, claimedUntil: t + STRIPE_EVENT_CLAIM_MS })
-      .where(and(inArray(stripeEvents.id, part), inArray(stripeEvents.status, [...OPEN]), or(isNull(stripeEvents.claimedUntil), lte(stripeEvents.claimedUntil, t))))
+      .where(and(inArray(stripeEvents.id, part), claimable(t)))
       .returning(),
   );
   const states = chunk(ids, IDS_PER_STATEMENT).map((part) =>
@@ -105,14 +115,10 @@ export async function handleStripeEventBatch(app: AppContext, messages: readonly
   for (const [eventId, entry] of byEvent) {
     if (claimedIds.has(eventId)) continue;
     const state = stateOf.get(eventId);
-    let outcome: ConsumerOutcome = { action: "ack" };
     if (!state) app.logger.error("stripe.event_missing", { eventId });
-    else if ((OPEN as readonly string[]).includes(state.status) && state.claimedUntil !== null && state.claimedUntil > t) {
-      // Another run holds it: come back when its claim ends (then it is settled, or free to take).
-      app.logger.info("stripe.event_claimed_elsewhere", { eventId });
-      outcome = { action: "retry", delaySeconds: Math.ceil((state.claimedUntil - t) / 1000) + 1 };
-    }
-    for (const message of entry.messages) outcomes.set(message.id, outcome);
+    const held = state ? heldElsewhere(state, t) : null;
+    if (held) app.logger.info("stripe.event_claimed_elsewhere", { eventId });
+    for (const message of entry.messages) outcomes.set(message.id, held ?? { action: "ack" });
   }
 
   // Handle the claimed events: payments in parallel, each payment's events in Stripe's order.
@@ -180,16 +186,12 @@ export async function recordDeadStripeEvent(app: AppContext, body: unknown): Pro
     app.db
       .update(stripeEvents)
       .set({ status: "dead", claimedUntil: null })
-      .where(and(eq(stripeEvents.id, eventId), inArray(stripeEvents.status, [...OPEN]), or(isNull(stripeEvents.claimedUntil), lte(stripeEvents.claimedUntil, t))))
+      .where(and(eq(stripeEvents.id, eventId), claimable(t)))
       .returning({ id: stripeEvents.id }),
     app.db.select({ status: stripeEvents.status, claimedUntil: stripeEvents.claimedUntil }).from(stripeEvents).where(eq(stripeEvents.id, eventId)),
   ]);
   if (marked.length) app.logger.error("stripe.event_dead", { eventId });
-  const held = state[0];
-  if (held && (OPEN as readonly string[]).includes(held.status) && held.claimedUntil !== null && held.claimedUntil > t) {
-    return { action: "retry", delaySeconds: Math.ceil((held.claimedUntil - t) / 1000) + 1 };
-  }
-  return { action: "ack" };
+  return (state[0] && heldElsewhere(state[0], t)) ?? { action: "ack" };
 }
 
 type PaymentKeys = { id: string; intent: string | null; session: string | null };
@@ -277,8 +279,3 @@ async function dispatch(app: AppContext, event: StripeEventRow, known: PaymentIn
   return dispatchToCapabilities(app, event);
 }
 
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const parts: T[][] = [];
-  for (let i = 0; i < items.length; i += size) parts.push(items.slice(i, i + size));
-  return parts;
-}

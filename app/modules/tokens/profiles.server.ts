@@ -2,6 +2,7 @@ import { eq, inArray } from "drizzle-orm";
 import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import { now } from "~/utils/clock";
+import { chunk } from "~/utils/db.server";
 import { AppError, parseOrThrow } from "~/utils/errors";
 import { learnerProfiles, users } from "~drizzle/schema";
 import { isValidTimeZone, timeZoneSchema } from "./streak";
@@ -96,10 +97,8 @@ export async function findProfileByHandle(app: Pick<AppContext, "db">, handle: s
 
 /** Names and handles of the given users (one query). */
 export async function describeUsers(app: Pick<AppContext, "db">, userIds: string[]) {
-  const chunks: string[][] = [];
-  for (let i = 0; i < userIds.length; i += 90) chunks.push(userIds.slice(i, i + 90)); // D1: 100 parameters a statement
   const rows = await Promise.all(
-    chunks.map((ids) =>
+    chunk(userIds, 90).map((ids) =>
       app.db
         .select({ id: users.id, name: users.name, handle: learnerProfiles.handle })
         .from(users)
