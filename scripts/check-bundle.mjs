@@ -1,19 +1,17 @@
 // `npm run check:bundle`: the main Worker as `wrangler deploy` would upload it must stay under
 // 500 KiB gzipped (issue 16: cold starts). Run after `npm run build`. Prints the size and the
 // largest packages in it, and fails over the limit. (The share-image renderer is its own Worker.)
-import { execFileSync } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
+import { bundleApp } from "./bench/lib.mjs";
 
 const LIMIT_KIB = 500;
-const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
-rmSync("dist-worker", { recursive: true, force: true });
-execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", "dist-worker", "--metafile", "dist-worker/meta.json"], { stdio: "ignore", env });
-const code = readFileSync("dist-worker/app.js");
+const METAFILE = "dist-worker/meta.json";
+const code = readFileSync(bundleApp({ build: false, metafile: METAFILE }));
 const gzipKiB = gzipSync(code, { level: 9 }).length / 1024;
 
 const packages = new Map();
-for (const [file, { bytesInOutput }] of Object.entries(JSON.parse(readFileSync("dist-worker/meta.json", "utf8")).outputs["dist-worker/app.js"]?.inputs ?? {})) {
+for (const [file, { bytesInOutput }] of Object.entries(JSON.parse(readFileSync(METAFILE, "utf8")).outputs["dist-worker/app.js"]?.inputs ?? {})) {
   const parts = file.split("node_modules/").pop().split("/");
   const name = file.includes("node_modules/") ? (parts[0].startsWith("@") ? `${parts[0]}/${parts[1]}` : parts[0]) : "(app and Remix build)";
   packages.set(name, (packages.get(name) ?? 0) + bytesInOutput);

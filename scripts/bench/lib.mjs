@@ -9,12 +9,15 @@ import { generateLicenseSigningKey } from "../license-key.mjs";
 /** The same compatibility date as the deployed Worker. */
 export const COMPAT_DATE = /compatibility_date = "([\d-]+)"/.exec(readFileSync("wrangler.toml", "utf8"))[1];
 
-/** Bundles the app exactly as `wrangler deploy` would, into dist-worker/app.js. */
-export function bundleApp({ build = true } = {}) {
+/**
+ * Bundles the app exactly as `wrangler deploy` would, into dist-worker/app.js (`metafile`: also
+ * esbuild's metafile, at that path).
+ */
+export function bundleApp({ build = true, metafile } = {}) {
   const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
   if (build) execFileSync("npx", ["remix", "vite:build", "--logLevel", "error"], { stdio: "inherit", env });
   rmSync("dist-worker", { recursive: true, force: true });
-  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", "dist-worker"], { stdio: "ignore", env });
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", "dist-worker", ...(metafile ? ["--metafile", metafile] : [])], { stdio: "ignore", env });
   return "dist-worker/app.js";
 }
 
