@@ -2,6 +2,7 @@ import { env, SELF } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { WEBHOOK_BODY_LIMIT } from "~/modules/payments/stripe-events.server";
+import { readBodyLimited } from "~/utils/body.server";
 import { stripeEvents } from "~drizzle/schema";
 import { db, waitFor } from "../helpers";
 import { signStripePayload } from "./helpers";
@@ -57,6 +58,12 @@ describe("webhook body limit", () => {
     const streamed = await SELF.fetch(URL, { method: "POST", body: stream, headers: { "Stripe-Signature": `t=${nowSeconds()},v1=${"0".repeat(64)}` } });
     expect(streamed.status).toBe(413);
     expect(sent).toBeLessThan(8); // the rest was never read
+  });
+
+  it("reads a declared length at once, and still refuses a body longer than its declared length", async () => {
+    const post = (body: string, length: number) => new Request(URL, { method: "POST", body, headers: { "Content-Length": String(length) } });
+    expect(new TextDecoder().decode(await readBodyLimited(post("x".repeat(10), 10), 10))).toBe("x".repeat(10));
+    await expect(readBodyLimited(post("x".repeat(100), 5), 10)).rejects.toMatchObject({ code: "payload_too_large" });
   });
 
   it("accepts a correctly signed body at the limit", async () => {
