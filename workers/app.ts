@@ -132,7 +132,9 @@ export default {
       console.error(JSON.stringify({ level: "error", event: "config.invalid", requestId, message: String(error) }));
       return new Response("Service misconfigured", { status: 500 });
     }
-    const csrf = csrfFromCookie(request);
+    // Machine endpoints set no cookies and render no forms: no CSRF token is read or minted for them.
+    const cookieless = isCookieless(url.pathname);
+    const csrf = cookieless ? { token: "", isNew: false } : csrfFromCookie(request);
     // Anonymous home, catalog, course pages, pricing and share images come from the edge cache.
     const edge = edgeRoute(request, url);
     // Reads go to the nearest D1 replica (or continue from this browser's bookmark); writes to the primary.
@@ -172,7 +174,7 @@ export default {
     const production = config.APP_ENV === "production";
     applySecurityHeaders(response.headers, request, { production }, url);
     if (!production) response.headers.append("Server-Timing", d1.serverTiming());
-    if (!isCookieless(url.pathname)) {
+    if (!cookieless) {
       if (csrf.isNew) response.headers.append("Set-Cookie", csrfSetCookie(csrf.token, production));
       // Read-your-writes: the next request of this browser starts where this one's D1 session ended.
       const bookmark = bookmarkSetCookie(session, production);
