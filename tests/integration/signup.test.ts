@@ -2,7 +2,8 @@ import { and, eq } from "drizzle-orm";
 import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { DAY } from "~/utils/clock";
-import { auditLog, emailOutbox, loginThrottle, signupConfirmations, users } from "~drizzle/schema";
+import { SECRET_REMOVED } from "~/modules/email/templates";
+import { auditLog, emailOutbox, emails, loginThrottle, signupConfirmations, users } from "~drizzle/schema";
 import { Browser, db, insertUser, PASSWORD, waitFor } from "../helpers";
 import { createAppContext } from "../../workers/app";
 import { cronJobs } from "../../workers/cron";
@@ -64,6 +65,10 @@ describe("sign up asks for a confirmed email", () => {
     expect(JSON.stringify(pending)).not.toContain(token);
     const [mail] = await mailFor(email);
     expect(mail!.subject).toBe("Confirm your email to finish signing up for Coursemint");
+    // Once sent, the stored email keeps its data but not the link (only the recipient has it).
+    const sent = await waitFor(() => db().select().from(emails).where(and(eq(emails.toAddress, email), eq(emails.status, "sent"))).get());
+    expect(sent.data).toMatchObject({ name: "Lin", confirmUrl: SECRET_REMOVED });
+    expect(JSON.stringify(sent)).not.toContain(token);
   });
 
   it("opening the link changes nothing; confirming creates the account once, signs in and audits it", async () => {

@@ -14,6 +14,7 @@ import {
   checkTemplateData,
   isTemplateName,
   renderEmail,
+  withoutSecrets,
   type EmailTemplateInput,
   type EmailTemplateName,
 } from "./templates";
@@ -208,6 +209,7 @@ export async function deliverEmailMessage(
         .update(emails)
         .set({
           status: "sent",
+          data: withoutSecrets(claimed.template, claimed.data),
           attempts: claimed.attempts + 1,
           provider: provider.name,
           providerMessageId: result.providerMessageId,

@@ -109,7 +109,12 @@ const signupExistingAccount = z.object({
   loginUrl: link,
 });
 
-type Def<S extends z.ZodType> = { schema: S; render: (data: z.output<S>) => EmailContent };
+type Def<S extends z.ZodType> = {
+  schema: S;
+  render: (data: z.output<S>) => EmailContent;
+  /** Fields that grant access (single-use sign-in links): blanked in the stored data once the email is sent. */
+  secrets?: (keyof z.output<S> & string)[];
+};
 const define = <S extends z.ZodType>(def: Def<S>) => def;
 
 export const EMAIL_TEMPLATES = {
@@ -261,6 +266,7 @@ export const EMAIL_TEMPLATES = {
 
   "signup-confirm": define({
     schema: signupConfirm,
+    secrets: ["confirmUrl"],
     render: (d) => ({
       subject: "Confirm your email to finish signing up for Coursemint",
       preheader: "One click and your Coursemint account is ready.",
@@ -319,3 +325,11 @@ export function renderEmail(template: EmailTemplateName, data: unknown, appUrl: 
   const def = EMAIL_TEMPLATES[template] as Def<z.ZodType>;
   return renderLayout(def.render(def.schema.parse(data)), appUrl, brand);
 }
+
+/** What stays stored of a sent email's data: its template's secret fields are blanked (the recipient has the link; nobody else needs it). */
+export function withoutSecrets(template: string | null, data: Record<string, unknown> | null): Record<string, unknown> | null {
+  const secrets = template && isTemplateName(template) ? (EMAIL_TEMPLATES[template] as Def<z.ZodType>).secrets : undefined;
+  if (!secrets || !data) return data;
+  return { ...data, ...Object.fromEntries(secrets.map((field) => [field, SECRET_REMOVED])) };
+}
+export const SECRET_REMOVED = "(removed once sent)";
