@@ -109,6 +109,18 @@ const signupExistingAccount = z.object({
   loginUrl: link,
 });
 
+const passwordReset = z.object({
+  name,
+  resetUrl: link,
+  expiresAt: epochMs,
+});
+
+const passwordChanged = z.object({
+  name,
+  changedAt: epochMs,
+  accountUrl: link,
+});
+
 type Def<S extends z.ZodType> = { schema: S; render: (data: z.output<S>) => EmailContent };
 const define = <S extends z.ZodType>(def: Def<S>) => def;
 
@@ -288,6 +300,39 @@ export const EMAIL_TEMPLATES = {
       ],
       button: { label: "Log in", url: d.loginUrl },
       footnote: "If this wasn't you, you can ignore this email: your account and password have not changed.",
+    }),
+  }),
+
+  "password-reset": define({
+    schema: passwordReset,
+    render: (d) => ({
+      subject: "Reset your Coursemint password",
+      preheader: "Use this link to choose a new password. It works once, for one hour.",
+      heading: "Choose a new password",
+      greeting: `Hi ${d.name},`,
+      paragraphs: [
+        "We received a request to reset the password of your Coursemint account. Open the link to choose a new one.",
+        `The link works once and expires on ${formatDateTime(d.expiresAt)}. Choosing a new password signs out every device signed in to your account.`,
+      ],
+      button: { label: "Choose a new password", url: d.resetUrl },
+      footnote: "If you didn't ask for this, ignore this email: your password stays the same and the link expires on its own.",
+    }),
+  }),
+
+  "password-changed": define({
+    schema: passwordChanged,
+    render: (d) => ({
+      subject: "Your Coursemint password was changed",
+      preheader: `Your password was changed on ${formatDateTime(d.changedAt)} and every other device was signed out.`,
+      heading: "Your password was changed",
+      greeting: `Hi ${d.name},`,
+      paragraphs: [
+        `The password of your Coursemint account was changed with a reset link on ${formatDateTime(d.changedAt)}. Every device that was signed in has been signed out.`,
+        "If it wasn't you, choose a new password at once with “Forgot your password?” on the log-in page, then reply to this email so we can help. Your personal API keys keep working until you revoke them on your account page.",
+      ],
+      facts: [["Changed", formatDateTime(d.changedAt)]],
+      button: { label: "Review your account", url: d.accountUrl },
+      footnote: "If you changed it yourself, there is nothing else to do.",
     }),
   }),
 } as const;
