@@ -45,7 +45,8 @@ export default function ForgotPassword() {
           If an account exists for <strong>{result.sentTo}</strong>, we sent it a link to choose a new password. The link works once, for one hour.
         </p>
         <p>
-          Nothing there after a few minutes? Check your spam folder, or <Link to="/password/forgot">ask again</Link>. To protect your inbox we send at most {result.limit} links an hour to one address, and if you asked several times, any of the links works until one of them is used.
+          Nothing there after a few minutes? Check your spam folder, or <Link to="/password/forgot">ask again</Link>.{" "}
+          {`To protect your inbox we send at most ${result.limit} links an hour to one address; if you asked several times, any of the links works until one of them is used.`}
         </p>
         <p>
           Remembered it? <Link to="/login">Log in</Link>

@@ -4,7 +4,8 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { CsrfInput, Field, FormError } from "~/components/forms";
 import { SubmitButton } from "~/components/submit-button";
 import { inspectPasswordResetLink, resetPassword, type PasswordResetLinkState } from "~/modules/auth/password-reset.server";
-import { formError, readForm, type FormResult } from "~/utils/forms.server";
+import type { FieldErrors } from "~/utils/errors";
+import { readForm } from "~/utils/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Choose a new password · Coursemint" }];
 
@@ -27,24 +28,27 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return data({ state, token: state.status === "valid" ? token! : "" }, { status: state.status === "valid" ? 200 : STATUS[state.status] });
 }
 
-type ActionResult = FormResult & { status?: Problem };
+type ActionResult = { status: Problem } | { status: "invalid"; errors: FieldErrors; state: PasswordResetLinkState; token: string };
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const { app } = context;
   const form = await readForm(app, request);
-  try {
-    const result = await resetPassword(app, Object.fromEntries(form), request.headers.get("User-Agent"));
-    if (result.status !== "reset") return data<ActionResult>({ status: result.status }, { status: STATUS[result.status] });
-    return redirect(DONE_PATH, { headers: { "Set-Cookie": result.setCookie } });
-  } catch (error) {
-    return formError(app, error, {});
+  const result = await resetPassword(app, Object.fromEntries(form), request.headers.get("User-Agent"));
+  if (result.status === "reset") return redirect(DONE_PATH, { headers: { "Set-Cookie": result.setCookie } });
+  if (result.status === "invalid") {
+    // The form again with its errors (never the passwords), whatever the address the form was posted to.
+    app.logger.info("form.rejected", { code: "validation_failed", fields: Object.keys(result.errors) });
+    return data<ActionResult>({ status: "invalid", errors: result.errors, state: result.link, token: String(form.get("token")) }, { status: 400 });
   }
+  return data<ActionResult>({ status: result.status }, { status: STATUS[result.status] });
 }
 
 export default function ResetPassword() {
-  const { state, token } = useLoaderData<typeof loader>();
+  const loaded = useLoaderData<typeof loader>();
   const result = useActionData<ActionResult>();
-  const problem = result?.status ?? (state.status === "valid" ? undefined : state.status);
+  const { state, token } = result?.status === "invalid" ? result : loaded;
+  const errors = result?.status === "invalid" ? result.errors : undefined;
+  const problem = result && result.status !== "invalid" ? result.status : state.status === "valid" ? undefined : state.status;
   if (problem || state.status !== "valid") return <LinkProblem status={problem ?? "unknown"} />;
   return (
     <section className="narrow stack">
@@ -54,7 +58,7 @@ export default function ResetPassword() {
       </p>
       <Form method="post" noValidate className="stack">
         <CsrfInput />
-        <FormError errors={result?.errors} />
+        <FormError errors={errors} />
         <input type="hidden" name="token" value={token} />
         <Field
           label="New password (10+ characters, letters and a number)"
@@ -62,9 +66,9 @@ export default function ResetPassword() {
           type="password"
           autoComplete="new-password"
           required
-          errors={result?.errors}
+          errors={errors}
         />
-        <Field label="Type the new password again" name="confirmPassword" type="password" autoComplete="new-password" required errors={result?.errors} />
+        <Field label="Type the new password again" name="confirmPassword" type="password" autoComplete="new-password" required errors={errors} />
         <SubmitButton pendingText="Saving…">Save my new password</SubmitButton>
       </Form>
     </section>

@@ -1,8 +1,8 @@
 import { and, count, eq, exists, gt, isNull, lt, ne, sql } from "drizzle-orm";
 import type { AppContext } from "~/context.server";
-import { notifyUser, sendEmail } from "~/modules/email/email.server";
+import { sendEmail } from "~/modules/email/email.server";
 import { DAY, HOUR, now } from "~/utils/clock";
-import { parseOrThrow } from "~/utils/errors";
+import { parseOrThrow, zodFieldErrors, type FieldErrors } from "~/utils/errors";
 import { createId, randomToken, sha256Hex } from "~/utils/ids";
 import { auditLog, loginThrottle, passwordResets, sessions, users } from "~drizzle/schema";
 import { hashPassword } from "./password.server";
@@ -69,19 +69,21 @@ export async function requestPasswordReset(app: AppContext, input: unknown, ip: 
         .where(and(eq(users.email, data.email), lt(sql`(${recent})`, PASSWORD_RESET_LIMIT))),
     )
     .returning({ userId: passwordResets.userId, expiresAt: passwordResets.expiresAt });
-  const [stored] = await app.db.batch([store, ...failureStatements(app, keys)]);
+  // The name for the email is read in the same batch, for every address, so both answers cost one round trip.
+  const [stored, [account]] = await app.db.batch([store, app.db.select({ name: users.name }).from(users).where(eq(users.email, data.email)), ...failureStatements(app, keys)]);
   const link = stored[0];
-  if (!link) {
+  if (!link || !account) {
     app.logger.info("auth.password_reset_not_issued", { reason: "no_account_or_limit" });
     return { email: data.email };
   }
   app.logger.info("auth.password_reset_requested", { userId: link.userId, passwordResetId: id });
-  // After the answer: enqueueing is the only step that depends on the account.
+  // After the answer: queueing the email is the only step that depends on the account.
   app.ctx.waitUntil(
-    notifyUser(app, link.userId, {
+    sendEmail(app, {
       template: "password-reset",
+      to: data.email,
       idempotencyKey: `password-reset/${id}`,
-      data: (user) => ({ name: user.name, resetUrl: `${app.config.APP_URL}/password/reset?token=${token}`, expiresAt: link.expiresAt }),
+      data: { name: account.name, resetUrl: `${app.config.APP_URL}/password/reset?token=${token}`, expiresAt: link.expiresAt },
     }).catch((error: unknown) => app.logger.error("auth.password_reset_email_failed", { passwordResetId: id, error })),
   );
   return { email: data.email };
@@ -95,10 +97,13 @@ export async function inspectPasswordResetLink(app: AppContext, token: unknown):
   return row ? stateOf(row, now()) : { status: "unknown" };
 }
 
-export type PasswordResetResult = { status: "reset"; userId: string; setCookie: string } | { status: "unknown" | "expired" | "used" | "revoked" };
+export type PasswordResetResult =
+  | { status: "reset"; userId: string; setCookie: string }
+  | { status: "invalid"; errors: FieldErrors; link: Extract<PasswordResetLinkState, { status: "valid" }> }
+  | { status: "unknown" | "expired" | "used" | "revoked" };
 
 /**
- * Uses a reset link (POST). Validates the new password (a 400 AppError with field errors; nothing
+ * Uses a reset link (POST). Validates the new password (`invalid` with field errors; nothing
  * changes), then one batch (one transaction): the conditional UPDATE claims the link (`used_at IS
  * NULL`, not revoked, not expired) for this call's new session id, and every other statement runs
  * only if that claim is there: the new password hash, the user's other open links revoked, every
@@ -111,8 +116,17 @@ export async function resetPassword(app: AppContext, input: Record<string, unkno
   if (!row) return { status: "unknown" };
   const before = stateOf(row, now());
   if (before.status !== "valid") return before;
-  const { password } = parseOrThrow(resetPasswordSchema, input);
-  const passwordHash = await hashPassword(password);
+  const parsed = resetPasswordSchema.safeParse(input);
+  if (!parsed.success) return { status: "invalid", errors: zodFieldErrors(parsed.error), link: before };
+  return applyPasswordReset(app, row, await hashPassword(parsed.data.password), userAgent);
+}
+
+/**
+ * The write of resetPassword for a link read as valid: whoever's conditional UPDATE claims the link
+ * changes the password; a call that lost the race between its read and this batch changes nothing.
+ * Exported for the test that runs it twice at once for one link.
+ */
+export async function applyPasswordReset(app: AppContext, row: PasswordResetRow, passwordHash: string, userAgent: string | null): Promise<PasswordResetResult> {
   const t = now();
   const session = await newSession(app, row.userId, userAgent);
   const claimed = exists(
@@ -167,8 +181,8 @@ export async function resetPassword(app: AppContext, input: Record<string, unkno
   ]);
   if (!claim.length) {
     // A parallel use (another tab) claimed it first, or it expired or was revoked meanwhile.
-    const after = await findByToken(app, input.token);
-    const status = after ? stateOf(after, t) : { status: "unknown" as const };
+    const after = await app.db.select().from(passwordResets).where(eq(passwordResets.id, row.id)).get();
+    const status = after ? stateOf({ ...row, ...after }, t) : { status: "unknown" as const };
     app.logger.info("auth.password_reset_refused", { passwordResetId: row.id, status: status.status });
     return status.status === "valid" ? { status: "used" } : status;
   }
@@ -187,16 +201,18 @@ export async function resetPassword(app: AppContext, input: Record<string, unkno
   return { status: "reset", userId: row.userId, setCookie: session.setCookie };
 }
 
-type ResetRow = NonNullable<Awaited<ReturnType<typeof findByToken>>>;
+/** A link with its account, as read by its token. */
+export type PasswordResetRow = NonNullable<Awaited<ReturnType<typeof findByToken>>>;
 
-function stateOf(row: ResetRow, t: number): PasswordResetLinkState {
+function stateOf(row: PasswordResetRow, t: number): PasswordResetLinkState {
   if (row.usedAt !== null) return { status: "used" };
   if (row.revokedAt !== null) return { status: "revoked" };
   if (row.expiresAt <= t) return { status: "expired" };
   return { status: "valid", email: row.email, expiresAt: row.expiresAt };
 }
 
-async function findByToken(app: AppContext, token: unknown) {
+/** The link with this token and its account's address and name, or null. */
+export async function findByToken(app: AppContext, token: unknown) {
   const parsed = passwordResetTokenSchema.safeParse(token);
   if (!parsed.success) return null;
   const row = await app.db
