@@ -30,7 +30,8 @@ export const resetPasswordSchema = z
     password: passwordSchema,
     confirmPassword: z.string({ error: "Type the new password again" }).min(1, "Type the new password again").max(128),
   })
-  .refine((d) => d.password === d.confirmPassword, { path: ["confirmPassword"], message: "The two passwords don't match" });
+  // An empty confirmation already says "type it again".
+  .refine((d) => !d.confirmPassword || d.password === d.confirmPassword, { path: ["confirmPassword"], message: "The two passwords don't match" });
 
 export const loginSchema = z.object({
   email: emailSchema,

@@ -5,8 +5,8 @@ import { AppError } from "~/utils/errors";
 import { loginThrottle } from "~drizzle/schema";
 
 /**
- * Failed sign-ins (and sign-up attempts, which each send an email) allowed per window before the
- * key is locked for lockMs.
+ * Failed sign-ins (and sign-up attempts and password reset requests, which can each send an email)
+ * allowed per window before the key is locked for lockMs.
  */
 export const THROTTLE_RULES = {
   email: { maxFailures: 5, windowMs: 15 * MINUTE, lockMs: 15 * MINUTE },

@@ -296,7 +296,7 @@ export const EMAIL_TEMPLATES = {
       greeting: `Hi ${d.name},`,
       paragraphs: [
         "Someone (probably you) just tried to create a new Coursemint account with this email address. You already have an account, so no new one was created.",
-        "To continue, log in with your existing password. If you can't remember it, reply to this email and we'll help you get back in.",
+        "To continue, log in with your existing password. If you can't remember it, choose a new one with “Forgot your password?” on the log-in page.",
       ],
       button: { label: "Log in", url: d.loginUrl },
       footnote: "If this wasn't you, you can ignore this email: your account and password have not changed.",
