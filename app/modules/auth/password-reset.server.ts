@@ -70,10 +70,12 @@ export async function requestPasswordReset(app: AppContext, input: unknown, ip: 
     )
     .returning({ userId: passwordResets.userId, expiresAt: passwordResets.expiresAt });
   // The name for the email is read in the same batch, for every address, so both answers cost one round trip.
-  const [stored, [account]] = await app.db.batch([store, app.db.select({ name: users.name }).from(users).where(eq(users.email, data.email)), ...failureStatements(app, keys)]);
+  const [stored, [account]] = await app.db.batch([store, app.db.select({ id: users.id, name: users.name }).from(users).where(eq(users.email, data.email)), ...failureStatements(app, keys)]);
   const link = stored[0];
   if (!link || !account) {
-    app.logger.info("auth.password_reset_not_issued", { reason: "no_account_or_limit" });
+    // Only in the logs: an account at its limit (someone may be flooding its inbox) or no account.
+    if (account) app.logger.warn("auth.password_reset_limited", { userId: account.id, limit: PASSWORD_RESET_LIMIT });
+    else app.logger.info("auth.password_reset_no_account");
     return { email: data.email };
   }
   app.logger.info("auth.password_reset_requested", { userId: link.userId, passwordResetId: id });
