@@ -128,6 +128,8 @@ test("anonymous pages pass axe at both widths; the catalog shows courses in the 
       { path: "/pricing", shot: "pricing" },
       { path: "/login", shot: "login" },
       { path: "/signup" },
+      { path: "/password/forgot" },
+      { path: `/password/reset?token=${"ab".repeat(32)}`, status: 404 },
       { path: "/no-such-page", shot: "not-found", status: 404 },
     ],
     found,

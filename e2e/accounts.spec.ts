@@ -1,4 +1,6 @@
-import { confirmationLink, expect, logIn, signUp, test, uniqueEmail } from "./fixtures";
+import AxeBuilder from "@axe-core/playwright";
+import type { Browser } from "@playwright/test";
+import { confirmationLink, emailedLink, expect, logIn, signUp, test, uniqueEmail } from "./fixtures";
 
 test("a learner signs up, creates an API token, uses it, and logs out", async ({ page, request }) => {
   const email = uniqueEmail("learner");
@@ -68,6 +70,67 @@ test("bad input keeps what was typed and explains each field", async ({ page }) 
   await expect(page.getByText("Use at least 10 characters")).toBeVisible();
   await expect(page.getByLabel("Email")).toHaveValue("not-an-email");
   await expect(page.getByLabel("Name")).toHaveValue("Someone");
+});
+
+/** Serious or critical axe violations on `path` at 1280 and 390 px (in a context without the CSP, which axe's own code would break). */
+async function axeViolations(browser: Browser, path: string) {
+  const context = await browser.newContext({ bypassCSP: true });
+  const page = await context.newPage();
+  const found: string[] = [];
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 844 });
+    await page.goto(path);
+    const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]).analyze();
+    for (const v of results.violations) if (v.impact === "serious" || v.impact === "critical") found.push(`@${width} ${v.id}: ${v.help}`);
+  }
+  await context.close();
+  return found;
+}
+
+test("a learner who forgot the password gets a link by email, chooses a new one and is signed in; other devices are signed out", async ({ page, browser }) => {
+  const email = uniqueEmail("forgot");
+  await signUp(page, "Forgetful Learner", email);
+  // Another device, not signed in, from the log-in page.
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const phone = await context.newPage();
+  await phone.goto("/login");
+  await phone.getByRole("link", { name: "Forgot your password?" }).click();
+  await expect(phone.getByRole("heading", { name: "Reset your password" })).toBeVisible();
+  await phone.getByLabel("Email").fill(email);
+  await phone.getByRole("button", { name: "Email me a link" }).click();
+  await expect(phone.getByRole("heading", { name: "Check your inbox" })).toBeVisible();
+  await expect(phone.getByRole("status")).toContainText(`If an account exists for ${email}, we sent it a link`);
+
+  const link = await emailedLink(phone, email, "password-reset", "Choose a new password");
+  expect(link).toMatch(/^\/password\/reset\?token=[0-9a-f]{64}$/);
+  // Opening the link changes nothing, so the form can be checked first.
+  expect(await axeViolations(browser, link)).toEqual([]);
+
+  await phone.goto(link);
+  await expect(phone.getByRole("heading", { name: "Choose a new password" })).toBeVisible();
+  await expect(phone.getByText(email)).toBeVisible();
+  // The form fits a 390 px screen.
+  expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await phone.getByLabel(/^New password/).fill("fresh-password-8");
+  await phone.getByLabel("Type the new password again").fill("fresh-password-9");
+  await phone.getByRole("button", { name: "Save my new password" }).click();
+  await expect(phone.getByText("The two passwords don't match")).toBeVisible();
+  await phone.getByLabel(/^New password/).fill("fresh-password-8");
+  await phone.getByLabel("Type the new password again").fill("fresh-password-8");
+  await phone.getByRole("button", { name: "Save my new password" }).click();
+  await expect(phone).toHaveURL(/\/account\?password=changed$/);
+  await expect(phone.getByRole("status")).toHaveText("Your password has been changed. Every other device was signed out.");
+  await context.close();
+
+  // The device signed in before the reset is signed out; the new password works, the old one not.
+  await page.goto("/account");
+  await expect(page).toHaveURL(/\/login\?redirectTo=%2Faccount/);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("e2e-password-9");
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page.getByRole("alert")).toHaveText("Email or password is incorrect.");
+  await logIn(page, email, "fresh-password-8");
+  await expect(page.getByRole("heading", { name: "My learning" })).toBeVisible();
 });
 
 test("wrong credentials get one generic message", async ({ page }) => {

@@ -27,14 +27,23 @@ export async function signUp(page: Page, name: string, email: string, password =
 
 /** The path of the newest sign-up confirmation link emailed to `email` (waits for the email queue). */
 export async function confirmationLink(page: Page, email: string): Promise<string> {
+  return emailedLink(page, email, "signup-confirm", "Confirm my email");
+}
+
+/**
+ * The path of the button link in the newest `template` email to `email`, read from the local
+ * mailbox (/dev/mailbox.json; the plain-text part has "<button label>: <url>").
+ */
+export async function emailedLink(page: Page, email: string, template: string, buttonLabel: string): Promise<string> {
   let link: string | undefined;
+  const pattern = new RegExp(`${buttonLabel}: (\\S+)`);
   await expect(async () => {
     const response = await page.request.get(`/dev/mailbox.json?to=${encodeURIComponent(email)}`);
     expect(response.status()).toBe(200);
     const { emails } = (await response.json()) as { emails: { template: string | null; text: string }[] };
-    const mail = emails.find((e) => e.template === "signup-confirm");
-    link = mail ? /Confirm my email: (\S+)/.exec(mail.text)?.[1] : undefined;
-    expect(link, `confirmation email to ${email}`).toBeTruthy();
+    const mail = emails.find((e) => e.template === template);
+    link = mail ? pattern.exec(mail.text)?.[1] : undefined;
+    expect(link, `${template} email to ${email}`).toBeTruthy();
   }).toPass({ timeout: 30_000 });
   const url = new URL(link!);
   return url.pathname + url.search;

@@ -6,7 +6,7 @@ import { DEMO_PASSWORD, expect, logIn, test } from "./fixtures";
  * any), and the check itself notices a violation when one happens.
  */
 test("pages and hosted Checkout satisfy the CSP; the headers are there", async ({ page }) => {
-  for (const path of ["/", "/courses", "/pricing", "/login", "/signup", "/no-such-page"]) {
+  for (const path of ["/", "/courses", "/pricing", "/login", "/signup", "/password/forgot", "/no-such-page"]) {
     const response = await page.goto(path);
     const headers = response!.headers();
     expect(headers["content-security-policy"]).toContain("script-src 'self' 'nonce-");

@@ -103,6 +103,11 @@ export default function Account() {
       <section>
         <h1>Your account</h1>
         {params.get("welcome") ? <p className="alert success">Welcome to Coursemint, {user.name}!</p> : null}
+        {params.get("password") === "changed" ? (
+          <p className="alert success" role="status">
+            Your password has been changed. Every other device was signed out.
+          </p>
+        ) : null}
         <FormStatus result={result} />
         <ConfirmPanel step={confirmStep} />
         <dl className="facts">

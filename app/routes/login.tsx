@@ -48,6 +48,9 @@ export default function Login() {
         <FormError errors={result?.errors} />
         <Field label="Email" name="email" type="email" autoComplete="email" required defaultValue={result?.values?.email} errors={result?.errors} />
         <Field label="Password" name="password" type="password" autoComplete="current-password" required errors={result?.errors} />
+        <p>
+          <Link to="/password/forgot">Forgot your password?</Link>
+        </p>
         <button type="submit" disabled={busy}>
           {busy ? "Logging in…" : "Log in"}
         </button>

@@ -28,6 +28,7 @@ export const ID_PREFIXES = {
   organization: "org",
   machine: "mch",
   signupConfirmation: "sgn",
+  passwordReset: "pwr",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

@@ -7,3 +7,4 @@ export * from "./subscriptions";
 export * from "./tokens";
 export * from "./licensing";
 export * from "./edge";
+export * from "./password-resets";

@@ -86,6 +86,16 @@ const SAMPLES: { [T in EmailTemplateName]: EmailTemplateInput<T> } = {
     name: EVIL,
     loginUrl: `${APP_URL}/login`,
   },
+  "password-reset": {
+    name: EVIL,
+    resetUrl: `${APP_URL}/password/reset?token=${"cd".repeat(32)}`,
+    expiresAt: APR_5,
+  },
+  "password-changed": {
+    name: EVIL,
+    changedAt: MAR_5,
+    accountUrl: `${APP_URL}/account`,
+  },
 };
 
 /** The money, date and id each template must show, in both bodies. */
@@ -99,6 +109,8 @@ const MUST_SHOW: Record<EmailTemplateName, string[]> = {
   "payment-failed": ["$19.99 USD", "March 5, 2026 at 14:07 UTC", "April 5, 2026 at 00:00 UTC", `${APP_URL}/account/billing`],
   "signup-confirm": ["April 5, 2026 at 00:00 UTC", `${APP_URL}/signup/confirm?token=${"ab".repeat(32)}`, "didn't sign up"],
   "signup-existing-account": [`${APP_URL}/login`, "already have an account", "no new one was created"],
+  "password-reset": ["April 5, 2026 at 00:00 UTC", `${APP_URL}/password/reset?token=${"cd".repeat(32)}`, "didn't ask for this"],
+  "password-changed": ["March 5, 2026 at 14:07 UTC", `${APP_URL}/account`, "Forgot your password?", "signed out"],
 };
 
 describe("email templates", () => {

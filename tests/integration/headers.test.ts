@@ -29,7 +29,7 @@ async function expectPageSatisfiesCsp(res: Response) {
 }
 
 describe("security headers", () => {
-  it.each(["/", "/courses", "/pricing", "/login", "/signup", "/no-such-page"])("anonymous page %s has the headers and a nonce CSP it satisfies", async (path) => {
+  it.each(["/", "/courses", "/pricing", "/login", "/signup", "/password/forgot", "/no-such-page"])("anonymous page %s has the headers and a nonce CSP it satisfies", async (path) => {
     const res = await new Browser().fetch(path);
     expectCommonHeaders(res);
     expect(res.headers.get("X-Frame-Options")).toBe("DENY");

@@ -28,7 +28,7 @@ function rawMultipart(parts: { headers: string; body: string | Uint8Array }[]) {
 const field = (name: string, value: string) => ({ headers: `Content-Disposition: form-data; name="${name}"`, body: value });
 
 describe("cross-origin page form posts", () => {
-  it.each(["/login", "/signup", "/account", "/logout", "/admin/payments"])("POST %s from another origin is a 403 error page and does nothing", async (path) => {
+  it.each(["/login", "/signup", "/password/forgot", "/password/reset", "/account", "/logout", "/admin/payments"])("POST %s from another origin is a 403 error page and does nothing", async (path) => {
     const { user, browser } = await signedInAs("admin");
     const csrf = await browser.csrf();
     const before = (await db().select().from(sessions).where(eq(sessions.userId, user.id)).all()).length;
@@ -70,7 +70,7 @@ describe("the page form reader", () => {
     ["multipart/form-data", "not multipart at all", 400],
     ["multipart/form-data; boundary=x", "--x\r\nbroken", 400],
   ])("Content-Type %j → %s error page on every page action", async (type, body, status) => {
-    for (const path of ["/login", "/signup", "/account", "/pricing", "/admin/users", "/logout"]) {
+    for (const path of ["/login", "/signup", "/password/forgot", "/password/reset", "/account", "/pricing", "/admin/users", "/logout"]) {
       const { browser } = await signedInAs("admin");
       await browser.csrf();
       const headers: Record<string, string> = type ? { "Content-Type": type } : {};

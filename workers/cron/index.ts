@@ -1,6 +1,7 @@
 import type { CronJob } from "./job";
 import { stalePaymentsJob } from "./payments";
 import { licenseRenewalsJob } from "./licenses";
+import { passwordResetsJob } from "./password-resets";
 import { instructorPayoutsJob } from "./payouts";
 import { unconfirmedSignupsJob } from "./signups";
 import { subscriptionRenewalsJob } from "./subscriptions";
@@ -8,5 +9,5 @@ import { tokenCompletionsJob } from "./tokens";
 
 /** Cron jobs, keyed by the cron expression declared in wrangler.toml `[triggers]`. */
 export const cronJobs: Record<string, CronJob[]> = {
-  "*/15 * * * *": [subscriptionRenewalsJob, instructorPayoutsJob, stalePaymentsJob, tokenCompletionsJob, licenseRenewalsJob, unconfirmedSignupsJob],
+  "*/15 * * * *": [subscriptionRenewalsJob, instructorPayoutsJob, stalePaymentsJob, tokenCompletionsJob, licenseRenewalsJob, unconfirmedSignupsJob, passwordResetsJob],
 };

@@ -21,6 +21,18 @@ export const signupSchema = z.object({
   password: passwordSchema,
 });
 
+/** "Forgot your password?": the address to send a reset link to. */
+export const forgotPasswordSchema = z.object({ email: emailSchema });
+
+/** The new password from a reset link, typed twice (the sign-up form asks once, its confirmation page again). */
+export const resetPasswordSchema = z
+  .object({
+    password: passwordSchema,
+    confirmPassword: z.string({ error: "Type the new password again" }).min(1, "Type the new password again").max(128),
+  })
+  // An empty confirmation already says "type it again".
+  .refine((d) => !d.confirmPassword || d.password === d.confirmPassword, { path: ["confirmPassword"], message: "The two passwords don't match" });
+
 export const loginSchema = z.object({
   email: emailSchema,
   password: z.string({ error: "Password is required" }).min(1, "Password is required").max(128),

@@ -1,5 +1,5 @@
 import { createCookie } from "@remix-run/cloudflare";
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { and, eq, gt, isNull, type SQL } from "drizzle-orm";
 import type { AppContext } from "~/context.server";
 import { D1Meter } from "~/modules/observability/d1-meter";
 import { DAY, now } from "~/utils/clock";
@@ -25,19 +25,25 @@ export type SessionUser = typeof users.$inferSelect & { sessionId: string | null
 
 /** Creates a session row and returns the Set-Cookie header that carries its id. */
 export async function createSession(app: AppContext, userId: string, userAgent: string | null) {
+  const { row, setCookie } = await newSession(app, userId, userAgent);
+  await app.db.insert(sessions).values(row);
+  return { id: row.id, setCookie };
+}
+
+/** A session row not yet stored and the Set-Cookie header for it, for callers that insert it in their own batch. */
+export async function newSession(app: AppContext, userId: string, userAgent: string | null) {
   const token = randomToken(32);
   const t = now();
-  const id = createId("session");
-  await app.db.insert(sessions).values({
-    id,
+  const row = {
+    id: createId("session"),
     tokenHash: await sha256Hex(token),
     userId,
     userAgent: userAgent?.slice(0, 255) ?? null,
     createdAt: t,
     lastSeenAt: t,
     expiresAt: t + SESSION_TTL,
-  });
-  return { id, setCookie: await sessionCookie(app).serialize(token) };
+  } satisfies typeof sessions.$inferInsert;
+  return { row, setCookie: await sessionCookie(app).serialize(token) };
 }
 
 /*
@@ -127,12 +133,16 @@ export async function revokeSession(app: AppContext, userId: string, sessionId: 
 
 /** "Log out everywhere": revokes every live session of the user. */
 export async function revokeAllSessions(app: AppContext, userId: string): Promise<number> {
-  const result = await app.db
+  const result = await revokeAllSessionsStatement(app, userId).run();
+  return result.meta.changes;
+}
+
+/** The UPDATE behind "log out everywhere", for callers that batch it; `onlyIf` adds a condition (a claim the batch made). */
+export function revokeAllSessionsStatement(app: AppContext, userId: string, onlyIf?: SQL) {
+  return app.db
     .update(sessions)
     .set({ revokedAt: now() })
-    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)))
-    .run();
-  return result.meta.changes;
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), onlyIf));
 }
 
 export async function listActiveSessions(app: AppContext, userId: string) {

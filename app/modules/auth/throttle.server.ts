@@ -5,14 +5,15 @@ import { AppError } from "~/utils/errors";
 import { loginThrottle } from "~drizzle/schema";
 
 /**
- * Failed sign-ins (and sign-up attempts, which each send an email) allowed per window before the
- * key is locked for lockMs.
+ * Failed sign-ins (and sign-up attempts and password reset requests, which can each send an email)
+ * allowed per window before the key is locked for lockMs.
  */
 export const THROTTLE_RULES = {
   email: { maxFailures: 5, windowMs: 15 * MINUTE, lockMs: 15 * MINUTE },
   ip: { maxFailures: 20, windowMs: 15 * MINUTE, lockMs: 15 * MINUTE },
   signupEmail: { maxFailures: 5, windowMs: 15 * MINUTE, lockMs: 15 * MINUTE },
   signupIp: { maxFailures: 20, windowMs: 15 * MINUTE, lockMs: 15 * MINUTE },
+  passwordResetIp: { maxFailures: 20, windowMs: 15 * MINUTE, lockMs: 15 * MINUTE },
 } as const;
 
 export type ThrottleKeys = { key: string; kind: keyof typeof THROTTLE_RULES }[];
@@ -34,6 +35,15 @@ export function signupThrottleKeys(email: string, ip: string | null): ThrottleKe
   const keys: ThrottleKeys = [{ key: `signup-email:${email}`, kind: "signupEmail" }];
   if (ip && !isLoopback(ip)) keys.push({ key: `signup-ip:${ip}`, kind: "signupIp" });
   return keys;
+}
+
+/**
+ * "Forgot your password?" requests, counted per client whatever the address (so a 429 says nothing
+ * about accounts); per account, password-reset.server.ts caps the links themselves. Loopback
+ * clients are not counted, as for sign-ups.
+ */
+export function passwordResetThrottleKeys(ip: string | null): ThrottleKeys {
+  return ip && !isLoopback(ip) ? [{ key: `password-reset-ip:${ip}`, kind: "passwordResetIp" }] : [];
 }
 
 const LOGIN_LOCKED = "Too many failed sign-in attempts. Please wait a few minutes and try again.";

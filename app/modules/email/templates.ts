@@ -109,6 +109,18 @@ const signupExistingAccount = z.object({
   loginUrl: link,
 });
 
+const passwordReset = z.object({
+  name,
+  resetUrl: link,
+  expiresAt: epochMs,
+});
+
+const passwordChanged = z.object({
+  name,
+  changedAt: epochMs,
+  accountUrl: link,
+});
+
 type Def<S extends z.ZodType> = {
   schema: S;
   render: (data: z.output<S>) => EmailContent;
@@ -290,10 +302,44 @@ export const EMAIL_TEMPLATES = {
       greeting: `Hi ${d.name},`,
       paragraphs: [
         "Someone (probably you) just tried to create a new Coursemint account with this email address. You already have an account, so no new one was created.",
-        "To continue, log in with your existing password. If you can't remember it, reply to this email and we'll help you get back in.",
+        "To continue, log in with your existing password. If you can't remember it, choose a new one with “Forgot your password?” on the log-in page.",
       ],
       button: { label: "Log in", url: d.loginUrl },
       footnote: "If this wasn't you, you can ignore this email: your account and password have not changed.",
+    }),
+  }),
+
+  "password-reset": define({
+    schema: passwordReset,
+    secrets: ["resetUrl"],
+    render: (d) => ({
+      subject: "Reset your Coursemint password",
+      preheader: "Use this link to choose a new password. It works once, for one hour.",
+      heading: "Choose a new password",
+      greeting: `Hi ${d.name},`,
+      paragraphs: [
+        "We received a request to reset the password of your Coursemint account. Open the link to choose a new one.",
+        `The link works once and expires on ${formatDateTime(d.expiresAt)}. Choosing a new password signs out every device signed in to your account.`,
+      ],
+      button: { label: "Choose a new password", url: d.resetUrl },
+      footnote: "If you didn't ask for this, ignore this email: your password stays the same and the link expires on its own.",
+    }),
+  }),
+
+  "password-changed": define({
+    schema: passwordChanged,
+    render: (d) => ({
+      subject: "Your Coursemint password was changed",
+      preheader: `Your password was changed on ${formatDateTime(d.changedAt)} and every other device was signed out.`,
+      heading: "Your password was changed",
+      greeting: `Hi ${d.name},`,
+      paragraphs: [
+        `The password of your Coursemint account was changed with a reset link on ${formatDateTime(d.changedAt)}. Every device that was signed in has been signed out.`,
+        "If it wasn't you, choose a new password at once with “Forgot your password?” on the log-in page, then reply to this email so we can help. Your personal API keys keep working until you revoke them on your account page.",
+      ],
+      facts: [["Changed", formatDateTime(d.changedAt)]],
+      button: { label: "Review your account", url: d.accountUrl },
+      footnote: "If you changed it yourself, there is nothing else to do.",
     }),
   }),
 } as const;

@@ -5,6 +5,16 @@ const CASES: Case[] = [
   { name: "GET /", request: ({ browser }) => browser.fetch("/"), anonymous: 200, members: 200 },
   { name: "GET /login", request: ({ browser }) => browser.fetch("/login"), anonymous: 200, members: 302 },
   { name: "GET /signup", request: ({ browser }) => browser.fetch("/signup"), anonymous: 200, members: 302 },
+  // Open to everyone: a reset link is its own credential, and asking for one is how a signed-in user changes a password.
+  { name: "GET /password/forgot", request: ({ browser }) => browser.fetch("/password/forgot"), anonymous: 200, members: 200 },
+  { name: "POST /password/forgot", request: ({ browser }) => browser.submit("/password/forgot", { email: "nobody@example.test" }), anonymous: 200, members: 200 },
+  { name: "GET /password/reset (unknown link)", request: ({ browser }) => browser.fetch(`/password/reset?token=${"ab".repeat(32)}`), anonymous: 404, members: 404 },
+  {
+    name: "POST /password/reset (unknown link)",
+    request: ({ browser }) => browser.submit("/password/reset", { token: "ab".repeat(32), password: "a-new-pass-word-42", confirmPassword: "a-new-pass-word-42" }),
+    anonymous: 404,
+    members: 404,
+  },
   { name: "GET /account", request: ({ browser }) => browser.fetch("/account"), anonymous: 302, members: 200 },
   { name: "GET /admin/users", request: ({ browser }) => browser.fetch("/admin/users"), anonymous: 302, members: 403, admin: 200 },
   { name: "GET /admin/audit", request: ({ browser }) => browser.fetch("/admin/audit"), anonymous: 302, members: 403, admin: 200 },
