@@ -2,7 +2,8 @@ import { env, SELF } from "cloudflare:test";
 import { hashPassword } from "~/modules/auth/password.server";
 import { createDb } from "~/utils/db.server";
 import { createId } from "~/utils/ids";
-import { users, type Role } from "~drizzle/schema";
+import { eq } from "drizzle-orm";
+import { emailOutbox, users, type Role } from "~drizzle/schema";
 
 export const ORIGIN = "http://localhost";
 export const PASSWORD = "correct-horse-1";
@@ -108,4 +109,12 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>
     if (Date.now() - started > timeoutMs) throw new Error("waitFor: timed out");
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The emails delivered to an address (through the real queue consumer into the outbox), oldest first; waits for `count`. */
+export async function mailFor(email: string, count = 1) {
+  return waitFor(async () => {
+    const rows = await db().select().from(emailOutbox).where(eq(emailOutbox.toAddress, email)).all();
+    return rows.length >= count ? rows.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id)) : null;
+  });
 }

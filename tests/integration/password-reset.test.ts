@@ -4,8 +4,9 @@ import { describe, expect, it } from "vitest";
 import { applyPasswordReset, findByToken } from "~/modules/auth/password-reset.server";
 import { hashPassword } from "~/modules/auth/password.server";
 import { DAY, HOUR } from "~/utils/clock";
-import { auditLog, emailOutbox, passwordResets, sessions, users } from "~drizzle/schema";
-import { bearer, Browser, db, insertUser, PASSWORD, waitFor } from "../helpers";
+import { SECRET_REMOVED } from "~/modules/email/templates";
+import { auditLog, emailOutbox, emails, passwordResets, sessions, users } from "~drizzle/schema";
+import { bearer, Browser, db, insertUser, mailFor, PASSWORD, waitFor } from "../helpers";
 import { createAppContext } from "../../workers/app";
 import { cronJobs } from "../../workers/cron";
 
@@ -15,14 +16,6 @@ import { cronJobs } from "../../workers/cron";
  */
 
 const NEW_PASSWORD = "a-new-pass-word-42";
-
-/** Emails delivered to an address (through the real queue consumer), oldest first. */
-async function mailFor(email: string, count = 1) {
-  return waitFor(async () => {
-    const rows = await db().select().from(emailOutbox).where(eq(emailOutbox.toAddress, email)).all();
-    return rows.length >= count ? rows.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id)) : null;
-  });
-}
 
 /** Path and token of every reset link emailed to `email`, oldest first (waits for `count` of them). */
 async function resetLinks(email: string, count = 1) {
@@ -146,6 +139,9 @@ describe("asking for a reset link", () => {
 describe("using a reset link", () => {
   it("opening the link changes nothing; saving a new password signs in, signs out everywhere, audits and notifies", async () => {
     const { user, path, token } = await userWithLink("Ada Lovelace");
+    // Once sent, the stored email no longer holds the link (only the recipient has it).
+    const sent = await waitFor(() => db().select().from(emails).where(and(eq(emails.toAddress, user.email), eq(emails.template, "password-reset"), eq(emails.status, "sent"))).get());
+    expect(sent.data).toMatchObject({ name: "Ada Lovelace", resetUrl: SECRET_REMOVED });
     // Two devices signed in before the reset, and an API key.
     const [laptop, phone] = [new Browser(), new Browser()];
     await laptop.login(user.email);

@@ -3,8 +3,8 @@ import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { DAY } from "~/utils/clock";
 import { SECRET_REMOVED } from "~/modules/email/templates";
-import { auditLog, emailOutbox, emails, loginThrottle, signupConfirmations, users } from "~drizzle/schema";
-import { Browser, db, insertUser, PASSWORD, waitFor } from "../helpers";
+import { auditLog, emails, loginThrottle, signupConfirmations, users } from "~drizzle/schema";
+import { Browser, db, insertUser, mailFor, PASSWORD, waitFor } from "../helpers";
 import { createAppContext } from "../../workers/app";
 import { cronJobs } from "../../workers/cron";
 
@@ -17,14 +17,6 @@ let n = 0;
 const uniqueEmail = (label = "new") => `${label}-${++n}-${crypto.randomUUID().slice(0, 8)}@example.test`;
 const countUsers = async (email: string) => (await db().select().from(users).where(eq(users.email, email)).all()).length;
 const pendingFor = (email: string) => db().select().from(signupConfirmations).where(eq(signupConfirmations.email, email)).all();
-
-/** The emails delivered to an address (through the real queue consumer), oldest first. */
-async function mailFor(email: string, count = 1) {
-  return waitFor(async () => {
-    const rows = await db().select().from(emailOutbox).where(eq(emailOutbox.toAddress, email)).all();
-    return rows.length >= count ? rows.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id)) : null;
-  });
-}
 
 /** The path of the confirmation link in the newest confirmation email to `email`. */
 async function confirmationPath(email: string, count = 1) {
