@@ -11,7 +11,8 @@ import { roleLabel } from "~/components/status";
 import { When } from "~/components/when";
 import { deviceLabel } from "~/utils/device";
 import { createApiToken, listApiTokens, revokeAllApiTokens, revokeApiToken } from "~/modules/auth/api-tokens.server";
-import { changeRole, requireUserWithPermission, toPublicUser } from "~/modules/auth/auth.server";
+import { changeRole, clientIp, requireUserWithPermission, toPublicUser } from "~/modules/auth/auth.server";
+import { changePassword } from "~/modules/auth/password-change.server";
 import { hasPermission } from "~/modules/auth/permissions";
 import {
   destroySessionCookie,
@@ -41,6 +42,7 @@ const intentSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("revoke-session"), sessionId: z.string().min(1).max(64) }),
   z.object({ intent: z.literal("logout-everywhere"), revokeTokens: z.literal("on").optional() }),
   z.object({ intent: z.literal("become-instructor") }),
+  z.object({ intent: z.literal("change-password") }),
 ]);
 
 type AccountResult = FormResult & { newToken?: { token: string; name: string } };
@@ -85,6 +87,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
       case "become-instructor":
         await changeRole(app, user, user.id, "instructor");
         return data<AccountResult>({ ok: "You are now an instructor." });
+      case "change-password": {
+        const { otherSessions } = await changePassword(app, user, Object.fromEntries(form), clientIp(request));
+        const others = otherSessions === 0 ? "" : otherSessions === 1 ? " Your other device was signed out." : ` Your ${otherSessions} other devices were signed out.`;
+        return data<AccountResult>({ ok: `Your password has been changed.${others}` });
+      }
     }
   } catch (error) {
     return formError(app, error, keptValues(form));
@@ -129,6 +136,20 @@ export default function Account() {
             </button>
           </Form>
         ) : null}
+      </section>
+
+      <section aria-labelledby="password-title">
+        <h2 id="password-title">Password</h2>
+        <Form method="post" className="stack narrow-left" data-testid="change-password">
+          <CsrfInput />
+          <Field label="Current password" name="currentPassword" type="password" autoComplete="current-password" required errors={result?.errors} />
+          <Field label="New password (10+ characters, letters and a number)" name="password" type="password" autoComplete="new-password" required errors={result?.errors} />
+          <Field label="Type the new password again" name="confirmPassword" type="password" autoComplete="new-password" required errors={result?.errors} />
+          <p className="muted">Every other device is signed out; this one stays signed in. Forgot it? <Link to="/password/forgot">Reset it by email</Link>.</p>
+          <SubmitButton name="intent" value="change-password" pendingText="Changing…">
+            Change password
+          </SubmitButton>
+        </Form>
       </section>
 
       <section aria-labelledby="tokens-title">

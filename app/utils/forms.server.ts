@@ -57,7 +57,7 @@ export function pageError(app: AppContext, error: AppError) {
 }
 
 /** The submitted text fields, minus secrets, to re-fill the form after an error. */
-export function keptValues(form: FormData, omit: string[] = ["password", "csrf"]) {
+export function keptValues(form: FormData, omit: string[] = ["password", "currentPassword", "confirmPassword", "csrf"]) {
   const values: Record<string, string> = {};
   for (const [key, value] of form) if (typeof value === "string" && !omit.includes(key)) values[key] = value;
   return values;

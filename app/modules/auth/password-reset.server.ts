@@ -7,6 +7,7 @@ import { createId, randomToken, sha256Hex } from "~/utils/ids";
 import { auditLog, loginThrottle, passwordResets, sessions, users } from "~drizzle/schema";
 import { hashPassword } from "./password.server";
 import { forgotPasswordSchema, resetPasswordSchema } from "./schemas";
+import { notifyPasswordChanged } from "./password-change.server";
 import { newSession, revokeAllSessionsStatement } from "./session.server";
 import { signupTokenSchema } from "./signup.server";
 import { assertNotThrottled, failureStatements, passwordResetThrottleKeys, throttleKeys } from "./throttle.server";
@@ -189,17 +190,7 @@ export async function applyPasswordReset(app: AppContext, row: PasswordResetRow,
     return status.status === "valid" ? { status: "used" } : status;
   }
   app.logger.info("auth.password_reset", { userId: row.userId, passwordResetId: row.id, sessionId: session.row.id });
-  try {
-    await sendEmail(app, {
-      template: "password-changed",
-      to: row.email,
-      idempotencyKey: `password-changed/${row.id}`,
-      data: { name: row.name, changedAt: t, accountUrl: `${app.config.APP_URL}/account` },
-    });
-  } catch (error) {
-    // The password has changed and the user is signed in; a lost notice must not turn that into an error page.
-    app.logger.error("auth.password_changed_email_failed", { userId: row.userId, passwordResetId: row.id, error });
-  }
+  await notifyPasswordChanged(app, { id: row.userId, email: row.email, name: row.name }, { changedAt: t, via: "reset_link" }, `password-changed/${row.id}`);
   return { status: "reset", userId: row.userId, setCookie: session.setCookie };
 }
 

@@ -24,14 +24,25 @@ export const signupSchema = z.object({
 /** "Forgot your password?": the address to send a reset link to. */
 export const forgotPasswordSchema = z.object({ email: emailSchema });
 
-/** The new password from a reset link, typed twice (the sign-up form asks once, its confirmation page again). */
-export const resetPasswordSchema = z
-  .object({
-    password: passwordSchema,
-    confirmPassword: z.string({ error: "Type the new password again" }).min(1, "Type the new password again").max(128),
-  })
-  // An empty confirmation already says "type it again".
-  .refine((d) => !d.confirmPassword || d.password === d.confirmPassword, { path: ["confirmPassword"], message: "The two passwords don't match" });
+/** A new password, typed twice (the sign-up form asks once, its confirmation page again). */
+const newPasswordFields = {
+  password: passwordSchema,
+  confirmPassword: z.string({ error: "Type the new password again" }).min(1, "Type the new password again").max(128),
+};
+// An empty confirmation already says "type it again".
+const passwordsMatch: [(d: { password: string; confirmPassword: string }) => boolean, { path: string[]; message: string }] = [
+  (d) => !d.confirmPassword || d.password === d.confirmPassword,
+  { path: ["confirmPassword"], message: "The two passwords don't match" },
+];
+
+/** The new password from a reset link. */
+export const resetPasswordSchema = z.object(newPasswordFields).refine(...passwordsMatch);
+
+/** A signed-in user's new password: the current one, then the new one twice. */
+export const changePasswordSchema = z
+  .object({ currentPassword: z.string({ error: "Enter your current password" }).min(1, "Enter your current password").max(128), ...newPasswordFields })
+  .refine(...passwordsMatch)
+  .refine((d) => d.password !== d.currentPassword, { path: ["password"], message: "Choose a password different from your current one" });
 
 export const loginSchema = z.object({
   email: emailSchema,

@@ -119,6 +119,8 @@ const passwordChanged = z.object({
   name,
   changedAt: epochMs,
   accountUrl: link,
+  /** How: a reset link (every device signed out) or the account page (every other device). */
+  via: z.enum(["reset_link", "account"]).default("reset_link"),
 });
 
 type Def<S extends z.ZodType> = {
@@ -330,11 +332,13 @@ export const EMAIL_TEMPLATES = {
     schema: passwordChanged,
     render: (d) => ({
       subject: "Your Coursemint password was changed",
-      preheader: `Your password was changed on ${formatDateTime(d.changedAt)} and every other device was signed out.`,
+      preheader: `Your password was changed on ${formatDateTime(d.changedAt)}, and other devices were signed out.`,
       heading: "Your password was changed",
       greeting: `Hi ${d.name},`,
       paragraphs: [
-        `The password of your Coursemint account was changed with a reset link on ${formatDateTime(d.changedAt)}. Every device that was signed in has been signed out.`,
+        d.via === "account"
+          ? `The password of your Coursemint account was changed on your account page on ${formatDateTime(d.changedAt)}. Every other device that was signed in has been signed out.`
+          : `The password of your Coursemint account was changed with a reset link on ${formatDateTime(d.changedAt)}. Every device that was signed in has been signed out.`,
         "If it wasn't you, choose a new password at once with “Forgot your password?” on the log-in page, then reply to this email so we can help. Your personal API keys keep working until you revoke them on your account page.",
       ],
       facts: [["Changed", formatDateTime(d.changedAt)]],
