@@ -1,4 +1,5 @@
-import { and, desc, eq, lt, type SQL } from "drizzle-orm";
+import { and, desc, eq, lt, sql, type SQL } from "drizzle-orm";
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import { now } from "~/utils/clock";
@@ -26,6 +27,29 @@ export function auditInsert(app: Pick<AppContext, "db" | "requestId">, entry: Au
     requestId: app.requestId,
     createdAt: now(),
   });
+}
+
+/**
+ * The audit entry as `INSERT … SELECT … FROM <from> WHERE <where>`: batched after a conditional
+ * change, it is written only if `where` finds what that change left (so only if it happened).
+ */
+export function auditInsertWhere(app: Pick<AppContext, "db" | "requestId">, entry: AuditEntry, from: SQLiteTable, where: SQL) {
+  return app.db.insert(auditLog).select(
+    app.db
+      .select({
+        id: sql<string>`${createId("audit")}`.as("id"),
+        actorId: sql<string | null>`${entry.actorId}`.as("actor_id"),
+        action: sql<string>`${entry.action}`.as("action"),
+        targetType: sql<string>`${entry.targetType}`.as("target_type"),
+        targetId: sql<string>`${entry.targetId}`.as("target_id"),
+        metadata: sql<string>`${JSON.stringify(entry.metadata ?? {})}`.as("metadata"),
+        requestId: sql<string>`${app.requestId}`.as("request_id"),
+        createdAt: sql<number>`${now()}`.as("created_at"),
+      })
+      .from(from)
+      .where(where)
+      .limit(1),
+  );
 }
 
 export const auditFilterSchema = z.object({

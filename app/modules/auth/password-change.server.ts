@@ -1,10 +1,10 @@
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import type { AppContext } from "~/context.server";
+import { auditInsertWhere } from "~/modules/audit/audit.server";
 import { sendEmail } from "~/modules/email/email.server";
 import { now } from "~/utils/clock";
 import { AppError, parseOrThrow } from "~/utils/errors";
-import { createId } from "~/utils/ids";
-import { auditLog, sessions, users } from "~drizzle/schema";
+import { sessions, users } from "~drizzle/schema";
 import { hashPassword, verifyPassword } from "./password.server";
 import { changePasswordSchema } from "./schemas";
 import type { SessionUser } from "./session.server";
@@ -42,21 +42,7 @@ export async function changePassword(app: AppContext, user: SessionUser, input: 
       .set({ revokedAt: t })
       .where(and(eq(sessions.userId, user.id), isNull(sessions.revokedAt), user.sessionId ? ne(sessions.id, user.sessionId) : undefined, changed))
       .returning({ id: sessions.id }),
-    app.db.insert(auditLog).select(
-      app.db
-        .select({
-          id: sql<string>`${createId("audit")}`.as("id"),
-          actorId: sql<string>`${user.id}`.as("actor_id"),
-          action: sql<string>`'user.password_changed'`.as("action"),
-          targetType: sql<string>`'user'`.as("target_type"),
-          targetId: sql<string>`${user.id}`.as("target_id"),
-          metadata: sql<string>`${JSON.stringify({ via: "account" })}`.as("metadata"),
-          requestId: sql<string>`${app.requestId}`.as("request_id"),
-          createdAt: sql<number>`${t}`.as("created_at"),
-        })
-        .from(users)
-        .where(and(eq(users.id, user.id), eq(users.passwordHash, passwordHash))),
-    ),
+    auditInsertWhere(app, { actorId: user.id, action: "user.password_changed", targetType: "user", targetId: user.id, metadata: { via: "account" } }, users, and(eq(users.id, user.id), eq(users.passwordHash, passwordHash))!),
   ]);
   if (!updated.length) {
     app.logger.warn("auth.password_change_refused", { userId: user.id, reason: "changed_meanwhile" });

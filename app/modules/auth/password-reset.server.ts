@@ -1,10 +1,11 @@
 import { and, count, eq, exists, gt, isNull, lt, ne, sql } from "drizzle-orm";
 import type { AppContext } from "~/context.server";
+import { auditInsertWhere } from "~/modules/audit/audit.server";
 import { sendEmail } from "~/modules/email/email.server";
 import { DAY, HOUR, now } from "~/utils/clock";
 import { parseOrThrow, zodFieldErrors, type FieldErrors } from "~/utils/errors";
 import { createId, randomToken, sha256Hex } from "~/utils/ids";
-import { auditLog, loginThrottle, passwordResets, sessions, users } from "~drizzle/schema";
+import { loginThrottle, passwordResets, sessions, users } from "~drizzle/schema";
 import { hashPassword } from "./password.server";
 import { forgotPasswordSchema, resetPasswordSchema } from "./schemas";
 import { notifyPasswordChanged } from "./password-change.server";
@@ -166,20 +167,11 @@ export async function applyPasswordReset(app: AppContext, row: PasswordResetRow,
         .from(passwordResets)
         .where(and(eq(passwordResets.id, row.id), eq(passwordResets.sessionId, session.row.id))),
     ),
-    app.db.insert(auditLog).select(
-      app.db
-        .select({
-          id: sql<string>`${createId("audit")}`.as("id"),
-          actorId: sql<string>`${row.userId}`.as("actor_id"),
-          action: sql<string>`'user.password_reset'`.as("action"),
-          targetType: sql<string>`'user'`.as("target_type"),
-          targetId: sql<string>`${row.userId}`.as("target_id"),
-          metadata: sql<unknown>`${JSON.stringify({ via: "email_link", passwordResetId: row.id })}`.as("metadata"),
-          requestId: sql<string>`${app.requestId}`.as("request_id"),
-          createdAt: sql<number>`${t}`.as("created_at"),
-        })
-        .from(passwordResets)
-        .where(and(eq(passwordResets.id, row.id), eq(passwordResets.sessionId, session.row.id))),
+    auditInsertWhere(
+      app,
+      { actorId: row.userId, action: "user.password_reset", targetType: "user", targetId: row.userId, metadata: { via: "email_link", passwordResetId: row.id } },
+      passwordResets,
+      and(eq(passwordResets.id, row.id), eq(passwordResets.sessionId, session.row.id))!,
     ),
   ]);
   if (!claim.length) {

@@ -1,11 +1,12 @@
 import { and, eq, gt, isNull, lt, sql } from "drizzle-orm";
 import * as z from "zod";
 import type { AppContext } from "~/context.server";
+import { auditInsertWhere } from "~/modules/audit/audit.server";
 import { sendEmail } from "~/modules/email/email.server";
 import { DAY, HOUR, now } from "~/utils/clock";
 import { parseOrThrow } from "~/utils/errors";
 import { createId, randomToken, sha256Hex } from "~/utils/ids";
-import { auditLog, signupConfirmations, users } from "~drizzle/schema";
+import { signupConfirmations, users } from "~drizzle/schema";
 import { hashPassword, verifyPassword } from "./password.server";
 import { signupSchema } from "./schemas";
 import type { SessionUser } from "./session.server";
@@ -128,20 +129,11 @@ export async function confirmSignup(app: AppContext, token: unknown, password: u
           .from(signupConfirmations)
           .where(claimed),
       ),
-      app.db.insert(auditLog).select(
-        app.db
-          .select({
-            id: sql<string>`${createId("audit")}`.as("id"),
-            actorId: sql<string>`${userId}`.as("actor_id"),
-            action: sql<string>`'user.signed_up'`.as("action"),
-            targetType: sql<string>`'user'`.as("target_type"),
-            targetId: sql<string>`${userId}`.as("target_id"),
-            metadata: sql<unknown>`${JSON.stringify({ via: "email_confirmation", signupConfirmationId: row.id })}`.as("metadata"),
-            requestId: sql<string>`${app.requestId}`.as("request_id"),
-            createdAt: sql<number>`${t}`.as("created_at"),
-          })
-          .from(signupConfirmations)
-          .where(claimed),
+      auditInsertWhere(
+        app,
+        { actorId: userId, action: "user.signed_up", targetType: "user", targetId: userId, metadata: { via: "email_confirmation", signupConfirmationId: row.id } },
+        signupConfirmations,
+        claimed!,
       ),
     ]);
   } catch (error) {
