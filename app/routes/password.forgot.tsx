@@ -22,7 +22,7 @@ type ForgotResult = FormResult & { sentTo?: string; limit?: number };
 /**
  * Always the same answer for a valid address, whether or not it has an account (and whether or not
  * its hourly limit of links is reached): "if an account exists, we sent a link". Open to signed-in
- * users too: it is also how someone signed in changes a password.
+ * users too: the account page's "change password" needs the current one, and they may have forgotten it.
  */
 export async function action({ request, context }: ActionFunctionArgs) {
   const { app } = context;
