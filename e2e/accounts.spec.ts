@@ -133,6 +133,29 @@ test("a learner who forgot the password gets a link by email, chooses a new one 
   await expect(page.getByRole("heading", { name: "My learning" })).toBeVisible();
 });
 
+test("a signed-in learner changes their password on the account page", async ({ page }) => {
+  const email = uniqueEmail("changer");
+  await signUp(page, "Password Changer", email);
+  await page.goto("/account");
+  const form = page.getByTestId("change-password");
+  await form.getByLabel("Current password").fill("not-my-password-1");
+  await form.getByLabel(/^New password/).fill("changed-password-7");
+  await form.getByLabel("Type the new password again").fill("changed-password-7");
+  await form.getByRole("button", { name: "Change password" }).click();
+  await expect(page.getByText("That is not your current password")).toBeVisible();
+  await expect(form.getByLabel("Current password")).toHaveValue(""); // never echoed back
+
+  await form.getByLabel("Current password").fill("e2e-password-9");
+  await form.getByLabel(/^New password/).fill("changed-password-7");
+  await form.getByLabel("Type the new password again").fill("changed-password-7");
+  await form.getByRole("button", { name: "Change password" }).click();
+  await expect(page.getByText("Your password has been changed.")).toBeVisible();
+  // Still signed in here; the new password is the one that works.
+  await page.getByRole("button", { name: "Log out", exact: true }).click();
+  await logIn(page, email, "changed-password-7");
+  await expect(page.getByRole("heading", { name: "My learning" })).toBeVisible();
+});
+
 test("wrong credentials get one generic message", async ({ page }) => {
   await page.goto("/login");
   await page.getByLabel("Email").fill("admin@coursemint.test");

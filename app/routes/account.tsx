@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { data, redirect } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { useEffect, useRef } from "react";
 import * as z from "zod";
 import { ConfirmPanel, confirmStepOf } from "~/components/confirm";
 import { CsrfInput, Field, FormStatus } from "~/components/forms";
@@ -105,6 +106,9 @@ export default function Account() {
   const confirmStep = confirmStepOf(answer);
   const result = (confirmStep ? undefined : answer) as AccountResult | undefined;
   const [params] = useSearchParams();
+  // Typed passwords never stay in the form once the server has answered (with JavaScript the page is not reloaded).
+  const passwordForm = useRef<HTMLFormElement>(null);
+  useEffect(() => passwordForm.current?.reset(), [answer]);
   return (
     <div className="stack-lg">
       <section>
@@ -140,7 +144,7 @@ export default function Account() {
 
       <section aria-labelledby="password-title">
         <h2 id="password-title">Password</h2>
-        <Form method="post" className="stack narrow-left" data-testid="change-password">
+        <Form method="post" className="stack narrow-left" data-testid="change-password" ref={passwordForm}>
           <CsrfInput />
           <Field label="Current password" name="currentPassword" type="password" autoComplete="current-password" required errors={result?.errors} />
           <Field label="New password (10+ characters, letters and a number)" name="password" type="password" autoComplete="new-password" required errors={result?.errors} />
