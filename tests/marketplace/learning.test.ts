@@ -62,6 +62,8 @@ describe("Markdown of module notes", () => {
     expect(html).toContain("<h1>Title</h1>");
     expect(html).toContain("<li>one</li>");
     expect(html).toContain("let a = 1 &lt; 2;");
+    expect(html).toContain('<pre tabindex="0"><code class="language-js">'); // scrolls sideways on a phone: reachable by keyboard
+    expect(renderMarkdown("    indented code")).toContain('<pre tabindex="0"><code>');
     expect(html).toContain("<table>");
     expect(html).toContain('<a href="https://example.com" rel="nofollow noopener noreferrer">site</a>');
     expect(html).toContain('<a href="/courses">page</a>');

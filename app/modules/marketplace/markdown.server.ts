@@ -7,7 +7,8 @@ import MarkdownIt from "markdown-it";
  * - links and images keep only safe protocols (http, https, mailto, and relative addresses);
  *   anything else (`javascript:`, `data:`, `vbscript:`, `file:` …) is left as plain text;
  * - images from other sites become links (the page's CSP would block them anyway);
- * - external links open with `rel="nofollow noopener noreferrer"`.
+ * - external links open with `rel="nofollow noopener noreferrer"`;
+ * - code blocks can take keyboard focus (they scroll sideways on narrow screens).
  * markdown-it escapes every text and attribute it writes.
  */
 const SAFE_SCHEMES = new Set(["http", "https", "mailto"]);
@@ -39,6 +40,12 @@ md.renderer.rules.image = (tokens, idx, options, env, self) => {
   }
   return `<img src="${md.utils.escapeHtml(src)}" alt="${md.utils.escapeHtml(alt)}" loading="lazy">`;
 };
+
+// Code blocks scroll sideways on a phone: focusable, so keyboard users can scroll them too.
+for (const rule of ["fence", "code_block"] as const) {
+  const render = md.renderer.rules[rule]!;
+  md.renderer.rules[rule] = (tokens, idx, options, env, self) => render(tokens, idx, options, env, self).replace(/^<pre>/, '<pre tabindex="0">');
+}
 
 /** Markdown text → sanitized HTML (see above). Very long notes are cut to keep pages bounded. */
 export function renderMarkdown(source: string): string {
