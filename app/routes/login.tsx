@@ -1,21 +1,15 @@
-import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { redirect } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
 import { CsrfInput, Field, FormError } from "~/components/forms";
 import { clientIp, createAuthenticator, requireAnonymous } from "~/modules/auth/auth.server";
 import { createSession } from "~/modules/auth/session.server";
 import { safeRedirect } from "~/utils/redirect";
-import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
+import { formError, keptValues, readForm, retryAfterHeaders, type FormResult } from "~/utils/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Log in · Coursemint" }];
 
-/** Passes Retry-After from a throttled sign-in through to the document response. */
-export const headers: HeadersFunction = ({ actionHeaders }) => {
-  const headers = new Headers();
-  const retryAfter = actionHeaders.get("Retry-After");
-  if (retryAfter) headers.set("Retry-After", retryAfter);
-  return headers;
-};
+export const headers = retryAfterHeaders;
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireAnonymous(context.app, request);

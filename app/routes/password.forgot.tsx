@@ -1,21 +1,15 @@
-import type { ActionFunctionArgs, HeadersFunction, MetaFunction } from "@remix-run/cloudflare";
+import type { ActionFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { data } from "@remix-run/cloudflare";
 import { Form, Link, useActionData } from "@remix-run/react";
 import { CsrfInput, Field, FormError } from "~/components/forms";
 import { SubmitButton } from "~/components/submit-button";
 import { clientIp } from "~/modules/auth/auth.server";
 import { PASSWORD_RESET_LIMIT, requestPasswordReset } from "~/modules/auth/password-reset.server";
-import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
+import { formError, keptValues, readForm, retryAfterHeaders, type FormResult } from "~/utils/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Reset your password · Coursemint" }];
 
-/** Passes Retry-After from a throttled request through to the document response. */
-export const headers: HeadersFunction = ({ actionHeaders }) => {
-  const headers = new Headers();
-  const retryAfter = actionHeaders.get("Retry-After");
-  if (retryAfter) headers.set("Retry-After", retryAfter);
-  return headers;
-};
+export const headers = retryAfterHeaders;
 
 type ForgotResult = FormResult & { sentTo?: string; limit?: number };
 

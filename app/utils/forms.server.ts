@@ -1,4 +1,4 @@
-import { data } from "@remix-run/cloudflare";
+import { data, type HeadersFunction } from "@remix-run/cloudflare";
 import type * as z from "zod";
 import type { AppContext } from "~/context.server";
 import { assertCsrf } from "~/modules/auth/csrf.server";
@@ -87,3 +87,11 @@ export function integerFromString(value: unknown): unknown {
   const trimmed = value.trim();
   return /^[+-]?\d{1,15}$/.test(trimmed) ? Number(trimmed) : value;
 }
+
+/** A form route's `headers` when its action may answer 429: the action's Retry-After reaches the document response. */
+export const retryAfterHeaders: HeadersFunction = ({ actionHeaders }) => {
+  const headers = new Headers();
+  const retryAfter = actionHeaders.get("Retry-After");
+  if (retryAfter) headers.set("Retry-After", retryAfter);
+  return headers;
+};
