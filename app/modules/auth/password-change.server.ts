@@ -1,4 +1,4 @@
-import { and, eq, isNull, ne, sql } from "drizzle-orm";
+import { and, eq, exists, ne, sql } from "drizzle-orm";
 import type { AppContext } from "~/context.server";
 import { auditInsertWhere } from "~/modules/audit/audit.server";
 import { sendEmail } from "~/modules/email/email.server";
@@ -7,7 +7,7 @@ import { AppError, parseOrThrow } from "~/utils/errors";
 import { sessions, users } from "~drizzle/schema";
 import { hashPassword, verifyPassword } from "./password.server";
 import { changePasswordSchema } from "./schemas";
-import type { SessionUser } from "./session.server";
+import { revokeAllSessionsStatement, type SessionUser } from "./session.server";
 import { assertNotThrottled, recordFailure, throttleKeys } from "./throttle.server";
 
 /**
@@ -30,19 +30,16 @@ export async function changePassword(app: AppContext, user: SessionUser, input: 
   const passwordHash = await hashPassword(data.password);
   const t = now();
   // Every statement after the first runs only if the new hash (its salt is new) is the one stored.
-  const changed = sql`exists (select 1 from ${users} where ${users.id} = ${user.id} and ${users.passwordHash} = ${passwordHash})`;
+  const stored = and(eq(users.id, user.id), eq(users.passwordHash, passwordHash))!;
+  const changed = exists(app.db.select({ one: sql`1` }).from(users).where(stored));
   const [updated, revoked] = await app.db.batch([
     app.db
       .update(users)
       .set({ passwordHash, updatedAt: t })
       .where(and(eq(users.id, user.id), eq(users.passwordHash, user.passwordHash)))
       .returning({ id: users.id }),
-    app.db
-      .update(sessions)
-      .set({ revokedAt: t })
-      .where(and(eq(sessions.userId, user.id), isNull(sessions.revokedAt), user.sessionId ? ne(sessions.id, user.sessionId) : undefined, changed))
-      .returning({ id: sessions.id }),
-    auditInsertWhere(app, { actorId: user.id, action: "user.password_changed", targetType: "user", targetId: user.id, metadata: { via: "account" } }, users, and(eq(users.id, user.id), eq(users.passwordHash, passwordHash))!),
+    revokeAllSessionsStatement(app, user.id, and(user.sessionId ? ne(sessions.id, user.sessionId) : undefined, changed)).returning({ id: sessions.id }),
+    auditInsertWhere(app, { actorId: user.id, action: "user.password_changed", targetType: "user", targetId: user.id, metadata: { via: "account" } }, users, stored),
   ]);
   if (!updated.length) {
     app.logger.warn("auth.password_change_refused", { userId: user.id, reason: "changed_meanwhile" });

@@ -5,13 +5,13 @@ import { sendEmail } from "~/modules/email/email.server";
 import { DAY, HOUR, now } from "~/utils/clock";
 import { parseOrThrow, zodFieldErrors, type FieldErrors } from "~/utils/errors";
 import { createId, randomToken, sha256Hex } from "~/utils/ids";
-import { loginThrottle, passwordResets, sessions, users } from "~drizzle/schema";
+import { passwordResets, sessions, users } from "~drizzle/schema";
 import { hashPassword } from "./password.server";
 import { forgotPasswordSchema, resetPasswordSchema } from "./schemas";
 import { notifyPasswordChanged } from "./password-change.server";
 import { newSession, revokeAllSessionsStatement } from "./session.server";
 import { signupTokenSchema } from "./signup.server";
-import { assertNotThrottled, failureStatements, passwordResetThrottleKeys, throttleKeys } from "./throttle.server";
+import { assertNotThrottled, clearFailuresStatement, failureStatements, passwordResetThrottleKeys } from "./throttle.server";
 
 /*
  * "Forgot your password?" Asking for a link never says whether the address has an account: the
@@ -133,12 +133,9 @@ export async function resetPassword(app: AppContext, input: Record<string, unkno
 export async function applyPasswordReset(app: AppContext, row: PasswordResetRow, passwordHash: string, userAgent: string | null): Promise<PasswordResetResult> {
   const t = now();
   const session = await newSession(app, row.userId, userAgent);
-  const claimed = exists(
-    app.db
-      .select({ one: sql`1` })
-      .from(passwordResets)
-      .where(and(eq(passwordResets.id, row.id), eq(passwordResets.sessionId, session.row.id))),
-  );
+  // The row the claim leaves; every statement after the claim runs only if it is there.
+  const claimedRow = and(eq(passwordResets.id, row.id), eq(passwordResets.sessionId, session.row.id))!;
+  const claimed = exists(app.db.select({ one: sql`1` }).from(passwordResets).where(claimedRow));
   const [claim] = await app.db.batch([
     app.db
       .update(passwordResets)
@@ -151,7 +148,7 @@ export async function applyPasswordReset(app: AppContext, row: PasswordResetRow,
       .set({ revokedAt: t })
       .where(and(eq(passwordResets.userId, row.userId), ne(passwordResets.id, row.id), isNull(passwordResets.usedAt), isNull(passwordResets.revokedAt), claimed)),
     revokeAllSessionsStatement(app, row.userId, claimed),
-    app.db.delete(loginThrottle).where(and(eq(loginThrottle.key, throttleKeys(row.email, null)[0]!.key), claimed)),
+    clearFailuresStatement(app, row.email, claimed),
     app.db.insert(sessions).select(
       app.db
         .select({
@@ -165,13 +162,13 @@ export async function applyPasswordReset(app: AppContext, row: PasswordResetRow,
           revokedAt: sql<null>`NULL`.as("revoked_at"),
         })
         .from(passwordResets)
-        .where(and(eq(passwordResets.id, row.id), eq(passwordResets.sessionId, session.row.id))),
+        .where(claimedRow),
     ),
     auditInsertWhere(
       app,
       { actorId: row.userId, action: "user.password_reset", targetType: "user", targetId: row.userId, metadata: { via: "email_link", passwordResetId: row.id } },
       passwordResets,
-      and(eq(passwordResets.id, row.id), eq(passwordResets.sessionId, session.row.id))!,
+      claimedRow,
     ),
   ]);
   if (!claim.length) {

@@ -1,4 +1,4 @@
-import { eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { AppContext } from "~/context.server";
 import { MINUTE, now } from "~/utils/clock";
 import { AppError } from "~/utils/errors";
@@ -18,8 +18,11 @@ export const THROTTLE_RULES = {
 
 export type ThrottleKeys = { key: string; kind: keyof typeof THROTTLE_RULES }[];
 
+/** The log-in throttle key of an address. */
+const emailKey = (email: string) => `email:${email}`;
+
 export function throttleKeys(email: string, ip: string | null): ThrottleKeys {
-  const keys: ThrottleKeys = [{ key: `email:${email}`, kind: "email" }];
+  const keys: ThrottleKeys = [{ key: emailKey(email), kind: "email" }];
   if (ip) keys.push({ key: `ip:${ip}`, kind: "ip" });
   return keys;
 }
@@ -94,5 +97,10 @@ export function failureStatements(app: AppContext, keys: ThrottleKeys) {
 }
 
 export async function clearFailures(app: AppContext, email: string) {
-  await app.db.delete(loginThrottle).where(eq(loginThrottle.key, `email:${email}`)).run();
+  await clearFailuresStatement(app, email).run();
+}
+
+/** The DELETE behind clearFailures, for callers that batch it; `onlyIf` adds a condition (a claim the batch made). */
+export function clearFailuresStatement(app: AppContext, email: string, onlyIf?: SQL) {
+  return app.db.delete(loginThrottle).where(and(eq(loginThrottle.key, emailKey(email)), onlyIf));
 }
