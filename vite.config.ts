@@ -1,5 +1,6 @@
 import { vitePlugin as remix, cloudflareDevProxyVitePlugin } from "@remix-run/dev";
 import { defineConfig } from "vite";
+import { flatRoutes } from "remix-flat-routes";
 import tsconfigPaths from "vite-tsconfig-paths";
 
 declare module "@remix-run/cloudflare" {
@@ -14,8 +15,10 @@ export default defineConfig(({ command }) => ({
   plugins: [
     ...(command === "serve" ? [cloudflareDevProxyVitePlugin()] : []),
     remix({
-      // Server-only code beside a route (`<route>.server.ts`, `api.<x>.openapi.server.ts` describing `api.<x>.ts`) is not a route of its own.
-      ignoredRouteFiles: ["**/.*", "**/*.server.ts"],
+      // Routes are grouped in `+` folders by capability (docs/decisions/009-route-folders.md). Server-only
+      // code beside a route (`<route>.server.ts`, `<x>.openapi.server.ts` describing `<x>.ts`) is not a route.
+      ignoredRouteFiles: ["**/*"],
+      routes: async (defineRoutes) => flatRoutes("routes", defineRoutes, { ignoredRouteFiles: ["**/.*", "**/*.server.ts"] }),
       future: {
         v3_fetcherPersist: true,
         v3_relativeSplatPath: true,

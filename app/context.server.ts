@@ -10,7 +10,7 @@ export type AppContext = {
   db: Db;
   config: AppConfig;
   logger: Logger;
-  /** The capabilities plugged into payments (assembled in workers/capabilities.ts). */
+  /** The capabilities plugged into payments (assembled in app/capabilities.server.ts). */
   payments: PaymentRegistry;
   requestId: string;
   /** CSRF token bound to this browser (cookie `__csrf`); empty outside requests. */

@@ -1,7 +1,7 @@
 import { createRequestHandler, type ServerBuild } from "@remix-run/cloudflare";
 import * as build from "../build/server";
 import type { AppContext } from "~/context.server";
-import { csrfFromCookie, csrfSetCookie } from "~/modules/auth/csrf.server";
+import { csrfFromCookie, csrfSetCookie } from "~/utils/csrf.server";
 import { D1Meter } from "~/modules/observability/d1-meter";
 import { Logger } from "~/modules/observability/logger";
 import { createDb, type Db } from "~/utils/db.server";
@@ -13,7 +13,7 @@ import { api } from "~/utils/api.server";
 import { bookmarkSetCookie, openD1Session } from "~/utils/d1-session.server";
 import { createId } from "~/utils/ids";
 import { preflight as licensePreflight, validateLicense } from "~/modules/licensing/validate.server";
-import { paymentRegistry } from "./capabilities";
+import { paymentRegistry } from "~/capabilities.server";
 import { devControlAllowed, isEmulatorControlPath } from "~/utils/dev-surfaces.server";
 import { applySecurityHeaders } from "~/utils/security-headers.server";
 import { cronJobs } from "./cron";

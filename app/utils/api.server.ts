@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/cloudflare";
 import type { AppContext } from "~/context.server";
-import { assertSameOrigin } from "~/modules/auth/csrf.server";
+import { assertSameOrigin } from "~/utils/csrf.server";
 import { readBodyLimited } from "./body.server";
 import { AppError, errorResponse, toAppError } from "./errors";
 

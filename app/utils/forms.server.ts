@@ -1,7 +1,7 @@
 import { data, type HeadersFunction } from "@remix-run/cloudflare";
 import type * as z from "zod";
 import type { AppContext } from "~/context.server";
-import { assertCsrf } from "~/modules/auth/csrf.server";
+import { assertCsrf } from "~/utils/csrf.server";
 import { readBodyLimited } from "./body.server";
 import { AppError, errorResponse, toAppError, zodFieldErrors, type FieldErrors } from "./errors";
 

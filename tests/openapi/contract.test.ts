@@ -3,43 +3,22 @@ import { SELF } from "cloudflare:test";
 import { afterAll, describe, expect, it } from "vitest";
 import { ERROR_CODES } from "~/utils/errors";
 import { ORIGIN } from "../helpers";
+import { manifestRoutes } from "../routes/manifest";
 import { deliverWebhooks } from "../payments/helpers";
 import { callerFor, fixtureFor, fixtureKeys, type Doc, type ExampleDoc, type Operation } from "./fixtures";
 
 /**
- * The API reference is the contract: every `app/routes/api.*.ts` is in GET /api/openapi.json and
+ * The API reference is the contract: every route under `app/routes/api+/` is in GET /api/openapi.json and
  * every documented path has a route; each documented example request is sent to the running
  * Worker and the real response must have the documented status and match its documented schema.
  */
 
 const doc = (await (await SELF.fetch(`${ORIGIN}/api/openapi.json`)).json()) as Doc;
 
-/** Route files, as vite sees them (not imported). `api.$.ts` is the JSON 404 for unknown paths. */
-const routeFiles = Object.keys(import.meta.glob("../../app/routes/api.*.ts"))
-  .map((f) => f.split("/").pop()!)
-  .filter((f) => !f.endsWith(".openapi.server.ts") && f !== "api.$.ts");
-
-/** Remix flat-route file name → OpenAPI path (`api.courses.$courseId.ts` → `/api/courses/{courseId}`). */
-export function routePath(file: string): string {
-  const segments: string[] = [];
-  let current = "";
-  let escaped = false;
-  for (const ch of file.replace(/\.tsx?$/, "")) {
-    if (ch === "[") escaped = true;
-    else if (ch === "]") escaped = false;
-    else if (ch === "." && !escaped) segments.push(current), (current = "");
-    else current += ch;
-  }
-  segments.push(current);
-  return (
-    "/" +
-    segments
-      .filter((s) => !s.startsWith("_"))
-      .map((s) => s.replace(/_$/, ""))
-      .map((s) => (s.startsWith("$") ? `{${s.slice(1)}}` : s))
-      .join("/")
-  );
-}
+/** Every `/api` route of the Remix manifest as an OpenAPI path (`/api/courses/{courseId}`); `/api/*` is the JSON 404 for unknown paths. */
+const apiRoutes = manifestRoutes()
+  .filter((r) => r.pattern.startsWith("/api/") && r.pattern !== "/api/*")
+  .map((r) => ({ id: r.id, path: r.pattern.replace(/:(\w+)/g, "{$1}") }));
 
 const METHODS = ["get", "post", "put", "patch", "delete"] as const;
 const operations: Array<{ path: string; method: (typeof METHODS)[number]; op: Operation }> = Object.entries(doc.paths).flatMap(([path, item]) =>
@@ -80,12 +59,12 @@ describe("the document", () => {
   });
 
   it("describes every /api route file", () => {
-    const missing = routeFiles.filter((f) => !doc.paths[routePath(f)]).map((f) => `${f} → ${routePath(f)}`);
-    expect(missing, "route files without a description (add api.<x>.openapi.server.ts beside them)").toEqual([]);
+    const missing = apiRoutes.filter((r) => !doc.paths[r.path]).map((r) => `${r.id} → ${r.path}`);
+    expect(missing, "route files without a description (add <x>.openapi.server.ts beside <x>.ts)").toEqual([]);
   });
 
   it("documents no path that has no route", () => {
-    const routes = new Set(routeFiles.map(routePath));
+    const routes = new Set(apiRoutes.map((r) => r.path));
     expect(Object.keys(doc.paths).filter((p) => !routes.has(p))).toEqual([]);
   });
 

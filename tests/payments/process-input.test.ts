@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { processBodySchema, processInputSchema } from "~/modules/payments/process.server";
 import { payments } from "~drizzle/schema";
-import { paymentRegistry } from "../../workers/capabilities";
+import { paymentRegistry } from "~/capabilities.server";
 import { db, jsonBody, signedInAs } from "../helpers";
 import { insertCourse } from "./helpers";
 

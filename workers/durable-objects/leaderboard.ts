@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import type { RankedMember, ScoreUpdate } from "~/modules/tokens/contracts";
 
 /*
  * One ranked board for one period (`all`, `week:2026-11-23`), fed in batches by the wallets
@@ -11,11 +12,6 @@ import { DurableObject } from "cloudflare:workers";
 
 const BUCKET_SHIFT = 10;
 const bucketOf = (score: number) => Math.floor(score / (1 << BUCKET_SHIFT));
-
-/** One ledger entry's effect on a member's score; `seq` is the wallet's entry number (dedupe). */
-export type ScoreItem = { seq: number; delta: number; at: number };
-export type ScoreUpdate = { userId: string; hidden: boolean; items: ScoreItem[] };
-export type RankedMember = { userId: string; score: number; reachedAt: number; rank: number };
 
 type MemberRow = { user_id: string; score: number; reached_at: number; hidden: number; last_seq: number };
 

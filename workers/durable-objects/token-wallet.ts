@@ -1,9 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
 import { projectWallet } from "~/modules/tokens/projection.server";
-import { applyActivity, currentStreak, dayFromNumber, localDay, MAX_FREEZES, type Day } from "~/modules/tokens/streak";
+import { applyActivity, currentStreak, dayFromNumber, localDay, MAX_FREEZES } from "~/modules/tokens/streak";
 import { Logger } from "~/modules/observability/logger";
 import { createId } from "~/utils/ids";
 import type { TokenEntryType } from "~drizzle/schema/tokens";
+import type { HoldRow, WalletEntry, WalletFailure, WalletResult, WalletSnapshot } from "~/modules/tokens/contracts";
 
 /*
  * One learner's token wallet (docs/tokens.md, docs/decisions/004-token-ledger.md): the only writer
@@ -12,44 +13,6 @@ import type { TokenEntryType } from "~drizzle/schema/tokens";
  * balance can never go negative. Every entry has a source key with a UNIQUE constraint: a repeated
  * call returns the first entry and writes nothing. New entries are projected to D1 by the alarm.
  */
-
-export type WalletEntry = {
-  id: string;
-  seq: number;
-  userId: string;
-  type: TokenEntryType;
-  amount: number;
-  heldDelta: number;
-  balanceAfter: number;
-  heldAfter: number;
-  reason: string;
-  sourceKey: string;
-  ref: string | null;
-  createdAt: number;
-};
-
-export type WalletFailure = { ok: false; code: "insufficient_balance" | "limit_reached" | "not_found" | "conflict" | "invalid"; message: string };
-export type WalletOk<T> = { ok: true; replayed: boolean } & T;
-export type WalletResult<T> = WalletOk<T> | WalletFailure;
-
-export type WalletSnapshot = {
-  userId: string;
-  balance: number;
-  held: number;
-  freezes: number;
-  streak: number;
-  longestStreak: number;
-  lastActiveDay: Day | null;
-  activeToday: boolean;
-  atRisk: boolean;
-  today: Day;
-  /** Days of the last `days` covered by the streak record: learning or a freeze. */
-  calendar: { day: Day; kind: "active" | "frozen" | "none" }[];
-  hidden: boolean;
-  lastSeq: number;
-};
-
-export type HoldRow = { id: string; amount: number; returned: number; status: "held" | "captured" | "released" | "returned"; ref: string; created_at: number };
 
 type MetaRow = {
   user_id: string;

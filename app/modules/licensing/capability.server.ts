@@ -2,7 +2,7 @@ import type { PaymentCapability } from "~/modules/payments/registry";
 import { LICENSING_EVENT_HANDLERS } from "./subscription-sync.server";
 
 /**
- * What licensing plugs into payments (assembled in workers/capabilities.ts, after subscriptions so
+ * What licensing plugs into payments (assembled in app/capabilities.server.ts, after subscriptions so
  * its handlers see the subscription row already updated): the Stripe events that create, extend
  * and suspend Enterprise subscription licenses. Licensing sells nothing itself.
  */

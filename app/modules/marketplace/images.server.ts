@@ -1,6 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import type { AppContext } from "~/context.server";
-import { assertCsrf } from "~/modules/auth/csrf.server";
+import { assertCsrf } from "~/utils/csrf.server";
 import type { SessionUser } from "~/modules/auth/session.server";
 import { hasPermission } from "~/modules/auth/permissions";
 import { readBodyLimited } from "~/utils/body.server";

@@ -6,7 +6,7 @@ export const HEALTH_PATH = "/api/health";
 /**
  * `GET /api/health` — liveness and readiness: the app version and a real D1 round trip; 503 when
  * D1 fails. The Worker entry answers it before Remix runs (issue 16: it should cost little more
- * than a Worker making the same query); the Remix route (app/routes/api.health.ts) serves HEAD.
+ * than a Worker making the same query); the Remix route (app/routes/api+/health.ts) serves HEAD.
  */
 export async function healthResponse(db: D1Database, config: Pick<AppConfig, "APP_VERSION">, logger: () => Pick<Logger, "error">): Promise<Response> {
   const started = Date.now();

@@ -3,8 +3,8 @@ import type { ZodOpenApiOperationObject, ZodOpenApiPathItemObject, ZodOpenApiRes
 import { ERROR_CODES, type ErrorCode } from "~/utils/errors";
 
 /**
- * How an `/api/*` endpoint is described. Each route `app/routes/api.<x>.ts` has a sibling
- * `api.<x>.openapi.server.ts` whose default export is `defineRoute(path, {method: endpoint})`;
+ * How an `/api/*` endpoint is described. Each route `<x>.ts` under `app/routes/api+/` has a sibling
+ * `<x>.openapi.server.ts` whose default export is `defineRoute(path, {method: endpoint})`;
  * `document.server.ts` collects them into the OpenAPI 3.1 document. Request schemas are the zod
  * schemas the route or its service validates with (imported, never copied); response schemas are
  * written here and checked against real responses by tests/openapi/contract.test.ts.

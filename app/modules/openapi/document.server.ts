@@ -2,10 +2,10 @@ import { createDocument } from "zod-openapi";
 import { CAPABILITIES, toPathItem, type RouteDoc } from "./define.server";
 
 /**
- * Every `app/routes/api.*.openapi.server.ts` beside its route, collected at build time. A route
+ * Every `<x>.openapi.server.ts` under `app/routes/api+/`, beside its route `<x>.ts`, collected at build time. A route
  * without one (or a description whose path has no route) fails tests/openapi/contract.test.ts.
  */
-const descriptions = import.meta.glob<RouteDoc>("../../routes/api.*.openapi.server.ts", { eager: true, import: "default" });
+const descriptions = import.meta.glob<RouteDoc>("../../routes/api+/**/*.openapi.server.ts", { eager: true, import: "default" });
 
 export const ERROR_TABLE: Array<{ code: string; status: number; meaning: string }> = [
   { code: "bad_request", status: 400, meaning: "The body is not JSON, or has the wrong content type." },

@@ -13,7 +13,7 @@ export type StripeEventHandler = (app: AppContext, event: StripeEventRow) => Pro
 /**
  * What a capability (marketplace, subscriptions, tokens, licensing …) plugs into payments: the
  * purposes it sells and the Stripe events it owns. Capabilities import payments; payments never
- * imports a capability. The Worker entry assembles the list (workers/capabilities.ts).
+ * imports a capability. The Worker entry assembles the list (app/capabilities.server.ts).
  */
 export type PaymentCapability = {
   name: string;

@@ -4,7 +4,7 @@ import { AppError } from "~/utils/errors";
 import { SUBSCRIPTION_EVENT_HANDLERS } from "./events.server";
 
 /**
- * What subscriptions plug into payments (assembled in workers/capabilities.ts).
+ * What subscriptions plug into payments (assembled in app/capabilities.server.ts).
  *
  * The `subscription` purpose: subscription money moves through Stripe subscriptions and invoices;
  * each paid invoice is recorded as an already-fulfilled payments row with this purpose so it

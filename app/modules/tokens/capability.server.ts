@@ -6,7 +6,7 @@ import { discountFor } from "./config";
 import { unwrap, walletFor } from "./ledger.server";
 
 /*
- * What reward tokens plug into payments (assembled in workers/capabilities.ts; payments never
+ * What reward tokens plug into payments (assembled in app/capabilities.server.ts; payments never
  * imports tokens). A learner may pay part of a course with tokens: the tokens are held when the
  * payment is created (the hold id is the payment id), captured when it is paid, released when it
  * fails, expires or is canceled, and returned in proportion when it is refunded. A full refund of a

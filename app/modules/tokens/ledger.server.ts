@@ -8,7 +8,7 @@ import { now } from "~/utils/clock";
 import { withinUtcDays } from "~/utils/db.server";
 import { AppError, parseOrThrow } from "~/utils/errors";
 import { TOKEN_ENTRY_TYPES, tokenTransactions, users } from "~drizzle/schema";
-import type { WalletEntry, WalletFailure } from "../../../workers/durable-objects/token-wallet";
+import type { WalletEntry, WalletFailure } from "./contracts";
 import { TOKEN_RULES } from "./config";
 import { ensureProfile } from "./profiles.server";
 

@@ -2,8 +2,7 @@ import { sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { createDb } from "~/utils/db.server";
 import { tokenTransactions, tokenWallets } from "~drizzle/schema";
-import type { ScoreItem } from "../../../workers/durable-objects/leaderboard";
-import type { WalletEntry } from "../../../workers/durable-objects/token-wallet";
+import type { ScoreItem, WalletEntry } from "./contracts";
 import { boardName, SCORING_TYPES } from "./periods";
 
 /*

@@ -5,7 +5,7 @@ import { useState } from "react";
 import { CourseFields } from "~/components/course-fields";
 import { CsrfInput, FormError } from "~/components/forms";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
-import { uploadFromPage } from "./instructor.courses.server";
+import { uploadFromPage } from "./courses.server";
 import { ACCEPT_ATTRIBUTE, MAX_FILE_BYTES, MAX_FILES_PER_UPLOAD, priceFieldMessage } from "~/modules/marketplace/rules";
 import type { FieldErrors } from "~/utils/errors";
 import { formError, type FormResult } from "~/utils/forms.server";

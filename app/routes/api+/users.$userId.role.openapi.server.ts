@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { roleChangeSchema } from "~/modules/auth/users.server";
 import { defineRoute, errorExample, FORBIDDEN } from "~/modules/openapi/define.server";
-import { publicUserSchema } from "./api.me.openapi.server";
+import { publicUserSchema } from "./me.openapi.server";
 
 export default defineRoute("/api/users/{userId}/role", {
   put: {

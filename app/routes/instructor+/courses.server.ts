@@ -4,7 +4,7 @@
  * Not a route: vite.config.ts ignores `*.server.ts` files in app/routes.
  */
 import type { AppContext } from "~/context.server";
-import { csrfFromCookie } from "~/modules/auth/csrf.server";
+import { csrfFromCookie } from "~/utils/csrf.server";
 import type { SessionUser } from "~/modules/auth/session.server";
 import { AppError, type FieldErrors } from "~/utils/errors";
 import { integerFromString } from "~/utils/forms.server";

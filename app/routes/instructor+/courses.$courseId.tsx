@@ -11,7 +11,7 @@ import { StatusBadge, statusLabel } from "~/components/status";
 import { useFormat } from "~/utils/format";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { deleteModule, listModules, loadOwnCourse, publicModule, publishProblems, updateCourse } from "~/modules/marketplace/courses.server";
-import { courseEditFields, pageFieldErrors, uploadFromPage } from "./instructor.courses.server";
+import { courseEditFields, pageFieldErrors, uploadFromPage } from "./courses.server";
 import { ACCEPT_ATTRIBUTE, CATEGORY_LABELS } from "~/modules/marketplace/rules";
 import { CourseCover } from "~/components/course-cover";
 import { IMAGE_ACCEPT, imageUrl } from "~/modules/marketplace/images";

@@ -1,7 +1,7 @@
 import { defineRoute, errorExample, UNAUTHENTICATED } from "~/modules/openapi/define.server";
 import { PAYMENT_START_ERRORS, paymentStartedShape } from "~/modules/openapi/shapes.server";
 import { processBodySchema } from "~/modules/payments/process.server";
-import { paymentRegistry } from "../../workers/capabilities";
+import { paymentRegistry } from "~/capabilities.server";
 
 export default defineRoute("/api/payments/process", {
   post: {
