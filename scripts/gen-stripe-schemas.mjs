@@ -21,7 +21,7 @@ const ROOTS = [
   "Customer", "DeletedCustomer", "PaymentMethod", "PaymentIntent", "Charge", "Refund", "Checkout.Session",
   "LineItem", "Product", "Price", "Subscription", "SubscriptionItem", "Invoice", "InvoiceLineItem",
   "InvoiceItem", "InvoicePayment", "TestHelpers.TestClock", "TestHelpers.DeletedTestClock", "Account",
-  "DeletedAccount", "AccountLink", "Transfer", "TransferReversal", "BankAccount", "Balance",
+  "DeletedAccount", "AccountLink", "Transfer", "TransferReversal", "BankAccount", "Balance", "Dispute",
 ];
 
 const probe = path.join(root, "node_modules/.cache/stripe-schema-probe.ts");

@@ -19,6 +19,8 @@ const EMITTED = [
   "invoice.finalized", "invoice.paid", "invoice.payment_succeeded", "invoice.payment_failed", "invoice.voided",
   "invoiceitem.created", "test_helpers.test_clock.created", "test_helpers.test_clock.advancing",
   "test_helpers.test_clock.ready", "account.updated", "transfer.created", "transfer.reversed",
+  "charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed", "charge.dispute.funds_withdrawn",
+  "charge.dispute.funds_reinstated",
 ];
 
 describe("conformance with Stripe's API description", () => {
@@ -58,6 +60,18 @@ describe("conformance with Stripe's API description", () => {
     const refund = await stripe.refunds.create({ payment_intent: pi.id, amount: 1000 });
     await stripe.refunds.retrieve(refund.id);
     await stripe.refunds.list({ payment_intent: pi.id });
+
+    // Disputes: the dispute test cards open one at the next delivery pull; evidence decides.
+    const won = await stripe.paymentIntents.create({ amount: 4000, currency: "usd", payment_method: "pm_card_createDispute", confirm: true });
+    const lost = await stripe.paymentIntents.create({ amount: 3000, currency: "usd", payment_method: "pm_card_createDisputeProductNotReceived", confirm: true });
+    const inquiry = await stripe.paymentIntents.create({ amount: 2000, currency: "usd", payment_method: "pm_card_createDisputeInquiry", confirm: true });
+    await control.pending();
+    const [wonDispute] = (await stripe.disputes.list({ payment_intent: won.id })).data;
+    await stripe.disputes.retrieve(wonDispute!.id);
+    await stripe.disputes.update(wonDispute!.id, { evidence: { customer_email_address: "tour@example.test" }, metadata: { paymentId: "pay_1" } });
+    await stripe.disputes.update(wonDispute!.id, { evidence: { uncategorized_text: "winning_evidence" }, submit: true });
+    await stripe.disputes.close((await stripe.disputes.list({ payment_intent: lost.id })).data[0]!.id);
+    await stripe.disputes.close((await stripe.disputes.list({ payment_intent: inquiry.id })).data[0]!.id);
 
     // Catalog, subscriptions, invoices, test clocks.
     const product = await stripe.products.create({ name: "Pro" });

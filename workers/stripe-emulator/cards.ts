@@ -14,6 +14,14 @@ export interface TestCard {
   decline?: Decline;
   /** Attaching the card to a customer already fails (Stripe validates it). */
   declinesOnAttach?: boolean;
+  /** The charge succeeds, then the cardholder's bank opens a dispute (or an inquiry) about it. */
+  dispute?: DisputeScenario;
+}
+
+/** What a dispute test card opens: Stripe's reason, and whether it is only an inquiry (no funds withdrawn). */
+export interface DisputeScenario {
+  reason: "fraudulent" | "product_not_received" | "general";
+  inquiry: boolean;
 }
 
 const generic: Decline = { code: "card_declined", decline_code: "generic_decline", message: "Your card was declined." };
@@ -45,6 +53,10 @@ export const TEST_CARDS: TestCard[] = [
     decline: { code: "incorrect_cvc", decline_code: "incorrect_cvc", message: "Your card's security code is incorrect." },
     declinesOnAttach: true,
   },
+  // Succeed, then a dispute opens "shortly after" (docs/stripe-emulator.md, "Disputes").
+  { token: "pm_card_createDispute", number: "4000000000000259", brand: "visa", dispute: { reason: "fraudulent", inquiry: false } },
+  { token: "pm_card_createDisputeProductNotReceived", number: "4000000000002685", brand: "visa", dispute: { reason: "product_not_received", inquiry: false } },
+  { token: "pm_card_createDisputeInquiry", number: "4000000000001976", brand: "visa", dispute: { reason: "fraudulent", inquiry: true } },
   // Attaches fine, every later charge fails: how Stripe's docs simulate failed renewals.
   { token: "pm_card_chargeCustomerFail", number: "4000000000000341", brand: "visa", decline: generic },
 ];

@@ -14,6 +14,7 @@ import { TestClocks } from "./resources/billing/test-clocks";
 import { Checkout } from "./resources/checkout";
 import { Connect } from "./resources/connect";
 import { Customers } from "./resources/customers";
+import { Disputes } from "./resources/disputes";
 import { Events } from "./resources/events";
 import { PaymentIntents } from "./resources/payment-intents";
 import { PaymentMethods } from "./resources/payment-methods";
@@ -27,6 +28,7 @@ export class Emulator extends EmulatorCore {
   readonly paymentMethods: PaymentMethods = new PaymentMethods(this);
   readonly paymentIntents: PaymentIntents = new PaymentIntents(this);
   readonly refunds: Refunds = new Refunds(this);
+  readonly disputes: Disputes = new Disputes(this);
   readonly checkout: Checkout = new Checkout(this);
   readonly products: Products = new Products(this);
   readonly prices: Prices = new Prices(this);
@@ -48,6 +50,7 @@ export class Emulator extends EmulatorCore {
       this.paymentMethods,
       this.paymentIntents,
       this.refunds,
+      this.disputes,
       this.products,
       this.prices,
       this.subscriptions,
@@ -85,6 +88,11 @@ export class Emulator extends EmulatorCore {
   /** The hosted Checkout page's Pay button. */
   completeCheckout(id: string, form: { name: string; email: string; card: string }) {
     return this.checkout.complete(id, form);
+  }
+
+  /** The bank's side of the dispute test cards: opens the disputes scheduled since the last call. */
+  openScheduledDisputes() {
+    return this.disputes.open();
   }
 
   /** The hosted Connect onboarding page's submit. */

@@ -186,6 +186,7 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
     // corrected retry with the same key goes through.
     if (key && !failedValidation(status, body)) this.idempotency.save(key, fingerprint, status, body);
     if (emulator.newEvents) await this.webhooks.schedule();
+    if (this.store.kvGet("scheduled_disputes") && this.store.kvGet("namespace") !== namespace) this.store.kvSet("namespace", namespace);
     await this.capture(emulator, status === 200 ? body : null, namespace);
     return new Response(body, { status, headers: { "Content-Type": "application/json", ...common, ...(key ? { "Idempotency-Key": key } : {}) } });
   }
@@ -298,7 +299,20 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
   }
 
   override async alarm() {
+    const namespace = this.store.kvGet<string>("namespace");
+    if (namespace) await this.openScheduledDisputes(namespace);
     await this.webhooks.alarm();
+  }
+
+  /**
+   * Disputes of the dispute test cards open "shortly after" the charge: at the account's next
+   * delivery (pull, flush or push alarm) or test clock advance, after the charge's own events.
+   */
+  private async openScheduledDisputes(namespace: string) {
+    const emulator = this.emulator(namespace);
+    if (!emulator.openScheduledDisputes()) return;
+    await this.capture(emulator, null, namespace);
+    await this.webhooks.armAlarm();
   }
 
   // ---------- /_emulator test controls ----------
@@ -348,6 +362,7 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
       return json({ event_id: event.id, deliveries: ids });
     }
     if (path === "/webhooks/pending" && method === "GET") {
+      await this.openScheduledDisputes(namespace);
       const data = [];
       for (const d of this.webhooks.due(url.searchParams.get("all") === "true")) data.push(await this.webhooks.signed(d, config));
       return json({ object: "list", data, has_more: false });
@@ -359,7 +374,10 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
       this.webhooks.recordResult(delivery, body.status === undefined || body.status === null ? null : Number(body.status), body.error ? String(body.error) : null, config);
       return json(this.store.deliveries("id = ?", delivery.id)[0]);
     }
-    if (path === "/webhooks/flush" && method === "POST") return json({ object: "list", data: await this.webhooks.deliver(true) });
+    if (path === "/webhooks/flush" && method === "POST") {
+      await this.openScheduledDisputes(namespace);
+      return json({ object: "list", data: await this.webhooks.deliver(true) });
+    }
     if (path === "/routes" && method === "GET") return json({ object: "list", data: this.emulator(namespace).operations() });
     if (path === "/webhooks/deliveries" && method === "GET") return json({ object: "list", data: this.store.deliveries() });
     return json({ error: { type: "invalid_request_error", message: `Unrecognized emulator control (${method}: /_emulator${path}).` } }, 404);

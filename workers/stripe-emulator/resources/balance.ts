@@ -1,7 +1,7 @@
 // The platform account's balance, which limits Connect transfers. Simplified: every succeeded charge
 // is available at once (Stripe test mode holds card funds as pending for a few days unless the
-// charge used 4000 0000 0000 0077), no Stripe fees; refunds, destination-charge transfers and
-// transfers (net of reversals) come off it.
+// charge used 4000 0000 0000 0077), no Stripe fees except dispute fees; refunds, destination-charge
+// transfers, transfers (net of reversals) and disputes (amount and fee, less reinstatements) come off it.
 import type { Route } from "../core";
 import { Resource } from "./resource";
 
@@ -16,6 +16,8 @@ export class Balance extends Resource {
       if (charge.transfer_data) add(charge.currency, -(charge.transfer_data.amount ?? charge.amount - (charge.application_fee_amount ?? 0)));
     }
     for (const transfer of this.store.all("transfer")) add(transfer.currency, -(transfer.amount - transfer.amount_reversed));
+    // Disputes: the amount and fee withdrawn, less what a won dispute reinstated.
+    for (const [currency, amount] of Object.entries(this.em.disputes.withdrawn())) add(currency, amount);
     return totals;
   }
 

@@ -131,6 +131,8 @@ export class PaymentIntents extends Resource {
     this.store.put(pi);
     this.em.emit("charge.succeeded", charge);
     this.em.emit("payment_intent.succeeded", pi);
+    const dispute = this.em.paymentMethods.cardFor(pi.payment_method)?.dispute;
+    if (dispute) this.em.disputes.schedule(charge.id, dispute);
     return pi;
   }
 

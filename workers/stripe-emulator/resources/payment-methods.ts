@@ -56,6 +56,12 @@ export class PaymentMethods extends Resource {
     return pm;
   }
 
+  /** The test card behind a payment method (null for cards made from raw numbers we do not know). */
+  cardFor(pmId: string) {
+    const token = this.store.internal(pmId).token as string | undefined;
+    return token ? cardByToken(token) : undefined;
+  }
+
   declineFor(pmId: string): Decline | undefined {
     const token = this.store.internal(pmId).token as string | undefined;
     return token ? cardByToken(token)?.decline : undefined;

@@ -27,6 +27,10 @@ export class Refunds extends Resource {
     if (charge.status !== "succeeded") {
       throw new StripeError(400, "invalid_request_error", `Charge ${charge.id} has not succeeded and cannot be refunded.`, { code: "charge_not_refundable" });
     }
+    const dispute = charge.disputed ? this.store.where("dispute", "$.charge", charge.id).find((d) => !d.is_charge_refundable) : undefined;
+    if (dispute) {
+      throw new StripeError(400, "invalid_request_error", `Charge ${charge.id} has been charged back; cannot issue a refund.`, { code: "charge_disputed" });
+    }
     const remaining = charge.amount - charge.amount_refunded;
     if (remaining <= 0) {
       throw new StripeError(400, "invalid_request_error", `Charge ${charge.id} has already been refunded.`, { code: "charge_already_refunded" });

@@ -51,6 +51,8 @@ export class TestClocks extends Resource {
     if (target <= clock.frozen_time) {
       throw invalid("frozen_time", `The test clock's frozen_time (${clock.frozen_time}) cannot be moved backwards or to the same time.`, "test_clock_advance_invalid");
     }
+    // Disputes the bank opened since the last delivery (dispute test cards) open before time moves.
+    this.em.disputes.open();
     const customers = new Set(this.store.where("customer", "$.test_clock", id).filter((c) => !c.deleted).map((c) => c.id));
     // Work through due renewals, retries and period ends in time order.
     for (let guard = 0; guard < 1000; guard++) {
