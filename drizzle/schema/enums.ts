@@ -9,6 +9,24 @@ export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 export const REFUND_STATUSES = ["pending", "succeeded", "failed"] as const;
 export type RefundStatus = (typeof REFUND_STATUSES)[number];
 
+/** Stripe's dispute statuses, as Stripe names them (warning_* are inquiries, no money moved yet). */
+export const DISPUTE_STATUSES = [
+  "warning_needs_response",
+  "warning_under_review",
+  "warning_closed",
+  "needs_response",
+  "under_review",
+  "won",
+  "lost",
+  "prevented",
+  "appeal_needs_response",
+  "appeal_under_review",
+] as const;
+export type DisputeStatus = (typeof DISPUTE_STATUSES)[number];
+/** Which dispute effects have run for a dispute: none yet, the opened ones, or the final ones. */
+export const DISPUTE_EFFECT_STAGES = ["none", "opened", "won", "lost"] as const;
+export type DisputeEffectStage = (typeof DISPUTE_EFFECT_STAGES)[number];
+
 /** received → processed | ignored; failed (will retry) → dead (after the last attempt). */
 export const STRIPE_EVENT_STATUSES = ["received", "processed", "ignored", "failed", "dead"] as const;
 export type StripeEventStatus = (typeof STRIPE_EVENT_STATUSES)[number];
@@ -38,14 +56,20 @@ export type CourseCategory = (typeof COURSE_CATEGORIES)[number];
 export const COURSE_LANGUAGES = ["en", "es", "fr", "de", "pt", "it", "ja", "zh", "hi", "ar"] as const;
 export type CourseLanguage = (typeof COURSE_LANGUAGES)[number];
 
-export const ENROLLMENT_STATUSES = ["active", "revoked"] as const;
+/** `suspended`: access paused while a dispute (chargeback) of the payment that granted it is open. */
+export const ENROLLMENT_STATUSES = ["active", "suspended", "revoked"] as const;
 export type EnrollmentStatus = (typeof ENROLLMENT_STATUSES)[number];
 
 export const ENROLLMENT_SOURCES = ["free", "purchase"] as const;
 export type EnrollmentSource = (typeof ENROLLMENT_SOURCES)[number];
 
-/** Earning ledger entries: a sale, or a reversal (negative) pointing at the sale it reverses. */
-export const EARNING_KINDS = ["sale", "reversal"] as const;
+/**
+ * Earning ledger entries: a sale; a reversal (negative, a refund) pointing at the sale it reverses;
+ * a dispute (negative: the sale's remaining net frozen or recovered while a chargeback is open, kept
+ * when it is lost), its reinstatement when the dispute is won, and a dispute fee when the policy
+ * makes the instructor bear it (app/modules/payments/disputes-policy.ts).
+ */
+export const EARNING_KINDS = ["sale", "reversal", "dispute", "dispute_reinstated", "dispute_fee"] as const;
 export type EarningKind = (typeof EARNING_KINDS)[number];
 
 /** pending (claimed earnings, transfer not confirmed) → paid | failed (retried next run). */

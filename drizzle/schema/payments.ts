@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { users } from "./auth";
 import { epochMs } from "./columns";
-import { PAYMENT_STATUSES, REFUND_STATUSES, STRIPE_EVENT_STATUSES } from "./enums";
+import { DISPUTE_EFFECT_STAGES, DISPUTE_STATUSES, PAYMENT_STATUSES, REFUND_STATUSES, STRIPE_EVENT_STATUSES } from "./enums";
 
 /** One Stripe customer per user, created once. */
 export const stripeCustomers = sqliteTable("stripe_customers", {
@@ -82,6 +82,56 @@ export const refunds = sqliteTable(
     updatedAt: epochMs("updated_at").notNull(),
   },
   (t) => [index("refunds_payment_idx").on(t.paymentId)],
+);
+
+/**
+ * A dispute (chargeback or inquiry) of one of our payments, mirrored from Stripe by the
+ * `charge.dispute.*` events (always re-read from Stripe). `effects` records which of the policy's
+ * effects have run (app/modules/payments/disputes.server.ts); `effects_claimed_until` serializes
+ * the runs that apply them, so a stale or duplicated event never applies an older stage.
+ */
+export const disputes = sqliteTable(
+  "disputes",
+  {
+    id: text("id").primaryKey(),
+    stripeDisputeId: text("stripe_dispute_id").notNull(),
+    paymentId: text("payment_id")
+      .notNull()
+      .references(() => payments.id),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    stripeChargeId: text("stripe_charge_id").notNull(),
+    amount: integer("amount").notNull(),
+    currency: text("currency").notNull(),
+    /** Stripe's reason (fraudulent, product_not_received, …). */
+    reason: text("reason").notNull(),
+    status: text("status", { enum: DISPUTE_STATUSES }).notNull(),
+    /** `evidence_details.due_by`; null once Stripe no longer expects a response. */
+    evidenceDueBy: epochMs("evidence_due_by"),
+    submissionCount: integer("submission_count").notNull().default(0),
+    /** Stripe's dispute fees (sum of the balance transactions' fees), a platform cost unless the policy says otherwise. */
+    feeAmount: integer("fee_amount").notNull().default(0),
+    effects: text("effects", { enum: DISPUTE_EFFECT_STAGES }).notNull().default("none"),
+    effectsClaimedUntil: epochMs("effects_claimed_until"),
+    evidenceSubmittedAt: epochMs("evidence_submitted_at"),
+    evidenceSubmittedBy: text("evidence_submitted_by").references(() => users.id),
+    /** When admins got the "3 days left" reminder (the cron sends it once). */
+    reminderSentAt: epochMs("reminder_sent_at"),
+    closedAt: epochMs("closed_at"),
+    /** Stripe's `created` × 1000. */
+    stripeCreatedAt: epochMs("stripe_created_at").notNull(),
+    /** Our clock when the Stripe state written here was read. */
+    syncedAt: epochMs("synced_at").notNull(),
+    createdAt: epochMs("created_at").notNull(),
+    updatedAt: epochMs("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("disputes_stripe_unique").on(t.stripeDisputeId),
+    index("disputes_payment_idx").on(t.paymentId),
+    index("disputes_created_idx").on(t.stripeCreatedAt),
+    index("disputes_status_due_idx").on(t.status, t.evidenceDueBy),
+  ],
 );
 
 /** Every verified Stripe event, stored once by its id; the queue consumer works from here. */

@@ -42,6 +42,8 @@ export const subscriptions = sqliteTable(
     paymentAttempts: integer("payment_attempts").notNull().default(0),
     nextPaymentAttemptAt: epochMs("next_payment_attempt_at"),
     lastPaymentError: text("last_payment_error"),
+    /** Set while a dispute of one of its invoices is open or was lost: the subscription then gives no paid tier. */
+    disputeId: text("dispute_id"),
     /** Our clock when the Stripe state written here was read; older reads never overwrite newer ones. */
     syncedAt: epochMs("synced_at").notNull(),
     createdAt: epochMs("created_at").notNull(),

@@ -96,6 +96,36 @@ const SAMPLES: { [T in EmailTemplateName]: EmailTemplateInput<T> } = {
     changedAt: MAR_5,
     accountUrl: `${APP_URL}/account`,
   },
+  "dispute-opened-learner": {
+    name: EVIL,
+    item: "Course: SQL <for> Analysts",
+    amount: 4999,
+    currency: "usd",
+    openedAt: MAR_5,
+    paymentId: "pay_04",
+    paused: "your access to SQL <for> Analysts",
+    receiptUrl: `${APP_URL}/account/payments/pay_04`,
+  },
+  "dispute-opened-instructor": {
+    name: EVIL,
+    courseTitle: "SQL <for> Analysts",
+    amount: 4999,
+    currency: "usd",
+    openedAt: MAR_5,
+    earning: "recovered",
+    earningAmount: 3500,
+    earningsUrl: `${APP_URL}/instructor`,
+  },
+  "dispute-evidence-due": {
+    name: EVIL,
+    item: "Course: SQL <for> Analysts",
+    amount: 4999,
+    currency: "usd",
+    reason: "Product not received",
+    dueBy: APR_5,
+    daysLeft: 3,
+    disputeUrl: `${APP_URL}/admin/disputes?dispute=dsp_1#dsp_1`,
+  },
 };
 
 /** The money, date and id each template must show, in both bodies. */
@@ -111,6 +141,9 @@ const MUST_SHOW: Record<EmailTemplateName, string[]> = {
   "signup-existing-account": [`${APP_URL}/login`, "already have an account", "no new one was created"],
   "password-reset": ["April 5, 2026 at 00:00 UTC", `${APP_URL}/password/reset?token=${"cd".repeat(32)}`, "didn't ask for this"],
   "password-changed": ["March 5, 2026 at 14:07 UTC", `${APP_URL}/account`, "Forgot your password?", "signed out"],
+  "dispute-opened-learner": ["$49.99 USD", "March 5, 2026 at 14:07 UTC", "pay_04", "is paused", "withdraw the dispute"],
+  "dispute-opened-instructor": ["$49.99 USD", "$35.00 USD", "March 5, 2026 at 14:07 UTC", "recovered from your next earnings", `${APP_URL}/instructor`],
+  "dispute-evidence-due": ["$49.99 USD", "April 5, 2026 at 00:00 UTC", "Product not received", "Prepare evidence", "in 3 days"],
 };
 
 describe("email templates", () => {

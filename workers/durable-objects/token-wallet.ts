@@ -244,16 +244,42 @@ export class TokenWallet extends DurableObject<Env> {
    * balance: the balance stays ≥ 0 and the entry records what was actually taken.
    */
   async clawback(input: Base & { ref: string; sourceKey: string; reason: string }) {
+    return this.run(input.userId, () => this.takeBack(input));
+  }
+
+  /**
+   * A dispute opened: what `ref` earned (awards, minus clawbacks), as far as the balance goes, is
+   * held under `holdId` so it cannot be spent until the dispute closes. Idempotent per hold id.
+   */
+  async freezeEarned(input: Base & { holdId: string; ref: string; reason: string }) {
     return this.run(input.userId, (meta) => {
-      const existing = this.bySource(input.sourceKey);
-      if (existing) return { entry: existing, replayed: true, due: 0 };
-      const earned = this.sql.exec<{ n: number }>("SELECT coalesce(sum(amount), 0) AS n FROM entries WHERE ref = ? AND type = 'award'", input.ref).one().n;
-      const taken = -this.sql.exec<{ n: number }>("SELECT coalesce(sum(amount), 0) AS n FROM entries WHERE ref = ? AND type = 'clawback'", input.ref).one().n;
-      const due = earned - taken;
-      if (due <= 0) return { entry: null, replayed: false, due: 0 };
-      const take = Math.min(due, meta.balance);
-      const { entry } = this.write({ type: "clawback", amount: -take, reason: input.reason, sourceKey: input.sourceKey, ref: input.ref, at: input.at });
-      return { entry, replayed: false, due };
+      const existing = this.holdRow(input.holdId);
+      if (existing) return { hold: existing, replayed: true };
+      const take = Math.min(this.earnedLeft(input.ref), meta.balance);
+      // Nothing to freeze: no entry, no hold (replayed: no projection to schedule).
+      if (take <= 0) return { hold: null, replayed: true };
+      this.write({ type: "hold", amount: -take, heldDelta: take, reason: input.reason, sourceKey: `hold:${input.holdId}`, ref: input.ref, at: input.at });
+      this.sql.exec("INSERT INTO holds (id, amount, status, ref, created_at) VALUES (?, ?, 'held', ?, ?)", input.holdId, take, input.ref, input.at);
+      return { hold: this.holdRow(input.holdId), replayed: false };
+    });
+  }
+
+  /**
+   * A dispute closed: the frozen tokens go back to the balance (released), and when the dispute was
+   * lost what `ref` earned is then clawed back, in the same transaction, so nothing can be spent in
+   * between. Idempotent: a settled hold and an existing clawback entry are not written again.
+   */
+  async settleFrozen(input: Base & { holdId: string; releaseReason: string; clawback: { ref: string; sourceKey: string; reason: string } | null }) {
+    return this.run(input.userId, () => {
+      const hold = this.holdRow(input.holdId);
+      let released = false;
+      if (hold && hold.status === "held") {
+        this.write({ type: "release", amount: hold.amount, heldDelta: -hold.amount, reason: input.releaseReason, sourceKey: `release:${hold.id}`, ref: hold.ref, at: input.at });
+        this.settle(hold.id, "released", input.at);
+        released = true;
+      }
+      const taken = input.clawback ? this.takeBack({ ...input.clawback, at: input.at }) : null;
+      return { released, clawback: taken?.entry ?? null, replayed: !released && (!taken || taken.replayed || !taken.entry) };
     });
   }
 
@@ -384,6 +410,25 @@ export class TokenWallet extends DurableObject<Env> {
 
   private lastSeq(): number {
     return this.sql.exec<{ n: number }>("SELECT coalesce(max(seq), 0) AS n FROM entries").one().n;
+  }
+
+  /** What `ref` earned in awards, less what was clawed back already. */
+  private earnedLeft(ref: string): number {
+    const earned = this.sql.exec<{ n: number }>("SELECT coalesce(sum(amount), 0) AS n FROM entries WHERE ref = ? AND type = 'award'", ref).one().n;
+    const taken = -this.sql.exec<{ n: number }>("SELECT coalesce(sum(amount), 0) AS n FROM entries WHERE ref = ? AND type = 'clawback'", ref).one().n;
+    return earned - taken;
+  }
+
+  /** The clawback of `ref`'s awards (inside a transaction), never below zero; idempotent per source key. */
+  private takeBack(input: { ref: string; sourceKey: string; reason: string; at: number }) {
+    const existing = this.bySource(input.sourceKey);
+    if (existing) return { entry: existing, replayed: true, due: 0 };
+    const due = this.earnedLeft(input.ref);
+    if (due <= 0) return { entry: null, replayed: false, due: 0 };
+    const balance = this.sql.exec<MetaRow>("SELECT * FROM meta WHERE id = 1").one().balance;
+    const take = Math.min(due, balance);
+    const { entry } = this.write({ type: "clawback", amount: -take, reason: input.reason, sourceKey: input.sourceKey, ref: input.ref, at: input.at });
+    return { entry, replayed: false, due };
   }
 
   private bySource(sourceKey: string): WalletEntry | null {

@@ -123,6 +123,41 @@ const passwordChanged = z.object({
   via: z.enum(["reset_link", "account"]).default("reset_link"),
 });
 
+const disputeOpened = z.object({
+  name,
+  item: text(200),
+  amount: minorUnitsSchema.positive(),
+  currency: currencySchema,
+  openedAt: epochMs,
+  paymentId: text(100),
+  /** What the dispute paused, in words ("your access to SQL for Analysts"). */
+  paused: text(300),
+  receiptUrl: link,
+});
+
+const disputeInstructor = z.object({
+  name,
+  courseTitle: text(200),
+  amount: minorUnitsSchema.positive(),
+  currency: currencySchema,
+  openedAt: epochMs,
+  /** Still in the hold (frozen) or already paid out (recovered from future earnings). */
+  earning: z.enum(["frozen", "recovered"]),
+  earningAmount: minorUnitsSchema.nonnegative(),
+  earningsUrl: link,
+});
+
+const disputeEvidenceDue = z.object({
+  name,
+  item: text(200),
+  amount: minorUnitsSchema.positive(),
+  currency: currencySchema,
+  reason: text(200),
+  dueBy: epochMs,
+  daysLeft: z.number().int().nonnegative().max(60),
+  disputeUrl: link,
+});
+
 type Def<S extends z.ZodType> = {
   schema: S;
   render: (data: z.output<S>) => EmailContent;
@@ -275,6 +310,75 @@ export const EMAIL_TEMPLATES = {
       ],
       button: { label: "Update payment method", url: d.updatePaymentUrl },
       footnote: "If you've already updated your card, you can ignore this email.",
+    }),
+  }),
+
+  "dispute-opened-learner": define({
+    schema: disputeOpened,
+    render: (d) => ({
+      subject: `Your bank disputed your payment for ${d.item}`,
+      preheader: `While the dispute is open, ${d.paused} is paused.`,
+      heading: "Your payment is being disputed",
+      greeting: `Hi ${d.name},`,
+      paragraphs: [
+        `Your bank told us that you disputed the payment of ${formatAmount(d.amount, d.currency)} for ${d.item}. While the dispute is open, ${d.paused} is paused.`,
+        "If you didn't mean to dispute it (or you recognise the charge now), ask your bank to withdraw the dispute: your access comes back as soon as the bank closes it in our favour. If something went wrong with your purchase, reply to this email and we'll put it right, with a refund if that is what you want.",
+      ],
+      facts: [
+        ["Item", d.item],
+        ["Disputed", formatAmount(d.amount, d.currency)],
+        ["Dispute opened", formatDateTime(d.openedAt)],
+        ["Payment ID", d.paymentId],
+      ],
+      button: { label: "View the payment", url: d.receiptUrl },
+      footnote: "Disputes are decided by your bank, usually within 60 to 75 days.",
+    }),
+  }),
+
+  "dispute-opened-instructor": define({
+    schema: disputeInstructor,
+    render: (d) => ({
+      subject: `A sale of ${d.courseTitle} is disputed`,
+      preheader:
+        d.earning === "frozen"
+          ? `Your earning of ${formatAmount(d.earningAmount, d.currency)} is frozen until the bank decides.`
+          : `Your earning of ${formatAmount(d.earningAmount, d.currency)} will be recovered from your next payouts unless we win.`,
+      heading: "A sale is disputed",
+      greeting: `Hi ${d.name},`,
+      paragraphs: [
+        `A learner's bank disputed their payment of ${formatAmount(d.amount, d.currency)} for ${d.courseTitle}. Their access is paused while the dispute is open, and we answer the bank with the evidence from our records.`,
+        d.earning === "frozen"
+          ? `Your earning from this sale (${formatAmount(d.earningAmount, d.currency)}) was still in its hold: it is frozen until the bank decides. If we win, it is paid out as usual; if we lose, it is reversed as for a refund.`
+          : `Your earning from this sale (${formatAmount(d.earningAmount, d.currency)}) was already paid out: it is recovered from your next earnings (your balance can show a negative amount carried forward). If we win, it is given back in full.`,
+      ],
+      facts: [
+        ["Course", d.courseTitle],
+        ["Disputed", formatAmount(d.amount, d.currency)],
+        ["Your earning", formatAmount(d.earningAmount, d.currency)],
+        ["Dispute opened", formatDateTime(d.openedAt)],
+      ],
+      button: { label: "See your earnings", url: d.earningsUrl },
+    }),
+  }),
+
+  "dispute-evidence-due": define({
+    schema: disputeEvidenceDue,
+    render: (d) => ({
+      subject: d.daysLeft <= 3 ? `Dispute evidence due in ${d.daysLeft === 1 ? "1 day" : `${d.daysLeft} days`}: ${d.item}` : `New dispute: evidence due ${formatDate(d.dueBy)}`,
+      preheader: `${formatAmount(d.amount, d.currency)} for ${d.item} is disputed (${d.reason}). Submit evidence before ${formatDateTime(d.dueBy)}.`,
+      heading: d.daysLeft <= 3 ? "Dispute evidence due soon" : "A payment is disputed",
+      greeting: `Hi ${d.name},`,
+      paragraphs: [
+        `A payment of ${formatAmount(d.amount, d.currency)} for ${d.item} is disputed (${d.reason}).`,
+        `Evidence is due by ${formatDateTime(d.dueBy)} (${d.daysLeft === 0 ? "today" : d.daysLeft === 1 ? "in 1 day" : `in ${d.daysLeft} days`}). "Prepare evidence" on the disputes page fills the bank's form from our records for you to check and submit; without a response the dispute is lost.`,
+      ],
+      facts: [
+        ["Item", d.item],
+        ["Disputed", formatAmount(d.amount, d.currency)],
+        ["Reason", d.reason],
+        ["Evidence due", formatDateTime(d.dueBy)],
+      ],
+      button: { label: "Prepare evidence", url: d.disputeUrl },
     }),
   }),
 

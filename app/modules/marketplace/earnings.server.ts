@@ -135,3 +135,85 @@ export async function earningsSummary(app: AppContext, instructorId: string) {
 export async function entriesForPayment(app: Pick<AppContext, "db">, paymentId: string) {
   return app.db.select().from(instructorEarnings).where(and(eq(instructorEarnings.paymentId, paymentId))).orderBy(instructorEarnings.createdAt).all();
 }
+
+export type DisputeEarningOutcome = { outcome: "frozen" | "recovered" | "already" | "no_sale" | "nothing_left"; instructorAmount: number };
+
+/**
+ * A dispute of a sale opened (or was lost before we saw it open): one `dispute` entry of minus the
+ * sale's remaining net (what refunds left of it), written once per dispute and only if the ledger
+ * still holds that net (optimistic check, as reversals do). While none of the payment's entries is
+ * claimed by a payout, the entry shares the sale's `available_at`, so the two are claimed together
+ * and pay nothing: the earning is **frozen**. Once the sale was paid out, the entry is available at
+ * once and the payouts net it against later earnings: the amount is **recovered**, carried forward as
+ * a negative balance while later earnings do not cover it (runPayouts pays only positive sums).
+ */
+export async function disputeEarning(app: AppContext, input: { paymentId: string; disputeId: string }): Promise<DisputeEarningOutcome> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const entries = await app.db.select().from(instructorEarnings).where(eq(instructorEarnings.paymentId, input.paymentId)).all();
+    const sale = entries.find((e) => e.kind === "sale");
+    if (!sale) return { outcome: "no_sale", instructorAmount: 0 };
+    const existing = entries.find((e) => e.idempotencyKey === `dispute:${input.disputeId}`);
+    if (existing) return { outcome: "already", instructorAmount: -existing.instructorAmount };
+    const net = entries.reduce((a, e) => ({ gross: a.gross + e.grossAmount, instructor: a.instructor + e.instructorAmount, platform: a.platform + e.platformAmount }), { gross: 0, instructor: 0, platform: 0 });
+    if (net.gross <= 0) return { outcome: "nothing_left", instructorAmount: 0 };
+    const t = now();
+    const paidOut = entries.some((e) => e.payoutId !== null);
+    const availableAt = paidOut ? t : sale.availableAt;
+    const result = await app.db.run(sql`
+      INSERT OR IGNORE INTO instructor_earnings
+        (id, idempotency_key, kind, instructor_id, course_id, payment_id, refund_id, reverses_id, gross_amount, instructor_amount, platform_amount, currency, available_at, payout_id, created_at)
+      SELECT ${createId("earning")}, ${`dispute:${input.disputeId}`}, 'dispute', ${sale.instructorId}, ${sale.courseId}, ${sale.paymentId}, NULL, ${sale.id},
+             ${-net.gross}, ${-net.instructor}, ${-net.platform}, ${sale.currency}, ${availableAt}, NULL, ${t}
+      WHERE (SELECT coalesce(sum(gross_amount), 0) FROM instructor_earnings WHERE payment_id = ${sale.paymentId}) = ${net.gross}
+        AND (SELECT count(*) FROM instructor_earnings WHERE payment_id = ${sale.paymentId} AND payout_id IS NOT NULL) = ${entries.filter((e) => e.payoutId !== null).length}`);
+    if (result.meta.changes > 0) return { outcome: paidOut ? "recovered" : "frozen", instructorAmount: net.instructor };
+  }
+  throw new Error(`The earnings of payment ${input.paymentId} kept changing while a dispute was booked; retried later.`);
+}
+
+/**
+ * A dispute was won: the `dispute` entry is matched by a `dispute_reinstated` entry of the same
+ * amounts (once per dispute), available when the dispute entry was, so a frozen earning is paid
+ * with its sale and a recovered one is given back by the next payout.
+ */
+export async function reinstateDisputedEarning(app: AppContext, input: { paymentId: string; disputeId: string }) {
+  const entries = await app.db.select().from(instructorEarnings).where(eq(instructorEarnings.paymentId, input.paymentId)).all();
+  const held = entries.find((e) => e.idempotencyKey === `dispute:${input.disputeId}`);
+  if (!held) return "no_dispute_entry" as const;
+  const t = now();
+  const result = await saleLike(app.db, held, { key: `dispute_won:${input.disputeId}`, kind: "dispute_reinstated", gross: -held.grossAmount, instructor: -held.instructorAmount, platform: -held.platformAmount, at: t });
+  return result.meta.changes > 0 ? ("reinstated" as const) : ("already" as const);
+}
+
+/** The dispute fee booked on the instructor (only when the policy makes them bear it): gross 0, the platform recovers it. */
+export async function chargeDisputeFee(app: AppContext, input: { paymentId: string; disputeId: string; fee: number }) {
+  if (input.fee <= 0) return "no_fee" as const;
+  const sale = await app.db.select().from(instructorEarnings).where(and(eq(instructorEarnings.paymentId, input.paymentId), eq(instructorEarnings.kind, "sale"))).get();
+  if (!sale) return "no_sale" as const;
+  const result = await saleLike(app.db, sale, { key: `dispute_fee:${input.disputeId}`, kind: "dispute_fee", gross: 0, instructor: -input.fee, platform: input.fee, at: now(), availableAt: now() });
+  return result.meta.changes > 0 ? ("charged" as const) : ("already" as const);
+}
+
+function saleLike(db: Db, base: Earning, e: { key: string; kind: Earning["kind"]; gross: number; instructor: number; platform: number; at: number; availableAt?: number }) {
+  return db
+    .insert(instructorEarnings)
+    .values({
+      id: createId("earning"),
+      idempotencyKey: e.key,
+      kind: e.kind,
+      instructorId: base.instructorId,
+      courseId: base.courseId,
+      paymentId: base.paymentId,
+      refundId: null,
+      reversesId: base.id,
+      grossAmount: e.gross,
+      instructorAmount: e.instructor,
+      platformAmount: e.platform,
+      currency: base.currency,
+      availableAt: e.availableAt ?? base.availableAt,
+      payoutId: null,
+      createdAt: e.at,
+    })
+    .onConflictDoNothing({ target: instructorEarnings.idempotencyKey })
+    .run();
+}

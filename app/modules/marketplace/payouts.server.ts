@@ -116,6 +116,9 @@ export async function runPayouts(app: AppContext, transfer: TransferFn = stripeT
     .innerJoin(instructorAccounts, and(eq(instructorAccounts.userId, instructorEarnings.instructorId), eq(instructorAccounts.payoutsEnabled, true)))
     .where(and(isNull(instructorEarnings.payoutId), lte(instructorEarnings.availableAt, t)))
     .groupBy(instructorEarnings.instructorId, instructorEarnings.currency)
+    // A negative sum (a dispute recovery larger than what is available) is carried forward, never
+    // settled as a zero payout: it waits until later earnings cover it.
+    .having(sql`sum(${instructorEarnings.instructorAmount}) > 0`)
     .all();
   for (const group of due) {
     const payout = await createPayout(app, group.instructorId, group.currency, group.account, t);

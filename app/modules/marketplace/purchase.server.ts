@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import type { PaymentPurpose } from "~/modules/payments/purposes";
@@ -10,7 +10,8 @@ import { tierDiscountBps } from "~/modules/subscriptions/entitlements.server";
 import { enrollments } from "~drizzle/schema";
 import { findEnrollment, isPurchasable, recountEnrollments } from "./access.server";
 import { courseIdSchema, findCourse } from "./courses.server";
-import { reverseEarning, saleEntry } from "./earnings.server";
+import { notifyInstructorOfDispute } from "./disputes.server";
+import { chargeDisputeFee, disputeEarning, reinstateDisputedEarning, reverseEarning, saleEntry } from "./earnings.server";
 
 /** The `course_purchase` fields of POST /api/payments/process. */
 export const quoteInputSchema = z.object({ courseId: courseIdSchema });
@@ -35,6 +36,9 @@ export const coursePurchasePurpose: PaymentPurpose = {
     if (course.priceAmount === 0) throw new AppError("conflict", "This course is free; enroll without paying.");
     const enrollment = await findEnrollment(app, course.id, user.id);
     if (enrollment?.status === "active") throw new AppError("conflict", "You are already enrolled in this course.");
+    if (enrollment?.status === "suspended") {
+      throw new AppError("conflict", "Your access to this course is paused while your bank's dispute of your payment is open. It comes back if the dispute closes in our favour.");
+    }
     const price = await priceFor(app, user.id, course.priceAmount);
     return {
       amount: price.amount,
@@ -111,5 +115,44 @@ export const coursePurchasePurpose: PaymentPurpose = {
     }
     const outcome = await reverseEarning(app, { paymentId: payment.id, refundId: refund.id, refundAmount: refund.amount });
     app.logger.info("marketplace.purchase_reversed", { paymentId: payment.id, refundId: refund.id, amount: refund.amount, full, earning: outcome });
+  },
+
+  /**
+   * A dispute of the purchase (policy: payments/disputes-policy.ts). Opened: the enrollment this
+   * payment granted is suspended and the earning frozen (still held) or recovered (paid out). Won:
+   * the enrollment is active again and the earning reinstated. Lost: as a full refund, the
+   * enrollment is revoked and the earning stays reversed (booked now if it never opened), plus the
+   * fee when the instructor bears it. Each step is idempotent per dispute.
+   */
+  async dispute(app, payment, dispute) {
+    const log = app.logger.child({ paymentId: payment.id, disputeId: dispute.id, courseId: payment.purposeRef, userId: payment.userId });
+    const setEnrollment = async (from: ("active" | "suspended")[], to: "active" | "suspended" | "revoked") => {
+      const t = now();
+      await app.db.batch([
+        app.db
+          .update(enrollments)
+          .set({ status: to, updatedAt: t, ...(to === "revoked" ? { revokedAt: t } : {}) })
+          .where(and(eq(enrollments.paymentId, payment.id), inArray(enrollments.status, from))),
+        recountEnrollments(app.db, payment.purposeRef),
+      ]);
+    };
+    if (dispute.stage === "opened") {
+      if (dispute.policy.suspendAccessWhileOpen) await setEnrollment(["active"], "suspended");
+      const earning = dispute.policy.freezeOrRecoverEarning ? await disputeEarning(app, { paymentId: payment.id, disputeId: dispute.id }) : null;
+      log.info("marketplace.purchase_disputed", { earning: earning?.outcome ?? "kept", instructorAmount: earning?.instructorAmount ?? 0 });
+      if (earning && earning.outcome !== "no_sale" && earning.outcome !== "nothing_left") await notifyInstructorOfDispute(app, payment, dispute, earning);
+      return;
+    }
+    if (dispute.stage === "won") {
+      await setEnrollment(["suspended"], "active");
+      const earning = await reinstateDisputedEarning(app, { paymentId: payment.id, disputeId: dispute.id });
+      log.info("marketplace.dispute_won", { earning });
+      return;
+    }
+    // Lost: a full refund's reversal, and the earning entry if the dispute never opened here.
+    await setEnrollment(["active", "suspended"], "revoked");
+    const earning = await disputeEarning(app, { paymentId: payment.id, disputeId: dispute.id });
+    const fee = dispute.policy.feeBearer === "instructor" ? await chargeDisputeFee(app, { paymentId: payment.id, disputeId: dispute.id, fee: dispute.fee }) : "platform";
+    log.info("marketplace.dispute_lost", { earning: earning.outcome, fee });
   },
 };

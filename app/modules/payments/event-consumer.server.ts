@@ -5,6 +5,7 @@ import type { AppContext } from "~/context.server";
 import { MINUTE, now } from "~/utils/clock";
 import { chunk } from "~/utils/db.server";
 import { payments, stripeEvents } from "~drizzle/schema";
+import { syncDispute } from "./disputes.server";
 import { reconcilePayment } from "./reconcile.server";
 import { findPayment, toPurposeView } from "./records.server";
 import { dispatchToCapabilities, runPaymentHooks, type StripeEventOutcome, type StripeEventRow } from "./registry";
@@ -217,6 +218,7 @@ class PaymentIndex {
 
 const objectRef = z.object({ id: z.string(), metadata: z.record(z.string(), z.string()).nullish() }).loose();
 const chargeRef = objectRef.extend({ payment_intent: z.string().nullish() });
+const disputeRef = z.object({ id: z.string().regex(/^dp_\w+$/), payment_intent: z.string().nullish() }).loose();
 const sessionRef = objectRef.extend({ mode: z.string(), payment_intent: z.string().nullish() });
 
 /** Our ids, PaymentIntents and Checkout Sessions the events name, as conditions of at most IDS_PER_STATEMENT values. */
@@ -250,6 +252,12 @@ async function dispatch(app: AppContext, event: StripeEventRow, known: PaymentIn
     if (!paymentId) return dispatchToCapabilities(app, event);
     await reconcilePayment(app, paymentId, { paymentIntentId: pi.id });
     return "processed";
+  }
+  if (type.startsWith("charge.dispute.")) {
+    // Disputes of our payments: re-read from Stripe, mirrored, and their policy's effects applied once per stage.
+    const dispute = disputeRef.parse(object);
+    if (!known.find({ intent: dispute.payment_intent })) return "ignored";
+    return syncDispute(app, dispute.id);
   }
   if (type.startsWith("charge.")) {
     const charge = chargeRef.parse(object);

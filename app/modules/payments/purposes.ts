@@ -2,6 +2,7 @@ import type * as z from "zod";
 import type { AppContext } from "~/context.server";
 import type { SessionUser } from "~/modules/auth/session.server";
 import type { Currency } from "~/utils/money";
+import type { DisputePolicy } from "./disputes-policy";
 
 /** What the platform sells. Each purpose registers how it is priced, fulfilled and reversed. */
 export const PAYMENT_PURPOSES = ["course_purchase", "subscription"] as const;
@@ -18,6 +19,26 @@ export type PaymentForPurpose = {
   currency: Currency;
   amountRefunded: number;
   metadata: Record<string, string>;
+};
+
+/**
+ * A dispute stage as capabilities see it (app/modules/payments/disputes.server.ts). `stage` is what
+ * to do now; `from` is what has run before (a dispute can be lost without ever having been seen
+ * open, e.g. its `created` event arrived after `closed`). Each reaction must be idempotent per
+ * dispute id and stage: a crash before payments records the stage runs it again.
+ */
+export type DisputeEffect = {
+  /** Our dispute id (dsp_…): the idempotency key of every effect. */
+  id: string;
+  stripeDisputeId: string;
+  stage: "opened" | "won" | "lost";
+  from: "none" | "opened";
+  amount: number;
+  currency: Currency;
+  reason: string;
+  /** Stripe's dispute fee for it (minor units). */
+  fee: number;
+  policy: DisputePolicy;
 };
 
 export type Quote = {
@@ -53,6 +74,12 @@ export type PaymentPurpose = {
    * it). Must be idempotent per refund id.
    */
   reverse(app: AppContext, payment: PaymentForPurpose, refund: { id: string; amount: number }): Promise<void>;
+  /**
+   * The payment is disputed (a chargeback): opened → pause what it bought and freeze or recover the
+   * money it paid out; won → restore it all; lost → end it as a full refund would. Optional: a purpose
+   * without it is only shown on the disputes page.
+   */
+  dispute?(app: AppContext, payment: PaymentForPurpose, dispute: DisputeEffect): Promise<void>;
   /** True when the capability emails failed payments itself (e.g. subscription dunning). */
   ownsFailureNotice?: boolean;
 };

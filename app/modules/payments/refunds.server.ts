@@ -6,6 +6,7 @@ import { now } from "~/utils/clock";
 import { AppError, parseOrThrow } from "~/utils/errors";
 import { createId } from "~/utils/ids";
 import { payments, refunds } from "~drizzle/schema";
+import { blockingDispute } from "./disputes-records.server";
 import { sendRefundIssued } from "./notifications.server";
 import type { PaymentPurpose, PaymentPurposeName } from "./purposes";
 import { findPayment, publicPayment, publicRefund, toPurposeView, type Payment } from "./records.server";
@@ -45,6 +46,12 @@ export async function checkRefund(app: AppContext, input: unknown) {
   if (!payment) throw AppError.notFound("Payment");
   if (!["succeeded", "partially_refunded"].includes(payment.status) || !payment.stripePaymentIntentId) {
     throw new AppError("conflict", `Only succeeded payments can be refunded (this one is ${payment.status.replace("_", " ")}).`);
+  }
+  const disputed = await blockingDispute(app, payment.id);
+  if (disputed) {
+    throw new AppError("conflict", disputed.status === "lost" ? "This payment was charged back by the cardholder's bank; it cannot be refunded as well." : "This payment is disputed with the cardholder's bank; it cannot be refunded while the dispute is open.", {
+      details: { disputeId: disputed.id },
+    });
   }
   const left = payment.amount - payment.amountRefunded - payment.amountRefundPending;
   const amount = data.amount ?? left;

@@ -3,7 +3,7 @@ import type { AppContext } from "~/context.server";
 import type { SessionUser } from "~/modules/auth/session.server";
 import { AppError } from "~/utils/errors";
 import type { stripeEvents } from "~drizzle/schema";
-import type { PaymentForPurpose, PaymentPurpose, PaymentPurposeName, Quote } from "./purposes";
+import type { DisputeEffect, PaymentForPurpose, PaymentPurpose, PaymentPurposeName, Quote } from "./purposes";
 
 export type StripeEventRow = typeof stripeEvents.$inferSelect;
 export type StripeEventOutcome = "processed" | "ignored";
@@ -41,6 +41,8 @@ export type PaymentHooks = {
   unpaid?(app: AppContext, payment: PaymentForPurpose): Promise<void>;
   /** A refund succeeded (`payment.amountRefunded` includes it); once per refund id. */
   refunded?(app: AppContext, payment: PaymentForPurpose, refund: { id: string; amount: number }): Promise<void>;
+  /** A dispute of the payment reached a stage (after the purpose's own `dispute`); idempotent per dispute id and stage. */
+  disputed?(app: AppContext, payment: PaymentForPurpose, dispute: DisputeEffect): Promise<void>;
 };
 
 /** The assembled capabilities, carried on the AppContext (`app.payments`). */

@@ -1,6 +1,7 @@
 import * as z from "zod";
 import type { PaymentCapability } from "~/modules/payments/registry";
 import { AppError } from "~/utils/errors";
+import { disputeSubscription } from "./disputes.server";
 import { SUBSCRIPTION_EVENT_HANDLERS } from "./events.server";
 
 /**
@@ -26,6 +27,8 @@ export const subscriptionsCapability: PaymentCapability = {
       async reverse() {
         // Refunds of subscription invoices do not change the tier.
       },
+      // A disputed invoice drops the paid tier at once (restored if won; canceled if lost).
+      dispute: disputeSubscription,
       ownsFailureNotice: true,
     },
   },

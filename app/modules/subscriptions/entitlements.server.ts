@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull } from "drizzle-orm";
 import type { AppContext } from "~/context.server";
 import type { SessionUser } from "~/modules/auth/session.server";
 import { AppError } from "~/utils/errors";
@@ -14,12 +14,15 @@ import { FEATURES, TIERS, tierHasFeature, upgradeTierFor, upgradeUrl, type Featu
 
 export type Entitlement = { tier: SubscriptionTier; subscription: SubscriptionRow | null };
 
-/** The tier a user is entitled to now: their newest active / trialing / past_due (grace) subscription, else Free. */
+/**
+ * The tier a user is entitled to now: their newest active / trialing / past_due (grace)
+ * subscription that no open or lost dispute suspends, else Free.
+ */
 export async function getEntitlement(app: AppContext, userId: string): Promise<Entitlement> {
   const row = await app.db
     .select()
     .from(subscriptions)
-    .where(and(eq(subscriptions.userId, userId), inArray(subscriptions.status, [...ENTITLED_STATUSES])))
+    .where(and(eq(subscriptions.userId, userId), inArray(subscriptions.status, [...ENTITLED_STATUSES]), isNull(subscriptions.disputeId)))
     .orderBy(desc(subscriptions.id))
     .get();
   return row ? { tier: row.tier, subscription: row } : { tier: "free", subscription: null };

@@ -53,6 +53,41 @@ export const tokensCapability: PaymentCapability = {
       if (!done.replayed) app.logger.info("tokens.hold_released", { userId: payment.userId, paymentId: payment.id, amount: done.hold.amount });
     },
 
+    /**
+     * A dispute of a course purchase (policy: payments/disputes-policy.ts). Opened: the tokens the
+     * course earned are frozen (held under `dispute:<id>`). Won: released. Lost: released and clawed
+     * back in one wallet transaction, and (policy) the tokens that paid part of the price returned,
+     * as a full refund returns them.
+     */
+    async disputed(app, payment, dispute) {
+      if (payment.purpose !== "course_purchase") return;
+      const wallet = walletFor(app, payment.userId);
+      const holdId = `dispute:${dispute.id}`;
+      const log = app.logger.child({ userId: payment.userId, paymentId: payment.id, disputeId: dispute.id });
+      if (dispute.stage === "opened") {
+        if (!dispute.policy.freezeEarnedTokens) return;
+        const result = unwrap(await wallet.freezeEarned({ userId: payment.userId, at: now(), holdId, ref: `course:${payment.purposeRef}`, reason: "Frozen while a payment dispute is open" }));
+        if (result.hold) log.info("tokens.frozen_for_dispute", { amount: result.hold.amount, replayed: result.replayed });
+        return;
+      }
+      const lost = dispute.stage === "lost";
+      const settled = unwrap(
+        await wallet.settleFrozen({
+          userId: payment.userId,
+          at: now(),
+          holdId,
+          releaseReason: lost ? "Dispute lost: frozen tokens released before the clawback" : "Dispute closed in your favour: tokens unfrozen",
+          clawback: lost && dispute.policy.lostIsFullRefund ? { ref: `course:${payment.purposeRef}`, sourceKey: `clawback:${payment.id}`, reason: "Payment charged back: tokens the course earned taken back" } : null,
+        }),
+      );
+      log.info(lost ? "tokens.dispute_lost" : "tokens.dispute_won", { released: settled.released, clawedBack: settled.clawback?.amount ?? 0, replayed: settled.replayed });
+      const held = heldTokens(payment.metadata);
+      if (lost && dispute.policy.returnDiscountTokensOnLoss && held > 0) {
+        const result = unwrap(await wallet.returnHold({ userId: payment.userId, at: now(), holdId: payment.id, returnTotal: held, refundKey: holdId, reason: "Payment charged back: discount tokens returned" }));
+        log.info("tokens.hold_returned", { returnTotal: held, replayed: result.replayed });
+      }
+    },
+
     async refunded(app, payment, refund) {
       const wallet = walletFor(app, payment.userId);
       const held = heldTokens(payment.metadata);
