@@ -86,11 +86,13 @@ export class EmulatorControl {
   /**
    * Pull mode: POSTs each due signed webhook with `send` (e.g. `(r) => SELF.fetch(r)` or
    * `exports.default.fetch`) and reports the answer back, so non-2xx are retried like Stripe does.
-   * Returns what was delivered, in delivery order.
+   * `only` delivers just the matching deliveries (the rest stay pending). Returns what was
+   * delivered, in delivery order.
    */
-  async deliverWebhooks(send: (request: Request) => Promise<Response>, options: { all?: boolean; url?: string } = {}) {
+  async deliverWebhooks(send: (request: Request) => Promise<Response>, options: { all?: boolean; url?: string; only?: (delivery: SignedDelivery) => boolean } = {}) {
     const delivered: Array<SignedDelivery & { status: number | null }> = [];
     for (const d of await this.pending(options.all ?? true)) {
+      if (options.only && !options.only(d)) continue;
       let status: number | null = null;
       let error: string | undefined;
       try {

@@ -158,6 +158,9 @@ export function mapStripeError(app: Pick<AppContext, "logger">, error: unknown):
       cause: error,
     });
   }
+  if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === "charge_disputed") {
+    return new AppError("conflict", "This payment is disputed with the cardholder's bank; it cannot be refunded while the dispute is open.", { cause: error });
+  }
   if (error instanceof Stripe.errors.StripeRateLimitError) {
     app.logger.error("stripe.unavailable", { error: (error as Error).message, type: (error as Stripe.errors.StripeError).type });
     return new AppError("upstream_unavailable", "Our payment provider is unavailable right now. Nothing was charged; please try again shortly.", {
