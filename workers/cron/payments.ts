@@ -1,3 +1,4 @@
+import { remindDisputeDeadlines } from "~/modules/payments/disputes.server";
 import { settleStalePayments } from "~/modules/payments/reconcile.server";
 import type { CronJob } from "./job";
 
@@ -6,5 +7,13 @@ export const stalePaymentsJob: CronJob = {
   name: "payments.settle-stale",
   run: async (app) => {
     await settleStalePayments(app);
+  },
+};
+
+/** Reminds admins of disputes whose evidence is due within the policy's days, once each (app/modules/payments/disputes.server.ts). */
+export const disputeDeadlinesJob: CronJob = {
+  name: "payments.dispute-deadlines",
+  run: async (app) => {
+    await remindDisputeDeadlines(app);
   },
 };

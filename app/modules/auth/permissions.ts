@@ -35,6 +35,8 @@ export const PERMISSIONS = [
   "create:refund:any",
   "read:stripe-event:any",
   "update:stripe-event:any", // replay failed webhook events
+  "read:dispute:any", // admins: /admin/disputes
+  "update:dispute:any", // admins: submit dispute evidence (audited)
   // Subscriptions (docs/subscriptions.md)
   "create:subscription:own",
   "read:subscription:own",
@@ -87,7 +89,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   instructor: [...MEMBER, ...LEARNER_TOKENS, ...INSTRUCTOR],
   enterprise: [...MEMBER, ...LEARNER_TOKENS],
   admin: [...MEMBER, "read:user:any", "update:role:any", "read:audit-log:any", "read:metrics:any", "read:email:any", "update:email:any", ...INSTRUCTOR, "update:course:any",
-    "read:payment:any", "create:refund:any", "read:stripe-event:any", "update:stripe-event:any",
+    "read:payment:any", "create:refund:any", "read:stripe-event:any", "update:stripe-event:any", "read:dispute:any", "update:dispute:any",
     "update:subscription:any", ...LEARNER_TOKENS, "read:tokens:any", "create:token-award:any",
     ...LICENSING_ADMIN],
 };

@@ -1,9 +1,10 @@
-import { eq } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import type { AppContext } from "~/context.server";
 import { notifyUser } from "~/modules/email/email.server";
 import type { DisputeEffect, PaymentForPurpose } from "~/modules/payments/purposes";
 import { now } from "~/utils/clock";
-import { courses } from "~drizzle/schema";
+import { formatDateTime } from "~/modules/email/format";
+import { courseModules, courses, enrollments, moduleProgress } from "~drizzle/schema";
 import type { DisputeEarningOutcome } from "./earnings.server";
 
 /** The instructor of a disputed sale: the sale is disputed and the earning frozen (or recovered); once per dispute. */
@@ -24,4 +25,36 @@ export async function notifyInstructorOfDispute(app: AppContext, payment: Paymen
       earningsUrl: `${app.config.APP_URL}/instructor`,
     }),
   });
+}
+
+/**
+ * What the marketplace tells the bank about a disputed course purchase: the course, when access was
+ * granted, and every module the learner completed with its time (from module_progress).
+ */
+export async function courseEvidence(app: AppContext, payment: PaymentForPurpose) {
+  const [course, enrollment, progress, modules] = await Promise.all([
+    app.db.select({ title: courses.title, description: courses.description, slug: courses.slug }).from(courses).where(eq(courses.id, payment.purposeRef)).get(),
+    app.db.select().from(enrollments).where(and(eq(enrollments.courseId, payment.purposeRef), eq(enrollments.userId, payment.userId))).get(),
+    app.db
+      .select({ title: courseModules.title, position: courseModules.position, completedAt: moduleProgress.completedAt })
+      .from(moduleProgress)
+      .innerJoin(courseModules, eq(courseModules.id, moduleProgress.moduleId))
+      .where(and(eq(moduleProgress.userId, payment.userId), eq(moduleProgress.courseId, payment.purposeRef)))
+      .orderBy(asc(moduleProgress.completedAt))
+      .all(),
+    app.db.select({ n: sql<number>`count(*)` }).from(courseModules).where(eq(courseModules.courseId, payment.purposeRef)).get(),
+  ]);
+  if (!course) return {};
+  const lines = [
+    enrollment ? `Access to the course was granted on ${formatDateTime(enrollment.createdAt)} (enrollment ${enrollment.id}).` : "No enrollment record was found.",
+    progress.length
+      ? `The customer completed ${progress.length} of ${modules?.n ?? progress.length} modules while signed in to their account:`
+      : `The customer had not completed any of the ${modules?.n ?? 0} modules yet.`,
+    ...progress.map((p) => `- Module ${p.position} "${p.title}" completed ${formatDateTime(p.completedAt)}`),
+  ];
+  return {
+    product_description: `Online course "${course.title}" (${app.config.APP_URL}/courses/${course.slug}), delivered digitally in the customer's Coursemint account. ${course.description}`.slice(0, 20_000),
+    service_date: enrollment ? new Date(enrollment.createdAt).toISOString().slice(0, 10) : undefined,
+    access_activity_log: lines.join("\n"),
+  };
 }

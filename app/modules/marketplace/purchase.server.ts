@@ -10,7 +10,7 @@ import { tierDiscountBps } from "~/modules/subscriptions/entitlements.server";
 import { enrollments } from "~drizzle/schema";
 import { findEnrollment, isPurchasable, recountEnrollments } from "./access.server";
 import { courseIdSchema, findCourse } from "./courses.server";
-import { notifyInstructorOfDispute } from "./disputes.server";
+import { courseEvidence, notifyInstructorOfDispute } from "./disputes.server";
 import { chargeDisputeFee, disputeEarning, reinstateDisputedEarning, reverseEarning, saleEntry } from "./earnings.server";
 
 /** The `course_purchase` fields of POST /api/payments/process. */
@@ -124,6 +124,8 @@ export const coursePurchasePurpose: PaymentPurpose = {
    * enrollment is revoked and the earning stays reversed (booked now if it never opened), plus the
    * fee when the instructor bears it. Each step is idempotent per dispute.
    */
+  disputeEvidence: courseEvidence,
+
   async dispute(app, payment, dispute) {
     const log = app.logger.child({ paymentId: payment.id, disputeId: dispute.id, courseId: payment.purposeRef, userId: payment.userId });
     const setEnrollment = async (from: ("active" | "suspended")[], to: "active" | "suspended" | "revoked") => {

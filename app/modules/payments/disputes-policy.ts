@@ -28,6 +28,9 @@ export const DISPUTE_POLICY = {
    * cost by default; "instructor" books it on the instructor's earnings when the dispute is lost.
    */
   feeBearer: "platform" as "platform" | "instructor",
+  /** The refund policy as the evidence states it (shown on receipts and the course pages). */
+  refundPolicyText:
+    "Coursemint's refund policy: a course can be refunded in full within 30 days of purchase on request from the receipt page or by replying to the receipt email; subscriptions can be canceled at any time from the billing page and keep access until the end of the paid period. The customer did not ask for a refund before disputing the charge with their bank.",
   /** Admins are reminded of the evidence deadline again this long before it. */
   evidenceReminderDays: 3,
   /** The dispute rate on the admin dashboard: disputes ÷ succeeded charges over this window … */

@@ -41,6 +41,30 @@ export type DisputeEffect = {
   policy: DisputePolicy;
 };
 
+/** The text fields of Stripe's dispute evidence we fill (and admins edit) on /admin/disputes. */
+export const EVIDENCE_FIELDS = [
+  "customer_name",
+  "customer_email_address",
+  "product_description",
+  "service_date",
+  "access_activity_log",
+  "refund_policy_disclosure",
+  "cancellation_policy_disclosure",
+  "uncategorized_text",
+] as const;
+export type EvidenceField = (typeof EVIDENCE_FIELDS)[number];
+/** How the evidence form labels each field. */
+export const EVIDENCE_LABELS: Record<EvidenceField, string> = {
+  customer_name: "Customer name",
+  customer_email_address: "Customer email address",
+  product_description: "What was bought",
+  service_date: "Service date",
+  access_activity_log: "Use of the purchase (activity log)",
+  refund_policy_disclosure: "Refund policy and how it was shown",
+  cancellation_policy_disclosure: "Cancellation policy",
+  uncategorized_text: "Receipt and other facts",
+};
+
 export type Quote = {
   amount: number;
   currency: Currency;
@@ -80,6 +104,11 @@ export type PaymentPurpose = {
    * without it is only shown on the disputes page.
    */
   dispute?(app: AppContext, payment: PaymentForPurpose, dispute: DisputeEffect): Promise<void>;
+  /**
+   * Facts for the bank from the purpose's own records (what was bought, when it was used), for the
+   * evidence form of /admin/disputes.
+   */
+  disputeEvidence?(app: AppContext, payment: PaymentForPurpose): Promise<Partial<Record<EvidenceField, string>>>;
   /** True when the capability emails failed payments itself (e.g. subscription dunning). */
   ownsFailureNotice?: boolean;
 };

@@ -7,14 +7,15 @@ import { When } from "~/components/when";
 import { useFormat } from "~/utils/format";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { collectMetrics, recentPayouts } from "~/modules/observability/metrics.server";
+import { disputeRate } from "~/modules/payments/dispute-evidence.server";
 
 export const meta: MetaFunction = () => [{ title: "Admin · Coursemint" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { app } = context;
   await requireUserWithPermission(app, request, "read:metrics:any");
-  const [metrics, payouts] = await Promise.all([collectMetrics(app), recentPayouts(app)]);
-  return { ...metrics, payouts };
+  const [metrics, payouts, disputes] = await Promise.all([collectMetrics(app), recentPayouts(app), disputeRate(app)]);
+  return { ...metrics, payouts, disputes };
 }
 
 /** "pro:active" → "Pro · Active"; a plain status → its label for `kind`. */
@@ -56,7 +57,7 @@ export default function AdminOverview() {
       <h1>Admin</h1>
       <p className="muted">
         As of <When ms={m.generatedAt} as="dateTime" />. Also as JSON at <code>/api/metrics</code>.{" "}
-        <Link to="/admin/users">Users</Link> · <Link to="/admin/payments">Payments</Link> · <Link to="/admin/emails">Emails</Link> ·{" "}
+        <Link to="/admin/users">Users</Link> · <Link to="/admin/payments">Payments</Link> · <Link to="/admin/disputes">Disputes</Link> · <Link to="/admin/emails">Emails</Link> ·{" "}
         <Link to="/admin/audit">Audit log</Link>
       </p>
       {waitingMin !== null && waitingMin >= 5 ? (
@@ -65,6 +66,25 @@ export default function AdminOverview() {
         </p>
       ) : null}
       <div className="cards">
+        <article className="card" data-testid="dispute-rate-card">
+          <h2>Disputes, last {m.disputes.windowDays} days</h2>
+          <p className="big-number">{`${(m.disputes.bps / 100).toFixed(2)} %`}</p>
+          <p>
+            {f.plural(m.disputes.disputes, "dispute")} of {f.plural(m.disputes.charges, "charge")}
+            {m.disputes.fees.map((fee) => (
+              <span key={fee.currency}>
+                {" "}
+                · fees <Money amount={fee.amount} currency={fee.currency} />
+              </span>
+            ))}
+          </p>
+          {m.disputes.level !== "ok" ? (
+            <p className="alert error" role="alert">
+              {m.disputes.level === "monitoring" ? "At or above 0.9 %: card networks start monitoring merchants at this rate." : "Close to the 0.9 % at which card networks start monitoring merchants."}
+            </p>
+          ) : null}
+          <Link to="/admin/disputes">All disputes</Link>
+        </article>
         <article className="card">
           <h2>Last 24 hours</h2>
           <ul>

@@ -6,6 +6,15 @@ const CASES: Case[] = [
   { name: "GET /account/payments", request: ({ browser }) => browser.fetch("/account/payments"), anonymous: 302, members: 200 },
   { name: "GET /account/payments/:id", request: ({ browser }) => browser.fetch("/account/payments/pay_00000000000000000000000000"), anonymous: 302, members: 404 },
   { name: "GET /admin/payments", request: ({ browser }) => browser.fetch("/admin/payments"), anonymous: 302, members: 403, admin: 200 },
+  { name: "GET /admin/disputes", request: ({ browser }) => browser.fetch("/admin/disputes"), anonymous: 302, members: 403, admin: 200 },
+  { name: "GET /admin/disputes?prepare (unknown)", request: ({ browser }) => browser.fetch("/admin/disputes?prepare=dsp_00000000000000000000000000"), anonymous: 302, members: 403, admin: 404 },
+  {
+    name: "POST /admin/disputes (submit evidence, unknown dispute)",
+    request: ({ browser }) => browser.submit("/admin/disputes", { intent: "submit", disputeId: "dsp_00000000000000000000000000", uncategorized_text: "x", confirm: "yes" }),
+    anonymous: 302,
+    members: 403,
+    admin: 404,
+  },
   { name: "GET /api/payments/history", request: ({ browser }) => browser.fetch("/api/payments/history"), anonymous: 401, members: 200 },
   { name: "GET /api/payments/:id", request: ({ browser }) => browser.fetch("/api/payments/pay_00000000000000000000000000"), anonymous: 401, members: 404 },
   {
