@@ -383,7 +383,7 @@ export async function getCourseView(app: AppContext, viewer: SessionUser | null,
     course: publicCourse(course, instructor),
     instructor: { id: course.instructorId, name: instructor?.name ?? "", bio: instructor?.bio ?? "", avatarUrl: imageUrl(instructor?.avatarKey) },
     modules: modules.map(publicModule),
-    viewer: { enrolled, completedAt: enrollment?.completedAt ?? null, canEdit, canModerate, canAccess: enrolled || canEdit || canModerate },
+    viewer: { enrolled, paused: enrollment?.status === "suspended", completedAt: enrollment?.completedAt ?? null, canEdit, canModerate, canAccess: enrolled || canEdit || canModerate },
   };
 }
 

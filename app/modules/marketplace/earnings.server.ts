@@ -1,9 +1,9 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { AppContext } from "~/context.server";
 import { DAY, now } from "~/utils/clock";
 import { createId } from "~/utils/ids";
 import { allocate } from "~/utils/money";
-import { courses, instructorEarnings, payouts } from "~drizzle/schema";
+import { courses, disputes, instructorEarnings, payouts } from "~drizzle/schema";
 import { HOLD_DAYS, SPLIT_WEIGHTS } from "./rules";
 
 type Db = AppContext["db"];
@@ -123,8 +123,30 @@ export async function earningsSummary(app: AppContext, instructorId: string) {
     m[state] += e.instructorAmount;
     perMonth.set(`${month}:${e.currency}`, m);
   }
+  // Disputed sales: frozen (the sale not paid out yet), recovered from later earnings (it was), or given back (won).
+  const disputeEntries = entries.filter((e) => e.kind === "dispute");
+  const lostPayments = new Set(
+    disputeEntries.length
+      ? (await app.db.select({ paymentId: disputes.paymentId }).from(disputes).where(and(inArray(disputes.paymentId, [...new Set(disputeEntries.map((e) => e.paymentId))].slice(0, 90)), eq(disputes.status, "lost"))).all()).map((d) => d.paymentId)
+      : [],
+  );
+  const disputed = disputeEntries
+    .map((e) => {
+      const sale = entries.find((s) => s.id === e.reversesId);
+      const wonBack = entries.some((w) => w.kind === "dispute_reinstated" && w.paymentId === e.paymentId && w.idempotencyKey === e.idempotencyKey.replace(/^dispute:/, "dispute_won:"));
+      return {
+        paymentId: e.paymentId,
+        courseId: e.courseId,
+        title: titles.get(e.courseId)?.title ?? e.courseId,
+        currency: e.currency,
+        amount: -e.instructorAmount,
+        at: e.createdAt,
+        state: wonBack ? ("reinstated" as const) : lostPayments.has(e.paymentId) ? ("lost" as const) : sale && sale.availableAt === e.availableAt ? ("frozen" as const) : ("recovered" as const),
+      };
+    });
   return {
     totals: Object.entries(totals).map(([currency, v]) => ({ currency, ...v })),
+    disputed,
     perCourse: [...perCourse.values()],
     perMonth: [...perMonth.values()].sort((a, b) => a.month.localeCompare(b.month)),
     payouts: payoutRows.map((p) => ({ id: p.id, amount: p.amount, currency: p.currency, status: p.status, stripeTransferId: p.stripeTransferId, createdAt: p.createdAt, paidAt: p.paidAt })),

@@ -14,7 +14,7 @@ import { EVIDENCE_FIELDS, EVIDENCE_LABELS } from "~/modules/payments/purposes";
 import { now } from "~/utils/clock";
 import { askToConfirm, isConfirmed } from "~/utils/confirm.server";
 import { AppError } from "~/utils/errors";
-import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
+import { formError, keptValues, pageError, readForm, type FormResult } from "~/utils/forms.server";
 import { formatMoney, type Currency } from "~/utils/money";
 import type { DisputeStatus } from "~drizzle/schema/enums";
 
@@ -43,7 +43,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const t = now();
   const list = rows.map((r) => ({ ...r, due: (RESPONSE_NEEDED_STATUSES as readonly string[]).includes(r.status) ? countdown(r.evidenceDueBy, t) : null }));
   const target = preparing ? list.find((r) => r.id === preparing) : undefined;
-  if (preparing && !target) throw AppError.notFound("Dispute");
+  if (preparing && !target) throw pageError(app, AppError.notFound("Dispute"));
   const draft = target && (RESPONSE_NEEDED_STATUSES as readonly string[]).includes(target.status) ? await prepareEvidence(app, target.id) : null;
   return { disputes: list, rate, preparing: target?.id ?? null, draft };
 }

@@ -18,6 +18,19 @@ export default defineRoute("/api/instructor/earnings", {
           perCourse: z.array(z.object({ courseId: idOf("crs"), title: z.string(), slug: z.string(), currency, sales: z.number().int(), ...totals })),
           perMonth: z.array(z.object({ month: z.string().regex(/^\d{4}-\d{2}$/), currency, ...totals })),
           payouts: z.array(z.object({ id: idOf("po"), amount: money(), currency, status: z.enum(PAYOUT_STATUSES), stripeTransferId: z.string().nullable(), createdAt: timestamp, paidAt: timestamp.nullable() })),
+          disputed: z
+            .array(
+              z.object({
+                paymentId: idOf("pay"),
+                courseId: idOf("crs"),
+                title: z.string(),
+                currency,
+                amount: money("Your earning from the disputed sale."),
+                at: timestamp,
+                state: z.enum(["frozen", "recovered", "reinstated", "lost"]).meta({ description: "frozen: still held, not paid until the bank decides; recovered: already paid out, taken from later earnings (available can be negative, carried forward); reinstated: the dispute was won and the earning given back; lost: the bank decided for the learner and the earning stays reversed." }),
+              }),
+            )
+            .meta({ description: "Sales a learner disputed with their bank (chargebacks)." }),
         }),
       },
     },
@@ -33,6 +46,7 @@ export default defineRoute("/api/instructor/earnings", {
           perCourse: [{ courseId: "crs_01jdxa7q2m3n4p5r6s7t8v9w0x", title: "SQL for analysts", slug: "sql-for-analysts", currency: "usd", sales: 1, pending: 3500, available: 0, paid: 0 }],
           perMonth: [{ month: "2026-11", currency: "usd", pending: 3500, available: 0, paid: 0 }],
           payouts: [],
+          disputed: [],
         },
       },
       { name: "forbidden", summary: "Not an instructor", as: "student", status: 403, response: FORBIDDEN },

@@ -168,7 +168,13 @@ export default function CoursePage() {
             </p>
           </div>
         </div>
-        {params.get("enroll") === "required" && !viewer.canAccess ? (
+        {viewer.paused ? (
+          <p className="alert error" role="alert" data-testid="access-paused">
+            Your access to this course is paused because your bank is disputing your payment for it. If you did not mean to dispute it, ask your bank to withdraw the dispute: access
+            comes back as soon as it closes in our favour. Questions? Reply to the email we sent you about it.
+          </p>
+        ) : null}
+        {params.get("enroll") === "required" && !viewer.canAccess && !viewer.paused ? (
           <p className="alert" role="status" data-testid="enroll-required">
             {course.isFree ? "Enroll in this course (it is free) to open its modules." : "Buy this course to open its modules. Once you have access, every module is yours to keep."}
           </p>
@@ -211,7 +217,7 @@ export default function CoursePage() {
           <p>
             <Link to={`/instructor/courses/${course.id}`}>Edit this course</Link>
           </p>
-        ) : processing ? null : (
+        ) : processing || viewer.paused ? null : (
           <Form method="post" action={signedIn ? undefined : undefined}>
             <CsrfInput />
             {course.isFree ? (

@@ -95,6 +95,38 @@ export default function InstructorDashboard() {
             </article>
           ))}
         </div>
+        {earnings.totals
+          .filter((t) => t.available < 0)
+          .map((t) => (
+            <p key={`carried-${t.currency}`} className="alert info" data-testid={`carried-forward-${t.currency}`}>
+              {`A balance of ${money(t.available, t.currency)} is carried forward: a disputed sale that was already paid out is recovered from your next earnings before anything more is paid out.`}
+            </p>
+          ))}
+        {earnings.disputed.length ? (
+          <HistoryTable
+            rows={earnings.disputed}
+            rowKey={(d) => d.paymentId}
+            caption="Disputed sales"
+            columns={[
+              { label: "Course", cell: (d) => d.title },
+              { label: "Disputed", cell: (d) => <When ms={d.at} as="date" /> },
+              { label: "Your earning", className: "num", cell: (d) => money(d.amount, d.currency) },
+              {
+                label: "What happens",
+                cell: (d) =>
+                  d.state === "frozen" ? (
+                    <span className="badge tone-warning">Frozen until the bank decides</span>
+                  ) : d.state === "recovered" ? (
+                    <span className="badge tone-danger">Recovered from your earnings</span>
+                  ) : d.state === "lost" ? (
+                    <span className="badge tone-danger">Reversed: the bank decided for the learner</span>
+                  ) : (
+                    <span className="badge tone-success">Given back (dispute won)</span>
+                  ),
+              },
+            ]}
+          />
+        ) : null}
         <EarningsChart perMonth={earnings.perMonth} currency={currency} nowMs={nowMs} />
         {earnings.perCourse.length ? (
           <HistoryTable

@@ -19,7 +19,7 @@ export default defineRoute("/api/courses/{courseId}", {
         schema: z.object({
           course: courseShape,
           modules: z.array(moduleShape),
-          viewer: z.object({ enrolled: z.boolean(), completedAt: timestamp.nullable(), canEdit: z.boolean(), canModerate: z.boolean(), canAccess: z.boolean() }),
+          viewer: z.object({ enrolled: z.boolean(), paused: z.boolean().meta({ description: "Access is paused while the caller's bank disputes their payment for the course." }), completedAt: timestamp.nullable(), canEdit: z.boolean(), canModerate: z.boolean(), canAccess: z.boolean() }),
         }),
       },
     },
@@ -34,7 +34,7 @@ export default defineRoute("/api/courses/{courseId}", {
         response: {
           course: COURSE_EXAMPLE,
           modules: [{ id: "mod_01jdxa7q2m3n4p5r6s7t8v9w0x", position: 1, title: "SELECT and WHERE", hasFile: true, fileName: "select.pdf", contentType: "application/pdf", sizeBytes: 48213 }],
-          viewer: { enrolled: false, completedAt: null, canEdit: false, canModerate: false, canAccess: false },
+          viewer: { enrolled: false, paused: false, completedAt: null, canEdit: false, canModerate: false, canAccess: false },
         },
       },
       { name: "unknown", summary: "No such course", as: "anonymous", params: { courseId: "crs_01jdxa7q2m3n4p5r6s7t8v9w0x" }, status: 404, response: NOT_FOUND },
