@@ -17,7 +17,7 @@ export class Balance extends Resource {
     }
     for (const transfer of this.store.all("transfer")) add(transfer.currency, -(transfer.amount - transfer.amount_reversed));
     // Disputes: the amount and fee withdrawn, less what a won dispute reinstated.
-    for (const [currency, amount] of Object.entries(this.em.disputes.withdrawn())) add(currency, amount);
+    for (const [currency, amount] of Object.entries(this.em.disputes.balanceEffect())) add(currency, amount);
     return totals;
   }
 

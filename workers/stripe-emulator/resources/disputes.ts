@@ -119,11 +119,11 @@ export class Disputes extends Resource {
     this.em.emit("charge.dispute.funds_withdrawn", dispute, this.em.diff(before, dispute));
   }
 
-  /** Money the account lost to disputes (amounts and fees, less what was reinstated), per currency: the balance counts it. */
-  withdrawn(): Record<string, number> {
+  /** What disputes did to the account's balance per currency (negative: amounts and fees withdrawn, less reinstatements). */
+  balanceEffect(): Record<string, number> {
     const totals: Record<string, number> = {};
     for (const d of this.store.all("dispute")) {
-      for (const t of d.balance_transactions as Obj[]) totals[d.currency] = (totals[d.currency] ?? 0) - t.net;
+      for (const t of d.balance_transactions as Obj[]) totals[d.currency] = (totals[d.currency] ?? 0) + t.net;
     }
     return totals;
   }
@@ -173,7 +173,6 @@ export class Disputes extends Resource {
       // An inquiry: winning closes it; losing escalates it into a chargeback.
       if (outcome === "won") {
         dispute.status = "warning_closed";
-        dispute.is_charge_refundable = false;
         this.store.put(dispute);
         this.em.emit("charge.dispute.closed", dispute, this.em.diff(before, dispute));
         return dispute;

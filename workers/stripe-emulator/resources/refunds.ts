@@ -27,7 +27,7 @@ export class Refunds extends Resource {
     if (charge.status !== "succeeded") {
       throw new StripeError(400, "invalid_request_error", `Charge ${charge.id} has not succeeded and cannot be refunded.`, { code: "charge_not_refundable" });
     }
-    const dispute = charge.disputed ? this.store.where("dispute", "$.charge", charge.id).find((d) => !d.is_charge_refundable) : undefined;
+    const dispute = charge.disputed ? this.store.where("dispute", "$.charge", charge.id).find((d) => !d.is_charge_refundable && !["won", "warning_closed", "prevented"].includes(d.status)) : undefined;
     if (dispute) {
       throw new StripeError(400, "invalid_request_error", `Charge ${charge.id} has been charged back; cannot issue a refund.`, { code: "charge_disputed" });
     }
