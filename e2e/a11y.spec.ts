@@ -228,6 +228,7 @@ test("admin pages pass axe", async ({ page }) => {
     { path: "/admin/audit", shot: "admin-audit" },
     { path: "/admin/emails" },
     { path: "/admin/payments", shot: "admin-payments" },
+    { path: "/admin/disputes" },
     { path: "/admin/tokens?email=student%40coursemint.test" },
     { path: "/admin/licenses" },
     { path: "/dev/mailbox" },

@@ -186,7 +186,6 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
     // corrected retry with the same key goes through.
     if (key && !failedValidation(status, body)) this.idempotency.save(key, fingerprint, status, body);
     if (emulator.newEvents) await this.webhooks.schedule();
-    if (this.store.kvGet("scheduled_disputes") && this.store.kvGet("namespace") !== namespace) this.store.kvSet("namespace", namespace);
     await this.capture(emulator, status === 200 ? body : null, namespace);
     return new Response(body, { status, headers: { "Content-Type": "application/json", ...common, ...(key ? { "Idempotency-Key": key } : {}) } });
   }

@@ -69,7 +69,15 @@ export async function syncDispute(app: AppContext, stripeDisputeId: string): Pro
 export async function mirrorDispute(app: AppContext, remote: StripeDispute): Promise<Dispute | null> {
   const piId = idOf(remote.payment_intent);
   const chargeId = idOf(remote.charge)!;
-  const payment = piId ? await findPayment(app, { paymentIntentId: piId }) : undefined;
+  let payment = piId ? await findPayment(app, { paymentIntentId: piId }) : undefined;
+  if (!payment && piId) {
+    // A Checkout payment learns its PaymentIntent when the session completes, possibly after this
+    // event: the PaymentIntent's metadata names our payment (process.server.ts sets it).
+    const intent = await createStripe(app).paymentIntents.retrieve(piId);
+    const ours = intent.metadata?.paymentId;
+    if (ours) payment = await findPayment(app, { id: ours });
+    if (payment && !payment.stripePaymentIntentId) payment = await reconcilePayment(app, payment.id, { paymentIntentId: piId });
+  }
   const log = app.logger.child({ disputeId: remote.id, paymentId: payment?.id ?? null });
   if (!payment) {
     log.warn("dispute.unknown_payment", { charge: chargeId, paymentIntent: piId });

@@ -255,8 +255,9 @@ async function dispatch(app: AppContext, event: StripeEventRow, known: PaymentIn
   }
   if (type.startsWith("charge.dispute.")) {
     // Disputes of our payments: re-read from Stripe, mirrored, and their policy's effects applied once per stage.
+    // Not only the payments the batch found: a Checkout payment may learn its PaymentIntent later in this very batch.
     const dispute = disputeRef.parse(object);
-    if (!known.find({ intent: dispute.payment_intent })) return "ignored";
+    if (!dispute.payment_intent) return "ignored";
     return syncDispute(app, dispute.id);
   }
   if (type.startsWith("charge.")) {

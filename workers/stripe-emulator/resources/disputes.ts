@@ -37,6 +37,8 @@ export class Disputes extends Resource {
   schedule(chargeId: string, scenario: DisputeScenario) {
     const due = this.store.kvGet<Scheduled[]>("scheduled_disputes") ?? [];
     this.store.kvSet("scheduled_disputes", [...due, { charge: chargeId, ...scenario }]);
+    // The push alarm opens them and needs to know whose account this is.
+    this.store.kvSet("namespace", this.em.options.namespace);
   }
 
   /** Opens every scheduled dispute (the bank's side of the test card). Returns how many opened. */
