@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, gte, sql } from "drizzle-orm";
 import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import type { SessionUser } from "~/modules/auth/session.server";
@@ -146,10 +146,4 @@ export async function submitEvidence(app: AppContext, actor: Pick<SessionUser, "
   app.logger.info("dispute.evidence_submitted", { disputeId: row.id, paymentId: row.paymentId, userId: actor.id, fields: Object.keys(filled) });
   await mirrorDispute(app, remote);
   return applyDisputeEffects(app, row.id);
-}
-
-/** Disputes Stripe still waits on, for the navigation's attention count. */
-export async function disputesNeedingResponse(app: AppContext) {
-  const row = await app.db.get<{ n: number }>(sql`select count(*) as n from ${disputes} where ${inArray(disputes.status, [...RESPONSE_NEEDED_STATUSES])}`);
-  return row?.n ?? 0;
 }

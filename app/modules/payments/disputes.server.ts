@@ -8,8 +8,8 @@ import { AppError } from "~/utils/errors";
 import { createId } from "~/utils/ids";
 import type { Currency } from "~/utils/money";
 import { disputes, users } from "~drizzle/schema";
-import { DISPUTE_STATUSES, type DisputeEffectStage } from "~drizzle/schema/enums";
-import { CLOSED_DISPUTE_STATUSES, DISPUTE_POLICY, disputeReasonLabel, INQUIRY_STATUSES, nextStage, RESPONSE_NEEDED_STATUSES, targetStage } from "./disputes-policy";
+import { DISPUTE_STATUSES } from "~drizzle/schema/enums";
+import { CLOSED_DISPUTE_STATUSES, DISPUTE_POLICY, disputeReasonLabel, nextStage, RESPONSE_NEEDED_STATUSES, targetStage } from "./disputes-policy";
 import type { DisputeEffect, PaymentPurposeName } from "./purposes";
 import { reconcilePayment } from "./reconcile.server";
 import { findDispute, type Dispute } from "./disputes-records.server";
@@ -270,5 +270,3 @@ export async function remindDisputeDeadlines(app: AppContext, limit = 50) {
   return claimed.length;
 }
 
-export const isInquiry = (status: string) => (INQUIRY_STATUSES as readonly string[]).includes(status);
-export type { DisputeEffectStage };
