@@ -39,8 +39,9 @@ export interface Fault {
 
 const NS_HEADER = "X-Emulator-Namespace";
 /**
- * Where the browser reaches the hosted pages, sent by the app with each API call (its APP_URL +
- * "/_stripe"), so Checkout links follow whatever port the app runs on. PUBLIC_BASE_URL is the default.
+ * Where the browser reaches the hosted pages, sent by the app with each API call and each hosted page
+ * it proxies (its APP_URL + "/_stripe"), so Checkout and invoice links follow whatever port the app
+ * runs on. PUBLIC_BASE_URL is the default for callers that send none.
  */
 const PUBLIC_BASE_HEADER = "X-Emulator-Public-Base";
 
@@ -256,7 +257,7 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
 
   // ---------- hosted pages ----------
   private async pages(request: Request, namespace: string, path: string) {
-    const emulator = this.emulator(namespace);
+    const emulator = this.emulator(namespace, request.headers.get(PUBLIC_BASE_HEADER));
     const pay = /^\/c\/pay\/[0-9a-f]+\/(cs_test_\w+)$/.exec(path);
     if (pay) {
       const id = pay[1]!;
