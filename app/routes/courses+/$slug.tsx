@@ -27,6 +27,7 @@ import { StarInput, StarRating } from "~/components/stars";
 import { useFormat } from "~/utils/format";
 import { StatusBadge } from "~/components/status";
 import { When } from "~/components/when";
+import { Icon } from "~/components/icon";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => {
   if (!data) return [{ title: "Course not found · Coursemint" }];
@@ -197,7 +198,12 @@ export default function CoursePage() {
           <div className="alert success stack" data-testid="enrolled">
             <p>
               You are enrolled{progress ? ` · ${f.number(progress.completedModuleIds.length)} of ${f.plural(progress.totalModules, "module")} complete` : ""}
-              {progress?.completed ? " · Course completed 🎉" : ""}
+              {progress?.completed ? (
+                <>
+                  {" · "}
+                  <Icon name="check-circle" /> Course completed
+                </>
+              ) : null}
             </p>
             {modules.length ? (
               <p>
