@@ -167,3 +167,19 @@ export async function settleStalePayments(app: AppContext, limit = 50) {
   }
   return stale.length;
 }
+
+/**
+ * A payment's Checkout Session expired (Stripe's event, or the buyer came back from Checkout with
+ * "back" and we expired it): an open payment becomes canceled, once, and its purposes' `unpaid`
+ * hooks run (tokens held for a discount are released). A payment that moved on is left alone.
+ */
+export async function closeExpiredCheckout(app: AppContext, paymentId: string) {
+  await app.db
+    .update(payments)
+    .set({ status: "canceled", failureCode: "checkout_expired", failureMessage: "The checkout page expired.", updatedAt: now() })
+    .where(and(eq(payments.id, paymentId), eq(payments.status, "requires_action")))
+    .run();
+  const closed = await findPayment(app, { id: paymentId });
+  if (closed?.status === "canceled") await runPaymentHooks(app, "unpaid", toPurposeView(closed));
+  return closed;
+}

@@ -6,7 +6,7 @@ import { CheckoutProcessing, waitAttempt } from "~/components/checkout-processin
 import { ConfirmPanel, confirmStepOf } from "~/components/confirm";
 import { CsrfInput, Field, FormStatus } from "~/components/forms";
 import { SubmitButton } from "~/components/submit-button";
-import { settleCheckoutReturn, type CheckoutReturnState } from "~/modules/payments/checkout-return.server";
+import { cancelCheckoutReturn, settleCheckoutReturn, type CheckoutReturnState } from "~/modules/payments/checkout-return.server";
 import { askToConfirm, isConfirmed } from "~/utils/confirm.server";
 import { setFlash, takeFlash } from "~/utils/flash.server";
 import { discountFor, TOKEN_RULES } from "~/modules/tokens/config";
@@ -65,6 +65,11 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       if (settled.state === "paid") throw redirect(coursePath, { headers: { "Set-Cookie": setFlash(app, "course_paid", coursePath) } });
       checkout = { state: settled.state, message: settled.payment.failureMessage, attempt: waitAttempt(url) };
     }
+  }
+  // Back from Checkout with "back": close the payment now, so tokens held for its discount return at once.
+  if (viewer && url.searchParams.get("purchase") === "canceled" && returnedPayment) {
+    const closed = await cancelCheckoutReturn(app, viewer.id, returnedPayment);
+    if (closed?.state === "paid" && closed.payment.purposeRef === course.id) throw redirect(coursePath, { headers: { "Set-Cookie": setFlash(app, "course_paid", coursePath) } });
   }
   const flash = takeFlash(app, request, coursePath);
   const [view, reviews, ownReview, progress, price] = await Promise.all([
