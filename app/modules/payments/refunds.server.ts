@@ -48,6 +48,7 @@ export async function checkRefund(app: AppContext, input: unknown) {
   const data = parseOrThrow(refundSchema, input);
   const payment = await findPayment(app, { id: data.paymentId });
   if (!payment) throw AppError.notFound("Payment");
+  if (payment.status === "refunded") throw new AppError("conflict", "This payment has already been fully refunded.");
   if (!["succeeded", "partially_refunded"].includes(payment.status) || !payment.stripePaymentIntentId) {
     throw new AppError("conflict", `Only succeeded payments can be refunded (this one is ${payment.status.replace("_", " ")}).`);
   }
