@@ -195,6 +195,7 @@ export async function changeSubscription(app: AppContext, user: SessionUser, inp
     if (sameChange(open, data)) return result;
     row = await loadChangeable(app, user.id);
   }
+  classify(row, data.tier, data.interval); // "already on this plan" before a stale preview is blamed
   const sub = await stripe.subscriptions.retrieve(row.stripeSubscriptionId).catch((error) => {
     throw mapStripeError(app, error);
   });
