@@ -113,20 +113,30 @@ export async function settleStalePayments(app: AppContext, limit = 50) {
     .limit(limit)
     .all();
   for (const payment of stale) {
-    const intentId = payment.stripePaymentIntentId ?? (payment.flow === "payment_method" ? await findLostIntent(app, payment) : null);
-    if (intentId || payment.stripeCheckoutSessionId) {
-      await reconcilePayment(app, payment.id, { paymentIntentId: intentId });
-      continue;
+    try {
+      await settleStalePayment(app, payment);
+    } catch (error) {
+      // Stripe unreachable, say: this one waits for the next run; the others go on.
+      app.logger.warn("payment.settle_stale_failed", { paymentId: payment.id, error });
     }
-    await app.db
-      .update(payments)
-      .set({ status: "canceled", failureCode: "abandoned", failureMessage: "The payment was not completed.", updatedAt: now() })
-      .where(and(eq(payments.id, payment.id), eq(payments.status, "requires_action"), isNull(payments.stripePaymentIntentId), isNull(payments.stripeCheckoutSessionId)))
-      .run();
-    app.logger.info("payment.abandoned", { paymentId: payment.id, userId: payment.userId });
-    await runPaymentHooks(app, "unpaid", toPurposeView(payment));
   }
   return stale.length;
+}
+
+/** One stale payment: reconciled if Stripe knows it, canceled if Stripe never made it. */
+async function settleStalePayment(app: AppContext, payment: Payment) {
+  const intentId = payment.stripePaymentIntentId ?? (payment.flow === "payment_method" ? await findLostIntent(app, payment) : null);
+  if (intentId || payment.stripeCheckoutSessionId) {
+    await reconcilePayment(app, payment.id, { paymentIntentId: intentId });
+    return;
+  }
+  await app.db
+    .update(payments)
+    .set({ status: "canceled", failureCode: "abandoned", failureMessage: "The payment was not completed.", updatedAt: now() })
+    .where(and(eq(payments.id, payment.id), eq(payments.status, "requires_action"), isNull(payments.stripePaymentIntentId), isNull(payments.stripeCheckoutSessionId)))
+    .run();
+  app.logger.info("payment.abandoned", { paymentId: payment.id, userId: payment.userId });
+  await runPaymentHooks(app, "unpaid", toPurposeView(payment));
 }
 
 /** The PaymentIntent Stripe made for a card payment whose answer we lost, if any (our id in its metadata). */

@@ -87,8 +87,15 @@ export async function refundPayment(app: AppContext, actor: Pick<SessionUser, "i
   const inFlight = await app.db.select().from(refunds).where(unanswered(asked.paymentId)).orderBy(refunds.id).all();
   if (inFlight.length) {
     const payment = (await findPayment(app, { id: asked.paymentId }))!;
-    for (const refund of inFlight) await sendRefund(app, stripe, payment as Payment & { stripePaymentIntentId: string }, refund);
     const retried = inFlight.find((r) => r.reason === asked.reason && (asked.amount === undefined || asked.amount === r.amount));
+    for (const refund of inFlight) {
+      await sendRefund(app, stripe, payment as Payment & { stripePaymentIntentId: string }, refund).catch((error: unknown) => {
+        // Still unknown, or this very request refused: that is the answer. Another refund that
+        // Stripe refused is now failed (its amount freed) and this request goes on.
+        const stillOpen = error instanceof AppError && (error.code === "upstream_unavailable" || error.code === "conflict");
+        if (stillOpen || refund === retried) throw error;
+      });
+    }
     if (retried) return finishRefund(app, payment.id, retried.id);
   }
   const { data, payment, amount } = await checkRefund(app, asked);
