@@ -572,8 +572,20 @@ export async function activateMachine(app: AppContext, input: unknown, caller: C
   const before = await findMachine(app, license.id, data.fingerprint);
   if (before && before.deactivatedAt === null && before.tokenHash !== null) throw fingerprintTaken(before);
   const t = now();
-  const id = createId("machine");
   const { token, hash } = await newMachineToken();
+  if (before && before.deactivatedAt === null) {
+    // Activated before machine tokens: it holds its slot already and claims a token, once.
+    const [claimed] = await app.db
+      .update(licenseMachines)
+      .set({ tokenHash: hash, keyId: payload.keyId ?? null, lastHeartbeatAt: t, lastSeenAt: t })
+      .where(and(eq(licenseMachines.id, before.id), isNull(licenseMachines.tokenHash), isNull(licenseMachines.deactivatedAt)))
+      .returning();
+    if (!claimed) throw fingerprintTaken(before);
+    await auditInsert(app, { actorId: null, action: "license.machine_token_issued", targetType: "license", targetId: license.id, metadata: { organizationId: license.organizationId, machineId: claimed.id, fingerprint: claimed.fingerprint } }).run();
+    await invalidateLicenseStatus(app, license.id);
+    return { license, machine: claimed, created: false, machineToken: token };
+  }
+  const id = createId("machine");
   const ceiling = machineCeiling(license.maxMachines, license.machineOverage);
   const result = await app.db.run(sql`
     INSERT INTO license_machines (id, license_id, fingerprint, name, first_seen_at, last_seen_at, deactivated_at, deactivated_reason, token_hash, key_id, last_heartbeat_at)
@@ -583,7 +595,7 @@ export async function activateMachine(app: AppContext, input: unknown, caller: C
     ON CONFLICT (license_id, fingerprint) DO UPDATE
       SET deactivated_at = NULL, deactivated_reason = NULL, last_seen_at = excluded.last_seen_at, last_heartbeat_at = excluded.last_heartbeat_at,
           token_hash = excluded.token_hash, key_id = excluded.key_id, name = coalesce(excluded.name, license_machines.name)
-      WHERE license_machines.deactivated_at IS NOT NULL OR license_machines.token_hash IS NULL`);
+      WHERE license_machines.deactivated_at IS NOT NULL`);
   const machine = (await findMachine(app, license.id, data.fingerprint))!;
   if (result.meta.changes === 0) {
     if (machine && machine.deactivatedAt === null) throw fingerprintTaken(machine); // a concurrent activation of this fingerprint won
@@ -591,8 +603,6 @@ export async function activateMachine(app: AppContext, input: unknown, caller: C
       details: { code: "TOO_MANY_MACHINES", maxMachines: license.maxMachines, machineCeiling: ceiling },
     });
   }
-  // New, or back after a deactivation; a machine from before tokens that only claims its token is not new.
-  const created = machine.id === id || (before?.deactivatedAt ?? null) !== null;
   await auditInsert(app, {
     actorId: null,
     action: "license.machine_activated",
@@ -602,7 +612,7 @@ export async function activateMachine(app: AppContext, input: unknown, caller: C
   }).run();
   await invalidateLicenseStatus(app, license.id);
   app.logger.info("license.machine_activated", { licenseId: license.id, machineId: machine.id });
-  return { license, machine, created, machineToken: token };
+  return { license, machine, created: true, machineToken: token }; // new, or back after a deactivation (either takes a slot)
 }
 
 const fingerprintTaken = (machine: Machine) =>
