@@ -5,9 +5,8 @@ import { now } from "~/utils/clock";
 import { readJson } from "~/utils/api.server";
 import { AppError, errorBody, parseOrThrow, toAppError } from "~/utils/errors";
 import { signingKeys, verifyLicenseKey } from "./keys.server";
-import { isolateState } from "./isolate-state";
-import { ORIGINAL_KEY_ID, RATE_LIMITS } from "./policy";
-import { enforce, retryAfter, type RateCheck } from "./rate-limit.server";
+import { ORIGINAL_KEY_ID } from "./policy";
+import { enforceAfter, type RateCheck } from "./rate-limit.server";
 import { getLicenseSnapshot, STATUS_TTL_MS, type LicenseSnapshot } from "./status-cache.server";
 import { recordValidation } from "./usage.server";
 
@@ -130,44 +129,20 @@ async function readInput(request: Request): Promise<ValidateQuery> {
 }
 
 /**
- * Client addresses found past the validation limit, remembered by this isolate until their window
- * ends: forged keys are answered without I/O, so they are counted after the response (the count
- * itself is the shared Rate Limiting binding) and refused here once it says so.
- */
-const blockedClients = isolateState("blockedClients", () => new Map<string, number>());
-
-function countForgedCall(app: AppContext, ip: string) {
-  app.ctx.waitUntil(
-    enforce(app, [{ name: "validateClient", key: ip, by: "address" }], "validations").catch((error) => {
-      const appError = toAppError(error);
-      if (appError.code !== "rate_limited") return app.logger.warn("license.rate_limit_failed", { error });
-      if (blockedClients.size >= 10_000) blockedClients.clear();
-      blockedClients.set(ip, now() + retryAfter(RATE_LIMITS.validateClient.periodSeconds) * 1000);
-    }),
-  );
-}
-
-/**
  * GET or POST /api/enterprise/licenses/validate. Order matters: the signature first (no I/O, so
  * forged keys cost us nothing else), then the rate limits (per client, per license, per machine:
- * Cloudflare Rate Limiting, shared by every isolate of the location) together with the cached
- * status; never a D1 query per call. Never reads cookies; answers every origin (CORS) without credentials.
+ * Cloudflare Rate Limiting, shared by every isolate of the location, counted after the response),
+ * then the cached status; never a D1 query per call. Never reads cookies; answers every origin (CORS) without credentials.
  */
 export async function validateLicense(app: AppContext, request: Request): Promise<Response> {
   try {
     const ip = clientIp(request) ?? "unknown";
-    const blockedUntil = blockedClients.get(ip);
-    if (blockedUntil !== undefined) {
-      const t = now();
-      if (blockedUntil > t) throw rateLimited(Math.max(1, Math.ceil((blockedUntil - t) / 1000)), "address");
-      blockedClients.delete(ip);
-    }
     const query = await readInput(request);
     const keys = await signingKeys(app.config.LICENSE_SIGNING_KEY);
     const verified = await verifyLicenseKey(keys, query.key);
     if (!verified.ok) {
       app.logger.info("license.validate_rejected", { reason: verified.reason, keyLength: query.key.length });
-      countForgedCall(app, ip);
+      enforceAfter(app, [{ name: "validateClient", key: ip, by: "address" }], "validations");
       return json(app, result("INVALID_KEY", null, 0));
     }
     const payload = verified.payload;
@@ -176,7 +151,8 @@ export async function validateLicense(app: AppContext, request: Request): Promis
       { name: "validateLicense", key: payload.licenseId, by: "license" },
     ];
     if (query.fingerprint !== undefined) checks.push({ name: "validateMachine", key: `${payload.licenseId}:${query.fingerprint.slice(0, 255)}`, by: "machine" });
-    const [snap] = await Promise.all([getLicenseSnapshot(app, payload.licenseId), enforce(app, checks, "validations")]);
+    enforceAfter(app, checks, "validations");
+    const snap = await getLicenseSnapshot(app, payload.licenseId);
     const code = decide(snap, payload.keyId ?? ORIGINAL_KEY_ID, query);
     if (snap.found) recordValidation(app, snap.id, code === "VALID", code === "VALID" ? query.fingerprint : undefined);
     return json(app, result(code, snap, STATUS_TTL_MS / 1000));
@@ -185,13 +161,6 @@ export async function validateLicense(app: AppContext, request: Request): Promis
     if (appError.code === "internal") app.logger.error("api.unhandled_error", { error, path: "/api/enterprise/licenses/validate" });
     return json(app, errorBody(appError), appError.status, appError.headers);
   }
-}
-
-function rateLimited(retryAfterSeconds: number, by: string) {
-  return new AppError("rate_limited", `Too many validations for this ${by}. Try again in ${retryAfterSeconds} seconds.`, {
-    headers: { "Retry-After": String(retryAfterSeconds) },
-    details: { retryAfterSeconds, limitedBy: by },
-  });
 }
 
 export const CORS_HEADERS = {
