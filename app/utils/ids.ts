@@ -27,6 +27,7 @@ export const ID_PREFIXES = {
   tokenHold: "thd",
   organization: "org",
   machine: "mch",
+  licenseKey: "lky",
   signupConfirmation: "sgn",
   passwordReset: "pwr",
 } as const;

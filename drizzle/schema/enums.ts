@@ -85,5 +85,11 @@ export type LicenseStatus = (typeof LICENSE_STATUSES)[number];
 /** Where a license came from: an Enterprise subscription, or created by a platform admin (sales-led). */
 export const LICENSE_SOURCES = ["subscription", "manual"] as const;
 export type LicenseSource = (typeof LICENSE_SOURCES)[number];
+/** Machine-count tolerance per license: activations may go this far past maxMachines (docs/licensing.md#policies). */
+export const MACHINE_OVERAGES = ["none", "1.25x", "1.5x", "2x"] as const;
+export type MachineOverage = (typeof MACHINE_OVERAGES)[number];
+/** Why a machine stopped being active: its key holder, an organization or platform admin, or missed heartbeats. */
+export const MACHINE_DEACTIVATION_REASONS = ["key_holder", "admin", "heartbeat_dead"] as const;
+export type MachineDeactivationReason = (typeof MACHINE_DEACTIVATION_REASONS)[number];
 export const ORGANIZATION_ROLES = ["owner", "admin", "member"] as const;
 export type OrganizationRole = (typeof ORGANIZATION_ROLES)[number];

@@ -93,18 +93,20 @@ async function learnerWithHandle() {
   return handle;
 }
 /** A license made through the admin API for a new organization owned by `ownerEmail` (a fresh enterprise user by default). */
-async function license(ownerEmail?: string) {
+async function license(ownerEmail?: string, policy?: Record<string, unknown>) {
   const email = ownerEmail ?? (await insertUser("enterprise")).email;
   const res = await (await admin()).fetch(
     "/api/enterprise/licenses/create",
-    jsonBody({ organizationName: `Org ${crypto.randomUUID().slice(0, 6)}`, ownerEmail: email, tier: "enterprise", durationDays: 365, maxMachines: 5 }),
+    jsonBody({ organizationName: `Org ${crypto.randomUUID().slice(0, 6)}`, ownerEmail: email, tier: "enterprise", durationDays: 365, maxMachines: 5, ...(policy ? { policy } : {}) }),
   );
   if (res.status !== 201) throw new Error(`license failed: ${res.status} ${await res.text()}`);
   return (await res.json()) as { license: { id: string; organizationId: string }; key: string };
 }
-async function activateMachine(key: string, fingerprint: string) {
+/** Activates a machine and returns its machine token. */
+async function activateMachine(key: string, fingerprint: string): Promise<string> {
   const res = await SELF.fetch("http://localhost/api/enterprise/licenses/activate", jsonBody({ key, fingerprint }));
   if (res.status !== 201) throw new Error(`activate failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { machineToken: string }).machineToken;
 }
 
 async function subscribePro(caller: Caller) {
@@ -203,14 +205,36 @@ const SETUPS: Record<string, Setup> = {
     await activateMachine(key, x.query!.fingerprint!);
     return { query: { key } };
   },
-  "postEnterpriseLicensesActivate:ok": async (_, x) => ({ body: { ...(x.body as object), key: (await license()).key } }),
-  "postEnterpriseLicensesDeactivate:ok": async (_, x) => {
+  "postEnterpriseLicensesValidate:ok": async (_, x) => {
     const { key } = await license();
     const fingerprint = (x.body as { fingerprint: string }).fingerprint;
     await activateMachine(key, fingerprint);
     return { body: { key, fingerprint } };
   },
-  "postEnterpriseLicensesDeactivate:unknown": async (_, x) => ({ body: { ...(x.body as object), key: (await license()).key } }),
+  "postEnterpriseLicensesActivate:ok": async (_, x) => ({ body: { ...(x.body as object), key: (await license()).key } }),
+  "postEnterpriseLicensesDeactivate:ok": async () => {
+    const { key } = await license();
+    return { body: { machineToken: await activateMachine(key, "build-server-01") } };
+  },
+  "postEnterpriseLicensesHeartbeat:ok": async () => {
+    const { key } = await license(undefined, { heartbeatIntervalSeconds: 600 });
+    return { body: { machineToken: await activateMachine(key, "build-server-01") } };
+  },
+  "postEnterpriseLicensesHeartbeat:dead": async () => {
+    const { key, license: created } = await license(undefined, { heartbeatIntervalSeconds: 600, heartbeatGraceSeconds: 60 });
+    const machineToken = await activateMachine(key, "build-server-01");
+    // Silent for longer than interval + grace.
+    await env.DB.prepare("update license_machines set last_heartbeat_at = ? where license_id = ?").bind(Date.now() - 3_600_000, created.id).run();
+    return { body: { machineToken } };
+  },
+  "postEnterpriseLicensesCheckIn:ok": async () => ({ body: { key: (await license(undefined, { checkInIntervalDays: 30 })).key } }),
+  "getEnterpriseLicensesLicenseIdKeys:ok": async (caller) => ({ params: { licenseId: (await license(me(caller).email)).license.id } }),
+  "postEnterpriseLicensesLicenseIdKeys:ok": async (caller) => ({ params: { licenseId: (await license(me(caller).email)).license.id } }),
+  "postEnterpriseLicensesLicenseIdKeysKeyIdRevoke:ok": async (caller) => {
+    const licenseId = (await license(me(caller).email)).license.id;
+    const listed = (await (await caller.fetch(`/api/enterprise/licenses/${licenseId}/keys`)).json()) as { keys: { id: string }[] };
+    return { params: { licenseId, keyId: listed.keys[0]!.id } };
+  },
   "postEnterpriseLicensesCreate:ok": async (_, x) => ({ body: { ...(x.body as object), ownerEmail: (await insertUser("enterprise")).email, expiresAt: new Date(Date.now() + 400 * 86_400_000).toISOString().slice(0, 10) } }),
   "getEnterpriseLicensesLicenseId:ok": async (caller) => ({ params: { licenseId: (await license(me(caller).email)).license.id } }),
   "postEnterpriseLicensesLicenseId:ok": async () => ({ params: { licenseId: (await license()).license.id } }),
