@@ -29,6 +29,7 @@ export const ID_PREFIXES = {
   machine: "mch",
   signupConfirmation: "sgn",
   passwordReset: "pwr",
+  refundRequest: "rrq",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

@@ -60,27 +60,56 @@ export async function checkRefund(app: AppContext, input: unknown) {
  */
 export async function refundPayment(app: AppContext, actor: Pick<SessionUser, "id"> | null, input: unknown) {
   const { data, payment, amount } = await checkRefund(app, input);
+  const reservation = { refundId: createId("refund"), paymentId: payment.id, amount, currency: payment.currency, reason: data.reason, actorId: actor?.id ?? null, at: now() };
+  const [reserved] = await app.env.DB.batch(refundReservationStatements(app, reservation));
+  if (!reserved || reserved.meta.changes === 0) throw new AppError("conflict", "Another refund for this payment is in progress; reload and try again.");
+  return sendRefund(app, payment, reservation);
+}
 
-  const refundId = createId("refund");
-  const t = now();
-  // One D1 batch (one transaction): reserve the amount only if enough is left, then write the
-  // refund row and its audit entry only if that reservation changed a row.
-  const [reserved] = await app.env.DB.batch([
+export type RefundReservation = {
+  refundId: string;
+  paymentId: string;
+  amount: number;
+  currency: string;
+  reason: string;
+  actorId: string | null;
+  at: number;
+};
+
+/**
+ * The statements that reserve a refund, for one D1 batch (one transaction): reserve the amount
+ * only if enough is left (and only if `onlyIf`, an SQL condition with `?` parameters, holds in the
+ * same transaction), then write the refund row and its audit entry only if that reservation changed
+ * a row (`changes() = 1`). The first statement's `meta.changes` says whether it was reserved.
+ * A capability that decides a refund itself (self-service refunds) puts its own decision before
+ * these statements in the same batch and guards the reservation on it.
+ */
+export function refundReservationStatements(app: AppContext, r: RefundReservation, onlyIf?: { sql: string; params: (string | number)[] }) {
+  return [
     app.env.DB.prepare(
       `update payments set amount_refund_pending = amount_refund_pending + ?1, updated_at = ?2
-       where id = ?3 and amount - amount_refunded - amount_refund_pending >= ?1`,
-    ).bind(amount, t, payment.id),
+       where id = ?3 and amount - amount_refunded - amount_refund_pending >= ?1${onlyIf ? ` and (${onlyIf.sql})` : ""}`,
+    ).bind(r.amount, r.at, r.paymentId, ...(onlyIf?.params ?? [])),
     app.env.DB.prepare(
       `insert into refunds (id, payment_id, amount, currency, reason, status, requested_by, created_at, updated_at)
        select ?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7, ?7 where changes() = 1`,
-    ).bind(refundId, payment.id, amount, payment.currency, data.reason, actor?.id ?? null, t),
+    ).bind(r.refundId, r.paymentId, r.amount, r.currency, r.reason, r.actorId, r.at),
     app.env.DB.prepare(
       `insert into audit_log (id, actor_id, action, target_type, target_id, metadata, request_id, created_at)
        select ?1, ?2, 'payment.refunded', 'payment', ?3, ?4, ?5, ?6 where exists (select 1 from refunds where id = ?7)`,
-    ).bind(createId("audit"), actor?.id ?? null, payment.id, JSON.stringify({ refundId, amount, currency: payment.currency, reason: data.reason }), app.requestId, t, refundId),
-  ]);
-  if (!reserved || reserved.meta.changes === 0) throw new AppError("conflict", "Another refund for this payment is in progress; reload and try again.");
-  const log = app.logger.child({ paymentId: payment.id, refundId, userId: actor?.id ?? null });
+    ).bind(createId("audit"), r.actorId, r.paymentId, JSON.stringify({ refundId: r.refundId, amount: r.amount, currency: r.currency, reason: r.reason }), app.requestId, r.at, r.refundId),
+  ];
+}
+
+/**
+ * Sends a reserved refund to Stripe (idempotency key `refund-<refundId>`, so a repeat is the same
+ * refund), records Stripe's answer, and runs the purpose's reversal once it succeeded. A definite
+ * refusal marks the refund failed (its amount is freed) and throws Stripe's reason; an unknown
+ * outcome leaves it pending (reserved) for the `charge.refunded` sync and throws a 503.
+ */
+export async function sendRefund(app: AppContext, payment: Payment & { stripePaymentIntentId: string }, r: RefundReservation) {
+  const { refundId, amount } = r;
+  const log = app.logger.child({ paymentId: payment.id, refundId, userId: r.actorId });
   log.info("payment.refund_requested", { amount, currency: payment.currency });
 
   const stripe = createStripe(app);
