@@ -1,5 +1,4 @@
-PRAGMA foreign_keys=OFF;--> statement-breakpoint
-CREATE TABLE `__new_refund_requests` (
+CREATE TABLE `refund_requests` (
 	`id` text PRIMARY KEY NOT NULL,
 	`payment_id` text NOT NULL,
 	`user_id` text NOT NULL,
@@ -27,10 +26,6 @@ CREATE TABLE `__new_refund_requests` (
 	FOREIGN KEY (`decided_by`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
-INSERT INTO `__new_refund_requests`("id", "payment_id", "user_id", "course_id", "status", "refusal", "amount", "currency", "reason", "completed_modules", "total_modules", "recent_refunds", "refund_id", "review_note", "review_requested_at", "decided_by", "decision_note", "decided_at", "failure_message", "created_at", "updated_at") SELECT "id", "payment_id", "user_id", "course_id", "status", "refusal", "amount", "currency", "reason", "completed_modules", "total_modules", "recent_refunds", "refund_id", "review_note", "review_requested_at", "decided_by", "decision_note", "decided_at", "failure_message", "created_at", "updated_at" FROM `refund_requests`;--> statement-breakpoint
-DROP TABLE `refund_requests`;--> statement-breakpoint
-ALTER TABLE `__new_refund_requests` RENAME TO `refund_requests`;--> statement-breakpoint
-PRAGMA foreign_keys=ON;--> statement-breakpoint
 CREATE UNIQUE INDEX `refund_requests_payment_live_unique` ON `refund_requests` (`payment_id`) WHERE status <> 'failed';--> statement-breakpoint
 CREATE INDEX `refund_requests_user_created_idx` ON `refund_requests` (`user_id`,`created_at`);--> statement-breakpoint
 CREATE INDEX `refund_requests_status_idx` ON `refund_requests` (`status`,`id`);

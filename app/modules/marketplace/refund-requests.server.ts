@@ -135,15 +135,20 @@ function decideAndInsert(app: AppContext, p: { requestId: string; refundId: stri
   );
 }
 
-/** The audit entry of a request's decision, written only if the request row is in `status` (same batch). */
-function auditRequestStatement(app: AppContext, requestId: string, actorId: string | null, at: number, status: string) {
+/**
+ * The audit entry of a request's decision, written only if the request row is in `status` and, in
+ * the same batch, was put there by this batch: `guard` is `new` (the request id is this call's own),
+ * `changed` (the statement just before changed a row) or a refund id this batch set.
+ */
+function auditRequestStatement(app: AppContext, requestId: string, actorId: string | null, at: number, status: string, guard: "new" | "changed" | { refundId: string } = "new") {
+  const extra = guard === "new" ? "" : guard === "changed" ? " and changes() = 1" : " and refund_id = ?7";
   return app.env.DB.prepare(
     `insert into audit_log (id, actor_id, action, target_type, target_id, metadata, request_id, created_at)
      select ?1, ?2, 'refund_request.' || status, 'refund_request', id,
        json_object('paymentId', payment_id, 'amount', amount, 'currency', currency, 'refusal', refusal, 'refundId', refund_id, 'note', coalesce(decision_note, review_note)),
        ?3, ?4
-     from refund_requests where id = ?5 and status = ?6`,
-  ).bind(createId("audit"), actorId, app.requestId, at, requestId, status);
+     from refund_requests where id = ?5 and status = ?6${extra}`,
+  ).bind(createId("audit"), actorId, app.requestId, at, requestId, status, ...(typeof guard === "object" ? [guard.refundId] : []));
 }
 
 async function refundablePayment(app: AppContext, user: Pick<SessionUser, "id">, paymentId: string) {
@@ -371,7 +376,7 @@ export async function decideRefundRequest(app: AppContext, admin: Pick<SessionUs
   if (data.decision === "decline") {
     const [changed] = await app.env.DB.batch([
       app.env.DB.prepare(`update refund_requests set status = 'declined', decided_by = ?1, decision_note = ?2, decided_at = ?3, updated_at = ?3 where id = ?4 and status = 'in_review'`).bind(admin.id, note, at, row.id),
-      auditRequestStatement(app, row.id, admin.id, at, "declined"),
+      auditRequestStatement(app, row.id, admin.id, at, "declined", "changed"),
     ]);
     if (!changed || changed.meta.changes === 0) throw new AppError("conflict", "This request was already decided.");
     const declined = (await app.db.select().from(refundRequests).where(eq(refundRequests.id, row.id)).get())!;
@@ -389,7 +394,7 @@ export async function decideRefundRequest(app: AppContext, admin: Pick<SessionUs
          and exists (select 1 from payments where id = ?7 and amount_refund_pending = 0 and amount - amount_refunded = ?1)`,
     ).bind(left, reservation.refundId, admin.id, note, at, row.id, payment.id),
     ...refundReservationStatements(app, reservation, { sql: "exists (select 1 from refund_requests where id = ? and status = 'approved' and refund_id = ?)", params: [row.id, reservation.refundId] }),
-    auditRequestStatement(app, row.id, admin.id, at, "approved"),
+    auditRequestStatement(app, row.id, admin.id, at, "approved", { refundId: reservation.refundId }),
   ]);
   if (!changed || changed.meta.changes === 0) throw new AppError("conflict", "This request was already decided, or its payment changed. Reload and try again.");
   const approved = (await app.db.select().from(refundRequests).where(eq(refundRequests.id, row.id)).get())!;
