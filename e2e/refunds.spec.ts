@@ -19,6 +19,8 @@ async function buy(page: Page, slug: string, price: string) {
   await expect(page.getByTestId("enrolled")).toBeVisible();
 }
 
+test.setTimeout(150_000);
+
 test("a learner refunds themselves within the window, and is refused after completing the course (then an admin reviews it)", async ({ page }) => {
   await signUp(page, "Rita Refund", uniqueEmail("refund"));
 
