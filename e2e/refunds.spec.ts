@@ -76,7 +76,10 @@ test("a learner refunds themselves within the window, and is refused after compl
   const row = page.getByTestId("refund-request-row").filter({ hasText: "Rita Refund" }).first();
   await expect(row.getByTestId("refund-request-reason")).toHaveText("You completed the course and earned its certificate of completion.");
   await expect(row).toContainText("The audio of module 2 was broken");
+  await page.setViewportSize({ width: 390, height: 844 });
   expect(await axeFindings(page)).toEqual([]);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await page.setViewportSize({ width: 1280, height: 800 });
   await row.getByLabel("Note to the learner (required to decline)").fill("Module 2 plays fine; support can help with your audio settings.");
   await row.getByRole("button", { name: "Decline" }).click();
   await expect(page.getByText("Declined; the learner gets an email with your note.")).toBeVisible();
