@@ -117,7 +117,11 @@ export default {
     // Its API and test controls answer only on a local dev server (or with the deploy's dev secret).
     if (env.STRIPE_EMULATOR && env.APP_ENV !== "production" && url.pathname.startsWith("/_stripe/")) {
       const allowed = !isEmulatorControlPath(url.pathname) || devControlAllowed(getConfig(env), request);
-      const page = allowed ? await env.STRIPE_EMULATOR.fetch(request) : notFound();
+      // Pages make objects too (completing Checkout creates the first invoice): tell the emulator where
+      // the browser reaches it, as every API call does, so their links follow the app's port.
+      const forwarded = new Request(request);
+      forwarded.headers.set("X-Emulator-Public-Base", `${getConfig(env).APP_URL}/_stripe`);
+      const page = allowed ? await env.STRIPE_EMULATOR.fetch(forwarded) : notFound();
       const response = new Response(page.body, page);
       applySecurityHeaders(response.headers, request, { production: false });
       return response;

@@ -1,5 +1,5 @@
 import type { CronJob } from "./job";
-import { stalePaymentsJob } from "./payments";
+import { pendingRefundsJob, stalePaymentsJob } from "./payments";
 import { licenseRenewalsJob } from "./licenses";
 import { passwordResetsJob } from "./password-resets";
 import { instructorPayoutsJob } from "./payouts";
@@ -9,5 +9,5 @@ import { tokenCompletionsJob } from "./tokens";
 
 /** Cron jobs, keyed by the cron expression declared in wrangler.toml `[triggers]`. */
 export const cronJobs: Record<string, CronJob[]> = {
-  "*/15 * * * *": [subscriptionRenewalsJob, instructorPayoutsJob, stalePaymentsJob, tokenCompletionsJob, licenseRenewalsJob, unconfirmedSignupsJob, passwordResetsJob],
+  "*/15 * * * *": [subscriptionRenewalsJob, instructorPayoutsJob, stalePaymentsJob, pendingRefundsJob, tokenCompletionsJob, licenseRenewalsJob, unconfirmedSignupsJob, passwordResetsJob],
 };

@@ -97,3 +97,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
 export function hasPermission(user: { role: Role } | null | undefined, permission: Permission): boolean {
   return !!user && ROLE_PERMISSIONS[user.role].includes(permission);
 }
+
+/** Where a role lands after logging in when no page was asked for: the dashboard of what it does. */
+export function landingPath(role: Role): string {
+  return role === "admin" ? "/admin" : role === "instructor" ? "/instructor" : "/learning";
+}

@@ -5,7 +5,7 @@ import type { SessionUser } from "~/modules/auth/session.server";
 import { notifyUser } from "~/modules/email/email.server";
 import { formatDate } from "~/modules/email/format";
 import { findPayment, type Payment } from "~/modules/payments/records.server";
-import { refundReservationStatements, sendRefund, type RefundReservation } from "~/modules/payments/refunds.server";
+import { refundReservationStatements, sendReservedRefund, type RefundReservation } from "~/modules/payments/refunds.server";
 import { now } from "~/utils/clock";
 import { AppError, parseOrThrow } from "~/utils/errors";
 import { createId, cursorSchema } from "~/utils/ids";
@@ -19,7 +19,7 @@ import { REFUND_LIMIT_PERIOD_MS, REFUND_POLICY, refundWindowMs, refusalWords, ty
  * (refund-policy.ts) is evaluated inside the INSERT of the request, in the same D1 batch (one
  * transaction) as the refund's reservation, so what the rules saw is what was decided: two clicks
  * or two tabs make one request (partial unique index on the payment) and one refund. A granted
- * request is the payments capability's own refund path (reservation + `sendRefund`: idempotency key
+ * request is the payments capability's own refund path (reservation + `sendReservedRefund`: idempotency key
  * from the refund id, partial-safe, an unknown outcome stays reserved for the webhook sync).
  */
 
@@ -192,8 +192,12 @@ async function outcomeOf(app: AppContext, row: RefundRequestRow, payment: Paymen
 export async function requestRefund(app: AppContext, user: Pick<SessionUser, "id">, input: unknown): Promise<RefundRequestOutcome> {
   const data = parseOrThrow(refundRequestSchema, input);
   const payment = await refundablePayment(app, user, data.paymentId);
-  const existing = await liveRequestFor(app, payment.id);
-  if (existing) return outcomeOf(app, data.review ? await sendToReview(app, user, existing, data.reason) : existing, payment, false);
+  const live = await liveRequestFor(app, payment.id);
+  // A repeat answers the live request (re-sending its refund if Stripe has not answered yet); a
+  // request whose refund failed no longer counts, and this one is decided afresh.
+  const existing = live ? await settleGrant(app, live, payment, true) : undefined;
+  if (existing && existing.status !== "failed") return outcomeOf(app, data.review ? await sendToReview(app, user, existing, data.reason) : existing, payment, false);
+  if (existing) Object.assign(payment, await findPayment(app, { id: payment.id }));
   const left = assertRefundable(payment);
 
   const at = now();
@@ -220,27 +224,52 @@ export async function requestRefund(app: AppContext, user: Pick<SessionUser, "id
     if (current.status === "refused") await sendRequestAnswer(app, current, payment, "refused");
     return outcomeOf(app, current, payment, true);
   }
-  return outcomeOf(app, await sendGrantedRefund(app, row, payment, reservation), payment, true);
+  return outcomeOf(app, await sendGrantedRefund(app, row, payment, reservation.refundId), payment, true);
 }
 
 /**
  * Sends the refund a granted or approved request reserved. An unknown outcome is still a granted
- * request: its refund stays pending and the sync settles it. A definite refusal by Stripe marks the
- * request failed (the learner may ask again) and throws Stripe's reason.
+ * request: its refund stays pending (reserved) and a retry, the webhook sync or the cron settles it.
+ * A definite refusal by Stripe marks the request failed (the learner may ask again) and throws
+ * Stripe's reason.
  */
-async function sendGrantedRefund(app: AppContext, row: RefundRequestRow, payment: Payment, reservation: RefundReservation) {
+async function sendGrantedRefund(app: AppContext, row: RefundRequestRow, payment: Payment, refundId: string) {
   try {
-    await sendRefund(app, payment as Payment & { stripePaymentIntentId: string }, reservation);
+    await sendReservedRefund(app, payment as Payment & { stripePaymentIntentId: string }, refundId);
   } catch (error) {
-    if (error instanceof AppError && error.code === "upstream_unavailable") {
-      app.logger.warn("marketplace.refund_request_outcome_unknown", { refundRequestId: row.id, refundId: reservation.refundId });
-      return row;
+    const refund = await app.db.select().from(refunds).where(eq(refunds.id, refundId)).get();
+    if (refund?.status !== "failed") {
+      app.logger.warn("marketplace.refund_request_outcome_unknown", { refundRequestId: row.id, refundId });
+      return (await app.db.select().from(refundRequests).where(eq(refundRequests.id, row.id)).get())!;
     }
-    const message = error instanceof AppError ? error.message : "The refund could not be made.";
-    await app.db.update(refundRequests).set({ status: "failed", failureMessage: message.slice(0, 300), updatedAt: now() }).where(eq(refundRequests.id, row.id)).run();
+    await markFailed(app, row, refund.failureMessage);
     throw error;
   }
   return (await app.db.select().from(refundRequests).where(eq(refundRequests.id, row.id)).get())!;
+}
+
+async function markFailed(app: AppContext, row: RefundRequestRow, message: string | null) {
+  await app.db
+    .update(refundRequests)
+    .set({ status: "failed", failureMessage: (message ?? "The refund could not be made.").slice(0, 300), updatedAt: now() })
+    .where(and(eq(refundRequests.id, row.id), inArray(refundRequests.status, ["granted", "approved"])))
+    .run();
+  return (await app.db.select().from(refundRequests).where(eq(refundRequests.id, row.id)).get())!;
+}
+
+/**
+ * A granted or approved request whose refund ended failed (Stripe refused it, or the payments cron
+ * gave up on a refund Stripe never received) is failed too, which frees the payment for a new
+ * request. With `resend`, a refund Stripe has not answered yet is sent again first (same key).
+ */
+async function settleGrant(app: AppContext, row: RefundRequestRow, payment: Payment, resend: boolean) {
+  if ((row.status !== "granted" && row.status !== "approved") || !row.refundId) return row;
+  let refund = await app.db.select().from(refunds).where(eq(refunds.id, row.refundId)).get();
+  if (resend && refund?.status === "pending" && !refund.stripeRefundId) {
+    row = await sendGrantedRefund(app, row, payment, row.refundId).catch(async () => (await app.db.select().from(refundRequests).where(eq(refundRequests.id, row.id)).get())!);
+    refund = await app.db.select().from(refunds).where(eq(refunds.id, row.refundId!)).get();
+  }
+  return refund?.status === "failed" && row.status !== "failed" ? markFailed(app, row, refund.failureMessage) : row;
 }
 
 /** A refused request goes to the admins' review queue (once; a later call answers the same request). */
@@ -279,7 +308,7 @@ export async function refundRequestForPayment(app: AppContext, userId: string, p
 export async function refundOptionForPayment(app: AppContext, userId: string, paymentId: string) {
   const [payment, request] = await Promise.all([findPayment(app, { id: paymentId }), refundRequestForPayment(app, userId, paymentId)]);
   if (!payment || payment.userId !== userId || payment.purpose !== "course_purchase") return null;
-  return refundOption(payment, request);
+  return refundOption(payment, request ? await settleGrant(app, request, payment, false) : null);
 }
 
 /**
@@ -297,7 +326,7 @@ export async function refundOptionForCourse(app: AppContext, userId: string, cou
     .all();
   const found = rows[0];
   if (!found) return null;
-  return refundOption(found.payment, found.request);
+  return refundOption(found.payment, found.request ? await settleGrant(app, found.request, found.payment, false) : null);
 }
 
 /** The refund state of a payment as pages show it. */
@@ -399,7 +428,7 @@ export async function decideRefundRequest(app: AppContext, admin: Pick<SessionUs
   if (!changed || changed.meta.changes === 0) throw new AppError("conflict", "This request was already decided, or its payment changed. Reload and try again.");
   const approved = (await app.db.select().from(refundRequests).where(eq(refundRequests.id, row.id)).get())!;
   app.logger.info("marketplace.refund_request_approved", { refundRequestId: row.id, adminId: admin.id, amount: left });
-  return outcomeOf(app, await sendGrantedRefund(app, approved, payment, reservation), payment, false);
+  return outcomeOf(app, await sendGrantedRefund(app, approved, payment, reservation.refundId), payment, false);
 }
 
 /** The email telling the learner a request was refused by the rules or declined after review (once each). */

@@ -6,7 +6,7 @@ import { CheckoutProcessing, waitAttempt } from "~/components/checkout-processin
 import { ConfirmPanel, confirmStepOf } from "~/components/confirm";
 import { CsrfInput, Field, FormStatus } from "~/components/forms";
 import { SubmitButton } from "~/components/submit-button";
-import { settleCheckoutReturn, type CheckoutReturnState } from "~/modules/payments/checkout-return.server";
+import { cancelCheckoutReturn, settleCheckoutReturn, type CheckoutReturnState } from "~/modules/payments/checkout-return.server";
 import { askToConfirm, isConfirmed } from "~/utils/confirm.server";
 import { setFlash, takeFlash } from "~/utils/flash.server";
 import { discountFor, TOKEN_RULES } from "~/modules/tokens/config";
@@ -30,6 +30,7 @@ import { StarInput, StarRating } from "~/components/stars";
 import { useFormat } from "~/utils/format";
 import { StatusBadge } from "~/components/status";
 import { When } from "~/components/when";
+import { Icon } from "~/components/icon";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => {
   if (!data) return [{ title: "Course not found · Coursemint" }];
@@ -67,6 +68,11 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       if (settled.state === "paid") throw redirect(coursePath, { headers: { "Set-Cookie": setFlash(app, "course_paid", coursePath) } });
       checkout = { state: settled.state, message: settled.payment.failureMessage, attempt: waitAttempt(url) };
     }
+  }
+  // Back from Checkout with "back": close the payment now, so tokens held for its discount return at once.
+  if (viewer && url.searchParams.get("purchase") === "canceled" && returnedPayment) {
+    const closed = await cancelCheckoutReturn(app, viewer.id, returnedPayment);
+    if (closed?.state === "paid" && closed.payment.purposeRef === course.id) throw redirect(coursePath, { headers: { "Set-Cookie": setFlash(app, "course_paid", coursePath) } });
   }
   const flash = takeFlash(app, request, coursePath);
   const [view, reviews, ownReview, progress, price, refund] = await Promise.all([
@@ -214,7 +220,12 @@ export default function CoursePage() {
           <div className="alert success stack" data-testid="enrolled">
             <p>
               You are enrolled{progress ? ` · ${f.number(progress.completedModuleIds.length)} of ${f.plural(progress.totalModules, "module")} complete` : ""}
-              {progress?.completed ? " · Course completed 🎉" : ""}
+              {progress?.completed ? (
+                <>
+                  {" · "}
+                  <Icon name="check-circle" /> Course completed
+                </>
+              ) : null}
             </p>
             {modules.length ? (
               <p>
