@@ -4,7 +4,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createAppContext } from "../../workers/app";
 import { REFUND_POLICY } from "~/modules/marketplace/refund-policy";
 import { createStripe } from "~/modules/payments/stripe.server";
-import { DAY, resetClock } from "~/utils/clock";
+import { DAY, resetClock, setClock } from "~/utils/clock";
+import { settlePendingRefunds } from "~/modules/payments/refunds.server";
+import { UNKNOWN_OUTCOME_POLICY } from "~/modules/payments/unknown-outcomes";
 import { createId } from "~/utils/ids";
 import { auditLog, courseModules, enrollments, payments, refundRequests, refunds } from "~drizzle/schema";
 import { db, insertUser, jsonBody, signedInAs, waitFor } from "../helpers";
@@ -188,6 +190,35 @@ describe("self-service refunds", () => {
     await waitFor(async () => (await paymentRow(paymentId))?.status === "refunded");
     expect(await refundsOf(paymentId)).toMatchObject([{ status: "succeeded", amount: 3000 }]);
     expect(await stripeRefundsOf(paymentId)).toHaveLength(1);
+  });
+});
+
+describe("a granted refund Stripe never received", () => {
+  it("is re-sent by the next click, and once the payments cron gives up it frees the payment for a new request", async () => {
+    const { learner, paymentId } = await boughtCourse({ price: 2200 });
+    // Stripe never makes the refund: every create (and the SDK's retries) fails before acting.
+    await emulator().fault({ type: "500", count: 6, path: "/v1/refunds", method: "POST" });
+    const first = await ask(learner, { paymentId });
+    expect(first.body).toMatchObject({ created: true, request: { status: "granted" }, refund: { status: "pending" } });
+    const again = await ask(learner, { paymentId });
+    expect(again.body).toMatchObject({ created: false, request: { id: first.body.request.id, status: "granted" }, refund: { status: "pending" } });
+    expect(await stripeRefundsOf(paymentId)).toHaveLength(0);
+
+    // The cron gives up after the bound (docs/decisions/010): the refund is failed, its amount free.
+    const later = Date.now() + UNKNOWN_OUTCOME_POLICY.giveUpAfterMs + 60_000;
+    setClock(() => later);
+    await settlePendingRefunds(app());
+    resetClock();
+    expect((await refundsOf(paymentId))[0]).toMatchObject({ status: "failed" });
+    // The receipt shows the request failed, and asking again is a new request, granted and refunded.
+    await emulator().clearFaults();
+    expect(await (await learner.browser.fetch(`/account/payments/${paymentId}`)).text()).toContain("Refund failed");
+    const retry = await ask(learner, { paymentId });
+    expect(retry.status).toBe(201);
+    expect(retry.body).toMatchObject({ created: true, request: { status: "granted" }, refund: { status: "succeeded", amount: 2200 } });
+    expect((await requestsOf(paymentId)).map((r) => r.status).sort()).toEqual(["failed", "granted"]);
+    expect(await stripeRefundsOf(paymentId)).toMatchObject([{ amount: 2200, status: "succeeded" }]);
+    expect(await paymentRow(paymentId)).toMatchObject({ status: "refunded", amountRefunded: 2200, amountRefundPending: 0 });
   });
 });
 
