@@ -31,6 +31,7 @@ test("a learner refunds themselves within the window, and is refused after compl
   await page.getByLabel("Why are you asking? (optional)").fill("I bought the wrong course");
   await panel.getByRole("button", { name: "Ask for a refund" }).click();
   await expect(page.getByTestId("confirm-step")).toContainText("Ask for a refund of $15.00?");
+  await page.waitForLoadState("networkidle");
   await page.getByRole("button", { name: "Ask for $15.00 back" }).click();
   await expect(page.getByText("Refunded: $15.00 goes back to your card. Your access to the course has ended.")).toBeVisible();
   await expect(page.getByTestId("refund-request-status")).toHaveText("Refund granted");
@@ -48,7 +49,10 @@ test("a learner refunds themselves within the window, and is refused after compl
   }
   await expect(page.getByText("Course completed — congratulations!")).toBeVisible();
   await page.goto(coursePath);
+  await page.waitForLoadState("networkidle");
   await page.getByTestId("refund-request").getByRole("button", { name: "Ask for a refund" }).click();
+  await expect(page.getByTestId("confirm-step")).toContainText("Ask for a refund of $19.99?");
+  await page.waitForLoadState("networkidle");
   await page.getByRole("button", { name: "Ask for $19.99 back" }).click();
   await expect(page.getByTestId("refund-request-status")).toHaveText("Not granted automatically");
   await expect(page.getByTestId("refund-refusal")).toHaveText("You completed the course and earned its certificate of completion.");
