@@ -30,6 +30,7 @@ export const ID_PREFIXES = {
   licenseKey: "lky",
   signupConfirmation: "sgn",
   passwordReset: "pwr",
+  refundRequest: "rrq",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

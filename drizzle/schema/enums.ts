@@ -48,6 +48,17 @@ export type EnrollmentSource = (typeof ENROLLMENT_SOURCES)[number];
 export const EARNING_KINDS = ["sale", "reversal"] as const;
 export type EarningKind = (typeof EARNING_KINDS)[number];
 
+/**
+ * Self-service refund requests (app/modules/marketplace/refund-policy.ts): granted at once, or
+ * refused by a rule (then the learner may send it to review: in_review → approved | declined);
+ * failed when Stripe refused the granted refund (the learner may ask again).
+ */
+export const REFUND_REQUEST_STATUSES = ["granted", "refused", "in_review", "approved", "declined", "failed"] as const;
+export type RefundRequestStatus = (typeof REFUND_REQUEST_STATUSES)[number];
+/** Why the policy refused a request (one per rule, checked in this order). */
+export const REFUND_REFUSALS = ["window", "certificate", "progress", "refund_limit"] as const;
+export type RefundRefusal = (typeof REFUND_REFUSALS)[number];
+
 /** pending (claimed earnings, transfer not confirmed) → paid | failed (retried next run). */
 export const PAYOUT_STATUSES = ["pending", "paid", "failed"] as const;
 export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];

@@ -1,6 +1,8 @@
 import { env, SELF } from "cloudflare:test";
 import type { Role } from "~drizzle/schema";
-import { bearer, Browser, insertUser, jsonBody } from "../helpers";
+import { eq } from "drizzle-orm";
+import { enrollments } from "~drizzle/schema";
+import { bearer, Browser, db, insertUser, jsonBody, waitFor } from "../helpers";
 import { insertCourse, PDF, uploadForm } from "../marketplace/helpers";
 import { deliverWebhooks, insertCourse as insertPaidCourse, signStripePayload, waitForPayment } from "../payments/helpers";
 
@@ -125,6 +127,18 @@ async function paidPayment() {
   return started.body.paymentId as string;
 }
 
+/** A succeeded card payment for a course by the caller (a refund request must be theirs). */
+async function paidByCaller(caller: Caller) {
+  const { course: paid } = await insertPaidCourse();
+  const started = await caller.fetch("/api/payments/process", jsonBody({ purpose: "course_purchase", courseId: paid.id, flow: "payment_method", paymentMethod: "pm_card_visa" }));
+  if (started.status !== 201) throw new Error(`payment failed: ${started.status}`);
+  const paymentId = ((await started.json()) as { paymentId: string }).paymentId;
+  await deliverWebhooks();
+  await waitForPayment(paymentId, "succeeded");
+  await waitFor(async () => (await db().select().from(enrollments).where(eq(enrollments.paymentId, paymentId)).get())?.status === "active");
+  return paymentId;
+}
+
 /**
  * The state a documented example needs (its own course, payment, key...), keyed by
  * `operationId:exampleName` or `operationId` for every example of the endpoint. Ids in the
@@ -143,6 +157,11 @@ const SETUPS: Record<string, Setup> = {
   "postPaymentsProcess:card": async (_, x) => ({ body: withCourse(x, (await insertPaidCourse()).course.id) }),
   "postPaymentsProcess:declined": async (_, x) => ({ body: withCourse(x, (await insertPaidCourse()).course.id) }),
   "postPaymentsRefund:partial": async (_, x) => ({ body: { ...(x.body as object), paymentId: await paidPayment() } }),
+  "postPaymentsRefundRequests:granted": async (caller, x) => {
+    const paymentId = await paidByCaller(caller);
+    return { body: { ...(x.body as object), paymentId }, headers: { "Idempotency-Key": `refund-request-${paymentId}` } };
+  },
+  "postPaymentsRefundRequests:not_yours": async (_, x) => ({ body: { ...(x.body as object), paymentId: await paidPayment() } }),
   "getPaymentsPaymentId:ok": async (caller) => {
     const { course: paid } = await insertPaidCourse();
     const started = await caller.fetch("/api/payments/process", jsonBody({ purpose: "course_purchase", courseId: paid.id }));
