@@ -143,7 +143,7 @@ function Board({ rows }: { rows: BoardRow[] }) {
       </thead>
       <tbody>
         {rows.map((r) => (
-          <tr key={r.userId} className={r.isYou ? "you" : undefined}>
+          <tr key={`${r.rank}-${r.handle ?? ""}`} className={r.isYou ? "you" : undefined}>
             <td>{f.number(r.rank)}</td>
             <td>
               {r.handle ? <Link to={`/learners/${r.handle}`}>{r.name}</Link> : r.name}
