@@ -80,8 +80,9 @@ export async function courseFacts(app: Pick<AppContext, "db">, userId: string, c
       instructorId: courses.instructorId,
       priceAmount: courses.priceAmount,
       publishedAt: courses.publishedAt,
-      modules: sql<number>`(SELECT count(*) FROM course_modules WHERE course_id = ${courses.id})`,
-      otherLearners: sql<number>`(SELECT count(*) FROM enrollments WHERE course_id = ${courses.id} AND status = 'active' AND user_id <> ${userId})`,
+      // Correlated on the outer row by name: in a one-table select Drizzle writes columns unqualified.
+      modules: sql<number>`(SELECT count(*) FROM course_modules m WHERE m.course_id = "courses"."id")`,
+      otherLearners: sql<number>`(SELECT count(*) FROM enrollments e WHERE e.course_id = "courses"."id" AND e.status = 'active' AND e.user_id <> ${userId})`,
     })
     .from(courses)
     .where(eq(courses.id, courseId))

@@ -73,9 +73,10 @@ export async function globalBoard(app: AppContext, userId: string, input: unknow
   const { period, limit } = parseOrThrow(globalQuerySchema, input);
   const at = now();
   const stub = board(app, period, at);
-  const [{ picked, names, hiddenAbove }, me, size, self] = await Promise.all([visibleTop(app, stub, limit), stub.rankOf(userId), stub.size(), describeUsers(app, [userId])]);
-  const you = self.get(userId);
-  if (you) names.set(userId, you);
+  const [{ picked, names, hiddenAbove }, me, size, profile] = await Promise.all([visibleTop(app, stub, limit), stub.rankOf(userId), stub.size(), ensureProfile(app, userId)]);
+  // The caller always has a handle of their own on their row (made on first use, like the profile page).
+  const you = { name: names.get(userId)?.name ?? (await describeUsers(app, [userId])).get(userId)?.name ?? "Learner", handle: profile.handle, hidden: profile.hiddenFromBoards };
+  names.set(userId, you);
   const top = picked.map((r, i) => rowOf(names, userId, { ...r, rank: i + 1 }));
   // Hidden learners the board still counted above the caller do not push them down.
   const mine = me && !you?.hidden ? rowOf(names, userId, { ...me, rank: Math.max(1, me.rank - hiddenAbove.length) }) : null;
@@ -92,6 +93,7 @@ export async function globalBoard(app: AppContext, userId: string, input: unknow
 /** `GET /api/leaderboard/friends`: the caller and the visible people they follow, ranked (a hidden caller still sees themselves). */
 export async function friendsBoard(app: AppContext, userId: string, input: unknown) {
   const { period } = parseOrThrow(globalQuerySchema, input);
+  await ensureProfile(app, userId);
   const followed = await app.db.select({ id: follows.followeeId }).from(follows).where(eq(follows.followerId, userId)).orderBy(desc(follows.createdAt)).limit(MAX_FOLLOWS).all();
   const names = await describeUsers(app, [userId, ...followed.map((f) => f.id)]);
   // The profile setting decides, not the board row (which is absent before a first score).
