@@ -167,9 +167,8 @@ export class TokenWallet extends DurableObject<Env> {
       const amount = state.lastActiveDay === day ? streakBonusFor(state.streak) : 0;
       if (input.payBonus !== false && amount > 0) {
         const sourceKey = `streak:${day}`;
-        const existing = this.bySource(sourceKey);
-        if (existing) bonus = existing;
-        else {
+        // Paid earlier today: `bonus` is only what this activity pays.
+        if (!this.bySource(sourceKey)) {
           bonus = this.cappedWrite({ type: "streak_bonus", amount, reason: `${state.streak}-day learning streak`, sourceKey, at: input.at, caps: input.caps ?? [] }).entry;
           wrote = true;
         }
