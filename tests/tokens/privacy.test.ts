@@ -116,7 +116,7 @@ describe("error answers change nothing", () => {
     const free = await insertCourse(instructor.id, { priceAmount: 0 });
     const { browser, user } = await signedInAs("student");
     await credit(user.id, 500);
-    for (const headers of [{}, { "Idempotency-Key": "free-discount" }]) {
+    for (const headers of [{}, { "Idempotency-Key": "free-discount" }] as Record<string, string>[]) {
       const res = await browser.json("/api/tokens/redeem", jsonBody({ item: "course_discount", courseId: free.id, tokens: 100 }, { headers }));
       expect(res.status).toBe(409);
       expect(res.body.error.details.reason).toBe("free_course");
