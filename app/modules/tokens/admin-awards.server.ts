@@ -166,21 +166,7 @@ export async function decideAwardRequest(app: AppContext, actor: SessionUser, re
       sourceKey: `admin_award:${approved.id}`,
     }),
   );
-  await app.db.batch([
-    app.db.update(tokenAwardRequests).set({ entryId: result.entry.id }).where(and(eq(tokenAwardRequests.id, id), isNull(tokenAwardRequests.entryId))),
-    auditInsertWhere(
-      app,
-      {
-        actorId: approved.decidedBy,
-        action: "tokens.admin_adjusted",
-        targetType: "user",
-        targetId: approved.userId,
-        metadata: { amount: approved.amount, reason: approved.reason, entryId: result.entry.id, balanceAfter: result.entry.balanceAfter, requestId: id, requestedBy: approved.requestedBy },
-      },
-      tokenAwardRequests,
-      and(eq(tokenAwardRequests.id, id), eq(tokenAwardRequests.entryId, result.entry.id))!,
-    ),
-  ]);
+  await recordCredit(app, approved, result.entry);
   await ensureProfile(app, approved.userId);
   await flushWallet(app, approved.userId);
   app.logger.info("tokens.admin_adjusted", { actorId: approved.decidedBy, userId: approved.userId, amount: approved.amount, entryId: result.entry.id, requestId: id, replayed: result.replayed });
@@ -221,8 +207,32 @@ async function decideAwardRetry(app: AppContext, row: AwardRequest) {
   const result = unwrap(
     await walletFor(app, row.userId).credit({ userId: row.userId, at: now(), type: "admin_adjust", amount: row.amount, reason: row.reason, sourceKey: `admin_award:${row.id}` }),
   );
-  await app.db.update(tokenAwardRequests).set({ entryId: result.entry.id }).where(and(eq(tokenAwardRequests.id, row.id), isNull(tokenAwardRequests.entryId))).run();
+  await recordCredit(app, row, result.entry);
   return { request: awardRequestView({ ...row, entryId: result.entry.id }), entry: result.entry };
+}
+
+/**
+ * Links the approved request to its wallet entry and audits the credit, once: the audit is
+ * inserted only while `entry_id` is still null, in the same batch that sets it, so whichever
+ * approval gets there first records it and the others change nothing.
+ */
+async function recordCredit(app: AppContext, row: AwardRequest, entry: WalletEntry) {
+  const unlinked = and(eq(tokenAwardRequests.id, row.id), isNull(tokenAwardRequests.entryId))!;
+  await app.db.batch([
+    auditInsertWhere(
+      app,
+      {
+        actorId: row.decidedBy,
+        action: "tokens.admin_adjusted",
+        targetType: "user",
+        targetId: row.userId,
+        metadata: { amount: row.amount, reason: row.reason, entryId: entry.id, balanceAfter: entry.balanceAfter, requestId: row.id, requestedBy: row.requestedBy },
+      },
+      tokenAwardRequests,
+      unlinked,
+    ),
+    app.db.update(tokenAwardRequests).set({ entryId: entry.id }).where(unlinked),
+  ]);
 }
 
 /** Pending requests (newest first) with the names of recipients and requesters, for the admin page and `GET /api/tokens/awards`. */
