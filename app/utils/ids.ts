@@ -25,6 +25,7 @@ export const ID_PREFIXES = {
   subscriptionStart: "sst",
   tokenEntry: "ttx",
   tokenHold: "thd",
+  tokenAwardRequest: "tar",
   organization: "org",
   machine: "mch",
   licenseKey: "lky",

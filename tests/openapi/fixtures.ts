@@ -85,6 +85,12 @@ async function award(userId: string, amount: number) {
   const res = await (await admin()).fetch("/api/tokens/award", jsonBody({ userId, amount, reason: "Contract test" }));
   if (res.status !== 201) throw new Error(`award failed: ${res.status} ${await res.text()}`);
 }
+/** An award above the approval threshold asked for by the fixtures' admin: pending until another admin decides. */
+async function pendingAward() {
+  const res = await (await admin()).fetch("/api/tokens/award", jsonBody({ userId: (await insertUser("student")).id, amount: 5000, reason: "Contract test" }));
+  if (res.status !== 202) throw new Error(`award request failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { pending: { id: string } }).pending.id;
+}
 /** Another learner with a handle of their own (their profile exists once they read it). */
 async function learnerWithHandle() {
   const other = new Browser();
@@ -215,6 +221,9 @@ const SETUPS: Record<string, Setup> = {
   // Tokens and leaderboards
   "postTokensRedeem:freeze": async (caller) => (await award(me(caller).id, 500), {}),
   "postTokensAward:ok": async (_, x) => ({ body: { ...(x.body as object), userId: (await insertUser("student")).id } }),
+  "postTokensAward:needs_approval": async (_, x) => ({ body: { ...(x.body as object), userId: (await insertUser("student")).id } }),
+  "postTokensAward:self": async (caller, x) => ({ body: { ...(x.body as object), userId: me(caller).id } }),
+  "postTokensAwardsRequestId:ok": async () => ({ params: { requestId: await pendingAward() } }),
   "postLeaderboardFollows:ok": async (_, x) => ({ body: { ...(x.body as object), handle: await learnerWithHandle() } }),
   "deleteLeaderboardFollowsHandle:ok": async () => ({ params: { handle: await learnerWithHandle() } }),
 

@@ -251,8 +251,42 @@ export const TOKEN_ENTRY_EXAMPLE = {
 };
 
 export const boardRowShape = z
-  .object({ rank: z.number().int().positive(), userId: idOf("usr"), name: z.string(), handle: z.string().nullable(), score: z.number().int(), isYou: z.boolean() })
+  .object({
+    rank: z.number().int().positive(),
+    name: z.string(),
+    handle: z.string().nullable().meta({ description: "The learner's public handle (their profile page is /learners/{handle}); user ids are never shown on boards." }),
+    score: z.number().int(),
+    isYou: z.boolean(),
+  })
   .meta({ id: "BoardRow" });
+
+export const tokenAwardRequestShape = z
+  .object({
+    id: idOf("tar"),
+    userId: idOf("usr").meta({ description: "Who receives the tokens." }),
+    amount: z.number().int().positive(),
+    reason: z.string(),
+    requestedBy: idOf("usr"),
+    status: z.enum(["pending", "approved", "rejected"]),
+    decidedBy: idOf("usr").nullable(),
+    decidedAt: timestamp.nullable(),
+    entryId: idOf("ttx").nullable().meta({ description: "The wallet entry the approval wrote." }),
+    createdAt: timestamp,
+  })
+  .meta({ id: "TokenAwardRequest" });
+
+export const TOKEN_AWARD_REQUEST_EXAMPLE = {
+  id: "tar_01jdxa7q2m3n4p5r6s7t8v9w0x",
+  userId: "usr_01jdxa7q2m3n4p5r6s7t8v9w0x",
+  amount: 5000,
+  reason: "Hackathon winner",
+  requestedBy: "usr_01jdxa7q2m3n4p5r6s7t8v9w0y",
+  status: "pending",
+  decidedBy: null,
+  decidedAt: null,
+  entryId: null,
+  createdAt: 1795750000000,
+} as const;
 
 // ----- licensing --------------------------------------------------------------------------------
 
