@@ -16,7 +16,10 @@ import stylesUrl from "~/styles/app.css?url";
 /** Error pages caught here (403, 404, 500 …) get a title naming the error; other routes set their own. */
 export const meta = errorMeta;
 
-export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesUrl }];
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: stylesUrl },
+  { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
+];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { app } = context;
@@ -52,6 +55,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
   const location = useLocation();
   useEffect(() => {
     if (menu.current) menu.current.open = false;
+    menu.current?.querySelectorAll("details").forEach((group) => (group.open = false));
   }, [location.pathname, location.search]);
   return (
     <html lang="en" data-locale={viewer.locale} data-time-zone={viewer.timeZone} data-time-zone-known={String(viewer.timeZoneKnown)}>
@@ -75,7 +79,6 @@ export function Layout({ children }: { children: React.ReactNode }) {
           <details className="menu" ref={menu}>
             <summary>Menu</summary>
             <nav aria-label="Main">
-              {data?.config.APP_ENV && data.config.APP_ENV !== "production" ? <Link to="/dev/mailbox">Mailbox</Link> : null}
               <Link to="/courses">Courses</Link>
               <Link to="/pricing">Pricing</Link>
               {user ? (
@@ -83,9 +86,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
                   <Link to="/learning">My learning</Link>
                   <Link to="/certificates">Certificates</Link>
                   {hasPermission(user, "read:earnings:own") ? <Link to="/instructor">Teach</Link> : null}
-                  {hasPermission(user, "read:metrics:any") ? <Link to="/admin">Admin</Link> : null}
-                  {hasPermission(user, "read:email:any") ? <Link to="/admin/emails">Emails</Link> : null}
-                  {hasPermission(user, "read:payment:any") ? <Link to="/admin/payments">Payments</Link> : null}
+                  <AdminLinks user={user} />
                   {hasPermission(user, "read:subscription:own") ? <Link to="/account/billing">Billing</Link> : null}
                   {hasPermission(user, "read:leaderboard:any") ? <Link to="/leaderboard">Leaderboard</Link> : null}
                   {data?.tokens != null ? (
@@ -94,7 +95,6 @@ export function Layout({ children }: { children: React.ReactNode }) {
                     </Link>
                   ) : null}
                   {hasPermission(user, "read:organization:own") && (user.role === "enterprise" || brand) ? <Link to="/enterprise">Enterprise</Link> : null}
-                  {hasPermission(user, "update:license:any") ? <Link to="/admin/licenses">Licenses</Link> : null}
                   <Link to="/account">{user.name}</Link>
                   <Form method="post" action="/logout" className="inline">
                     <CsrfInput />
@@ -118,7 +118,13 @@ export function Layout({ children }: { children: React.ReactNode }) {
           {children}
         </main>
         <footer className="site-footer">
-          {brand ? `${brand.name} · powered by ` : ""}Coursemint {data?.config.APP_VERSION ?? ""} · <a href="/api/health">Status</a> · <a href="/docs/api">API reference</a>
+          {brand ? `${brand.name} · powered by ` : ""}Coursemint {data?.config.APP_VERSION ?? ""} · <Link to="/status">Status</Link> · <a href="/docs/api">API reference</a>
+          {data?.config.APP_ENV && data.config.APP_ENV !== "production" ? (
+            <>
+              {" "}
+              · <Link to="/dev/mailbox">Development mailbox</Link>
+            </>
+          ) : null}
           {brand?.supportEmail ? (
             <>
               {" "}
@@ -139,4 +145,32 @@ export default function App() {
 
 export function ErrorBoundary() {
   return <GeneralErrorBoundary />;
+}
+
+/** The admin area's pages (each behind its own permission), one "Admin" group in the header so it stays one row. */
+const ADMIN_LINKS = [
+  { to: "/admin", label: "Overview", permission: "read:metrics:any" },
+  { to: "/admin/users", label: "Users", permission: "read:user:any" },
+  { to: "/admin/payments", label: "Payments", permission: "read:payment:any" },
+  { to: "/admin/emails", label: "Emails", permission: "read:email:any" },
+  { to: "/admin/licenses", label: "Licenses", permission: "update:license:any" },
+  { to: "/admin/tokens", label: "Tokens", permission: "read:tokens:any" },
+  { to: "/admin/audit", label: "Audit log", permission: "read:audit-log:any" },
+] as const;
+
+function AdminLinks({ user }: { user: Parameters<typeof hasPermission>[0] }) {
+  const links = ADMIN_LINKS.filter((l) => hasPermission(user, l.permission));
+  if (!links.length) return null;
+  return (
+    <details className="nav-group" data-testid="admin-nav">
+      <summary>Admin</summary>
+      <div className="nav-group-links">
+        {links.map((l) => (
+          <Link key={l.to} to={l.to}>
+            {l.label}
+          </Link>
+        ))}
+      </div>
+    </details>
+  );
 }

@@ -54,7 +54,8 @@ export async function logIn(page: Page, email: string, password = DEMO_PASSWORD)
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Log in" }).click();
-  await expect(page).toHaveURL(/\/learning/);
+  // Each role lands on its own dashboard: admins on /admin, instructors on /instructor, the rest on My learning.
+  await expect(page).toHaveURL(/\/(learning|admin|instructor)(\?|$)/);
 }
 
 /**

@@ -75,10 +75,11 @@ export function courseSeedSql(now = Date.now(), passwordHash = "!") {
 }
 
 /** Puts the demo module files into local R2 (the same persist dir as wrangler dev). */
-export function seedCourseFiles(persistTo) {
+/** `stderr`: where wrangler's own output goes (a log file descriptor from `npm start`, the terminal by default). */
+export function seedCourseFiles(persistTo, stderr = "inherit") {
   for (const f of Object.values(FILES)) {
     const args = ["wrangler", "r2", "object", "put", `coursemint-uploads/${f.key}`, "--file", f.file, "--content-type", f.type, "--local"];
     if (persistTo) args.push("--persist-to", persistTo);
-    execFileSync("npx", args, { stdio: ["ignore", "ignore", "inherit"] });
+    execFileSync("npx", args, { stdio: ["ignore", "ignore", stderr] });
   }
 }

@@ -47,14 +47,15 @@ export async function seedSql() {
   return lines.join("\n") + "\n" + courseSeedSql(now, hash) + "\n" + licenseSeedSql(now);
 }
 
-export async function seed(persistTo) {
+/** `stderr`: where wrangler's own output goes (a log file descriptor from `npm start`, the terminal by default). */
+export async function seed(persistTo, stderr = "inherit") {
   mkdirSync(".wrangler/tmp", { recursive: true });
   const file = ".wrangler/tmp/seed.sql";
   writeFileSync(file, await seedSql());
   const args = ["wrangler", "d1", "execute", "DB", "--local", "--file", file];
   if (persistTo) args.push("--persist-to", persistTo);
-  execFileSync("npx", args, { stdio: ["ignore", "ignore", "inherit"] });
-  seedCourseFiles(persistTo);
+  execFileSync("npx", args, { stdio: ["ignore", "ignore", stderr] });
+  seedCourseFiles(persistTo, stderr);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -39,6 +39,9 @@ export function GeneralErrorBoundary() {
     message = typeof data === "object" ? data?.error?.message : undefined;
   }
   const known = MESSAGES[status] ?? { title: "Something went wrong", body: "An unexpected error occurred. Please try again." };
+  // A message that only repeats the heading ("Page not found." under "Page not found") says nothing.
+  const same = (a: string, b: string) => a.toLowerCase().replace(/[^a-z]/g, "") === b.toLowerCase().replace(/[^a-z]/g, "");
+  if (message && same(message, known.title)) message = undefined;
   return (
     <section className="error-page" aria-labelledby="error-title">
       <p className="error-status">{status}</p>

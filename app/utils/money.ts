@@ -52,12 +52,12 @@ export function allocate(total: number, weights: readonly number[]): number[] {
 }
 
 /**
- * Applies a percentage discount in basis points. The discount is rounded down, so the platform never
- * gives more than the stated percentage and the payer pays at most one minor unit more than the exact
- * figure (20% off 4.99 is 0.99 off: 4.00, not 3.992).
+ * Applies a percentage discount in basis points: the price after it, rounded down, so the payer never
+ * pays more than the exact figure and at most one minor unit less (30% off 19.99 is 13.993: 13.99,
+ * not 14.00). Integer math only (amount × 10,000 stays far below 2^53 for any price).
  */
 export function discountBps(amount: number, bps: number): number {
-  return amount - Math.floor((amount * bps) / 10_000);
+  return Math.floor((amount * (10_000 - bps)) / 10_000);
 }
 
 export type ParsedAmount = { ok: true; amount: number } | { ok: false; error: string };

@@ -35,6 +35,8 @@ export const payments = sqliteTable(
     stripePaymentIntentId: text("stripe_payment_intent_id"),
     stripeCheckoutSessionId: text("stripe_checkout_session_id"),
     stripeChargeId: text("stripe_charge_id"),
+    /** The card of a `payment_method` payment, kept so a retry re-sends the identical PaymentIntent request. */
+    stripePaymentMethodId: text("stripe_payment_method_id"),
     checkoutUrl: text("checkout_url"),
     /** Same-site paths Checkout returns to; kept so a retry re-sends the identical Stripe request. */
     successPath: text("success_path"),
@@ -81,7 +83,7 @@ export const refunds = sqliteTable(
     createdAt: epochMs("created_at").notNull(),
     updatedAt: epochMs("updated_at").notNull(),
   },
-  (t) => [index("refunds_payment_idx").on(t.paymentId)],
+  (t) => [index("refunds_payment_idx").on(t.paymentId), index("refunds_status_idx").on(t.status, t.createdAt)],
 );
 
 /**

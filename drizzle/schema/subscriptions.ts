@@ -44,6 +44,12 @@ export const subscriptions = sqliteTable(
     lastPaymentError: text("last_payment_error"),
     /** Set while a dispute of one of its invoices is open or was lost: the subscription then gives no paid tier. */
     disputeId: text("dispute_id"),
+    /**
+     * A plan change sent to Stripe whose answer is not recorded yet, with the preview the user
+     * confirmed (JSON, written before the call; one at a time: only set when null). A retry re-sends
+     * exactly that request under the same idempotency key; cleared once Stripe has answered.
+     */
+    changeRequest: text("change_request", { mode: "json" }).$type<{ id: string; preview: Record<string, unknown> & { prorationDate: number } }>(),
     /** Our clock when the Stripe state written here was read; older reads never overwrite newer ones. */
     syncedAt: epochMs("synced_at").notNull(),
     createdAt: epochMs("created_at").notNull(),
@@ -106,6 +112,10 @@ export const subscriptionStarts = sqliteTable(
     status: text("status", { enum: ["open", "completed", "canceled"] }).notNull(),
     stripeCheckoutSessionId: text("stripe_checkout_session_id"),
     checkoutUrl: text("checkout_url"),
+    /** What the first request asked for, kept so a retry re-sends the identical Stripe request. */
+    successPath: text("success_path"),
+    cancelPath: text("cancel_path"),
+    stripePaymentMethodId: text("stripe_payment_method_id"),
     createdAt: epochMs("created_at").notNull(),
     updatedAt: epochMs("updated_at").notNull(),
   },

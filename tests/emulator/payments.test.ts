@@ -1,6 +1,7 @@
 // Customers, payment methods, payment intents, charges, refunds and Checkout, driven through the
 // official Stripe SDK against the emulator.
-import { SELF } from "cloudflare:test";
+import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
+import worker from "../../workers/app";
 import Stripe from "stripe";
 import { describe, expect, it } from "vitest";
 import { emulatedStripe, stripeError } from "./helpers";
@@ -231,5 +232,40 @@ describe("checkout sessions and the hosted page", () => {
     const paid = await SELF.fetch(session.url!, { method: "POST", body: new URLSearchParams({ name: "A", card: "4242424242424242" }), redirect: "manual" });
     expect(paid.status).toBe(303);
     expect(paid.headers.get("Location")).toBe("http://localhost/done");
+  });
+
+  it("shows the Customer's email on the Checkout page instead of asking for it, as Stripe does", async () => {
+    const { stripe } = emulatedStripe();
+    const customer = await stripe.customers.create({ email: "signed-in@example.test" });
+    const session = await stripe.checkout.sessions.create({
+      mode: "payment",
+      customer: customer.id,
+      line_items: [{ price_data: { currency: "usd", unit_amount: 990, product_data: { name: "Intro to SQL" } }, quantity: 1 }],
+      success_url: "http://localhost/done",
+    });
+    const html = await (await SELF.fetch(session.url!)).text();
+    expect(html).toContain('<p data-testid="checkout-email">signed-in@example.test</p>');
+    expect(html).not.toContain('name="email"');
+    const anonymous = await stripe.checkout.sessions.create({ mode: "payment", line_items: [{ price_data: { currency: "usd", unit_amount: 990, product_data: { name: "x" } }, quantity: 1 }], success_url: "http://localhost/done" });
+    expect(await (await SELF.fetch(anonymous.url!)).text()).toContain('name="email"');
+  });
+
+  it("gives objects made on a hosted page links on the app's own port (APP_URL), not the emulator's default", async () => {
+    const { stripe } = emulatedStripe();
+    const session = await stripe.checkout.sessions.create({
+      mode: "subscription",
+      line_items: [{ price_data: { currency: "usd", unit_amount: 1500, recurring: { interval: "month" }, product_data: { name: "Coursemint Pro" } }, quantity: 1 }],
+      success_url: "http://localhost:8803/account/billing",
+    });
+    // The app on another port (npm start -- --port 8803): its proxy tells the emulator where pages live.
+    const appOnAnotherPort = { ...env, APP_URL: "http://localhost:8803" } as unknown as Env;
+    const ctx = createExecutionContext();
+    const form = new URLSearchParams({ name: "A", card: "4242424242424242", email: "port@example.test" });
+    const paid = await worker.fetch!(new Request(session.url!, { method: "POST", body: form, redirect: "manual" }) as never, appOnAnotherPort, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(paid.status).toBe(303);
+    const complete = await stripe.checkout.sessions.retrieve(session.id);
+    const invoice = await stripe.invoices.retrieve(complete.invoice as string);
+    expect(invoice.hosted_invoice_url).toMatch(/^http:\/\/localhost:8803\/_stripe\/i\//);
   });
 });

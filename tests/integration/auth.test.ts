@@ -18,6 +18,13 @@ describe("log in and out", () => {
     expect(rows).toHaveLength(1);
   });
 
+  it("lands each role on its own dashboard when no page was asked for", async () => {
+    for (const [role, path] of [["student", "/learning"], ["enterprise", "/learning"], ["instructor", "/instructor"], ["admin", "/admin"]] as const) {
+      const user = await insertUser(role);
+      expect((await new Browser().login(user.email)).headers.get("Location"), role).toBe(path);
+    }
+  });
+
   it("follows only local redirects", async () => {
     const user = await insertUser();
     const a = await new Browser().submit("/login", { email: user.email, password: PASSWORD, redirectTo: "/admin/users" });

@@ -32,9 +32,32 @@ function sentSection(html: string) {
   return section?.[0] ?? null;
 }
 
-async function signUpForm(browser: Browser, fields: Partial<Record<"name" | "email" | "password", string>>) {
+async function signUpForm(browser: Browser, fields: Partial<Record<"name" | "email" | "password" | "redirectTo", string>>) {
   return browser.submit("/signup", { name: "Lin", password: "a-strong-pass-9", ...fields } as Record<string, string>);
 }
+
+describe("sign up keeps where the person was going", () => {
+  it("'Sign up for Pro' (redirectTo=/pricing) lands back on /pricing after confirming; other sites are dropped", async () => {
+    const email = uniqueEmail("intent");
+    const page = await (await new Browser().fetch("/signup?redirectTo=%2Fpricing")).text();
+    expect(page).toContain('name="redirectTo" value="/pricing"');
+    await signUpForm(new Browser(), { email, redirectTo: "/pricing" });
+    const { path, token } = await confirmationPath(email);
+    expect(new URL(path, "http://x").searchParams.get("next")).toBe("/pricing");
+    const browser = new Browser();
+    expect(await (await browser.fetch(path)).text()).toContain('name="next" value="/pricing"');
+    const confirmed = await browser.submit(path, { token, password: "a-strong-pass-9", next: "/pricing" });
+    expect(confirmed.status).toBe(302);
+    expect(confirmed.headers.get("Location")).toBe("/pricing");
+
+    const other = uniqueEmail("hostile");
+    await signUpForm(new Browser(), { email: other, redirectTo: "//evil.example" });
+    const hostile = await confirmationPath(other);
+    expect(hostile.path).not.toContain("next=");
+    const landed = await new Browser().submit(hostile.path, { token: hostile.token, password: "a-strong-pass-9", next: "https://evil.example/" });
+    expect(landed.headers.get("Location")).toBe("/learning?welcome=1");
+  });
+});
 
 describe("sign up asks for a confirmed email", () => {
   it("answers 'check your inbox', stores a pending sign-up with only hashes, and emails a link", async () => {

@@ -230,6 +230,17 @@ async function keys(prefix: string) {
 }
 
 describe("course covers", () => {
+  it("after saving a cover (the URL keeps ?intent=cover) the editor's other forms still post to the course", async () => {
+    const { browser, user } = await signedInAs("instructor");
+    const course = await insertCourse(user.id);
+    const saved = await browser.fetch(`/instructor/courses/${course.id}?intent=cover`, { method: "POST", body: await imageForm(browser, "cover", { bytes: PNG, name: "cover.png" }) });
+    const html = await saved.text();
+    const actions = [...html.matchAll(/<form[^>]*\saction="([^"]*)"/g)].map((m) => m[1]!.replaceAll("&amp;", "&"));
+    const self = `/instructor/courses/${course.id}`;
+    expect(actions.filter((a) => a.startsWith(self))).toEqual(expect.arrayContaining([self, `${self}?intent=cover`]));
+    expect(actions.filter((a) => a.includes("intent=cover"))).toEqual([`${self}?intent=cover`]); // only the cover form itself
+  });
+
   it("sniffs PNG, JPEG and WebP by their bytes", () => {
     expect(sniffImage(PNG)).toBe("png");
     expect(sniffImage(JPEG)).toBe("jpg");

@@ -17,7 +17,7 @@ describe("tier discount on course purchases", () => {
     await syncWebhooks();
     const discounted = await pro.browser.json("/api/payments/process", jsonBody({ purpose: "course_purchase", courseId: course.id }));
     expect(discounted.status).toBe(201);
-    expect(discounted.body.amount).toBe(4000); // 4999 − floor(4999 × 20%) = 4999 − 999
+    expect(discounted.body.amount).toBe(3999); // floor(4999 × 80%) = floor(3999.2): never more than the exact price
     const payment = await paymentRow(discounted.body.paymentId);
     expect(payment!.metadata).toMatchObject({ listPrice: "4999", discountBps: "2000" });
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { addMoney, allocate, discountBps, formatMoney, money, parseAmount, parseMajorUnits, subtractMoney, toMajorUnits } from "~/utils/money";
 
 describe("allocate", () => {
@@ -36,9 +37,30 @@ describe("money", () => {
     expect(() => addMoney(money(1, "usd"), money(1, "eur"))).toThrow(/Currency mismatch/);
   });
 
-  it("rounds discounts in the customer's favour", () => {
-    expect(discountBps(1999, 2000)).toBe(1600); // 20% of 19.99 = 3.998 → 3.99 off
+  it("rounds discounts in the customer's favour: never more than the exact price, at most a cent less", () => {
+    expect(discountBps(1999, 3000)).toBe(1399); // 30% off 19.99 = 13.993 → 13.99 (it charged 14.00)
+    expect(discountBps(1999, 2000)).toBe(1599); // 20% off 19.99 = 15.992 → 15.99
+    expect(discountBps(4999, 2000)).toBe(3999);
+    expect(discountBps(1000, 2500)).toBe(750); // exact figures stay exact
     expect(discountBps(0, 2000)).toBe(0);
+    expect(discountBps(1999, 0)).toBe(1999);
+    expect(discountBps(1999, 10_000)).toBe(0);
+  });
+
+  it("discounts hold for every price and rate (property, seeded)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 100_000_000 }), fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 0, max: 10_000 }), (amount, bps, other) => {
+        const paid = discountBps(amount, bps);
+        const exactTimes10k = amount * (10_000 - bps); // the exact price, in 1/10,000 minor units
+        expect(Number.isInteger(paid)).toBe(true);
+        expect(paid * 10_000).toBeLessThanOrEqual(exactTimes10k); // never more than the exact figure
+        expect((paid + 1) * 10_000).toBeGreaterThan(exactTimes10k); // less by under one minor unit
+        expect(paid).toBeGreaterThanOrEqual(0);
+        expect(paid).toBeLessThanOrEqual(amount);
+        if (other >= bps) expect(discountBps(amount, other)).toBeLessThanOrEqual(paid); // a bigger discount never costs more
+      }),
+      { seed: 20261207, numRuns: 2_000 },
+    );
   });
 
   it("formats by the currency's scale", () => {

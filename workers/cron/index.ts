@@ -1,5 +1,5 @@
 import type { CronJob } from "./job";
-import { disputeDeadlinesJob, stalePaymentsJob } from "./payments";
+import { disputeDeadlinesJob, pendingRefundsJob, stalePaymentsJob } from "./payments";
 import { licenseRenewalsJob } from "./licenses";
 import { passwordResetsJob } from "./password-resets";
 import { instructorPayoutsJob } from "./payouts";
@@ -9,5 +9,5 @@ import { tokenCompletionsJob } from "./tokens";
 
 /** Cron jobs, keyed by the cron expression declared in wrangler.toml `[triggers]`. */
 export const cronJobs: Record<string, CronJob[]> = {
-  "*/15 * * * *": [subscriptionRenewalsJob, instructorPayoutsJob, stalePaymentsJob, disputeDeadlinesJob, tokenCompletionsJob, licenseRenewalsJob, unconfirmedSignupsJob, passwordResetsJob],
+  "*/15 * * * *": [subscriptionRenewalsJob, instructorPayoutsJob, stalePaymentsJob, pendingRefundsJob, disputeDeadlinesJob, tokenCompletionsJob, licenseRenewalsJob, unconfirmedSignupsJob, passwordResetsJob],
 };

@@ -29,18 +29,22 @@ export interface EmulatorEnv extends WebhookEnv {
 const CONFORMANCE = "__conformance__";
 
 export interface Fault {
-  type: "500" | "429" | "timeout" | "network" | "empty";
+  /** "slow": the request is carried out normally, but holds its idempotency key for `delay_ms` first (other requests with the key get 409). */
+  type: "500" | "429" | "timeout" | "network" | "empty" | "slow";
   /** Carry the request out first, then answer with the fault (the response is lost). */
   after?: boolean;
   remaining: number;
   path?: string;
+  /** Only calls with this HTTP method (e.g. "POST", so a retrieve of the same path is not hit). */
+  method?: string;
   delay_ms?: number;
 }
 
 const NS_HEADER = "X-Emulator-Namespace";
 /**
- * Where the browser reaches the hosted pages, sent by the app with each API call (its APP_URL +
- * "/_stripe"), so Checkout links follow whatever port the app runs on. PUBLIC_BASE_URL is the default.
+ * Where the browser reaches the hosted pages, sent by the app with each API call and each hosted page
+ * it proxies (its APP_URL + "/_stripe"), so Checkout and invoice links follow whatever port the app
+ * runs on. PUBLIC_BASE_URL is the default for callers that send none.
  */
 const PUBLIC_BASE_HEADER = "X-Emulator-Public-Base";
 
@@ -139,7 +143,8 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
   private async api(request: Request, namespace: string, url: URL) {
     const requestId = newId("req", 14);
     const common = { "Request-Id": requestId, "Stripe-Version": request.headers.get("Stripe-Version") ?? API_VERSION };
-    const fault = this.takeFault(url.pathname);
+    const fault = this.takeFault(url.pathname, request.method.toUpperCase());
+    if (fault?.type === "slow") return this.serve(request, namespace, url, requestId, common, fault.delay_ms ?? 5_000);
     if (fault && !fault.after) return this.faultResponse(fault, common);
     const response = await this.serve(request, namespace, url, requestId, common);
     // An "after" fault: the request was carried out, then its answer is lost (a lost response).
@@ -159,7 +164,7 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
     return json({ error: { type: "api_error", message: "An unknown error occurred (emulated fault)." } }, 500, common);
   }
 
-  private async serve(request: Request, namespace: string, url: URL, requestId: string, common: Record<string, string>) {
+  private async serve(request: Request, namespace: string, url: URL, requestId: string, common: Record<string, string>, holdMs = 0) {
     const method = request.method.toUpperCase();
     const raw = method === "GET" || method === "HEAD" ? url.search.slice(1) : new TextDecoder().decode(await request.arrayBuffer());
     const params: Params = parseForm(method === "GET" ? url.search.slice(1) : raw);
@@ -170,6 +175,7 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
       const answer = this.idempotency.begin(key, fingerprint, common);
       if (answer) return answer;
     }
+    if (holdMs > 0) await new Promise((resolve) => setTimeout(resolve, holdMs));
     const emulator = this.emulator(namespace, request.headers.get(PUBLIC_BASE_HEADER));
     let status = 200;
     let body: string;
@@ -190,9 +196,9 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
     return new Response(body, { status, headers: { "Content-Type": "application/json", ...common, ...(key ? { "Idempotency-Key": key } : {}) } });
   }
 
-  private takeFault(path: string): Fault | null {
+  private takeFault(path: string, method: string): Fault | null {
     const faults = this.store.kvGet<Fault[]>("faults") ?? [];
-    const fault = faults.find((f) => f.remaining > 0 && (!f.path || path.startsWith(f.path)));
+    const fault = faults.find((f) => f.remaining > 0 && (!f.path || path.startsWith(f.path)) && (!f.method || f.method === method));
     if (!fault) return null;
     fault.remaining -= 1;
     this.store.kvSet("faults", faults.filter((f) => f.remaining > 0));
@@ -256,14 +262,16 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
 
   // ---------- hosted pages ----------
   private async pages(request: Request, namespace: string, path: string) {
-    const emulator = this.emulator(namespace);
+    const emulator = this.emulator(namespace, request.headers.get(PUBLIC_BASE_HEADER));
     const pay = /^\/c\/pay\/[0-9a-f]+\/(cs_test_\w+)$/.exec(path);
     if (pay) {
       const id = pay[1]!;
       const session = this.store.get(id);
       if (!session || session.object !== "checkout.session") return html("<h1>Checkout session not found</h1>", 404);
       const lineItems = (this.store.internal(id).lineItems ?? []) as Obj[];
-      if (request.method === "GET") return html(checkoutPage(session, lineItems));
+      const customer = typeof session.customer === "string" ? this.store.get(session.customer) : null;
+      const customerEmail = customer && typeof customer.email === "string" ? customer.email : null;
+      if (request.method === "GET") return html(checkoutPage(session, lineItems, undefined, customerEmail));
       const form = await request.formData();
       const field = (name: string) => String(form.get(name) ?? "");
       try {
@@ -276,7 +284,7 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
         if (emulator.newEvents) await this.webhooks.schedule();
         await this.capture(emulator, null, namespace);
         if (!(error instanceof StripeError)) throw error;
-        return html(checkoutPage(this.store.get(id)!, lineItems, error.message), 402);
+        return html(checkoutPage(this.store.get(id)!, lineItems, error.message, customerEmail), 402);
       }
     }
     const setup = /^\/c\/setup\/[0-9a-f]+\/(acctlink_\w+)$/.exec(path);
@@ -331,11 +339,12 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
     if (path === "/faults" && method === "GET") return json({ object: "list", data: this.store.kvGet<Fault[]>("faults") ?? [] });
     if (path === "/faults" && method === "POST") {
       const type = String(body.type ?? "500") as Fault["type"];
-      if (!["500", "429", "timeout", "network", "empty"].includes(type)) return json({ error: { message: "type must be one of 500, 429, timeout, network, empty" } }, 400);
+      if (!["500", "429", "timeout", "network", "empty", "slow"].includes(type)) return json({ error: { message: "type must be one of 500, 429, timeout, network, empty, slow" } }, 400);
       const fault: Fault = {
         type,
         remaining: Number(body.count ?? 1),
         ...(body.path ? { path: String(body.path) } : {}),
+        ...(body.method ? { method: String(body.method).toUpperCase() } : {}),
         ...(body.delay_ms !== undefined ? { delay_ms: Number(body.delay_ms) } : {}),
         ...(body.after === true || body.after === "true" ? { after: true } : {}),
       };

@@ -14,13 +14,16 @@ export interface SignedDelivery {
 }
 
 export interface FaultSpec {
-  type: "500" | "429" | "timeout" | "network" | "empty";
+  /** "slow" carries the request out but holds its idempotency key for `delay_ms` first (a lock another retry meets as 409). */
+  type: "500" | "429" | "timeout" | "network" | "empty" | "slow";
   /** Carry the request out first, then answer with the fault (the response is lost). */
   after?: boolean;
   count?: number;
   /** Only calls whose path starts with this, e.g. "/v1/payment_intents". */
   path?: string;
-  /** For "timeout": how long the emulator waits before answering 504. */
+  /** Only calls with this HTTP method ("POST"), so a retrieve of the same path is not hit. */
+  method?: string;
+  /** For "timeout": how long the emulator waits before answering 504; for "slow": how long the key is held. */
   delay_ms?: number;
 }
 

@@ -32,7 +32,8 @@ export const PERMISSIONS = [
   "create:payment:own",
   "read:payment:own",
   "read:payment:any",
-  "create:refund:any",
+  "create:refund:any", // admins refund any payment and decide refund requests in review
+  "create:refund:own", // learners ask for a refund of their own course purchases (refund policy)
   "read:stripe-event:any",
   "update:stripe-event:any", // replay failed webhook events
   "read:dispute:any", // admins: /admin/disputes
@@ -71,6 +72,7 @@ const MEMBER: Permission[] = [
   "create:review:own",
   "create:payment:own",
   "read:payment:own",
+  "create:refund:own",
   "create:subscription:own",
   "read:subscription:own",
   "update:subscription:own",
@@ -96,4 +98,9 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
 
 export function hasPermission(user: { role: Role } | null | undefined, permission: Permission): boolean {
   return !!user && ROLE_PERMISSIONS[user.role].includes(permission);
+}
+
+/** Where a role lands after logging in when no page was asked for: the dashboard of what it does. */
+export function landingPath(role: Role): string {
+  return role === "admin" ? "/admin" : role === "instructor" ? "/instructor" : "/learning";
 }

@@ -11,6 +11,7 @@ import { hashPassword, verifyPassword } from "./password.server";
 import { signupSchema } from "./schemas";
 import type { SessionUser } from "./session.server";
 import { assertNotThrottled, failureStatements, signupThrottleKeys } from "./throttle.server";
+import { isSameSitePath } from "~/utils/redirect";
 
 /*
  * Sign-up by confirmed email. Submitting the form never says whether the address has an account:
@@ -34,8 +35,10 @@ export const signupTokenSchema = z.string().regex(/^[0-9a-f]{64}$/);
  * and emails its confirmation link, or emails the owner of an existing account. Returns the
  * normalized address for the "check your inbox" answer, which is the same in both cases.
  */
-export async function requestSignup(app: AppContext, input: unknown, ip: string | null): Promise<{ email: string }> {
+export async function requestSignup(app: AppContext, input: unknown, ip: string | null, options: { next?: string | null } = {}): Promise<{ email: string }> {
   const data = parseOrThrow(signupSchema, input);
+  // Where the person was going ("Sign up for Pro" → /pricing): carried in the link, checked again on use.
+  const next = isSameSitePath(options.next) ? `&next=${encodeURIComponent(options.next)}` : "";
   const keys = signupThrottleKeys(data.email, ip);
   await assertNotThrottled(app, keys, SIGNUP_LOCKED);
   // Hashed in both branches so an existing address costs the same time as a new one.
@@ -70,7 +73,7 @@ export async function requestSignup(app: AppContext, input: unknown, ip: string 
     template: "signup-confirm",
     to: data.email,
     idempotencyKey: `signup-confirm/${pending.id}`,
-    data: { name: data.name, confirmUrl: `${app.config.APP_URL}/signup/confirm?token=${token}`, expiresAt: pending.expiresAt },
+    data: { name: data.name, confirmUrl: `${app.config.APP_URL}/signup/confirm?token=${token}${next}`, expiresAt: pending.expiresAt },
   });
   app.logger.info("auth.signup_requested", { signupConfirmationId: pending.id });
   return { email: data.email };

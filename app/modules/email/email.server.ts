@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lt, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, or, sql, type SQL } from "drizzle-orm";
 import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import { auditInsert } from "~/modules/audit/audit.server";
@@ -410,6 +410,16 @@ export async function listOutbox(app: Pick<AppContext, "db">, filter: z.infer<ty
     .where(filter.to ? eq(emailOutbox.toAddress, filter.to) : undefined)
     .orderBy(desc(emailOutbox.createdAt), desc(emailOutbox.id))
     .limit(filter.limit);
+}
+
+/** Emails accepted but not delivered yet (queued, being sent or waiting to retry), for the mailbox's "on its way" note. */
+export async function countUndelivered(app: Pick<AppContext, "db">, to?: string) {
+  const row = await app.db
+    .select({ n: sql<number>`count(*)` })
+    .from(emails)
+    .where(and(inArray(emails.status, ["queued", "sending", "retrying"]), to ? eq(emails.toAddress, to) : undefined))
+    .get();
+  return row?.n ?? 0;
 }
 
 /** The outbox with bodies, for /dev/mailbox.json (end-to-end tests read receipts and links). */

@@ -6,6 +6,7 @@ import { now } from "~/utils/clock";
 import { formatDateTime } from "~/modules/email/format";
 import { courseModules, courses, enrollments, moduleProgress } from "~drizzle/schema";
 import type { DisputeEarningOutcome } from "./earnings.server";
+import { refundPolicyWords } from "./refund-policy";
 
 /** The instructor of a disputed sale: the sale is disputed and the earning frozen (or recovered); once per dispute. */
 export async function notifyInstructorOfDispute(app: AppContext, payment: PaymentForPurpose, dispute: DisputeEffect, earning: DisputeEarningOutcome) {
@@ -56,5 +57,7 @@ export async function courseEvidence(app: AppContext, payment: PaymentForPurpose
     product_description: `Online course "${course.title}" (${app.config.APP_URL}/courses/${course.slug}), delivered digitally in the customer's Coursemint account. ${course.description}`.slice(0, 20_000),
     service_date: enrollment ? new Date(enrollment.createdAt).toISOString().slice(0, 10) : undefined,
     access_activity_log: lines.join("\n"),
+    // The refund policy the learner was shown on the course page and the receipt (refund-policy.ts).
+    refund_policy_disclosure: [refundPolicyWords().summary, ...refundPolicyWords().rules].join(" "),
   };
 }

@@ -9,6 +9,14 @@ export const HEALTH_PATH = "/api/health";
  * than a Worker making the same query); the Remix route (app/routes/api+/health.ts) serves HEAD.
  */
 export async function healthResponse(db: D1Database, config: Pick<AppConfig, "APP_VERSION">, logger: () => Pick<Logger, "error">): Promise<Response> {
+  const health = await checkHealth(db, config, logger);
+  return Response.json(health, { status: health.status === "ok" ? 200 : 503, headers: { "Cache-Control": "no-store" } });
+}
+
+export type Health = { status: "ok" | "degraded"; version: string; checks: { database: { ok: boolean; latencyMs: number } } };
+
+/** The checks behind `/api/health` and the `/status` page: one D1 round trip, timed. */
+export async function checkHealth(db: D1Database, config: Pick<AppConfig, "APP_VERSION">, logger: () => Pick<Logger, "error">): Promise<Health> {
   const started = Date.now();
   let database: { ok: boolean; latencyMs: number };
   try {
@@ -18,9 +26,5 @@ export async function healthResponse(db: D1Database, config: Pick<AppConfig, "AP
     logger().error("health.db_failed", { error });
     database = { ok: false, latencyMs: Date.now() - started };
   }
-  const ok = database.ok;
-  return Response.json(
-    { status: ok ? "ok" : "degraded", version: config.APP_VERSION, checks: { database } },
-    { status: ok ? 200 : 503, headers: { "Cache-Control": "no-store" } },
-  );
+  return { status: database.ok ? "ok" : "degraded", version: config.APP_VERSION, checks: { database } };
 }

@@ -1,7 +1,7 @@
 import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import { findPayment, type Payment } from "./records.server";
-import { reconcilePayment } from "./reconcile.server";
+import { closeExpiredCheckout, reconcilePayment } from "./reconcile.server";
 import { PAID_STATUSES } from "./status";
 import { checkStripe, createStripe, stripeShapes } from "./stripe.server";
 
@@ -52,5 +52,37 @@ export async function settleCheckoutReturn(app: AppContext, userId: string, paym
   } catch (error) {
     log.warn("payment.checkout_return_unsettled", { error });
     return { state, payment };
+  }
+}
+
+/**
+ * The buyer left Checkout ("back", the cancel URL): the Checkout Session is expired at Stripe now, so
+ * it can no longer be paid, and the payment is closed the way Stripe's `checkout.session.expired`
+ * closes it (tokens held for its discount come back at once instead of after the stale-payment cron).
+ * Only the payment's own buyer triggers it. If Stripe says the session was completed after all (paid
+ * in another tab), the payment is settled instead; if Stripe cannot be reached, nothing changes and
+ * the webhook or the cron settles it.
+ */
+export async function cancelCheckoutReturn(app: AppContext, userId: string, paymentId: string): Promise<CheckoutReturn | null> {
+  const payment = await findPayment(app, { id: paymentId });
+  if (!payment || payment.userId !== userId) return null;
+  if (payment.status !== "requires_action" || !payment.stripeCheckoutSessionId) return { state: returnStateOf(payment), payment };
+  const log = app.logger.child({ paymentId, userId, checkoutSessionId: payment.stripeCheckoutSessionId });
+  try {
+    const stripe = createStripe(app);
+    const session = checkStripe(returnedSession, await stripe.checkout.sessions.retrieve(payment.stripeCheckoutSessionId), "Checkout Session");
+    if (session.status === "complete") {
+      const settled = await reconcilePayment(app, payment.id);
+      return { state: returnStateOf(settled), payment: settled };
+    }
+    if (session.status === "open") {
+      await stripe.checkout.sessions.expire(payment.stripeCheckoutSessionId, {}, { idempotencyKey: `payment-${payment.id}-checkout-expire` });
+    }
+    const closed = (await closeExpiredCheckout(app, payment.id)) ?? payment;
+    log.info("payment.checkout_canceled", { status: closed.status });
+    return { state: returnStateOf(closed), payment: closed };
+  } catch (error) {
+    log.warn("payment.checkout_cancel_unsettled", { error });
+    return { state: returnStateOf(payment), payment };
   }
 }

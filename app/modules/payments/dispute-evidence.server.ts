@@ -109,8 +109,9 @@ export async function prepareEvidence(app: AppContext, disputeId: string): Promi
   return {
     customer_name: user?.name,
     customer_email_address: user?.email,
-    ...fromPurpose,
+    // A purpose that has its own refund policy (courses: refund-policy.ts) states it; the rest use this one.
     refund_policy_disclosure: DISPUTE_POLICY.refundPolicyText,
+    ...fromPurpose,
     uncategorized_text: receipt.join("\n"),
   };
 }

@@ -28,7 +28,7 @@ export const DISPUTE_POLICY = {
    * cost by default; "instructor" books it on the instructor's earnings when the dispute is lost.
    */
   feeBearer: "platform" as "platform" | "instructor",
-  /** The refund policy as the evidence states it (shown on receipts and the course pages). */
+  /** The refund policy the evidence states for purposes without their own (courses state refund-policy.ts's words). */
   refundPolicyText:
     "Coursemint's refund policy: a course can be refunded in full within 30 days of purchase on request from the receipt page or by replying to the receipt email; subscriptions can be canceled at any time from the billing page and keep access until the end of the paid period. The customer did not ask for a refund before disputing the charge with their bank.",
   /** Admins are reminded of the evidence deadline again this long before it. */

@@ -6,9 +6,8 @@ import { MINUTE, now } from "~/utils/clock";
 import { chunk } from "~/utils/db.server";
 import { payments, stripeEvents } from "~drizzle/schema";
 import { syncDispute } from "./disputes.server";
-import { reconcilePayment } from "./reconcile.server";
-import { findPayment, toPurposeView } from "./records.server";
-import { dispatchToCapabilities, runPaymentHooks, type StripeEventOutcome, type StripeEventRow } from "./registry";
+import { closeExpiredCheckout, reconcilePayment } from "./reconcile.server";
+import { dispatchToCapabilities, type StripeEventOutcome, type StripeEventRow } from "./registry";
 import { eventRow, stripeEventMessageSchema } from "./stripe-events.server";
 
 /** A queue message as the consumer sees it. */
@@ -273,13 +272,7 @@ async function dispatch(app: AppContext, event: StripeEventRow, known: PaymentIn
     const paymentId = known.find({ id: session.metadata?.paymentId, session: session.id });
     if (!paymentId) return "ignored";
     if (type === "checkout.session.expired") {
-      await app.db
-        .update(payments)
-        .set({ status: "canceled", failureCode: "checkout_expired", failureMessage: "The checkout page expired.", updatedAt: now() })
-        .where(and(eq(payments.id, paymentId), eq(payments.status, "requires_action")))
-        .run();
-      const closed = await findPayment(app, { id: paymentId });
-      if (closed?.status === "canceled") await runPaymentHooks(app, "unpaid", toPurposeView(closed));
+      await closeExpiredCheckout(app, paymentId);
       return "processed";
     }
     await reconcilePayment(app, paymentId, { paymentIntentId: session.payment_intent });

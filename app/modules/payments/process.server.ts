@@ -65,7 +65,8 @@ export type ProcessResult = { paymentId: string; status: Payment["status"]; amou
  * or a retry gets the same payment and, for Checkout, the same Checkout Session. Every Stripe call
  * carries an idempotency key derived from the record id. A decline marks the record failed (402);
  * a definite Stripe refusal cancels it; an unknown outcome (timeout, 5xx, an invalid answer) leaves
- * it reserved for the webhook sync or the next retry to settle (503).
+ * it reserved (503): the next retry re-sends the identical request and records Stripe's answer, and
+ * the webhook sync or the cron settles it if nobody retries.
  */
 export async function processPayment(app: AppContext, user: SessionUser, input: unknown): Promise<ProcessResult> {
   const { purpose: name } = parseOrThrow(purposeOnly, input);
@@ -112,8 +113,13 @@ export async function processPayment(app: AppContext, user: SessionUser, input: 
   if (reused) {
     // Ours was never written: release what the hooks reserved for it, then answer with the open one.
     await runPaymentHooks(app, "unpaid", draft());
-    const samePurchase = payment.flow === "checkout" && data.flow === "checkout" && payment.status === "requires_action" && payment.amount === priced.amount && payment.currency === priced.currency;
-    if (!samePurchase) {
+    // The same purchase again (a second click, another tab, a retry after a lost answer): Checkout
+    // re-opens the same session; a card payment Stripe has not answered for is re-sent as it was
+    // first sent (same card, same key), so the retry resolves the one payment.
+    const sameAmount = payment.status === "requires_action" && payment.amount === priced.amount && payment.currency === priced.currency;
+    const sameCheckout = sameAmount && payment.flow === "checkout" && data.flow === "checkout";
+    const unansweredCard = sameAmount && payment.flow === "payment_method" && data.flow === "payment_method" && !payment.stripePaymentIntentId && !!payment.stripePaymentMethodId;
+    if (!sameCheckout && !unansweredCard) {
       throw new AppError("conflict", "A payment for this is already in progress. Wait for it to finish, or check your payment history.", {
         details: { paymentId: payment.id, status: payment.status },
       });
@@ -130,7 +136,7 @@ export async function processPayment(app: AppContext, user: SessionUser, input: 
       const url = await openCheckout(app, stripe, payment, customerId);
       return { paymentId: payment.id, status: "requires_action", amount: payment.amount, currency: payment.currency, nextAction: { type: "redirect_to_checkout", url } };
     }
-    return await chargePaymentMethod(app, stripe, payment, customerId, data.paymentMethod!);
+    return await chargePaymentMethod(app, stripe, payment, customerId);
   } catch (error) {
     if (error instanceof AppError) throw error;
     const mapped = mapStripeError({ logger: log }, error);
@@ -168,6 +174,7 @@ async function reserve(app: AppContext, user: SessionUser, data: ProcessInput, q
         currency: quote.currency,
         status: "requires_action",
         flow: data.flow,
+        stripePaymentMethodId: data.flow === "payment_method" ? data.paymentMethod! : null,
         successPath: data.flow === "checkout" ? data.successPath : null,
         cancelPath: data.flow === "checkout" ? data.cancelPath : null,
         metadata: quote.metadata ?? {},
@@ -226,8 +233,11 @@ async function openCheckout(app: AppContext, stripe: Stripe, payment: Payment, c
 
 const stripeMetadata = (payment: Payment) => ({ paymentId: payment.id, purpose: payment.purpose, purposeRef: payment.purposeRef, userId: payment.userId });
 
-/** The API flow: confirm a PaymentIntent with a saved payment method now. */
-async function chargePaymentMethod(app: AppContext, stripe: Stripe, payment: Payment, customerId: string, paymentMethod: string): Promise<ProcessResult> {
+/**
+ * The API flow: confirm a PaymentIntent with a saved payment method now. Built from the payment row
+ * alone (its card included), so a retry sends Stripe the identical request under the same key.
+ */
+async function chargePaymentMethod(app: AppContext, stripe: Stripe, payment: Payment, customerId: string): Promise<ProcessResult> {
   let intent: Stripe.PaymentIntent;
   try {
     intent = checkStripe(
@@ -237,7 +247,7 @@ async function chargePaymentMethod(app: AppContext, stripe: Stripe, payment: Pay
           amount: payment.amount,
           currency: payment.currency,
           customer: customerId,
-          payment_method: paymentMethod,
+          payment_method: payment.stripePaymentMethodId!,
           confirm: true,
           description: payment.description,
           metadata: stripeMetadata(payment),

@@ -1,17 +1,16 @@
-import { and, eq, inArray, isNull, lt, ne, sql } from "drizzle-orm";
-import type Stripe from "stripe";
+import { and, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { AppContext } from "~/context.server";
-import { MINUTE, now } from "~/utils/clock";
+import { now } from "~/utils/clock";
 import { AppError } from "~/utils/errors";
-import { createId } from "~/utils/ids";
-import { payments, refunds } from "~drizzle/schema";
+import { payments, stripeCustomers } from "~drizzle/schema";
 import { sendFailureNotice, sendReceipt } from "./notifications.server";
 import type { PaymentPurposeName } from "./purposes";
 import { findPayment, toPurposeView, type Payment } from "./records.server";
-import { refundPayment, refundTotalsStatement, runReversals } from "./refunds.server";
+import { refundPayment, runReversals, syncRefundsFromStripe } from "./refunds.server";
 import { getPurpose, runPaymentHooks } from "./registry";
 import { ALLOWED_FROM, OPEN_STATUSES, PAID_STATUSES, statusFromIntent } from "./status";
 import { checkStripe, createStripe, declineMessage, stripeShapes } from "./stripe.server";
+import { UNKNOWN_OUTCOME_POLICY } from "./unknown-outcomes";
 
 /**
  * Brings our payment in line with Stripe by re-reading the PaymentIntent (never trusting an
@@ -96,54 +95,15 @@ async function refundDuplicate(app: AppContext, payment: Payment) {
   await refundPayment(app, null, { paymentId: payment.id, reason: "Duplicate payment: you already had access, so this one was refunded automatically." });
 }
 
-/**
- * Records refunds made in Stripe that we do not know yet (for example from the Dashboard),
- * confirms our pending ones, and recomputes the payment's refunded totals from the refund rows.
- */
-async function syncRefundsFromStripe(app: AppContext, stripe: Stripe, paymentId: string, paymentIntentId: string) {
-  const list = await stripe.refunds.list({ payment_intent: paymentIntentId, limit: 100 });
-  const payment = (await findPayment(app, { id: paymentId }))!;
-  const t = now();
-  for (const r of list.data) {
-    const status = r.status === "succeeded" ? "succeeded" : r.status === "failed" || r.status === "canceled" ? "failed" : "pending";
-    const ourId = r.metadata?.refundId;
-    if (ourId) {
-      await app.db
-        .update(refunds)
-        .set({ status, stripeRefundId: r.id, updatedAt: t })
-        // Whatever we recorded locally (a timed-out call may have been marked failed), Stripe's
-        // answer for our refund id wins; only a succeeded refund is final.
-        .where(and(eq(refunds.id, ourId), eq(refunds.paymentId, paymentId), ne(refunds.status, "succeeded")))
-        .run();
-    } else {
-      await app.db
-        .insert(refunds)
-        .values({
-          id: createId("refund"),
-          paymentId,
-          amount: r.amount,
-          currency: payment.currency,
-          reason: r.reason ?? "Refunded in Stripe",
-          status,
-          stripeRefundId: r.id,
-          requestedBy: null,
-          createdAt: r.created * 1000,
-          updatedAt: t,
-        })
-        .onConflictDoNothing()
-        .run();
-    }
-  }
-  await refundTotalsStatement(app, paymentId).run();
-}
-
-/** An open payment this old without an answer from Stripe is looked at by the cron. */
-export const STALE_PAYMENT_MS = 60 * MINUTE;
+/** An open payment this old without an answer from Stripe is given up by the cron (the policy's bound). */
+export const STALE_PAYMENT_MS = UNKNOWN_OUTCOME_POLICY.giveUpAfterMs;
 
 /**
  * Cron: settles payments left open by a call whose outcome was unknown. One that Stripe knows is
- * reconciled from Stripe; one with no Stripe object after an hour is canceled (a late success can
- * still move it to succeeded, see ALLOWED_FROM), which frees the buyer to try again.
+ * reconciled from Stripe — also a card payment whose PaymentIntent answer was lost, found among the
+ * customer's PaymentIntents by our payment id in its metadata; one Stripe never made is canceled
+ * after the bound (a late success can still move it to succeeded, see ALLOWED_FROM), which frees the
+ * buyer to try again. The cron never sends a charge itself: the buyer is not there to see it.
  */
 export async function settleStalePayments(app: AppContext, limit = 50) {
   const stale = await app.db
@@ -153,17 +113,52 @@ export async function settleStalePayments(app: AppContext, limit = 50) {
     .limit(limit)
     .all();
   for (const payment of stale) {
-    if (payment.stripePaymentIntentId || payment.stripeCheckoutSessionId) {
-      await reconcilePayment(app, payment.id);
-      continue;
+    try {
+      await settleStalePayment(app, payment);
+    } catch (error) {
+      // Stripe unreachable, say: this one waits for the next run; the others go on.
+      app.logger.warn("payment.settle_stale_failed", { paymentId: payment.id, error });
     }
-    await app.db
-      .update(payments)
-      .set({ status: "canceled", failureCode: "abandoned", failureMessage: "The payment was not completed.", updatedAt: now() })
-      .where(and(eq(payments.id, payment.id), eq(payments.status, "requires_action"), isNull(payments.stripePaymentIntentId), isNull(payments.stripeCheckoutSessionId)))
-      .run();
-    app.logger.info("payment.abandoned", { paymentId: payment.id, userId: payment.userId });
-    await runPaymentHooks(app, "unpaid", toPurposeView(payment));
   }
   return stale.length;
+}
+
+/** One stale payment: reconciled if Stripe knows it, canceled if Stripe never made it. */
+async function settleStalePayment(app: AppContext, payment: Payment) {
+  const intentId = payment.stripePaymentIntentId ?? (payment.flow === "payment_method" ? await findLostIntent(app, payment) : null);
+  if (intentId || payment.stripeCheckoutSessionId) {
+    await reconcilePayment(app, payment.id, { paymentIntentId: intentId });
+    return;
+  }
+  await app.db
+    .update(payments)
+    .set({ status: "canceled", failureCode: "abandoned", failureMessage: "The payment was not completed.", updatedAt: now() })
+    .where(and(eq(payments.id, payment.id), eq(payments.status, "requires_action"), isNull(payments.stripePaymentIntentId), isNull(payments.stripeCheckoutSessionId)))
+    .run();
+  app.logger.info("payment.abandoned", { paymentId: payment.id, userId: payment.userId });
+  await runPaymentHooks(app, "unpaid", toPurposeView(payment));
+}
+
+/** The PaymentIntent Stripe made for a card payment whose answer we lost, if any (our id in its metadata). */
+async function findLostIntent(app: AppContext, payment: Payment): Promise<string | null> {
+  const customer = await app.db.select().from(stripeCustomers).where(eq(stripeCustomers.userId, payment.userId)).get();
+  if (!customer) return null;
+  const list = await createStripe(app).paymentIntents.list({ customer: customer.stripeCustomerId, limit: 100 });
+  return list.data.find((pi) => pi.metadata?.paymentId === payment.id)?.id ?? null;
+}
+
+/**
+ * A payment's Checkout Session expired (Stripe's event, or the buyer came back from Checkout with
+ * "back" and we expired it): an open payment becomes canceled, once, and its purposes' `unpaid`
+ * hooks run (tokens held for a discount are released). A payment that moved on is left alone.
+ */
+export async function closeExpiredCheckout(app: AppContext, paymentId: string) {
+  await app.db
+    .update(payments)
+    .set({ status: "canceled", failureCode: "checkout_expired", failureMessage: "The checkout page expired.", updatedAt: now() })
+    .where(and(eq(payments.id, paymentId), eq(payments.status, "requires_action")))
+    .run();
+  const closed = await findPayment(app, { id: paymentId });
+  if (closed?.status === "canceled") await runPaymentHooks(app, "unpaid", toPurposeView(closed));
+  return closed;
 }

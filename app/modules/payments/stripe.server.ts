@@ -130,13 +130,23 @@ export const stripeShapes = {
 } as const;
 
 /**
+ * Stripe's answer to a request whose idempotency key another request is still using (a retry that
+ * met the first attempt, after the SDK's own retries): the first one's outcome decides, so this
+ * request knows nothing yet. Never a refusal.
+ */
+export function inFlightAtStripe(error: unknown): boolean {
+  if (!(error instanceof Stripe.errors.StripeError) || error.statusCode !== 409) return false;
+  return error.code === "idempotency_key_in_use" || error.code === "lock_timeout" || error.type === "StripeLockTimeoutError";
+}
+
+/**
  * True when Stripe may have acted on a request although we have no valid answer: the connection
  * broke, Stripe failed (5xx) or the answer was not what Stripe sends. Such a call stays reserved and
  * the webhook sync (or the next retry with the same idempotency key) settles it; it is never marked
  * failed on a guess. A 4xx (decline, invalid request, rate limit) is a definite "not done".
  */
 export function outcomeUnknown(error: unknown): boolean {
-  if (error instanceof StripeResponseInvalid) return true;
+  if (error instanceof StripeResponseInvalid || inFlightAtStripe(error)) return true;
   if (error instanceof Stripe.errors.StripeConnectionError || error instanceof Stripe.errors.StripeAPIError) return true;
   return error instanceof Stripe.errors.StripeError && (error.statusCode ?? 0) >= 500;
 }
@@ -151,6 +161,10 @@ export function mapStripeError(app: Pick<AppContext, "logger">, error: unknown):
       details: { code: error.code, declineCode: error.decline_code ?? null },
       cause: error,
     });
+  }
+  if (inFlightAtStripe(error)) {
+    app.logger.warn("stripe.request_in_flight", { error: (error as Error).message });
+    return new AppError("conflict", "This is already being processed with our payment provider. Check again in a moment; you will not be charged twice.", { cause: error });
   }
   if (outcomeUnknown(error)) {
     app.logger.error("stripe.outcome_unknown", { error: (error as Error).message, type: (error as Stripe.errors.StripeError).type });

@@ -1,11 +1,12 @@
 import { and, desc, eq } from "drizzle-orm";
+import type Stripe from "stripe";
 import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import { auditInsert } from "~/modules/audit/audit.server";
 import type { SessionUser } from "~/modules/auth/session.server";
 import { ensureCustomer } from "~/modules/payments/customers.server";
 import { checkStripe, createStripe, mapStripeError, outcomeUnknown, stripeShapes } from "~/modules/payments/stripe.server";
-import { MINUTE, now } from "~/utils/clock";
+import { now } from "~/utils/clock";
 import { AppError, parseOrThrow } from "~/utils/errors";
 import { createId } from "~/utils/ids";
 import { sameSitePathSchema } from "~/utils/redirect";
@@ -86,6 +87,8 @@ export async function listInvoices(app: AppContext, userId: string) {
 // ---------------------------------------------------------------- create
 
 const returnPath = sameSitePathSchema; // the one same-site rule (app/utils/redirect.ts)
+const DEFAULT_SUCCESS_PATH = "/account/billing?checkout=success";
+const DEFAULT_CANCEL_PATH = "/pricing?checkout=canceled";
 
 export const createSchema = z
   .strictObject({
@@ -93,8 +96,8 @@ export const createSchema = z
     interval: z.enum(BILLING_INTERVALS, { error: "interval must be month or year" }).default("month"),
     flow: z.enum(["checkout", "payment_method"]).default("checkout"),
     paymentMethod: z.string().regex(/^pm_\w{1,100}$/, "Must be a Stripe payment method id (pm_...)").optional(),
-    successPath: returnPath.default("/account/billing?checkout=success"),
-    cancelPath: returnPath.default("/pricing?checkout=canceled"),
+    successPath: returnPath.default(DEFAULT_SUCCESS_PATH),
+    cancelPath: returnPath.default(DEFAULT_CANCEL_PATH),
   })
   .refine((v) => v.flow !== "payment_method" || !!v.paymentMethod, { path: ["paymentMethod"], message: "paymentMethod is required for the payment_method flow" });
 
@@ -108,28 +111,48 @@ export type CreateResult =
  * card, creates the subscription and charges the first period now: 402 on a decline.
  *
  * A `subscription_starts` row is written before any Stripe call and the database allows one open
- * start per user: parallel clicks get the same Checkout Session (or a 409 while an API start is
- * running), and every Stripe idempotency key derives from the start's id.
+ * start per user. Every Stripe request of a start is built from that row alone and carries a key
+ * derived from its id, so a second click, a second tab or a retry after a lost answer re-sends the
+ * identical requests and ends in the same Checkout Session or the one subscription.
  */
 export async function createSubscription(app: AppContext, user: SessionUser, input: unknown): Promise<CreateResult> {
   const data = parseOrThrow(createSchema, input);
-  assertNoOpenSubscription(await findOpenSubscription(app, user.id));
-  const { start, reused } = await reserveStart(app, user, data);
+  const existing = await findOpenSubscription(app, user.id);
+  if (existing && existing.status !== "incomplete") {
+    // A retry of an API start whose answer was lost, after the webhook already mirrored its
+    // subscription: that subscription is the start's outcome.
+    const start = await openStart(app, user.id);
+    if (start?.flow === "payment_method" && data.flow === "payment_method" && start.tier === data.tier && start.interval === data.interval && existing.tier === data.tier && existing.interval === data.interval) {
+      await settleStart(app, start.id, "completed");
+      return { status: "active", subscription: subscriptionView({ tier: existing.tier, subscription: existing }) };
+    }
+    assertNoOpenSubscription(existing);
+  }
+  const stripe = createStripe(app);
+  const start = await reserveStart(app, stripe, user, data);
   // Checked again after reserving: a start that completed just before ours is visible now.
   const open = await findOpenSubscription(app, user.id);
   if (open && open.status !== "incomplete") {
     await settleStart(app, start.id, "canceled");
     assertNoOpenSubscription(open);
   }
-  if (reused && start.checkoutUrl) return { status: "requires_action", nextAction: { type: "redirect_to_checkout", url: start.checkoutUrl } };
+  if (start.checkoutUrl) return { status: "requires_action", nextAction: { type: "redirect_to_checkout", url: start.checkoutUrl } };
+  return sendStart(app, stripe, user, start);
+}
 
-  const stripe = createStripe(app);
-  const log = app.logger.child({ userId: user.id, tier: data.tier, interval: data.interval, subscriptionStartId: start.id });
+/**
+ * The Stripe requests of a start — the first time or again. Their parameters come from the start
+ * row (plan, card, return paths) and their keys from its id, so Stripe acts at most once and a
+ * re-send gets what it did. A definite refusal (a decline, an invalid request) ends the start; an
+ * unknown outcome keeps it open for the next retry.
+ */
+async function sendStart(app: AppContext, stripe: Stripe, user: SessionUser, start: Start): Promise<CreateResult> {
+  const log = app.logger.child({ userId: user.id, tier: start.tier, interval: start.interval, subscriptionStartId: start.id });
   try {
-    const price = await resolvePrice(app, stripe, data.tier, data.interval);
+    const price = await resolvePrice(app, stripe, start.tier, start.interval);
     const customerId = await ensureCustomer(app, stripe, user);
-    const metadata = { userId: user.id, tier: data.tier, interval: data.interval, subscriptionStartId: start.id };
-    if (data.flow === "checkout") {
+    const metadata = { userId: user.id, tier: start.tier, interval: start.interval, subscriptionStartId: start.id };
+    if (start.flow === "checkout") {
       const session = checkStripe(
         stripeShapes.checkoutSession.extend({ url: z.url() }),
         await stripe.checkout.sessions.create(
@@ -140,8 +163,8 @@ export async function createSubscription(app: AppContext, user: SessionUser, inp
             line_items: [{ price: price.id, quantity: 1 }],
             metadata,
             subscription_data: { metadata },
-            success_url: `${app.config.APP_URL}${data.successPath}`,
-            cancel_url: `${app.config.APP_URL}${data.cancelPath}`,
+            success_url: `${app.config.APP_URL}${start.successPath ?? DEFAULT_SUCCESS_PATH}`,
+            cancel_url: `${app.config.APP_URL}${start.cancelPath ?? DEFAULT_CANCEL_PATH}`,
           },
           { idempotencyKey: `sub-checkout-${start.id}` },
         ),
@@ -155,7 +178,8 @@ export async function createSubscription(app: AppContext, user: SessionUser, inp
       log.info("subscription.checkout_started", { checkoutSessionId: session.id });
       return { status: "requires_action", nextAction: { type: "redirect_to_checkout", url: session.url! } };
     }
-    const pm = await stripe.paymentMethods.attach(data.paymentMethod!, { customer: customerId }, { idempotencyKey: `sub-pm-${start.id}` });
+    if (!start.stripePaymentMethodId) throw startInProgress();
+    const pm = await stripe.paymentMethods.attach(start.stripePaymentMethodId, { customer: customerId }, { idempotencyKey: `sub-pm-${start.id}` });
     const sub = checkStripe(
       stripeShapes.subscription,
       await stripe.subscriptions.create(
@@ -179,9 +203,8 @@ export async function createSubscription(app: AppContext, user: SessionUser, inp
     return { status: "active", subscription: subscriptionView({ tier: row.tier, subscription: row }) };
   } catch (error) {
     if (error instanceof AppError) throw error;
-    // A definite refusal (a decline, an invalid request) ends the start; an unknown outcome keeps
-    // it open so a retry reuses the same idempotency keys instead of subscribing twice.
-    if (!outcomeUnknown(error)) await settleStart(app, start.id, "canceled");
+    if (outcomeUnknown(error)) log.warn("subscription.start_outcome_unknown", { error: (error as Error).message });
+    else await settleStart(app, start.id, "canceled");
     throw mapStripeError(app, error);
   }
 }
@@ -192,39 +215,58 @@ function assertNoOpenSubscription(open: SubscriptionRow | undefined) {
   }
 }
 
-/** A start left open this long (a crashed request, an abandoned API call) may be replaced. */
-const START_LEASE_MS = 60 * MINUTE;
 type Start = typeof subscriptionStarts.$inferSelect;
 
+const openStart = (app: AppContext, userId: string) =>
+  app.db.select().from(subscriptionStarts).where(and(eq(subscriptionStarts.userId, userId), eq(subscriptionStarts.status, "open"))).get();
+
 /**
- * The user's one open start: ours, or the one already open when it is the same Checkout (a second
- * click). A Checkout start for another plan is expired at Stripe and replaced; an API start still
- * running is a 409.
+ * The user's one open start: ours, or the one already open when it is the same plan and flow (a
+ * second click, a retry), which the caller carries on with its own stored requests. An open start
+ * for another plan is settled first: a Checkout is expired at Stripe (its session found by re-sending
+ * its request if the answer was lost), an API start is re-sent, and then replaced if it did not
+ * subscribe.
  */
-async function reserveStart(app: AppContext, user: SessionUser, data: z.infer<typeof createSchema>): Promise<{ start: Start; reused: boolean }> {
+async function reserveStart(app: AppContext, stripe: Stripe, user: SessionUser, data: z.infer<typeof createSchema>): Promise<Start> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const t = now();
+    const checkout = data.flow === "checkout";
     const inserted = await app.db
       .insert(subscriptionStarts)
-      .values({ id: createId("subscriptionStart"), userId: user.id, tier: data.tier, interval: data.interval, flow: data.flow, status: "open", createdAt: t, updatedAt: t })
+      .values({
+        id: createId("subscriptionStart"),
+        userId: user.id,
+        tier: data.tier,
+        interval: data.interval,
+        flow: data.flow,
+        status: "open",
+        successPath: checkout ? data.successPath : null,
+        cancelPath: checkout ? data.cancelPath : null,
+        stripePaymentMethodId: checkout ? null : data.paymentMethod!,
+        createdAt: t,
+        updatedAt: t,
+      })
       .onConflictDoNothing()
       .returning()
       .get();
-    if (inserted) return { start: inserted, reused: false };
-    const open = await app.db.select().from(subscriptionStarts).where(and(eq(subscriptionStarts.userId, user.id), eq(subscriptionStarts.status, "open"))).get();
+    if (inserted) return inserted;
+    const open = await openStart(app, user.id);
     if (!open) continue;
-    const same = open.flow === "checkout" && data.flow === "checkout" && open.tier === data.tier && open.interval === data.interval;
-    if (same && open.checkoutUrl) return { start: open, reused: true };
-    if (open.flow === "checkout" && open.stripeCheckoutSessionId) {
-      if (!(await expireCheckout(app, open.stripeCheckoutSessionId))) throw startInProgress();
+    if (open.flow === data.flow && open.tier === data.tier && open.interval === data.interval) return open;
+    if (open.flow === "checkout") {
+      if (!open.stripeCheckoutSessionId) await sendStart(app, stripe, user, open);
+      const sessionId = open.stripeCheckoutSessionId ?? (await openStart(app, user.id))?.stripeCheckoutSessionId;
+      if (!sessionId || !(await expireCheckout(app, sessionId))) throw startInProgress();
       await settleStart(app, open.id, "canceled");
       continue;
     }
-    if (t - open.createdAt >= START_LEASE_MS) {
-      await settleStart(app, open.id, "canceled");
-      continue;
-    }
-    throw startInProgress();
+    // An API start for another plan: its outcome decides. Declined, it is closed and ours goes on;
+    // subscribed, the caller finds the subscription and says so.
+    const resolved = await sendStart(app, stripe, user, open).catch((error: unknown) => {
+      if (error instanceof AppError && error.code === "payment_required") return null;
+      throw error;
+    });
+    if (resolved) return open;
   }
   throw startInProgress();
 }

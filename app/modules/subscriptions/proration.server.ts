@@ -1,11 +1,12 @@
-import { eq } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type Stripe from "stripe";
 import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import type { SessionUser } from "~/modules/auth/session.server";
-import { createStripe, mapStripeError } from "~/modules/payments/stripe.server";
+import { createStripe, mapStripeError, outcomeUnknown } from "~/modules/payments/stripe.server";
 import { MINUTE, now } from "~/utils/clock";
 import { AppError, parseOrThrow } from "~/utils/errors";
+import { createId } from "~/utils/ids";
 import { subscriptions } from "~drizzle/schema";
 import { subscriptionView, type SubscriptionView } from "./lifecycle.server";
 import { resolvePrice } from "./pricing.server";
@@ -85,7 +86,8 @@ function prorate(sub: Stripe.Subscription, newPrice: Stripe.Price, prorationDate
   const oldAmount = (item.price.unit_amount ?? 0) * (item.quantity ?? 1);
   const newAmount = newPrice.unit_amount ?? 0;
   const intervalChanged = item.price.recurring?.interval !== newPrice.recurring?.interval;
-  const day = new Date(prorationDate * 1000).toISOString().slice(0, 10);
+  // In words, as on an invoice ("after December 7, 2026"), not an ISO date; Stripe's periods are UTC.
+  const day = new Intl.DateTimeFormat("en-US", { dateStyle: "long", timeZone: "UTC" }).format(new Date(prorationDate * 1000));
   const lines: ProrationLine[] = [];
   if (oldAmount) lines.push({ description: `Unused time on your current plan after ${day}`, amount: -Math.round(oldAmount * fraction) });
   if (intervalChanged) lines.push({ description: `New plan, first ${newPrice.recurring?.interval === "year" ? "year" : "month"} from ${day}`, amount: newAmount });
@@ -167,17 +169,34 @@ function addInterval(ts: number, interval: BillingInterval) {
 
 export type ChangeResult = { preview: ChangePreview; applied: boolean; charged: { amount: number; currency: string; invoiceId: string | null } | null; subscription: SubscriptionView };
 
+/** A plan change as recorded before it is sent: the preview the user confirmed, under a fresh id. */
+type ChangeRequest = { id: string; preview: ChangePreview };
+
+const sameChange = (request: ChangeRequest, data: z.infer<typeof changeSchema>) =>
+  request.preview.to.tier === data.tier && request.preview.to.interval === data.interval && (data.prorationDate === undefined || data.prorationDate === request.preview.prorationDate);
+
 /**
  * PUT /api/subscriptions/update. Upgrades (and interval switches) apply now and charge the
  * prorated difference at once (`always_invoice`), computed at `prorationDate` so the charge equals
  * the preview. Downgrades keep the current tier until the period ends; Stripe bills the new price
  * from the next renewal. Choosing the current plan again drops a scheduled downgrade.
+ *
+ * The confirmed change is written on the subscription row before Stripe is called (one at a time).
+ * If Stripe's answer is lost, the row keeps it: the next request re-sends exactly that change
+ * (same `proration_date`, same idempotency key) and answers with its outcome when it asks for the
+ * same change, so a retry charges the prorated difference once.
  */
 export async function changeSubscription(app: AppContext, user: SessionUser, input: unknown): Promise<ChangeResult> {
   const data = parseOrThrow(changeSchema, input);
-  const row = await loadChangeable(app, user.id);
+  let row = await loadChangeable(app, user.id);
   const stripe = createStripe(app);
-  const log = app.logger.child({ userId: user.id, subscriptionId: row.id });
+  if (row.changeRequest && !data.preview) {
+    const open = row.changeRequest as ChangeRequest;
+    const result = await sendChange(app, stripe, user, row, open);
+    if (sameChange(open, data)) return result;
+    row = await loadChangeable(app, user.id);
+  }
+  classify(row, data.tier, data.interval); // "already on this plan" before a stale preview is blamed
   const sub = await stripe.subscriptions.retrieve(row.stripeSubscriptionId).catch((error) => {
     throw mapStripeError(app, error);
   });
@@ -189,23 +208,64 @@ export async function changeSubscription(app: AppContext, user: SessionUser, inp
     }
     prorationDate = data.prorationDate;
   }
+  let preview: ChangePreview;
   try {
-    const { preview, price } = await buildPreview(app, stripe, row, sub, data.tier, data.interval, prorationDate);
-    if (data.preview) return { preview, applied: false, charged: null, subscription: subscriptionView({ tier: row.tier, subscription: row }) };
-    if (prorationDate * 1000 < sub.items.data[0]!.current_period_start * 1000) {
-      throw new AppError("unprocessable", "This price preview has expired. Preview the change again.");
-    }
+    preview = (await buildPreview(app, stripe, row, sub, data.tier, data.interval, prorationDate)).preview;
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw mapStripeError(app, error);
+  }
+  if (data.preview) return { preview, applied: false, charged: null, subscription: subscriptionView({ tier: row.tier, subscription: row }) };
+  if (prorationDate * 1000 < sub.items.data[0]!.current_period_start * 1000) {
+    throw new AppError("unprocessable", "This price preview has expired. Preview the change again.");
+  }
+  const request: ChangeRequest = { id: createId("subscriptionChange"), preview };
+  const claimed = await app.db
+    .update(subscriptions)
+    .set({ changeRequest: request, updatedAt: now() })
+    .where(and(eq(subscriptions.id, row.id), isNull(subscriptions.changeRequest)))
+    .returning()
+    .get();
+  if (!claimed) {
+    // Another request is making a change right now: the same change goes on with its request.
+    const current = await findOpenSubscription(app, user.id);
+    const other = current?.changeRequest as ChangeRequest | null | undefined;
+    if (current && other && sameChange(other, data)) return sendChange(app, stripe, user, current, other, sub);
+    throw new AppError("conflict", "Another change to your plan is being made right now. Reload the page to see it.");
+  }
+  return sendChange(app, stripe, user, claimed, request, sub);
+}
+
+/**
+ * Sends a recorded plan change to Stripe — the first time or again. Everything in the request comes
+ * from the record (target plan, `proration_date`, effective now or at period end) and its key from
+ * the subscription and that change, so Stripe applies it at most once. Stripe's answer clears the
+ * record; an unknown outcome keeps it for the next retry.
+ */
+async function sendChange(app: AppContext, stripe: Stripe, user: SessionUser, row: SubscriptionRow, request: ChangeRequest, known?: Stripe.Subscription): Promise<ChangeResult> {
+  const { preview } = request;
+  const { tier, interval } = preview.to;
+  const log = app.logger.child({ userId: user.id, subscriptionId: row.id, changeId: request.id });
+  const ctx: SyncContext = { source: "user", actorId: user.id };
+  const idem = `sub-change-${row.id}-${tier}-${interval}-${preview.prorationDate}`;
+  const clear = () =>
+    app.db
+      .update(subscriptions)
+      .set({ changeRequest: null })
+      .where(and(eq(subscriptions.id, row.id), sql`json_extract(${subscriptions.changeRequest}, '$.id') = ${request.id}`))
+      .run();
+  try {
+    const sub = known ?? (await stripe.subscriptions.retrieve(row.stripeSubscriptionId));
+    const price = await resolvePrice(app, stripe, tier, interval);
     const item = sub.items.data[0]!;
-    const ctx: SyncContext = { source: "user", actorId: user.id };
-    const idem = `sub-change-${row.id}-${data.tier}-${data.interval}-${prorationDate}`;
     let updated: Stripe.Subscription;
     if (preview.effective === "period_end") {
-      const pending = preview.kind === "downgrade" ? { pendingTier: data.tier, pendingInterval: data.interval } : { pendingTier: null, pendingInterval: null };
+      const pending = preview.kind === "downgrade" ? { pendingTier: tier, pendingInterval: interval } : { pendingTier: null, pendingInterval: null };
       // Recorded first, so the webhook for this update already knows the old tier stays until period end.
       await app.db.update(subscriptions).set({ ...pending, updatedAt: now() }).where(eq(subscriptions.id, row.id)).run();
       updated = await stripe.subscriptions.update(
         row.stripeSubscriptionId,
-        { items: [{ id: item.id, price: price.id }], proration_behavior: "none", metadata: { tier: data.tier, interval: data.interval } },
+        { items: [{ id: item.id, price: price.id }], proration_behavior: "none", metadata: { tier, interval } },
         { idempotencyKey: idem },
       );
     } else {
@@ -214,10 +274,10 @@ export async function changeSubscription(app: AppContext, user: SessionUser, inp
         {
           items: [{ id: item.id, price: price.id }],
           proration_behavior: "always_invoice",
-          proration_date: prorationDate,
+          proration_date: preview.prorationDate,
           payment_behavior: "error_if_incomplete",
           cancel_at_period_end: false,
-          metadata: { tier: data.tier, interval: data.interval },
+          metadata: { tier, interval },
         },
         { idempotencyKey: idem },
       );
@@ -226,9 +286,9 @@ export async function changeSubscription(app: AppContext, user: SessionUser, inp
     if (preview.kind === "downgrade") {
       await recordChange(app, row, ctx, {
         kind: "downgrade_scheduled",
-        dedupeKey: `downgrade_scheduled:${data.tier}:${data.interval}:${row.currentPeriodEnd}`,
-        before: row,
-        after: { tier: data.tier, interval: data.interval, status: synced.status },
+        dedupeKey: `downgrade_scheduled:${tier}:${interval}:${row.currentPeriodEnd}`,
+        before: { tier: preview.from.tier, interval: preview.from.interval, status: row.status },
+        after: { tier, interval, status: synced.status },
       });
     }
     let charged: ChangeResult["charged"] = null;
@@ -236,15 +296,23 @@ export async function changeSubscription(app: AppContext, user: SessionUser, inp
       const invoiceId = typeof updated.latest_invoice === "string" ? updated.latest_invoice : (updated.latest_invoice?.id ?? null);
       const invoice = invoiceId ? await retrieveInvoice(app, invoiceId) : null;
       if (invoice) await recordPaidInvoice(app, synced, invoice);
-      charged = { amount: invoice?.amount_paid ?? 0, currency: sub.currency, invoiceId };
+      charged = { amount: invoice?.amount_paid ?? 0, currency: preview.currency, invoiceId };
       if (charged.amount !== preview.amountDue) log.error("subscription.preview_mismatch", { previewed: preview.amountDue, charged: charged.amount, invoiceId });
     }
-    log.info("subscription.changed", { kind: preview.kind, tier: data.tier, interval: data.interval, amount: charged?.amount ?? 0 });
-    return { preview, applied: true, charged, subscription: subscriptionView({ tier: synced.tier, subscription: synced }) };
+    await clear();
+    const after = (await findOpenSubscription(app, user.id)) ?? synced;
+    log.info("subscription.changed", { kind: preview.kind, tier, interval, amount: charged?.amount ?? 0 });
+    return { preview, applied: true, charged, subscription: subscriptionView({ tier: after.tier, subscription: after }) };
   } catch (error) {
     if (error instanceof AppError) throw error;
-    // A declined proration charge: mirror whatever Stripe now has, then report the decline.
-    await syncSubscription(app, row.stripeSubscriptionId, { source: "user", actorId: user.id }).catch(() => null);
+    if (outcomeUnknown(error)) {
+      // Stripe may have applied it: the record stays, so the next request re-sends this change.
+      log.warn("subscription.change_outcome_unknown", { kind: preview.kind, tier, interval });
+      throw mapStripeError(app, error);
+    }
+    // A definite refusal (a declined proration charge): mirror whatever Stripe now has, then report it.
+    await clear();
+    await syncSubscription(app, row.stripeSubscriptionId, ctx).catch(() => null);
     throw mapStripeError(app, error);
   }
 }

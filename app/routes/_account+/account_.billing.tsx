@@ -26,6 +26,7 @@ import { formatDate, useFormat, viewerFromRequest } from "~/utils/format";
 import { HistoryTable } from "~/components/history";
 import { humanize, StatusBadge } from "~/components/status";
 import { When } from "~/components/when";
+import { Icon } from "~/components/icon";
 
 export const meta: MetaFunction = () => [{ title: "Billing · Coursemint" }];
 
@@ -212,7 +213,7 @@ export default function Billing() {
             const unlocked = (current.features as readonly string[]).includes(feature);
             return (
               <li key={feature} className={unlocked ? "included" : "excluded"} data-testid={`feature-${feature}`} data-unlocked={unlocked}>
-                {unlocked ? "✓" : "🔒"} {FEATURES[feature].label}
+                <Icon name={unlocked ? "check" : "lock"} /> {FEATURES[feature].label}
                 {unlocked ? null : (
                   <>
                     {" "}

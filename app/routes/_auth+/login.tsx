@@ -3,6 +3,7 @@ import { redirect } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
 import { CsrfInput, Field, FormError } from "~/components/forms";
 import { clientIp, createAuthenticator, requireAnonymous } from "~/modules/auth/auth.server";
+import { landingPath } from "~/modules/auth/permissions";
 import { createSession } from "~/modules/auth/session.server";
 import { safeRedirect } from "~/utils/redirect";
 import { formError, keptValues, readForm, retryAfterHeaders, type FormResult } from "~/utils/forms.server";
@@ -23,7 +24,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const user = await createAuthenticator(app).authenticate("form", request);
     const session = await createSession(app, user.id, request.headers.get("User-Agent"));
     app.logger.info("auth.logged_in", { userId: user.id, sessionId: session.id, ip: clientIp(request) });
-    return redirect(safeRedirect(form.get("redirectTo"), "/learning"), { headers: { "Set-Cookie": session.setCookie } });
+    return redirect(safeRedirect(form.get("redirectTo"), landingPath(user.role)), { headers: { "Set-Cookie": session.setCookie } });
   } catch (error) {
     return formError(app, error, keptValues(form));
   }

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { data } from "@remix-run/cloudflare";
-import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
+import { Form, Link, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
 import { CsrfInput, Field, FormError } from "~/components/forms";
 import { clientIp, requireAnonymous } from "~/modules/auth/auth.server";
 import { requestSignup } from "~/modules/auth/signup.server";
@@ -25,7 +25,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const { app } = context;
   const form = await readForm(app, request);
   try {
-    const { email } = await requestSignup(app, Object.fromEntries(form), clientIp(request));
+    const { redirectTo, ...fields } = Object.fromEntries(form);
+    const { email } = await requestSignup(app, fields, clientIp(request), { next: typeof redirectTo === "string" ? redirectTo : null });
     return data<SignupResult>({ sentTo: email });
   } catch (error) {
     return formError(app, error, keptValues(form));
@@ -34,6 +35,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function Signup() {
   const result = useActionData<SignupResult>();
+  const [params] = useSearchParams();
   const busy = useNavigation().state === "submitting";
   if (result?.sentTo) {
     return (
@@ -54,6 +56,7 @@ export default function Signup() {
       <h1>Create your account</h1>
       <Form method="post" noValidate className="stack">
         <CsrfInput />
+        <input type="hidden" name="redirectTo" value={result?.values?.redirectTo ?? params.get("redirectTo") ?? ""} />
         <FormError errors={result?.errors} />
         <Field label="Name" name="name" autoComplete="name" required defaultValue={result?.values?.name} errors={result?.errors} />
         <Field label="Email" name="email" type="email" autoComplete="email" required defaultValue={result?.values?.email} errors={result?.errors} />

@@ -6,13 +6,14 @@ import { SubmitButton } from "~/components/submit-button";
 import { createSession } from "~/modules/auth/session.server";
 import { confirmSignup, inspectSignupLink, type SignupLinkState } from "~/modules/auth/signup.server";
 import { readForm } from "~/utils/forms.server";
+import { safeRedirect } from "~/utils/redirect";
 
 export const meta: MetaFunction = () => [{ title: "Confirm your email · Coursemint" }];
 
 /** The page shows the pending address and name: never stored by a browser or shared cache. */
 export const headers: HeadersFunction = () => ({ "Cache-Control": "private, no-store" });
 
-/** Where a new account lands after confirming. */
+/** Where a new account lands after confirming, unless the sign-up named where it was going (`next`). */
 const WELCOME_PATH = "/learning?welcome=1";
 
 const STATUS: Record<Exclude<SignupLinkState["status"], "valid">, number> = { unknown: 404, expired: 410, used: 410, account_exists: 409 };
@@ -24,8 +25,10 @@ const WRONG_PASSWORD = "Enter the password you chose when you signed up.";
  */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const state = await inspectSignupLink(context.app, new URL(request.url).searchParams.get("token"));
-  const token = state.status === "valid" ? new URL(request.url).searchParams.get("token")! : "";
-  return data({ state, token }, { status: state.status === "valid" ? 200 : STATUS[state.status] });
+  const url = new URL(request.url);
+  const token = state.status === "valid" ? url.searchParams.get("token")! : "";
+  const next = safeRedirect(url.searchParams.get("next"), "");
+  return data({ state, token, next }, { status: state.status === "valid" ? 200 : STATUS[state.status] });
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -35,11 +38,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (result.status === "wrong_password") return data({ status: "valid" as const, errors: { password: [WRONG_PASSWORD] } }, { status: 400 });
   if (result.status !== "created") return data({ status: result.status, errors: undefined }, { status: STATUS[result.status] });
   const session = await createSession(app, result.user.id, request.headers.get("User-Agent"));
-  return redirect(WELCOME_PATH, { headers: { "Set-Cookie": session.setCookie } });
+  return redirect(safeRedirect(form.get("next"), WELCOME_PATH), { headers: { "Set-Cookie": session.setCookie } });
 }
 
 export default function ConfirmSignup() {
-  const { state, token } = useLoaderData<typeof loader>();
+  const { state, token, next } = useLoaderData<typeof loader>();
   const failed = useActionData<typeof action>();
   const status = failed?.status ?? state.status;
   if (status === "valid" && state.status === "valid") {
@@ -52,6 +55,7 @@ export default function ConfirmSignup() {
         <Form method="post" className="stack">
           <CsrfInput />
           <input type="hidden" name="token" value={token} />
+          {next ? <input type="hidden" name="next" value={next} /> : null}
           <Field label="Your password (the one you chose when signing up)" name="password" type="password" autoComplete="current-password" required errors={failed?.errors} />
           <SubmitButton pendingText="Creating your account…">Confirm and create my account</SubmitButton>
         </Form>

@@ -6,6 +6,7 @@ import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { listCertificates } from "~/modules/subscriptions/features.server";
 import { hasFeature } from "~/modules/subscriptions/entitlements.server";
 import { FEATURES, TIERS, upgradeUrl } from "~/modules/subscriptions/tiers";
+import { Icon } from "~/components/icon";
 
 export const meta: MetaFunction = () => [{ title: "Certificates · Coursemint" }];
 
@@ -25,7 +26,7 @@ export default function Certificates() {
       {locked ? (
         <div className="card locked" data-testid="feature-locked">
           <p>
-            🔒 {FEATURES.certificates.label} are part of Coursemint {TIERS.pro.name}.
+            <Icon name="lock" /> {FEATURES.certificates.label} are part of Coursemint {TIERS.pro.name}.
           </p>
           <Link className="button" to={upgradeUrl("certificates")}>
             Upgrade to {TIERS.pro.name}

@@ -4,6 +4,7 @@ import { CourseCover } from "~/components/course-cover";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { listMyLearning } from "~/modules/marketplace/learning.server";
 import { CATEGORY_LABELS } from "~/modules/marketplace/rules";
+import { Icon } from "~/components/icon";
 
 export const meta: MetaFunction = () => [{ title: "My learning · Coursemint" }];
 
@@ -71,7 +72,7 @@ export default function MyLearning() {
                     )}
                     {completedAt ? (
                       <Link to="/certificates" data-testid="certificate-link">
-                        🎓 Certificate<span className="sr-only"> for {course.title}</span>
+                        <Icon name="graduation-cap" /> Certificate<span className="sr-only"> for {course.title}</span>
                       </Link>
                     ) : next ? (
                       <span className="muted">Next: {next.title}</span>

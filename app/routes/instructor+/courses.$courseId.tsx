@@ -124,6 +124,9 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 
 export default function EditCourse() {
   const { course, modules, problems } = useLoaderData<typeof loader>();
+  // Every form names its target: after "Save cover" the URL keeps `?intent=cover`, and a form
+  // without an action posts to the current URL, query included (it reached the cover reader: 415).
+  const self = `/instructor/courses/${course.id}`;
   const answer = useActionData<typeof action>();
   const confirmStep = confirmStepOf(answer);
   const result = (confirmStep ? undefined : answer) as FormResult | undefined;
@@ -166,7 +169,7 @@ export default function EditCourse() {
               ))}
           </ul>
         ) : null}
-        <Form method="post" className="inline-form">
+        <Form method="post" action={self} className="inline-form">
           <CsrfInput />
           <input type="hidden" name="intent" value="status" />
           {listed ? (
@@ -190,7 +193,7 @@ export default function EditCourse() {
         <h2 id="cover-title">Cover image</h2>
         <div className="cover-editor">
           <CourseCover course={course} label={CATEGORY_LABELS[course.category]} size="thumb" />
-          <Form method="post" action="?intent=cover" encType="multipart/form-data" className="stack" data-testid="cover-form">
+          <Form method="post" action={`${self}?intent=cover`} encType="multipart/form-data" className="stack" data-testid="cover-form">
             <CsrfInput />
             <Field label="Cover (PNG, JPEG or WebP, up to 2 MB; 16:9 looks best, e.g. 1280×720)" name="cover" type="file" accept={IMAGE_ACCEPT} errors={result?.errors} />
             {course.coverUrl ? (
@@ -217,7 +220,7 @@ export default function EditCourse() {
                 <span className="muted">
                   ({m.fileName}, {f.number(Math.ceil((m.sizeBytes ?? 0) / 1024))} KB)
                 </span>
-                <Form method="post" className="inline">
+                <Form method="post" action={self} className="inline">
                   <CsrfInput />
                   <input type="hidden" name="moduleId" value={m.id} />
                   <SubmitButton name="intent" value="delete-module" className="link-button" pendingText="Deleting…" aria-label={`Delete ${m.title}`}>
@@ -230,7 +233,7 @@ export default function EditCourse() {
         ) : (
           <p className="muted">No modules yet. Add at least one file to publish the course.</p>
         )}
-        <form method="post" encType="multipart/form-data" className="inline-form">
+        <form method="post" action={self} encType="multipart/form-data" className="inline-form">
           <CsrfInput />
           <input type="hidden" name="courseId" value={course.id} />
           <label>
@@ -242,7 +245,7 @@ export default function EditCourse() {
 
       <section aria-labelledby="details-title">
         <h2 id="details-title">Details</h2>
-        <Form method="post" className="stack narrow">
+        <Form method="post" action={self} className="stack narrow">
           <CsrfInput />
           <CourseFields values={values as Record<string, string>} errors={result?.errors} />
           <button type="submit" name="intent" value="update">
