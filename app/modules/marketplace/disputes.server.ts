@@ -58,6 +58,6 @@ export async function courseEvidence(app: AppContext, payment: PaymentForPurpose
     service_date: enrollment ? new Date(enrollment.createdAt).toISOString().slice(0, 10) : undefined,
     access_activity_log: lines.join("\n"),
     // The refund policy the learner was shown on the course page and the receipt (refund-policy.ts).
-    refund_policy_disclosure: [refundPolicyWords().summary, ...refundPolicyWords().rules].join(" "),
+    refund_policy_disclosure: ["Coursemint's refund policy for courses:", refundPolicyWords().summary, ...refundPolicyWords().rules].join(" "),
   };
 }
