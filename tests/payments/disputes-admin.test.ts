@@ -3,7 +3,7 @@ import { and, eq } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import { DAY, resetClock, setClock } from "~/utils/clock";
 import { createId } from "~/utils/ids";
-import { auditLog, courseModules, disputes, enrollments, moduleProgress } from "~drizzle/schema";
+import { auditLog, courseModules, disputes, enrollments, moduleProgress, refundRequests, refunds } from "~drizzle/schema";
 import worker from "../../workers/app";
 import { drainEmails } from "../email/helpers";
 import { db, jsonBody, signedInAs, waitFor } from "../helpers";
@@ -17,7 +17,7 @@ const ctx = { waitUntil() {}, passThroughOnException() {} } as unknown as Execut
 afterEach(() => resetClock());
 
 async function openDispute() {
-  const { course } = await insertCourse();
+  const { course } = await insertCourse({ title: `Disputed course ${crypto.randomUUID().slice(0, 8)}` });
   const t = Date.now();
   await db().insert(courseModules).values({ id: createId("module"), courseId: course.id, position: 1, title: "Joins explained", createdAt: t }).run();
   const learner = await signedInAs("student");
@@ -31,6 +31,19 @@ async function openDispute() {
   }, 15_000);
   return { course, learner, paymentId, dispute };
 }
+
+describe("self-service refunds beside a dispute", () => {
+  it("a purchase with an open chargeback cannot be refunded by the learner: 409 in words, nothing written", async () => {
+    const { learner, paymentId } = await openDispute();
+    const asks = await Promise.all([0, 1].map(() => learner.browser.json("/api/payments/refund-requests", jsonBody({ paymentId }))));
+    for (const res of asks) {
+      expect(res.status).toBe(409);
+      expect(res.body.error.message).toContain("disputed with your bank");
+    }
+    expect(await db().select().from(refundRequests).where(eq(refundRequests.paymentId, paymentId)).all()).toEqual([]);
+    expect(await db().select().from(refunds).where(eq(refunds.paymentId, paymentId)).all()).toEqual([]);
+  });
+});
 
 describe("/admin/disputes", () => {
   it("lists the dispute in words with its countdown, prepares evidence from our records and submits it (audited)", async () => {
@@ -76,13 +89,13 @@ describe("/admin/disputes", () => {
   });
 
   it("the cron reminds admins once when 3 days are left", async () => {
-    const { dispute } = await openDispute();
+    const { dispute, course } = await openDispute();
     const admin = await signedInAs("admin");
     const at = dispute.evidenceDueBy! - 2 * DAY;
     setClock(() => at);
     for (let i = 0; i < 2; i++) await worker.scheduled!(createScheduledController({ cron: "*/15 * * * *", scheduledTime: at }), env, ctx);
     await drainEmails();
-    const reminders = (await outboxFor(admin.user.email)).filter((m) => m.template === "dispute-evidence-due" && m.subject.startsWith("Dispute evidence due in 2 days"));
+    const reminders = (await outboxFor(admin.user.email)).filter((m) => m.template === "dispute-evidence-due" && m.subject === `Dispute evidence due in 2 days: Course: ${course.title}`);
     expect(reminders).toHaveLength(1);
     expect((await db().select().from(disputes).where(eq(disputes.id, dispute.id)).get())!.reminderSentAt).toBe(at);
   });

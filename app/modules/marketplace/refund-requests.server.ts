@@ -10,9 +10,14 @@ import { now } from "~/utils/clock";
 import { AppError, parseOrThrow } from "~/utils/errors";
 import { createId, cursorSchema } from "~/utils/ids";
 import type { Currency } from "~/utils/money";
-import { courses, payments, refundRequests, refunds, users } from "~drizzle/schema";
+import { courses, disputes, payments, refundRequests, refunds, users } from "~drizzle/schema";
 import { REFUND_REQUEST_STATUSES, type RefundRefusal } from "~drizzle/schema/enums";
 import { REFUND_LIMIT_PERIOD_MS, REFUND_POLICY, refundWindowMs, refusalWords, type RefundPolicy } from "./refund-policy";
+import { OPEN_DISPUTE_STATUSES } from "~/modules/payments/disputes-policy";
+
+/** Chargebacks that block a self-service refund: open ones and lost ones (the money already went back through the bank). */
+const BLOCKING_DISPUTE_STATUSES = [...OPEN_DISPUTE_STATUSES, "lost" as const];
+const BLOCKING_DISPUTE_SQL = BLOCKING_DISPUTE_STATUSES.map((s) => `'${s}'`).join(", ");
 
 /*
  * Self-service refunds of course purchases (docs/marketplace.md "Self-service refunds"). The policy
@@ -115,6 +120,8 @@ function decideAndInsert(app: AppContext, p: { requestId: string; refundId: stri
          and p.status in ('succeeded', 'partially_refunded') and p.stripe_payment_intent_id is not null
          and p.amount_refund_pending = 0 and p.amount - p.amount_refunded = ?5 and ?5 > 0
          and exists (select 1 from enrollments e where e.payment_id = p.id and e.status = 'active')
+         -- A chargeback open or lost is the bank's to decide: no self-service refund beside it (an inquiry does not block).
+         and not exists (select 1 from disputes dp where dp.payment_id = p.id and dp.status in (${BLOCKING_DISPUTE_SQL}))
      ) d
      where true
      on conflict do nothing`,
@@ -199,6 +206,8 @@ export async function requestRefund(app: AppContext, user: Pick<SessionUser, "id
   if (existing && existing.status !== "failed") return outcomeOf(app, data.review ? await sendToReview(app, user, existing, data.reason) : existing, payment, false);
   if (existing) Object.assign(payment, await findPayment(app, { id: payment.id }));
   const left = assertRefundable(payment);
+  const disputed = await app.db.select({ id: disputes.id }).from(disputes).where(and(eq(disputes.paymentId, payment.id), inArray(disputes.status, BLOCKING_DISPUTE_STATUSES))).get();
+  if (disputed) throw new AppError("conflict", "This purchase is disputed with your bank, so it cannot be refunded here: the bank decides, and you will hear from us by email.");
 
   const at = now();
   const requestId = createId("refundRequest");
