@@ -9,6 +9,7 @@ import { courseModules, courses, enrollments, learningEvents, moduleProgress } f
 import { canView, courseIdSchema, findCourse, isOwner, moduleIdSchema, type Course } from "./courses.server";
 import { serveObject } from "./files.server";
 import { onModuleCompleted } from "~/modules/tokens/activity.server";
+import { requireFeature } from "~/modules/subscriptions/entitlements.server";
 
 type Db = AppContext["db"];
 
@@ -72,11 +73,36 @@ export async function loadAccessibleModule(app: AppContext, user: SessionUser, c
   return { course, module };
 }
 
-/** `GET /api/courses/:courseId/modules/:moduleId/file`: streams the file from R2 to those allowed. */
+/** Browser requests that show a file in a page or a tab (`Sec-Fetch-Dest`), as opposed to saving it. */
+const VIEW_DESTINATIONS = new Set(["iframe", "frame", "embed", "object", "video", "audio", "track", "image", "document"]);
+
+/**
+ * Viewing or downloading? A download is an explicit `?download=1` (the module page's Download
+ * links, served as an attachment) or any request that is not a browser showing the file (an API
+ * key, a script): those take a copy. Viewing is the module page's PDF frame, video and audio
+ * players and images, and opening the file in a tab.
+ */
+export function fileUseOf(request: Request): "view" | "download" {
+  const download = new URL(request.url).searchParams.get("download");
+  if (download !== null && download !== "0") return "download";
+  return VIEW_DESTINATIONS.has(request.headers.get("Sec-Fetch-Dest") ?? "") ? "view" : "download";
+}
+
+/** Instructors of the course and admins download without the perk: it is their own material. */
+export const downloadsFreely = (user: SessionUser, course: Course) => isOwner(user, course) || hasPermission(user, "update:course:any");
+
+/**
+ * `GET /api/courses/:courseId/modules/:moduleId/file`: streams the file from R2 to those allowed.
+ * Viewing is for everyone with access; downloading needs the `offline_downloads` feature (Pro,
+ * Enterprise), except for the course's instructor and admins: others get 403 `feature_locked`.
+ */
 export async function serveModuleFile(app: AppContext, user: SessionUser, request: Request, courseId: string, moduleId: string) {
-  const { module } = await loadAccessibleModule(app, user, courseId, moduleId);
+  const { course, module } = await loadAccessibleModule(app, user, courseId, moduleId);
   if (!module.r2Key) throw AppError.notFound("File");
-  return serveObject(app, request, { key: module.r2Key, fileName: module.fileName ?? "file", contentType: module.contentType ?? "application/octet-stream" });
+  const use = fileUseOf(request);
+  if (use === "download" && !downloadsFreely(user, course)) await requireFeature(app, user, "offline_downloads");
+  if (use === "download") app.logger.info("marketplace.file_downloaded", { userId: user.id, courseId: course.id, moduleId: module.id });
+  return serveObject(app, request, { key: module.r2Key, fileName: module.fileName ?? "file", contentType: module.contentType ?? "application/octet-stream" }, use === "download" ? "attachment" : "inline");
 }
 
 /**
