@@ -1,4 +1,12 @@
+import AxeBuilder from "@axe-core/playwright";
+import type { Page } from "@playwright/test";
 import { expect, signUp, test, uniqueEmail } from "./fixtures";
+
+/** Serious or critical axe-core violations (WCAG 2.1 A/AA and best practices), as in e2e/a11y.spec.ts. */
+async function axeViolations(page: Page, at: string) {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]).analyze();
+  return results.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${at}: ${v.id} (${v.nodes.length})`);
+}
 
 /*
  * The certificate and download perks, as a new learner meets them: on Free a finished course says
@@ -30,6 +38,7 @@ test("Free: certificate is a Pro perk and files do not download; Pro: PDF certif
   await page.goto("/learning");
   const card = page.getByTestId("learning-course").filter({ hasText: COURSE.title });
   await expect(card.getByTestId("certificate-locked")).toContainText("Certificates of completion are a Pro perk.");
+  const violations = await axeViolations(page, "/learning (Free, completed)");
   await expect(card.getByTestId("certificate-link")).toHaveCount(0);
   await card.getByRole("link", { name: /^Upgrade to Pro/ }).click();
   await expect(page).toHaveURL(/\/pricing\?feature=certificates/);
@@ -63,6 +72,7 @@ test("Free: certificate is a Pro perk and files do not download; Pro: PDF certif
   expect(code).toMatch(/^[0-9A-Z]{5}(-[0-9A-Z]{5}){3}$/);
   const verifyPath = await cert.getByTestId("certificate-verify").getAttribute("href");
   expect(verifyPath).toBe(`/certificates/verify/${code}`);
+  violations.push(...(await axeViolations(page, "/certificates")));
 
   // An employer, logged out, opens the link; then types a wrong code into the form.
   const employer = await browser.newContext();
@@ -71,11 +81,17 @@ test("Free: certificate is a Pro perk and files do not download; Pro: PDF certif
   await expect(other.getByText("This is a genuine Coursemint certificate of completion.")).toBeVisible();
   await expect(other.getByRole("heading", { name: "Cora Certified", level: 1 })).toBeVisible();
   await expect(other.getByText(COURSE.title)).toBeVisible();
+  violations.push(...(await axeViolations(other, "/certificates/verify/:code")));
+  await other.setViewportSize({ width: 390, height: 844 });
+  violations.push(...(await axeViolations(other, "/certificates/verify/:code at 390 px")));
+  const overflow = await other.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow, "the verification page is wider than a phone").toBeLessThanOrEqual(0);
   await other.goto("/certificates/verify");
   const wrong = code.slice(0, -1) + (code.endsWith("0") ? "1" : "0");
   await other.getByLabel("Certificate code").fill(wrong.toLowerCase());
   await other.getByRole("button", { name: "Check" }).click();
   await expect(other.getByRole("heading", { name: "Certificate not found", level: 1 })).toBeVisible();
+  violations.push(...(await axeViolations(other, "/certificates/verify/:wrong")));
   await employer.close();
 
   // Pro: the module offers its file for download.
@@ -83,4 +99,6 @@ test("Free: certificate is a Pro perk and files do not download; Pro: PDF certif
   await expect(page.getByTestId("download-locked")).toHaveCount(0);
   const [file] = await Promise.all([page.waitForEvent("download"), page.getByTestId("module-download").click()]);
   expect(file.suggestedFilename()).toBe("welcome.pdf");
+  violations.push(...(await axeViolations(page, "module page (Pro)")));
+  expect(violations).toEqual([]);
 });

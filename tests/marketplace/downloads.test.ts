@@ -4,21 +4,23 @@ import { PDF } from "./helpers";
 import { complete, enrolledLearner, pageText } from "./perks";
 
 const fileUrl = (l: { course: { id: string; moduleId: string } }) => `/api/courses/${l.course.id}/modules/${l.course.moduleId}/file`;
-const VIEW = { headers: { "Sec-Fetch-Dest": "iframe" } };
 
 describe("course file downloads (the offline_downloads perk)", () => {
   it("Free learners view files in the page but cannot download them: 403 feature_locked with the upgrade hint", async () => {
     const learner = await enrolledLearner({ pro: false });
     const url = fileUrl(learner);
-    const viewed = await learner.browser.fetch(url, VIEW);
-    expect(viewed.status).toBe(200);
-    expect(viewed.headers.get("Content-Disposition")).toBe('inline; filename="lesson.pdf"');
-    expect(new Uint8Array(await viewed.arrayBuffer())).toEqual(PDF);
+    // Viewing: the module page's frame, a player's range requests, the PDF opened in a tab.
+    for (const init of [{ headers: { "Sec-Fetch-Dest": "iframe" } }, { headers: { "Sec-Fetch-Dest": "document" } }, {}]) {
+      const viewed = await learner.browser.fetch(url, init);
+      expect(viewed.status).toBe(200);
+      expect(viewed.headers.get("Content-Disposition")).toBe('inline; filename="lesson.pdf"');
+      expect(new Uint8Array(await viewed.arrayBuffer())).toEqual(PDF);
+    }
     expect((await learner.browser.fetch(url, { headers: { "Sec-Fetch-Dest": "video", Range: "bytes=0-4" } })).status).toBe(206);
 
     for (const [what, request] of [
-      ["?download=1", () => learner.browser.json(`${url}?download=1`, VIEW)],
-      ["no browser view (a script)", () => learner.browser.json(url)],
+      ["?download=1", () => learner.browser.json(`${url}?download=1`)],
+      ["?download=1 with a Range", () => learner.browser.json(`${url}?download=1`, { headers: { Range: "bytes=0-4" } })],
     ] as const) {
       const res = await request();
       expect(res.status, what).toBe(403);
@@ -28,9 +30,11 @@ describe("course file downloads (the offline_downloads perk)", () => {
         details: { feature: "offline_downloads", currentTier: "free", requiredTier: "pro", upgradeUrl: "/pricing?feature=offline_downloads" },
       });
     }
-    // A program with the learner's API key is downloading too.
+    // A program with the learner's API key is downloading, whatever it asks.
     const key = await learner.browser.json("/api/api-keys", jsonBody({ name: "offline copy" }));
-    expect((await new Browser().json(url, bearer(key.body.token))).body.error.code).toBe("feature_locked");
+    const program = await new Browser().json(url, bearer(key.body.token, { headers: { "Sec-Fetch-Dest": "iframe" } }));
+    expect(program.status).toBe(403);
+    expect(program.body.error.code).toBe("feature_locked");
 
     // The module page shows the file and says why there is no Download link.
     const page = await pageText(await learner.browser.fetch(`/courses/${learner.course.slug}/learn/${learner.course.moduleId}`));

@@ -73,19 +73,18 @@ export async function loadAccessibleModule(app: AppContext, user: SessionUser, c
   return { course, module };
 }
 
-/** Browser requests that show a file in a page or a tab (`Sec-Fetch-Dest`), as opposed to saving it. */
-const VIEW_DESTINATIONS = new Set(["iframe", "frame", "embed", "object", "video", "audio", "track", "image", "document"]);
-
 /**
  * Viewing or downloading? A download is an explicit `?download=1` (the module page's Download
- * links, served as an attachment) or any request that is not a browser showing the file (an API
- * key, a script): those take a copy. Viewing is the module page's PDF frame, video and audio
- * players and images, and opening the file in a tab.
+ * links, served as an attachment) or a program calling with an API key (`Authorization: Bearer`),
+ * which takes a copy. Everything else is a browser with the learner's session showing the file: the
+ * module page's PDF frame (and the PDF viewer's range requests), video and audio players, images,
+ * a tab. A file a browser shows can still be saved from the browser's own viewer: this is a product
+ * gate, not DRM.
  */
 export function fileUseOf(request: Request): "view" | "download" {
   const download = new URL(request.url).searchParams.get("download");
   if (download !== null && download !== "0") return "download";
-  return VIEW_DESTINATIONS.has(request.headers.get("Sec-Fetch-Dest") ?? "") ? "view" : "download";
+  return /^Bearer\s/i.test(request.headers.get("Authorization") ?? "") ? "download" : "view";
 }
 
 /** Instructors of the course and admins download without the perk: it is their own material. */

@@ -252,8 +252,6 @@ export async function serveObject(app: AppContext, request: Request, file: { key
   headers.set("X-Content-Type-Options", "nosniff");
   headers.set("Content-Security-Policy", "sandbox; default-src 'none'; media-src 'self'; img-src 'self'");
   headers.set("Content-Disposition", `${disposition}; filename="${safeFileName(file.fileName)}"`);
-  // Views and downloads of one URL differ by Sec-Fetch-Dest: caches must keep them apart.
-  headers.set("Vary", "Sec-Fetch-Dest");
   if (!("body" in object)) return new Response(null, { status: 304, headers });
   const range = (object as R2ObjectBody).range as { offset?: number; length?: number } | undefined;
   if (request.headers.has("Range") && range && range.offset !== undefined) {

@@ -7,10 +7,10 @@ export default defineRoute("/api/courses/{courseId}/modules/{moduleId}/file", {
     capability: "Marketplace",
     summary: "Download a module's file",
     description:
-      "Streams the file from R2 (`Range` supported: 206) to enrolled learners, the course's instructor and admins. **Viewing** — a browser showing the file in the module page (PDF frame, video or audio player, image) or in a tab, told by its `Sec-Fetch-Dest` header — is open to everyone with access and served `inline`. **Downloading** — `?download=1` (served as an attachment), or any other request, such as a program with an API key — is the `offline_downloads` perk (Pro, Enterprise): on Free it is 403 `feature_locked` with the upgrade hint. The course's instructor and admins always download.",
+      "Streams the file from R2 (`Range` supported: 206) to enrolled learners, the course's instructor and admins. **Viewing** — a browser with your session showing the file in the module page (PDF frame, video or audio player, image) or in a tab — is open to everyone with access and served `inline`. **Downloading** — `?download=1` (served as an attachment), or any call with an API key — is the `offline_downloads` perk (Pro, Enterprise): on Free it is 403 `feature_locked` with the upgrade hint. The course's instructor and admins always download.",
     auth: { kind: "signed_in", note: "Downloading needs the `offline_downloads` feature (Pro, Enterprise), except for the course's instructor and admins." },
     query: z.object({
-      download: z.enum(["1", "0"]).optional().meta({ description: "`1`: download (an attachment; needs `offline_downloads`). Without it a browser's view request is served inline." }),
+      download: z.enum(["1", "0"]).optional().meta({ description: "`1`: download (an attachment; needs `offline_downloads`). Without it a session's request is a view, served inline." }),
     }),
     params: z.object({
       courseId: courseIdSchema.meta({ example: "crs_01jdxa7q2m3n4p5r6s7t8v9w0x" }),
