@@ -27,6 +27,14 @@ export default defineConfig({
           // Read the edge cache version per request: tests change courses and look at once.
           EDGE_CACHE_VERSION_TTL_MS: "0",
         },
+        // License rate limits (wrangler.toml [[ratelimits]]) as configured, except the per-client
+        // activation limit: every test request comes from a handful of addresses. TEST_LIMIT_TWO is a
+        // real Rate Limiting binding with a tiny limit that tests put in place of one of the license
+        // limiters, to reach 429 in three calls.
+        ratelimits: {
+          LICENSE_LIMIT_CHANGE_CLIENT: { namespace_id: "1105", simple: { limit: 100_000, period: 60 } },
+          TEST_LIMIT_TWO: { namespace_id: "1999", simple: { limit: 2, period: 60 } },
+        },
         // Local Stripe (docs/stripe-emulator.md): an auxiliary worker bound as STRIPE_EMULATOR.
         // The share-image renderer (workers/og) is its own Worker too, bound as OG_RENDERER, and so is
         // the PDF renderer (workers/pdf), bound as PDF_RENDERER.

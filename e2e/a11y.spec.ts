@@ -53,6 +53,13 @@ async function audit(page: Page, role: string, visits: Visit[], found: Violation
         "best-practice",
       ]);
       if (visit.exclude) axe.exclude(visit.exclude);
+      // Nothing is wider than the screen: the page never scrolls sideways (a wide table scrolls in its own box).
+      const overflow = await page.evaluate(() => {
+        const W = document.documentElement.clientWidth;
+        const wide = [...document.querySelectorAll("main *")].filter((e) => e.getBoundingClientRect().right > W + 1 && !e.closest("table, .sr-only, thead"));
+        return { pageWidth: document.documentElement.scrollWidth, wide: wide.slice(-3).map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ""}${e.className ? `.${String(e.className).split(" ").join(".")}` : ""}`) };
+      });
+      if (overflow.pageWidth > width) found.push({ role, width, path: visit.path, id: "page-overflow", impact: "serious", help: `the page is ${overflow.pageWidth} px wide`, nodes: overflow.wide });
       const results = await axe.analyze();
       for (const v of results.violations) {
         if (v.impact !== "serious" && v.impact !== "critical") continue;

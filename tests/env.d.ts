@@ -4,5 +4,7 @@ declare namespace Cloudflare {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
     /** Generated per run by vitest.config.ts. */
     LICENSE_SIGNING_KEY: string;
+    /** A Rate Limiting binding with limit 2 per minute (vitest.config.ts), for 429 tests. */
+    TEST_LIMIT_TWO: RateLimit;
   }
 }

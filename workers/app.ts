@@ -30,7 +30,7 @@ const STRIPE_WEBHOOK_PATH = "/api/webhooks/stripe";
 /** Stripe's webhook acknowledgement (verify + enqueue), answered before Remix routing; same wrapper as its route. */
 const stripeWebhook = api(({ request, app }) => receiveStripeWebhook(app, request));
 /** Cross-origin, key-authenticated license endpoints: CORS preflights answered here. */
-const LICENSE_KEY_PATH = /^\/api\/enterprise\/licenses\/(validate|activate|deactivate|public-key)$/;
+const LICENSE_KEY_PATH = /^\/api\/enterprise\/licenses\/(validate|activate|deactivate|heartbeat|check-in|public-key)$/;
 /** Endpoints for machines (customers' software, Stripe, health monitors) never set cookies. */
 const isCookieless = (path: string) => LICENSE_KEY_PATH.test(path) || path === STRIPE_WEBHOOK_PATH || path === HEALTH_PATH;
 
@@ -161,7 +161,7 @@ export default {
       // License validation is a hot path called by customers' software: served before Remix routing.
       else if (request.method === "OPTIONS" && LICENSE_KEY_PATH.test(url.pathname)) response = licensePreflight();
       else if (request.method === "POST" && url.pathname === STRIPE_WEBHOOK_PATH) response = await stripeWebhook({ request, params: {}, context: { app: app() } });
-      else if (request.method === "GET" && url.pathname === LICENSE_VALIDATE_PATH) response = await validateLicense(app(), request);
+      else if ((request.method === "GET" || request.method === "POST") && url.pathname === LICENSE_VALIDATE_PATH) response = await validateLicense(app(), request);
       else if (url.pathname === "/__scheduled") response = await scheduledTrigger(app(), request, url);
       else if (edge?.anonymous) {
         const deps = { db: d1.binding, versionTtlMs: config.EDGE_CACHE_VERSION_TTL_MS, waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p), warn: (event: string, fields: Record<string, unknown>) => logger().warn(event, fields) };

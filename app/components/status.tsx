@@ -25,6 +25,14 @@ const STATUSES = {
     succeeded: ["Refunded", "success"],
     failed: ["Refund failed", "danger"],
   },
+  refundRequest: {
+    granted: ["Refund granted", "success"],
+    refused: ["Not granted automatically", "warning"],
+    in_review: ["Waiting for review", "info"],
+    approved: ["Approved after review", "success"],
+    declined: ["Declined after review", "neutral"],
+    failed: ["Refund failed", "danger"],
+  },
   subscription: {
     incomplete: ["Awaiting first payment", "info"],
     incomplete_expired: ["Not started", "neutral"],

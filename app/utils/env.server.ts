@@ -19,9 +19,6 @@ const envSchema = z.object({
   STRIPE_CURRENCY: z.enum(["usd", "eur", "gbp"]).default("usd"),
   // Licensing (app/modules/licensing, docs/licensing.md): Ed25519 private key, JWK JSON or PKCS8.
   LICENSE_SIGNING_KEY: z.string().min(40, "LICENSE_SIGNING_KEY must be an Ed25519 private JWK or PKCS8 key").optional(),
-  /** Validations allowed per license key and per client address, per minute (per isolate). */
-  LICENSE_RATE_LIMIT_PER_KEY: z.coerce.number().int().min(1).default(600),
-  LICENSE_RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(1200),
   /** Optional, non-production deploys only: lets a shared staging deploy's developers use /__scheduled and the emulator controls (app/utils/dev-surfaces.server.ts). */
   DEV_CONTROL_SECRET: z.string().min(32, "DEV_CONTROL_SECRET must be at least 32 characters").optional(),
   /** Edge cache (workers/edge-cache.ts): how long an isolate trusts the course version it read; 0 reads it per request. */

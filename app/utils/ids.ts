@@ -25,10 +25,13 @@ export const ID_PREFIXES = {
   subscriptionStart: "sst",
   tokenEntry: "ttx",
   tokenHold: "thd",
+  tokenAwardRequest: "tar",
   organization: "org",
   machine: "mch",
+  licenseKey: "lky",
   signupConfirmation: "sgn",
   passwordReset: "pwr",
+  refundRequest: "rrq",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

@@ -48,6 +48,17 @@ export type EnrollmentSource = (typeof ENROLLMENT_SOURCES)[number];
 export const EARNING_KINDS = ["sale", "reversal"] as const;
 export type EarningKind = (typeof EARNING_KINDS)[number];
 
+/**
+ * Self-service refund requests (app/modules/marketplace/refund-policy.ts): granted at once, or
+ * refused by a rule (then the learner may send it to review: in_review → approved | declined);
+ * failed when Stripe refused the granted refund (the learner may ask again).
+ */
+export const REFUND_REQUEST_STATUSES = ["granted", "refused", "in_review", "approved", "declined", "failed"] as const;
+export type RefundRequestStatus = (typeof REFUND_REQUEST_STATUSES)[number];
+/** Why the policy refused a request (one per rule, checked in this order). */
+export const REFUND_REFUSALS = ["window", "certificate", "progress", "refund_limit"] as const;
+export type RefundRefusal = (typeof REFUND_REFUSALS)[number];
+
 /** pending (claimed earnings, transfer not confirmed) → paid | failed (retried next run). */
 export const PAYOUT_STATUSES = ["pending", "paid", "failed"] as const;
 export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
@@ -85,5 +96,11 @@ export type LicenseStatus = (typeof LICENSE_STATUSES)[number];
 /** Where a license came from: an Enterprise subscription, or created by a platform admin (sales-led). */
 export const LICENSE_SOURCES = ["subscription", "manual"] as const;
 export type LicenseSource = (typeof LICENSE_SOURCES)[number];
+/** Machine-count tolerance per license: activations may go this far past maxMachines (docs/licensing.md#policies). */
+export const MACHINE_OVERAGES = ["none", "1.25x", "1.5x", "2x"] as const;
+export type MachineOverage = (typeof MACHINE_OVERAGES)[number];
+/** Why a machine stopped being active: its key holder, an organization or platform admin, or missed heartbeats. */
+export const MACHINE_DEACTIVATION_REASONS = ["key_holder", "admin", "heartbeat_dead"] as const;
+export type MachineDeactivationReason = (typeof MACHINE_DEACTIVATION_REASONS)[number];
 export const ORGANIZATION_ROLES = ["owner", "admin", "member"] as const;
 export type OrganizationRole = (typeof ORGANIZATION_ROLES)[number];

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { users } from "./auth";
 import { epochMs, flag } from "./columns";
-import { LICENSE_SOURCES, LICENSE_STATUSES, ORGANIZATION_ROLES, PAID_TIERS } from "./enums";
+import { LICENSE_SOURCES, LICENSE_STATUSES, MACHINE_DEACTIVATION_REASONS, MACHINE_OVERAGES, ORGANIZATION_ROLES, PAID_TIERS } from "./enums";
 
 /**
  * An enterprise customer: members (one owner, admins, members) and licenses. The branding
@@ -73,6 +73,23 @@ export const licenses = sqliteTable(
     subscriptionId: text("subscription_id"),
     /** True while a subscription renews it automatically (no renewal notices then). */
     autoRenews: flag("auto_renews").notNull().default(false),
+    /**
+     * Heartbeat policy: when set, an active machine that sends no heartbeat for this many seconds
+     * plus the grace is dead and frees its slot (HEARTBEAT_DEAD). Null: no heartbeats required.
+     */
+    heartbeatIntervalSeconds: integer("heartbeat_interval_seconds"),
+    heartbeatGraceSeconds: integer("heartbeat_grace_seconds").notNull().default(0),
+    /** Check-in policy: the license must check in every N days, else validation answers OVERDUE. */
+    checkInIntervalDays: integer("check_in_interval_days"),
+    /** Last check-in (or when the check-in policy was set). */
+    lastCheckInAt: epochMs("last_check_in_at"),
+    /** How far past maxMachines activations may go (1.25x …); validation stays VALID within it. */
+    machineOverage: text("machine_overage", { enum: MACHINE_OVERAGES }).notNull().default("none"),
+    /**
+     * Keys signed before per-key management carry no key id; they are the license's "original key"
+     * and stop validating (KEY_REVOKED) once this is set.
+     */
+    originalKeyRevokedAt: epochMs("original_key_revoked_at"),
     createdAt: epochMs("created_at").notNull(),
     updatedAt: epochMs("updated_at").notNull(),
   },
@@ -97,8 +114,44 @@ export const licenseMachines = sqliteTable(
     lastSeenAt: epochMs("last_seen_at").notNull(),
     /** Set when deactivated; activating the same fingerprint again clears it. */
     deactivatedAt: epochMs("deactivated_at"),
+    deactivatedReason: text("deactivated_reason", { enum: MACHINE_DEACTIVATION_REASONS }),
+    /**
+     * SHA-256 (hex) of the machine token returned once by activation; deactivation and heartbeats
+     * require the token. Null for machines activated before tokens (activating them again issues one).
+     */
+    tokenHash: text("token_hash"),
+    /** The license key (license_keys.id) that activated it; null for the original key. */
+    keyId: text("key_id"),
+    /** Last heartbeat (activation counts as the first). */
+    lastHeartbeatAt: epochMs("last_heartbeat_at"),
   },
-  (t) => [uniqueIndex("license_machines_fingerprint_unique").on(t.licenseId, t.fingerprint)],
+  (t) => [
+    uniqueIndex("license_machines_fingerprint_unique").on(t.licenseId, t.fingerprint),
+    uniqueIndex("license_machines_token_unique").on(t.tokenHash),
+    index("license_machines_active_idx").on(t.licenseId, t.deactivatedAt),
+  ],
+);
+
+/**
+ * The keys of a license, each revocable on its own. A key is the signed license terms plus this
+ * row's id (claim `keyId`); Ed25519 is deterministic, so the same row and terms give the same key,
+ * and nothing secret is stored. Revoked keys answer KEY_REVOKED.
+ */
+export const licenseKeys = sqliteTable(
+  "license_keys",
+  {
+    id: text("id").primaryKey(),
+    licenseId: text("license_id")
+      .notNull()
+      .references(() => licenses.id, { onDelete: "cascade" }),
+    label: text("label").notNull(),
+    createdBy: text("created_by"),
+    createdAt: epochMs("created_at").notNull(),
+    revokedAt: epochMs("revoked_at"),
+    revokedBy: text("revoked_by"),
+    revokedReason: text("revoked_reason"),
+  },
+  (t) => [index("license_keys_license_idx").on(t.licenseId, t.createdAt)],
 );
 
 /** Validation counts per license and UTC day (flushed in batches from the validation endpoint). */

@@ -1,5 +1,7 @@
+import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { users } from "./auth";
+import { payments } from "./payments";
 import { epochMs, flag } from "./columns";
 import {
   COURSE_CATEGORIES,
@@ -10,6 +12,8 @@ import {
   ENROLLMENT_SOURCES,
   ENROLLMENT_STATUSES,
   PAYOUT_STATUSES,
+  REFUND_REFUSALS,
+  REFUND_REQUEST_STATUSES,
 } from "./enums";
 
 /**
@@ -252,6 +256,61 @@ export const instructorProfiles = sqliteTable("instructor_profiles", {
   avatarKey: text("avatar_key"),
   updatedAt: epochMs("updated_at").notNull(),
 });
+
+/**
+ * A learner's self-service refund request for a course purchase. The policy decides it inside the
+ * INSERT (app/modules/marketplace/refund-requests.server.ts), in the same D1 batch as the refund's
+ * reservation; the partial unique index makes it one live request per payment, so two clicks or
+ * two tabs make one request and one refund. A `failed` request (Stripe refused the refund) frees
+ * the payment for a new one.
+ */
+export const refundRequests = sqliteTable(
+  "refund_requests",
+  {
+    id: text("id").primaryKey(),
+    paymentId: text("payment_id")
+      .notNull()
+      .references(() => payments.id),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    courseId: text("course_id")
+      .notNull()
+      .references(() => courses.id),
+    status: text("status", { enum: REFUND_REQUEST_STATUSES }).notNull(),
+    /** The rule that refused it; kept after a review so the decision shows what was refused. */
+    refusal: text("refusal", { enum: REFUND_REFUSALS }),
+    /** What was left to refund when the request was decided (integer minor units). */
+    amount: integer("amount").notNull(),
+    currency: text("currency").notNull(),
+    /** The learner's own words (may be empty). */
+    reason: text("reason").notNull(),
+    /** What the policy saw: modules completed of the course's modules, refunds in the 12 months before. */
+    completedModules: integer("completed_modules").notNull(),
+    totalModules: integer("total_modules").notNull(),
+    recentRefunds: integer("recent_refunds").notNull(),
+    /**
+     * The refund this request made (granted or approved). No foreign key: the request is written
+     * first in the batch whose later statements insert the refund only if this request was granted.
+     */
+    refundId: text("refund_id"),
+    /** The learner's note when sending a refused request to review. */
+    reviewNote: text("review_note"),
+    reviewRequestedAt: epochMs("review_requested_at"),
+    /** The admin's decision on a reviewed request, with their note. */
+    decidedBy: text("decided_by").references(() => users.id),
+    decisionNote: text("decision_note"),
+    decidedAt: epochMs("decided_at"),
+    failureMessage: text("failure_message"),
+    createdAt: epochMs("created_at").notNull(),
+    updatedAt: epochMs("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("refund_requests_payment_live_unique").on(t.paymentId).where(sql`status <> 'failed'`),
+    index("refund_requests_user_created_idx").on(t.userId, t.createdAt),
+    index("refund_requests_status_idx").on(t.status, t.id),
+  ],
+);
 
 /**
  * A certificate of completion (app/modules/marketplace/certificates.server.ts): issued once per

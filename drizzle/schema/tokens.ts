@@ -1,4 +1,5 @@
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { sql } from "drizzle-orm";
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { users } from "./auth";
 import { epochMs, flag } from "./columns";
 
@@ -87,3 +88,41 @@ export const tokenCursors = sqliteTable("token_cursors", {
   value: text("value").notNull(),
   updatedAt: epochMs("updated_at").notNull(),
 });
+
+export const TOKEN_AWARD_REQUEST_STATUSES = ["pending", "approved", "rejected"] as const;
+export type TokenAwardRequestStatus = (typeof TOKEN_AWARD_REQUEST_STATUSES)[number];
+
+/**
+ * An admin award above REWARD_POLICY.adminApprovalAbove, waiting for a second admin. The decider is
+ * never the requester nor the recipient (CHECKs, besides the service's own refusal); an approval
+ * claims the row (`pending` → `approved`) before the wallet is credited with source key
+ * `admin_award:<id>`, so two approvals credit once and a retry after a failed credit finishes it.
+ */
+export const tokenAwardRequests = sqliteTable(
+  "token_award_requests",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    amount: integer("amount").notNull(),
+    reason: text("reason").notNull(),
+    requestedBy: text("requested_by")
+      .notNull()
+      .references(() => users.id),
+    /** The requester's Idempotency-Key (or request id): one request per key. */
+    requestKey: text("request_key").notNull(),
+    status: text("status", { enum: TOKEN_AWARD_REQUEST_STATUSES }).notNull().default("pending"),
+    decidedBy: text("decided_by").references(() => users.id),
+    decidedAt: epochMs("decided_at"),
+    /** The wallet entry the approval wrote (null until the credit is confirmed). */
+    entryId: text("entry_id"),
+    createdAt: epochMs("created_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("token_award_requests_requester_key_unique").on(t.requestedBy, t.requestKey),
+    index("token_award_requests_status_created_idx").on(t.status, t.createdAt),
+    check("token_award_requests_not_self", sql`${t.userId} <> ${t.requestedBy}`),
+    check("token_award_requests_second_admin", sql`${t.decidedBy} IS NULL OR (${t.decidedBy} <> ${t.requestedBy} AND ${t.decidedBy} <> ${t.userId}) OR ${t.status} = 'rejected'`),
+  ],
+);

@@ -234,6 +234,22 @@ describe("checkout sessions and the hosted page", () => {
     expect(paid.headers.get("Location")).toBe("http://localhost/done");
   });
 
+  it("shows the Customer's email on the Checkout page instead of asking for it, as Stripe does", async () => {
+    const { stripe } = emulatedStripe();
+    const customer = await stripe.customers.create({ email: "signed-in@example.test" });
+    const session = await stripe.checkout.sessions.create({
+      mode: "payment",
+      customer: customer.id,
+      line_items: [{ price_data: { currency: "usd", unit_amount: 990, product_data: { name: "Intro to SQL" } }, quantity: 1 }],
+      success_url: "http://localhost/done",
+    });
+    const html = await (await SELF.fetch(session.url!)).text();
+    expect(html).toContain('<p data-testid="checkout-email">signed-in@example.test</p>');
+    expect(html).not.toContain('name="email"');
+    const anonymous = await stripe.checkout.sessions.create({ mode: "payment", line_items: [{ price_data: { currency: "usd", unit_amount: 990, product_data: { name: "x" } }, quantity: 1 }], success_url: "http://localhost/done" });
+    expect(await (await SELF.fetch(anonymous.url!)).text()).toContain('name="email"');
+  });
+
   it("gives objects made on a hosted page links on the app's own port (APP_URL), not the emulator's default", async () => {
     const { stripe } = emulatedStripe();
     const session = await stripe.checkout.sessions.create({

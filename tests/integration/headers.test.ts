@@ -43,7 +43,7 @@ describe("security headers", () => {
     expect(a).not.toBe(b);
   });
 
-  it.each(["/account", "/account/billing", "/account/payments", "/admin", "/admin/users", "/admin/audit", "/admin/emails", "/admin/payments", "/instructor", "/instructor/courses/new"])(
+  it.each(["/account", "/account/billing", "/account/payments", "/admin", "/admin/users", "/admin/audit", "/admin/emails", "/admin/payments", "/admin/refund-requests", "/instructor", "/instructor/courses/new"])(
     "signed-in page %s is private, no-store and satisfies the CSP",
     async (path) => {
       const { browser } = await signedInAs("admin");

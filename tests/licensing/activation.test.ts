@@ -2,27 +2,29 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { auditLog, licenseMachines } from "~drizzle/schema";
 import { db, jsonBody, signedInAs } from "../helpers";
-import { activate, adminChange, deactivate, issueLicense, validate } from "./helpers";
+import { activate, adminChange, deactivate, heartbeat, issueLicense, validate } from "./helpers";
 
 const machinesOf = (licenseId: string) => db().select().from(licenseMachines).where(eq(licenseMachines.licenseId, licenseId)).all();
 
 describe("activation", () => {
-  it("is idempotent per fingerprint, refuses past the limit, and deactivation frees a slot", async () => {
+  it("returns a machine token once, refuses the same active fingerprint and past the limit; the token deactivates", async () => {
     const { key, license } = await issueLicense({ maxMachines: 2 });
     const first = await activate(key, "fp-alpha-000001", "Alpha");
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({ created: true, machine: { fingerprint: "fp-alpha-000001", name: "Alpha", active: true } });
+    expect(first.body.machineToken).toMatch(/^cmm_[\w-]{43}$/);
     const again = await activate(key, "fp-alpha-000001");
-    expect(again.status).toBe(200);
-    expect(again.body).toMatchObject({ created: false, machine: { id: first.body.machine.id } });
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ error: { code: "conflict", details: { code: "FINGERPRINT_TAKEN", machineId: first.body.machine.id } } });
+    expect(again.body.machineToken).toBeUndefined();
     expect((await activate(key, "fp-beta-0000001")).status).toBe(201);
     const third = await activate(key, "fp-gamma-000001");
     expect(third.status).toBe(422);
     expect(third.body).toMatchObject({ error: { code: "unprocessable", details: { code: "TOO_MANY_MACHINES", maxMachines: 2 } } });
 
-    const off = await deactivate(key, "fp-alpha-000001");
-    expect(off).toMatchObject({ status: 200, body: { deactivated: true, machine: { active: false } } });
-    expect((await deactivate(key, "fp-alpha-000001")).body.deactivated).toBe(false);
+    const off = await deactivate(first.body.machineToken);
+    expect(off).toMatchObject({ status: 200, body: { deactivated: true, machine: { active: false, deactivatedReason: "key_holder" } } });
+    expect((await deactivate(first.body.machineToken)).body.deactivated).toBe(false);
     expect((await validate(key, { fingerprint: "fp-alpha-000001" })).body.code).toBe("FINGERPRINT_SCOPE_MISMATCH");
     expect((await activate(key, "fp-gamma-000001")).status).toBe(201);
     // Reactivating a deactivated fingerprint counts against the limit again.
@@ -41,13 +43,16 @@ describe("activation", () => {
     expect((await machinesOf(license.id)).filter((m) => m.deactivatedAt === null)).toHaveLength(3);
   });
 
-  it("concurrent activations of one fingerprint make one machine", async () => {
+  it("concurrent activations of one fingerprint make one machine with one token", async () => {
     const { key, license } = await issueLicense({ maxMachines: 1 });
     const results = await Promise.all(Array.from({ length: 5 }, () => activate(key, "same-machine-0001")));
-    expect(results.every((r) => r.status === 200 || r.status === 201)).toBe(true);
     expect(results.filter((r) => r.status === 201)).toHaveLength(1);
-    expect(new Set(results.map((r) => r.body.machine.id)).size).toBe(1);
-    expect(await machinesOf(license.id)).toHaveLength(1);
+    expect(results.filter((r) => r.status === 409).every((r) => r.body.error.details.code === "FINGERPRINT_TAKEN")).toBe(true);
+    expect(results.filter((r) => r.status === 409)).toHaveLength(4);
+    const machines = await machinesOf(license.id);
+    expect(machines).toHaveLength(1);
+    const winner = results.find((r) => r.status === 201)!;
+    expect((await heartbeat(winner.body.machineToken)).status).toBe(200); // the one stored token is the winner's
   });
 
   it("refuses keys that cannot activate, with the validation code", async () => {

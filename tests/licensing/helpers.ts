@@ -1,7 +1,6 @@
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { createAppContext } from "../../workers/app";
-import { resetRateLimits } from "~/modules/licensing/rate-limit.server";
 import { licenses } from "~drizzle/schema";
 import { Browser, db, insertUser, jsonBody, ORIGIN, signedInAs } from "../helpers";
 
@@ -37,15 +36,20 @@ export async function validate(key: string, params: Record<string, string> = {},
   return { status: response.status, body: (await response.json()) as any, response };
 }
 
-export async function activate(key: string, fingerprint: string, name?: string) {
-  const response = await SELF.fetch(`${ORIGIN}/api/enterprise/licenses/activate`, jsonBody({ key, fingerprint, name }));
-  return { status: response.status, body: (await response.json()) as any };
+/** A client address per test file run, so per-client limits of one test do not reach another. */
+let clientCounter = 0;
+export const newClientIp = () => `198.18.${Math.floor(++clientCounter / 250) % 250}.${clientCounter % 250}`;
+const CLIENT = newClientIp();
+
+async function post(path: string, body: unknown, ip = CLIENT) {
+  const response = await SELF.fetch(`${ORIGIN}/api/enterprise/licenses/${path}`, jsonBody(body, { headers: { "CF-Connecting-IP": ip } }));
+  return { status: response.status, body: (await response.json()) as any, response };
 }
 
-export async function deactivate(key: string, fingerprint: string) {
-  const response = await SELF.fetch(`${ORIGIN}/api/enterprise/licenses/deactivate`, jsonBody({ key, fingerprint }));
-  return { status: response.status, body: (await response.json()) as any };
-}
+export const activate = (key: string, fingerprint: string, name?: string, ip?: string) => post("activate", { key, fingerprint, name }, ip);
+export const deactivate = (machineToken: string, ip?: string) => post("deactivate", { machineToken }, ip);
+export const heartbeat = (machineToken: string, ip?: string) => post("heartbeat", { machineToken }, ip);
+export const checkIn = (key: string, ip?: string) => post("check-in", { key }, ip);
 
 export async function adminChange(licenseId: string, body: Record<string, unknown>) {
   const { browser } = await platformAdmin();
@@ -61,4 +65,3 @@ export function appWith(overrides: Record<string, unknown> = {}) {
   return { app, done: () => waitOnExecutionContext(ctx) };
 }
 
-export { resetRateLimits };

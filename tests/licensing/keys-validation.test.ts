@@ -207,28 +207,54 @@ describe("status cache", () => {
 });
 
 describe("rate limits, CORS and no cookies", () => {
-  it("limits per key with 429 and Retry-After", async () => {
+  // TEST_LIMIT_TWO (vitest.config.ts) is a real Rate Limiting binding that allows 2 calls a minute.
+  // Validation counts after its answer (no I/O before it), so the call that goes past the limit is
+  // still answered; the isolate refuses the bucket from then on.
+  const validateWith = async (overrides: Record<string, unknown>, query: Record<string, string>, ip: string) => {
+    const { app, done } = appWith(overrides);
+    const res = await validateLicense(app, new Request(`${ORIGIN}${VALIDATE}?${new URLSearchParams(query)}`, { headers: { "CF-Connecting-IP": ip } }));
+    await done(); // the count runs after the response
+    return res;
+  };
+
+  it("limits per license with 429 and Retry-After, counted by the shared Rate Limiting binding", async () => {
     pinClock(Date.UTC(2030, 0, 1, 0, 0, 5));
     const { key } = await issueLicense();
-    const { app } = appWith({ LICENSE_RATE_LIMIT_PER_KEY: "3" });
-    const call = (ip: string) => validateLicense(app, new Request(`${ORIGIN}${VALIDATE}?key=${encodeURIComponent(key)}`, { headers: { "CF-Connecting-IP": ip } }));
+    const call = (ip: string) => validateWith({ LICENSE_LIMIT_VALIDATE_LICENSE: env.TEST_LIMIT_TWO }, { key }, ip);
     for (let i = 0; i < 3; i++) expect((await call(`198.51.100.${i}`)).status).toBe(200);
     const limited = await call("198.51.100.99");
     expect(limited.status).toBe(429);
     expect(limited.headers.get("Retry-After")).toBe("55");
-    expect(await limited.json()).toMatchObject({ error: { code: "rate_limited", details: { limitedBy: "key", retryAfterSeconds: 55 } } });
+    expect(await limited.json()).toMatchObject({ error: { code: "rate_limited", details: { limitedBy: "license", retryAfterSeconds: 55 } } });
   });
 
-  it("limits per client address, forged keys included", async () => {
-    pinClock(Date.UTC(2030, 0, 1, 0, 1, 0));
-    const { app } = appWith({ LICENSE_RATE_LIMIT_PER_IP: "2" });
-    const call = () => validateLicense(app, new Request(`${ORIGIN}${VALIDATE}?key=forged`, { headers: { "CF-Connecting-IP": "192.0.2.50" } }));
+  it("limits per machine: one fingerprint past its limit does not stop the license's other machines", async () => {
+    const { key } = await issueLicense();
+    await activate(key, "per-machine-limit-01");
+    await activate(key, "per-machine-limit-02");
+    const call = (fingerprint: string) => validateWith({ LICENSE_LIMIT_VALIDATE_MACHINE: env.TEST_LIMIT_TWO }, { key, fingerprint }, "198.51.100.7");
+    for (let i = 0; i < 3; i++) expect((await call("per-machine-limit-01")).status).toBe(200);
+    const limited = await call("per-machine-limit-01");
+    expect(limited.status).toBe(429);
+    expect(await limited.json()).toMatchObject({ error: { details: { limitedBy: "machine" } } });
+    expect(await (await call("per-machine-limit-02")).json()).toMatchObject({ code: "VALID" });
+  });
+
+  it("limits per client address, forged keys included (counted after the answer, so they still cost no I/O first)", async () => {
+    const call = async () => {
+      const { app, done } = appWith({ LICENSE_LIMIT_VALIDATE_CLIENT: env.TEST_LIMIT_TWO });
+      const res = await validateLicense(app, new Request(`${ORIGIN}${VALIDATE}?key=forged`, { headers: { "CF-Connecting-IP": "192.0.2.50" } }));
+      await done(); // the count runs after the response
+      return res;
+    };
     expect((await call()).status).toBe(200);
     expect((await call()).status).toBe(200);
+    expect((await call()).status).toBe(200); // the third is answered, then found over the limit
     const limited = await call();
     expect(limited.status).toBe(429);
-    expect(limited.headers.get("Retry-After")).toBe("60");
+    expect(Number(limited.headers.get("Retry-After"))).toBeGreaterThan(0);
     expect(limited.headers.get("Access-Control-Allow-Origin")).toBe("*");
+    expect(await limited.json()).toMatchObject({ error: { code: "rate_limited", details: { limitedBy: "address" } } });
   });
 
   it("answers other origins without credentials and never sets cookies", async () => {

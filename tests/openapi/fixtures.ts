@@ -1,6 +1,8 @@
 import { env, SELF } from "cloudflare:test";
 import type { Role } from "~drizzle/schema";
-import { bearer, Browser, insertUser, jsonBody } from "../helpers";
+import { eq } from "drizzle-orm";
+import { enrollments } from "~drizzle/schema";
+import { bearer, Browser, db, insertUser, jsonBody, waitFor } from "../helpers";
 import { insertCourse, PDF, uploadForm } from "../marketplace/helpers";
 import { deliverWebhooks, insertCourse as insertPaidCourse, signStripePayload, waitForPayment } from "../payments/helpers";
 
@@ -83,6 +85,12 @@ async function award(userId: string, amount: number) {
   const res = await (await admin()).fetch("/api/tokens/award", jsonBody({ userId, amount, reason: "Contract test" }));
   if (res.status !== 201) throw new Error(`award failed: ${res.status} ${await res.text()}`);
 }
+/** An award above the approval threshold asked for by the fixtures' admin: pending until another admin decides. */
+async function pendingAward() {
+  const res = await (await admin()).fetch("/api/tokens/award", jsonBody({ userId: (await insertUser("student")).id, amount: 5000, reason: "Contract test" }));
+  if (res.status !== 202) throw new Error(`award request failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { pending: { id: string } }).pending.id;
+}
 /** Another learner with a handle of their own (their profile exists once they read it). */
 async function learnerWithHandle() {
   const other = new Browser();
@@ -93,18 +101,20 @@ async function learnerWithHandle() {
   return handle;
 }
 /** A license made through the admin API for a new organization owned by `ownerEmail` (a fresh enterprise user by default). */
-async function license(ownerEmail?: string) {
+async function license(ownerEmail?: string, policy?: Record<string, unknown>) {
   const email = ownerEmail ?? (await insertUser("enterprise")).email;
   const res = await (await admin()).fetch(
     "/api/enterprise/licenses/create",
-    jsonBody({ organizationName: `Org ${crypto.randomUUID().slice(0, 6)}`, ownerEmail: email, tier: "enterprise", durationDays: 365, maxMachines: 5 }),
+    jsonBody({ organizationName: `Org ${crypto.randomUUID().slice(0, 6)}`, ownerEmail: email, tier: "enterprise", durationDays: 365, maxMachines: 5, ...(policy ? { policy } : {}) }),
   );
   if (res.status !== 201) throw new Error(`license failed: ${res.status} ${await res.text()}`);
   return (await res.json()) as { license: { id: string; organizationId: string }; key: string };
 }
-async function activateMachine(key: string, fingerprint: string) {
+/** Activates a machine and returns its machine token. */
+async function activateMachine(key: string, fingerprint: string): Promise<string> {
   const res = await SELF.fetch("http://localhost/api/enterprise/licenses/activate", jsonBody({ key, fingerprint }));
   if (res.status !== 201) throw new Error(`activate failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { machineToken: string }).machineToken;
 }
 
 async function subscribePro(caller: Caller) {
@@ -121,6 +131,18 @@ async function paidPayment() {
   await deliverWebhooks();
   await waitForPayment(started.body.paymentId, "succeeded");
   return started.body.paymentId as string;
+}
+
+/** A succeeded card payment for a course by the caller (a refund request must be theirs). */
+async function paidByCaller(caller: Caller) {
+  const { course: paid } = await insertPaidCourse();
+  const started = await caller.fetch("/api/payments/process", jsonBody({ purpose: "course_purchase", courseId: paid.id, flow: "payment_method", paymentMethod: "pm_card_visa" }));
+  if (started.status !== 201) throw new Error(`payment failed: ${started.status}`);
+  const paymentId = ((await started.json()) as { paymentId: string }).paymentId;
+  await deliverWebhooks();
+  await waitForPayment(paymentId, "succeeded");
+  await waitFor(async () => (await db().select().from(enrollments).where(eq(enrollments.paymentId, paymentId)).get())?.status === "active");
+  return paymentId;
 }
 
 /**
@@ -141,6 +163,11 @@ const SETUPS: Record<string, Setup> = {
   "postPaymentsProcess:card": async (_, x) => ({ body: withCourse(x, (await insertPaidCourse()).course.id) }),
   "postPaymentsProcess:declined": async (_, x) => ({ body: withCourse(x, (await insertPaidCourse()).course.id) }),
   "postPaymentsRefund:partial": async (_, x) => ({ body: { ...(x.body as object), paymentId: await paidPayment() } }),
+  "postPaymentsRefundRequests:granted": async (caller, x) => {
+    const paymentId = await paidByCaller(caller);
+    return { body: { ...(x.body as object), paymentId }, headers: { "Idempotency-Key": `refund-request-${paymentId}` } };
+  },
+  "postPaymentsRefundRequests:not_yours": async (_, x) => ({ body: { ...(x.body as object), paymentId: await paidPayment() } }),
   "getPaymentsPaymentId:ok": async (caller) => {
     const { course: paid } = await insertPaidCourse();
     const started = await caller.fetch("/api/payments/process", jsonBody({ purpose: "course_purchase", courseId: paid.id }));
@@ -199,6 +226,9 @@ const SETUPS: Record<string, Setup> = {
   // Tokens and leaderboards
   "postTokensRedeem:freeze": async (caller) => (await award(me(caller).id, 500), {}),
   "postTokensAward:ok": async (_, x) => ({ body: { ...(x.body as object), userId: (await insertUser("student")).id } }),
+  "postTokensAward:needs_approval": async (_, x) => ({ body: { ...(x.body as object), userId: (await insertUser("student")).id } }),
+  "postTokensAward:self": async (caller, x) => ({ body: { ...(x.body as object), userId: me(caller).id } }),
+  "postTokensAwardsRequestId:ok": async () => ({ params: { requestId: await pendingAward() } }),
   "postLeaderboardFollows:ok": async (_, x) => ({ body: { ...(x.body as object), handle: await learnerWithHandle() } }),
   "deleteLeaderboardFollowsHandle:ok": async () => ({ params: { handle: await learnerWithHandle() } }),
 
@@ -208,14 +238,36 @@ const SETUPS: Record<string, Setup> = {
     await activateMachine(key, x.query!.fingerprint!);
     return { query: { key } };
   },
-  "postEnterpriseLicensesActivate:ok": async (_, x) => ({ body: { ...(x.body as object), key: (await license()).key } }),
-  "postEnterpriseLicensesDeactivate:ok": async (_, x) => {
+  "postEnterpriseLicensesValidate:ok": async (_, x) => {
     const { key } = await license();
     const fingerprint = (x.body as { fingerprint: string }).fingerprint;
     await activateMachine(key, fingerprint);
     return { body: { key, fingerprint } };
   },
-  "postEnterpriseLicensesDeactivate:unknown": async (_, x) => ({ body: { ...(x.body as object), key: (await license()).key } }),
+  "postEnterpriseLicensesActivate:ok": async (_, x) => ({ body: { ...(x.body as object), key: (await license()).key } }),
+  "postEnterpriseLicensesDeactivate:ok": async () => {
+    const { key } = await license();
+    return { body: { machineToken: await activateMachine(key, "build-server-01") } };
+  },
+  "postEnterpriseLicensesHeartbeat:ok": async () => {
+    const { key } = await license(undefined, { heartbeatIntervalSeconds: 600 });
+    return { body: { machineToken: await activateMachine(key, "build-server-01") } };
+  },
+  "postEnterpriseLicensesHeartbeat:dead": async () => {
+    const { key, license: created } = await license(undefined, { heartbeatIntervalSeconds: 600, heartbeatGraceSeconds: 60 });
+    const machineToken = await activateMachine(key, "build-server-01");
+    // Silent for longer than interval + grace.
+    await env.DB.prepare("update license_machines set last_heartbeat_at = ? where license_id = ?").bind(Date.now() - 3_600_000, created.id).run();
+    return { body: { machineToken } };
+  },
+  "postEnterpriseLicensesCheckIn:ok": async () => ({ body: { key: (await license(undefined, { checkInIntervalDays: 30 })).key } }),
+  "getEnterpriseLicensesLicenseIdKeys:ok": async (caller) => ({ params: { licenseId: (await license(me(caller).email)).license.id } }),
+  "postEnterpriseLicensesLicenseIdKeys:ok": async (caller) => ({ params: { licenseId: (await license(me(caller).email)).license.id } }),
+  "postEnterpriseLicensesLicenseIdKeysKeyIdRevoke:ok": async (caller) => {
+    const licenseId = (await license(me(caller).email)).license.id;
+    const listed = (await (await caller.fetch(`/api/enterprise/licenses/${licenseId}/keys`)).json()) as { keys: { id: string }[] };
+    return { params: { licenseId, keyId: listed.keys[0]!.id } };
+  },
   "postEnterpriseLicensesCreate:ok": async (_, x) => ({ body: { ...(x.body as object), ownerEmail: (await insertUser("enterprise")).email, expiresAt: new Date(Date.now() + 400 * 86_400_000).toISOString().slice(0, 10) } }),
   "getEnterpriseLicensesLicenseId:ok": async (caller) => ({ params: { licenseId: (await license(me(caller).email)).license.id } }),
   "postEnterpriseLicensesLicenseId:ok": async () => ({ params: { licenseId: (await license()).license.id } }),

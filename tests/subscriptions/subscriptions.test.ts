@@ -122,6 +122,11 @@ describe("changing plans", () => {
     expect(p.amountDue).toBeGreaterThan(0);
     expect(p.amountDue).toBeLessThan(4900 - 1500);
     expect(p.lines.reduce((s: number, l: { amount: number }) => s + l.amount, 0)).toBe(p.amountDue);
+    // Lines read as on an invoice: dates in words, never ISO ("after 2026-12-07").
+    for (const line of p.lines as { description: string }[]) {
+      expect(line.description).toMatch(/(after|from) [A-Z][a-z]+ \d{1,2}, \d{4}$/);
+      expect(line.description).not.toMatch(/\d{4}-\d{2}-\d{2}/);
+    }
     // Time passes between preview and confirmation; the preview's prorationDate pins the price.
     const done = await learner.browser.json("/api/subscriptions/update", put({ tier: "enterprise", interval: "month", prorationDate: p.prorationDate }));
     expect(done.status).toBe(200);

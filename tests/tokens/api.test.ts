@@ -1,11 +1,12 @@
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { auditLog, learningEvents, tokenCursors, tokenTransactions } from "~drizzle/schema";
+import { auditLog, enrollments, learningEvents, tokenCursors, tokenTransactions } from "~drizzle/schema";
+import { createId } from "~/utils/ids";
 import { db, insertUser, jsonBody, signedInAs, waitFor } from "../helpers";
 import { outboxFor } from "../email/helpers";
 import { insertCourse } from "../marketplace/helpers";
 import { sweepCourseCompletions } from "~/modules/tokens/activity.server";
-import { app, credit, wallet } from "./helpers";
+import { app, credit, patchJson, profileOf, wallet } from "./helpers";
 
 const balanceOf = async (userId: string) => (await wallet(userId).snapshot({ userId, at: Date.now(), timeZone: "UTC" })).balance;
 const entryCount = async (userId: string) => (await wallet(userId).entries({ userId })).length;
@@ -121,9 +122,11 @@ describe("GET /api/tokens/history", () => {
 describe("earning from learning", () => {
   it("completing modules and a course awards once, keeps the streak, emails the notable award and is swept by the cron", async () => {
     const instructor = await insertUser("instructor");
-    const course = await insertCourse(instructor.id, { level: "intermediate" });
+    // A paid course (the free-course quality bar is tests/tokens/farming.test.ts), bought earlier.
+    const course = await insertCourse(instructor.id, { level: "intermediate", priceAmount: 1999 });
     const { browser, user } = await signedInAs("student");
-    expect((await browser.json("/api/courses/purchase", jsonBody({ courseId: course.id }))).status).toBe(201);
+    const t = Date.now();
+    await db().insert(enrollments).values({ id: createId("enrollment"), courseId: course.id, userId: user.id, status: "active", source: "purchase", amountPaid: 1999, currency: "usd", createdAt: t, updatedAt: t }).run();
     const complete = () => browser.json(`/api/courses/${course.id}/modules/${course.moduleId}/complete`, { method: "POST" });
     await Promise.all([complete(), complete(), complete()]);
     const entries = await wallet(user.id).entries({ userId: user.id });
@@ -164,10 +167,12 @@ describe("leaderboards and follows", () => {
     await credit(stranger.id, 8_000_000);
     await Promise.all([me.user.id, friend.user.id, stranger.id].map((id) => wallet(id).flush()));
 
+    const [meHandle, friendHandle, strangerHandle] = await Promise.all([me.user.id, friend.user.id, stranger.id].map(async (id) => (await profileOf(id)).handle));
+
     const global = await me.browser.json("/api/leaderboard/global?period=week&limit=2");
     expect(global.status).toBe(200);
-    expect(global.body.top.map((r: { userId: string }) => r.userId)).toEqual([friend.user.id, stranger.id]);
-    expect(global.body.you).toMatchObject({ userId: me.user.id, score: 300, isYou: true });
+    expect(global.body.top.map((r: { handle: string }) => r.handle)).toEqual([friendHandle, strangerHandle]);
+    expect(global.body.you).toMatchObject({ handle: meHandle, score: 300, isYou: true });
     expect((await me.browser.json("/api/leaderboard/global?period=month")).status).toBe(400);
     expect((await me.browser.json("/api/leaderboard/global?limit=0")).status).toBe(400);
 
@@ -180,20 +185,23 @@ describe("leaderboards and follows", () => {
     expect((await me.browser.json("/api/leaderboard/follows", jsonBody({ handle: "!!" }))).status).toBe(400);
 
     const friends = await me.browser.json("/api/leaderboard/friends?period=all");
-    expect(friends.body.items.map((r: { userId: string; rank: number }) => [r.userId, r.rank])).toEqual([
-      [friend.user.id, 1],
-      [me.user.id, 2],
+    expect(friends.body.items.map((r: { handle: string; rank: number }) => [r.handle, r.rank])).toEqual([
+      [friendHandle, 1],
+      [meHandle, 2],
     ]);
 
     // The friend hides: gone from the global board and from my friends board, still on their own.
-    const hide = await friend.browser.json("/api/tokens/profile", { method: "PATCH", body: JSON.stringify({ hiddenFromBoards: true }), headers: { "Content-Type": "application/json" } });
+    const hide = await friend.browser.json("/api/tokens/profile", patchJson({ hiddenFromBoards: true }));
     expect(hide.body.hiddenFromBoards).toBe(true);
     const after = await me.browser.json("/api/leaderboard/global?period=all&limit=100");
-    expect(after.body.top.map((r: { userId: string }) => r.userId)).not.toContain(friend.user.id);
-    expect((await me.browser.json("/api/leaderboard/friends")).body.items.map((r: { userId: string }) => r.userId)).toEqual([me.user.id]);
-    expect((await friend.browser.json("/api/leaderboard/friends")).body.items[0].userId).toBe(friend.user.id);
+    expect(after.body.top.map((r: { handle: string }) => r.handle)).not.toContain(friendHandle);
+    expect((await me.browser.json("/api/leaderboard/friends")).body.items.map((r: { handle: string }) => r.handle)).toEqual([meHandle]);
+    expect((await friend.browser.json("/api/leaderboard/friends")).body.items[0].handle).toBe(friendHandle);
     expect((await friend.browser.json("/api/leaderboard/global")).body.you).toBeNull();
 
+    // Hidden learners cannot be unfollowed by handle either (404, nothing deleted); once visible again, they can.
+    expect((await me.browser.fetch(`/api/leaderboard/follows/${friendProfile.body.handle}`, { method: "DELETE" })).status).toBe(404);
+    await friend.browser.json("/api/tokens/profile", patchJson({ hiddenFromBoards: false }));
     expect((await me.browser.fetch(`/api/leaderboard/follows/${friendProfile.body.handle}`, { method: "DELETE" })).status).toBe(204);
     expect((await me.browser.fetch("/api/leaderboard/follows/unknown-handle", { method: "DELETE" })).status).toBe(404);
   });

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import { eq, sql } from "drizzle-orm";
+import { ensureProfile } from "~/modules/tokens/profiles.server";
 import { createId } from "~/utils/ids";
 import { tokenTransactions } from "~drizzle/schema";
 import { createAppContext } from "../../workers/app";
@@ -27,3 +28,8 @@ export async function projected(userId: string) {
     .get();
   return row!;
 }
+
+/** The learner's profile (created on first use, as the app does): its handle is what boards show. */
+export const profileOf = (userId: string) => ensureProfile(app(), userId);
+
+export const patchJson = (body: unknown): RequestInit => ({ method: "PATCH", body: JSON.stringify(body), headers: { "Content-Type": "application/json" } });

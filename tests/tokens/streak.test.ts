@@ -70,6 +70,21 @@ describe("streaks in the wallet", () => {
     expect((await w.entries({ userId: user.id })).filter((e) => e.type === "streak_bonus")).toHaveLength(1);
   });
 
+  it("learning that earns nothing keeps the streak without a bonus; a later learning activity that day pays it, within the daily cap", async () => {
+    const user = await insertUser();
+    const w = wallet(user.id);
+    const caps = [{ bucket: "learning", max: 3, label: "a tiny cap" }];
+    await w.recordActivity({ userId: user.id, at: at("2026-11-02T10:00:00Z"), timeZone: "UTC" });
+    const unpaid = await w.recordActivity({ userId: user.id, at: at("2026-11-03T10:00:00Z"), timeZone: "UTC", payBonus: false, caps });
+    expect(unpaid.ok && [unpaid.streak, unpaid.bonus]).toEqual([2, null]);
+    const paid = await w.recordActivity({ userId: user.id, at: at("2026-11-03T11:00:00Z"), timeZone: "UTC", payBonus: true, caps });
+    expect(paid.ok && paid.bonus).toMatchObject({ type: "streak_bonus", amount: 3, sourceKey: "streak:2026-11-03" });
+    expect(paid.ok && paid.bonus?.reason).toContain("cut from 5 to 3 by a tiny cap");
+    const again = await w.recordActivity({ userId: user.id, at: at("2026-11-03T12:00:00Z"), timeZone: "UTC", payBonus: true, caps });
+    expect(again.ok && [again.replayed, again.bonus]).toEqual([true, null]);
+    expect((await w.balance({ userId: user.id })).balance).toBe(3);
+  });
+
   it("bought freezes cover missed days and appear on the calendar; at most two are held", async () => {
     const user = await insertUser();
     const w = wallet(user.id);

@@ -1,7 +1,7 @@
 import { runLicenseRenewals } from "~/modules/licensing/renewals.server";
 import type { CronJob } from "./job";
 
-/** License expiry and renewal notices 30/7/1 days ahead (app/modules/licensing/renewals.server.ts). */
+/** License expiry, dead-machine culling (missed heartbeats) and renewal notices 30/7/1 days ahead (app/modules/licensing/renewals.server.ts). */
 export const licenseRenewalsJob: CronJob = {
   name: "licenses.renewals",
   run: async (app) => {

@@ -1,10 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
 import { projectWallet } from "~/modules/tokens/projection.server";
+import { streakBonusFor } from "~/modules/tokens/config";
 import { applyActivity, currentStreak, dayFromNumber, localDay, MAX_FREEZES } from "~/modules/tokens/streak";
 import { Logger } from "~/modules/observability/logger";
 import { createId } from "~/utils/ids";
 import type { TokenEntryType } from "~drizzle/schema/tokens";
-import type { HoldRow, WalletEntry, WalletFailure, WalletResult, WalletSnapshot } from "~/modules/tokens/contracts";
+import type { EarningCap, HoldRow, WalletEntry, WalletFailure, WalletResult, WalletSnapshot } from "~/modules/tokens/contracts";
 
 /*
  * One learner's token wallet (docs/tokens.md, docs/decisions/004-token-ledger.md): the only writer
@@ -12,6 +13,8 @@ import type { HoldRow, WalletEntry, WalletFailure, WalletResult, WalletSnapshot 
  * writes synchronously inside one storage transaction, so concurrent calls are serialized and the
  * balance can never go negative. Every entry has a source key with a UNIQUE constraint: a repeated
  * call returns the first entry and writes nothing. New entries are projected to D1 by the alarm.
+ * Learning awards may carry daily caps (REWARD_POLICY): the wallet counts what it paid per UTC day
+ * and bucket in the same transaction, so concurrent awards can never pass a cap together.
  */
 
 type MetaRow = {
@@ -105,17 +108,30 @@ export class TokenWallet extends DurableObject<Env> {
         settled_at INTEGER
       );
       CREATE TABLE IF NOT EXISTS streak_days (day TEXT PRIMARY KEY, kind TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS daily_earnings (
+        day TEXT NOT NULL,
+        bucket TEXT NOT NULL,
+        amount INTEGER NOT NULL CHECK (amount >= 0),
+        PRIMARY KEY (day, bucket)
+      );
     `);
   }
 
   // ---- earning ---------------------------------------------------------------------------
 
-  /** Credits a positive amount (learning award, streak bonus, admin award). */
-  async credit(input: Base & { type: "award" | "streak_bonus" | "admin_adjust"; amount: number; reason: string; sourceKey: string; ref?: string | null }) {
+  /**
+   * Credits a positive amount (learning award, streak bonus, admin award). With `caps`, the amount
+   * paid is cut to what is left of each cap today (UTC), possibly to 0: the entry is still written,
+   * with the reason saying so, so the same source never pays later. `requested` is what was asked.
+   */
+  async credit(input: Base & { type: "award" | "streak_bonus" | "admin_adjust"; amount: number; reason: string; sourceKey: string; ref?: string | null; caps?: EarningCap[] }) {
     return this.run(input.userId, () => {
       assertAmount(input.amount);
       if (!["award", "streak_bonus", "admin_adjust"].includes(input.type)) refuse("invalid", "Only awards, streak bonuses and admin awards are credits.");
-      return this.write(input);
+      if (input.caps?.length && input.type === "admin_adjust") refuse("invalid", "Daily caps apply to learning awards only.");
+      const existing = this.bySource(input.sourceKey);
+      if (existing) return { entry: existing, replayed: true, requested: input.amount, limitedBy: null };
+      return { ...this.cappedWrite({ ...input, caps: input.caps ?? [] }), requested: input.amount };
     });
   }
 
@@ -129,30 +145,35 @@ export class TokenWallet extends DurableObject<Env> {
 
   /**
    * Records learning activity at `at` in the learner's `timeZone`: extends, keeps (with freezes)
-   * or restarts the streak, and credits the streak bonus once per day.
+   * or restarts the streak. With `payBonus`, the day's streak bonus is credited once (within
+   * `caps`): on the first activity of the day, or on a later one if the first could not pay it
+   * (learning that earns nothing keeps the streak but pays no bonus).
    */
-  async recordActivity(input: Base & { timeZone: string }) {
+  async recordActivity(input: Base & { timeZone: string; payBonus?: boolean; caps?: EarningCap[] }) {
     return this.run(input.userId, (meta) => {
       const day = localDay(input.at, input.timeZone);
       const outcome = applyActivity({ streak: meta.streak, longest: meta.longest_streak, lastActiveDay: meta.last_active_day, freezes: meta.freezes }, day);
       let bonus: WalletEntry | null = null;
+      let wrote = false;
       if (outcome.newDay) {
         this.sql.exec("INSERT OR IGNORE INTO streak_days (day, kind) VALUES (?, 'active')", day);
         for (const frozen of outcome.frozenDays) this.sql.exec("INSERT OR IGNORE INTO streak_days (day, kind) VALUES (?, 'frozen')", frozen);
         const s = outcome.state;
         this.sql.exec("UPDATE meta SET streak = ?, longest_streak = ?, last_active_day = ?, freezes = ? WHERE id = 1", s.streak, s.longest, s.lastActiveDay, s.freezes);
-        if (outcome.bonus > 0) {
-          bonus = this.write({
-            type: "streak_bonus",
-            amount: outcome.bonus,
-            reason: `${s.streak}-day learning streak`,
-            sourceKey: `streak:${day}`,
-            at: input.at,
-          }).entry;
-        }
+        wrote = true;
         this.log.info("tokens.streak_updated", { userId: input.userId, day, streak: s.streak, frozenDays: outcome.frozenDays, reset: outcome.reset, bonus: outcome.bonus });
       }
-      return { replayed: !outcome.newDay, day, streak: outcome.state.streak, frozenDays: outcome.frozenDays, reset: outcome.reset, bonus };
+      const state = outcome.state;
+      const amount = state.lastActiveDay === day ? streakBonusFor(state.streak) : 0;
+      if (input.payBonus !== false && amount > 0) {
+        const sourceKey = `streak:${day}`;
+        // Paid earlier today: `bonus` is only what this activity pays.
+        if (!this.bySource(sourceKey)) {
+          bonus = this.cappedWrite({ type: "streak_bonus", amount, reason: `${state.streak}-day learning streak`, sourceKey, at: input.at, caps: input.caps ?? [] }).entry;
+          wrote = true;
+        }
+      }
+      return { replayed: !wrote, day, streak: state.streak, frozenDays: outcome.frozenDays, reset: outcome.reset, bonus };
     });
   }
 
@@ -397,6 +418,35 @@ export class TokenWallet extends DurableObject<Env> {
 
   private settle(id: string, status: HoldRow["status"], at: number) {
     this.sql.exec("UPDATE holds SET status = ?, settled_at = ? WHERE id = ?", status, at, id);
+  }
+
+  /**
+   * Writes a credit cut to what each cap leaves today (UTC day of `at`), and counts what it paid
+   * against every cap. Runs inside the caller's transaction, so two awards cannot both fit a cap.
+   */
+  private cappedWrite(e: NewEntry & { caps: EarningCap[] }): { entry: WalletEntry; replayed: boolean; limitedBy: string | null } {
+    const day = new Date(e.at).toISOString().slice(0, 10);
+    let granted = e.amount;
+    let limitedBy: EarningCap | null = null;
+    for (const cap of e.caps) {
+      const used = this.sql.exec<{ amount: number }>("SELECT amount FROM daily_earnings WHERE day = ? AND bucket = ?", day, cap.bucket).toArray()[0]?.amount ?? 0;
+      const room = Math.max(0, cap.max - used);
+      if (room < granted) {
+        granted = room;
+        limitedBy = cap;
+      }
+    }
+    const reason = limitedBy ? `${e.reason} · ${granted === 0 ? `nothing paid: ${limitedBy.label} reached` : `cut from ${e.amount} to ${granted} by ${limitedBy.label}`}` : e.reason;
+    const written = this.write({ ...e, amount: granted, reason });
+    if (!written.replayed && granted > 0) {
+      for (const cap of e.caps) {
+        this.sql.exec("INSERT INTO daily_earnings (day, bucket, amount) VALUES (?, ?, ?) ON CONFLICT (day, bucket) DO UPDATE SET amount = amount + excluded.amount", day, cap.bucket, granted);
+      }
+      // Only today's and recent days matter; older counts are dropped as the wallet writes.
+      this.sql.exec("DELETE FROM daily_earnings WHERE day < ?", new Date(e.at - 7 * 86_400_000).toISOString().slice(0, 10));
+    }
+    if (limitedBy) this.log.info("tokens.award_capped", { userId: this.sql.exec<MetaRow>("SELECT user_id FROM meta WHERE id = 1").one().user_id, sourceKey: e.sourceKey, requested: e.amount, granted, bucket: limitedBy.bucket });
+    return { ...written, limitedBy: limitedBy?.bucket ?? null };
   }
 
   /** Appends one entry (or returns the one with the same source key). Throws Refused on overdraft. */

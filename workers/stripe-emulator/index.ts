@@ -269,7 +269,9 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
       const session = this.store.get(id);
       if (!session || session.object !== "checkout.session") return html("<h1>Checkout session not found</h1>", 404);
       const lineItems = (this.store.internal(id).lineItems ?? []) as Obj[];
-      if (request.method === "GET") return html(checkoutPage(session, lineItems));
+      const customer = typeof session.customer === "string" ? this.store.get(session.customer) : null;
+      const customerEmail = customer && typeof customer.email === "string" ? customer.email : null;
+      if (request.method === "GET") return html(checkoutPage(session, lineItems, undefined, customerEmail));
       const form = await request.formData();
       const field = (name: string) => String(form.get(name) ?? "");
       try {
@@ -282,7 +284,7 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
         if (emulator.newEvents) await this.webhooks.schedule();
         await this.capture(emulator, null, namespace);
         if (!(error instanceof StripeError)) throw error;
-        return html(checkoutPage(this.store.get(id)!, lineItems, error.message), 402);
+        return html(checkoutPage(this.store.get(id)!, lineItems, error.message, customerEmail), 402);
       }
     }
     const setup = /^\/c\/setup\/[0-9a-f]+\/(acctlink_\w+)$/.exec(path);

@@ -25,7 +25,8 @@ table{width:100%;border-collapse:collapse;margin:1rem 0}td{padding:.3rem 0}td:la
 </style></head><body><main><p><span class="badge">TEST MODE · Stripe emulator</span></p>${body}</main></body></html>`;
 }
 
-export function checkoutPage(session: Obj, lineItems: Obj[], error?: string) {
+/** `customerEmail`: the email of the session's Customer, which Stripe shows (and does not ask for) as it does `customer_email`. */
+export function checkoutPage(session: Obj, lineItems: Obj[], error?: string, customerEmail?: string | null) {
   const rows = lineItems
     .map((li) => `<tr><td>${esc(li.description)} × ${esc(li.quantity)}${li.price.recurring ? ` <span class="hint">per ${esc(li.price.recurring.interval)}</span>` : ""}</td><td>${money(li.amount_total, li.currency)}</td></tr>`)
     .join("");
@@ -39,7 +40,7 @@ export function checkoutPage(session: Obj, lineItems: Obj[], error?: string) {
 <table>${rows}<tr><td><strong>Total</strong></td><td><strong>${money(session.amount_total, session.currency)}</strong></td></tr></table>
 ${error ? `<div class="error" role="alert">${esc(error)}</div>` : ""}
 <form method="post">
-${session.customer_email ? `<p>${esc(session.customer_email)}</p>` : `<label>Email<input name="email" type="email" autocomplete="email"></label>`}
+${(session.customer_email ?? customerEmail) ? `<p data-testid="checkout-email">${esc(session.customer_email ?? customerEmail)}</p>` : `<label>Email<input name="email" type="email" autocomplete="email"></label>`}
 <label>Name on card<input name="name" required autocomplete="cc-name"></label>
 <label>Card number<input name="card" required inputmode="numeric" autocomplete="cc-number" placeholder="4242 4242 4242 4242"></label>
 <button type="submit">Pay</button>

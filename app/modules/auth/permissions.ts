@@ -32,7 +32,8 @@ export const PERMISSIONS = [
   "create:payment:own",
   "read:payment:own",
   "read:payment:any",
-  "create:refund:any",
+  "create:refund:any", // admins refund any payment and decide refund requests in review
+  "create:refund:own", // learners ask for a refund of their own course purchases (refund policy)
   "read:stripe-event:any",
   "update:stripe-event:any", // replay failed webhook events
   // Subscriptions (docs/subscriptions.md)
@@ -69,6 +70,7 @@ const MEMBER: Permission[] = [
   "create:review:own",
   "create:payment:own",
   "read:payment:own",
+  "create:refund:own",
   "create:subscription:own",
   "read:subscription:own",
   "update:subscription:own",

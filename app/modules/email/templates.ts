@@ -82,6 +82,23 @@ const refundIssued = z.object({
   receiptUrl: link.optional(),
 });
 
+const refundRequestAnswered = z.object({
+  name,
+  item: text(200),
+  /** refused: by a rule of the refund policy; declined: by an admin after review. */
+  outcome: z.enum(["refused", "declined"]),
+  amount: minorUnitsSchema.positive(),
+  currency: currencySchema,
+  requestedAt: epochMs,
+  paymentId: text(100),
+  /** The rule that refused it, in words. */
+  reason: text(500),
+  /** The admin's note (declined). */
+  note: text(1000).optional(),
+  canSendToReview: z.boolean().default(false),
+  receiptUrl: link,
+});
+
 const paymentFailed = z.object({
   name,
   item: text(200),
@@ -249,6 +266,34 @@ export const EMAIL_TEMPLATES = {
         ...(d.reason ? [["Reason", d.reason] as [string, string]] : []),
       ],
       ...(d.receiptUrl ? { button: { label: "View receipt", url: d.receiptUrl } } : {}),
+    }),
+  }),
+
+  "refund-request-answered": define({
+    schema: refundRequestAnswered,
+    render: (d) => ({
+      subject: d.outcome === "refused" ? `Your refund request for ${d.item} was not granted` : `Your refund request for ${d.item} was reviewed`,
+      preheader: d.outcome === "refused" ? `We could not refund ${formatAmount(d.amount, d.currency)} automatically.` : `After review, we could not refund ${formatAmount(d.amount, d.currency)}.`,
+      heading: d.outcome === "refused" ? "Refund not granted" : "Refund request declined",
+      greeting: `Hi ${d.name},`,
+      paragraphs: [
+        d.outcome === "refused"
+          ? `You asked for a refund of ${formatAmount(d.amount, d.currency)} for ${d.item}, and our refund policy does not allow it automatically: ${d.reason}`
+          : `Our team reviewed your refund request for ${d.item} (${formatAmount(d.amount, d.currency)}) and declined it.${d.note ? ` Their note: ${d.note}` : ""}`,
+        d.outcome === "refused"
+          ? d.canSendToReview
+            ? "If you think it should be refunded anyway, open your receipt and send the request to our team for review. We reply by email."
+            : "Your access to the course is unchanged."
+          : "Your access to the course is unchanged and nothing was charged or refunded.",
+      ],
+      facts: [
+        ["Item", d.item],
+        ["Amount", formatAmount(d.amount, d.currency)],
+        ["Asked on", formatDateTime(d.requestedAt)],
+        ["Payment ID", d.paymentId],
+        ["Why", d.reason],
+      ],
+      button: { label: d.outcome === "refused" && d.canSendToReview ? "Open the receipt" : "View receipt", url: d.receiptUrl },
     }),
   }),
 

@@ -13,12 +13,15 @@ import { AppError } from "~/utils/errors";
 
 export const KEY_PREFIX = "CMLK1";
 export const FILE_PREFIX = "CMLF1";
-const MAX_KEY_LENGTH = 4096;
+/** Longer strings are not keys we issue: refused as malformed before any decoding (still a 200 from validation). */
+export const MAX_KEY_LENGTH = 4096;
 
 export const keyPayloadSchema = z.object({
   v: z.literal(1),
   kid: z.string().min(1).max(64),
   licenseId: z.string().regex(/^lic_[0-9a-z]{26}$/),
+  /** The license_keys row this key is (revocable on its own); absent on keys signed before per-key management (the "original key"). */
+  keyId: z.string().regex(/^lky_[0-9a-z]{26}$/).optional(),
   organizationId: z.string().regex(/^org_[0-9a-z]{26}$/),
   tier: z.string().min(1).max(32),
   features: z.array(z.string().max(64)).max(64),
@@ -29,7 +32,7 @@ export const keyPayloadSchema = z.object({
 });
 export type KeyPayload = z.infer<typeof keyPayloadSchema>;
 
-export const filePayloadSchema = keyPayloadSchema.extend({
+export const filePayloadSchema = keyPayloadSchema.omit({ keyId: true }).extend({
   /** The file stops being valid at this time (never later than the license's expiry). */
   validUntil: z.number().int(),
   machines: z.array(z.object({ fingerprint: z.string(), name: z.string().nullable() })).max(10_000),

@@ -3,7 +3,7 @@ import type { AppContext } from "~/context.server";
 import { sendEmail } from "~/modules/email/email.server";
 import { DAY, now } from "~/utils/clock";
 import { licenseNotices, licenses, organizations } from "~drizzle/schema";
-import { applyLicenseChange } from "./licenses.server";
+import { applyLicenseChange, cullDeadMachines } from "./licenses.server";
 import { organizationAdmins } from "./organizations.server";
 import { reconcileSubscriptionLicenses } from "./subscription-sync.server";
 
@@ -11,7 +11,8 @@ import { reconcileSubscriptionLicenses } from "./subscription-sync.server";
 export const NOTICE_THRESHOLDS_DAYS = [30, 7, 1] as const;
 
 /**
- * Cron (every 15 minutes): reconciles subscription licenses, expires licenses whose time is up, then sends renewal notices. Each
+ * Cron (every 15 minutes): reconciles subscription licenses, expires licenses whose time is up,
+ * deactivates machines that missed their heartbeats (activation culls its own license's too), then sends renewal notices. Each
  * (license, threshold, expiry) is claimed by inserting its license_notices row first, so a notice
  * goes out once however often the job runs; extending a license starts a fresh set of notices for
  * the new date. Licenses that a subscription renews automatically get no notices.
@@ -19,8 +20,14 @@ export const NOTICE_THRESHOLDS_DAYS = [30, 7, 1] as const;
 export async function runLicenseRenewals(app: AppContext) {
   const reconciled = await reconcileSubscriptionLicenses(app);
   const expired = await expireLicenses(app);
+  let culled = 0;
+  for (let round = 0; round < 20; round++) {
+    const batch = await cullDeadMachines(app); // at most 500 per statement
+    culled += batch.length;
+    if (batch.length < 500) break;
+  }
   const notices = await sendRenewalNotices(app);
-  return { reconciled, expired, notices };
+  return { reconciled, expired, culled, notices };
 }
 
 export async function expireLicenses(app: AppContext) {

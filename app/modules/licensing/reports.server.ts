@@ -2,7 +2,7 @@ import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import { DAY, now } from "~/utils/clock";
 import { AppError, parseOrThrow } from "~/utils/errors";
-import { licenseKeyFor, listLicenses, listMachines, toPublicLicense, toPublicMachine } from "./licenses.server";
+import { licenseKeysOf, listLicenses, listMachines, toPublicLicense, toPublicMachine } from "./licenses.server";
 import { listMembers, resolveOrganization, seatUsage, type Actor } from "./organizations.server";
 import { flushUsage, usageByDay, utcDay } from "./usage.server";
 
@@ -59,13 +59,16 @@ export async function organizationDashboard(app: AppContext, actor: Actor, organ
   const isAdmin = access.role !== "member";
   const rows = await listLicenses(app, { organizationId: access.organization.id });
   const ids = rows.map((r) => r.license.id);
-  const [machines, members, seats] = await Promise.all([listMachines(app, ids), listMembers(app, access.organization.id), seatUsage(app, access.organization.id)]);
-  const licenses = await Promise.all(
-    rows.map(async (r) => ({
-      ...toPublicLicense(r.license),
-      key: isAdmin && r.license.status !== "revoked" ? await licenseKeyFor(app, r.license) : null,
-      machines: machines.filter((m) => m.licenseId === r.license.id).map(toPublicMachine),
-    })),
-  );
+  const [machines, members, seats, keys] = await Promise.all([
+    listMachines(app, ids),
+    listMembers(app, access.organization.id),
+    seatUsage(app, access.organization.id),
+    isAdmin ? licenseKeysOf(app, rows.map((r) => r.license), { withKeys: true }) : null,
+  ]);
+  const licenses = rows.map((r) => ({
+    ...toPublicLicense(r.license),
+    keys: keys?.get(r.license.id) ?? [],
+    machines: machines.filter((m) => m.licenseId === r.license.id).map((m) => toPublicMachine(m, r.license)),
+  }));
   return { organization: access.organization, role: access.role, isAdmin, licenses, members, seats };
 }

@@ -1,9 +1,10 @@
-import { and, inArray, isNull } from "drizzle-orm";
+import { and, inArray, isNotNull, isNull } from "drizzle-orm";
 import type { AppContext } from "~/context.server";
 import { now } from "~/utils/clock";
-import { licenseMachines, licenses } from "~drizzle/schema";
+import { licenseKeys, licenseMachines, licenses } from "~drizzle/schema";
 import type { LicenseStatus } from "~drizzle/schema/enums";
 import { isolateState } from "./isolate-state";
+import { checkInDueAt, heartbeatDeadline, machineCeiling, ORIGINAL_KEY_ID } from "./policy";
 
 /**
  * What validation needs to know about a license, read from D1 at most once per STATUS_TTL_MS per
@@ -25,9 +26,15 @@ export type LicenseSnapshot = {
   features: string[];
   maxSeats: number;
   maxMachines: number;
+  /** Active machines allowed: maxMachines times the license's overage tolerance. */
+  machineCeiling: number;
   expiresAt: number;
-  /** Fingerprints of active machines. */
-  machines: string[];
+  /** Active machines, with when each is dead without a heartbeat (null: no heartbeat policy). */
+  machines: { fingerprint: string; deadline: number | null }[];
+  /** Revoked keys of the license (license_keys ids, and "original" for a revoked original key). */
+  revokedKeys: string[];
+  /** The license answers OVERDUE after this (null: no check-in policy). */
+  checkInDueAt: number | null;
   /** Our clock when D1 was read. */
   readAt: number;
 };
@@ -41,7 +48,7 @@ const generations = isolateState("statusGenerations", () => new Map<string, numb
 const ISOLATE_CACHE_SIZE = 10_000;
 
 const cacheKey = (app: Pick<AppContext, "config">, licenseId: string) =>
-  new Request(`${app.config.APP_URL}/_cache/license-status/${licenseId}`);
+  new Request(`${app.config.APP_URL}/_cache/license-status/v2/${licenseId}`);
 
 const fresh = (snap: LicenseSnapshot, t: number) => t >= snap.readAt && t - snap.readAt < STATUS_TTL_MS;
 
@@ -128,18 +135,24 @@ function scheduleRefresh(app: AppContext, licenseId: string) {
 }
 
 async function readSnapshots(app: AppContext, licenseIds: string[]): Promise<LicenseSnapshot[]> {
-  const [rows, machines] = await app.db.batch([
+  const [rows, machines, revoked] = await app.db.batch([
     app.db.select().from(licenses).where(inArray(licenses.id, licenseIds)),
     app.db
-      .select({ licenseId: licenseMachines.licenseId, fingerprint: licenseMachines.fingerprint })
+      .select({ licenseId: licenseMachines.licenseId, fingerprint: licenseMachines.fingerprint, lastHeartbeatAt: licenseMachines.lastHeartbeatAt, firstSeenAt: licenseMachines.firstSeenAt })
       .from(licenseMachines)
       .where(and(inArray(licenseMachines.licenseId, licenseIds), isNull(licenseMachines.deactivatedAt))),
+    app.db
+      .select({ licenseId: licenseKeys.licenseId, id: licenseKeys.id })
+      .from(licenseKeys)
+      .where(and(inArray(licenseKeys.licenseId, licenseIds), isNotNull(licenseKeys.revokedAt))),
   ]);
   const readAt = now();
   const byId = new Map(rows.map((r) => [r.id, r]));
   return licenseIds.map((id): LicenseSnapshot => {
     const row = byId.get(id);
-    if (!row) return { id, found: false, organizationId: "", tier: "", status: "revoked", features: [], maxSeats: 0, maxMachines: 0, expiresAt: 0, machines: [], readAt };
+    if (!row) {
+      return { id, found: false, organizationId: "", tier: "", status: "revoked", features: [], maxSeats: 0, maxMachines: 0, machineCeiling: 0, expiresAt: 0, machines: [], revokedKeys: [], checkInDueAt: null, readAt };
+    }
     return {
       id: row.id,
       found: true,
@@ -149,8 +162,13 @@ async function readSnapshots(app: AppContext, licenseIds: string[]): Promise<Lic
       features: row.features,
       maxSeats: row.maxSeats,
       maxMachines: row.maxMachines,
+      machineCeiling: machineCeiling(row.maxMachines, row.machineOverage),
       expiresAt: row.expiresAt,
-      machines: machines.filter((m) => m.licenseId === id).map((m) => m.fingerprint),
+      machines: machines
+        .filter((m) => m.licenseId === id)
+        .map((m) => ({ fingerprint: m.fingerprint, deadline: heartbeatDeadline(m.lastHeartbeatAt ?? m.firstSeenAt, row) })),
+      revokedKeys: [...revoked.filter((k) => k.licenseId === id).map((k) => k.id), ...(row.originalKeyRevokedAt !== null ? [ORIGINAL_KEY_ID] : [])],
+      checkInDueAt: checkInDueAt(row),
       readAt,
     };
   });

@@ -7,7 +7,7 @@ import { ENTITLED_STATUSES, findByStripeId, type SubscriptionRow } from "~/modul
 import { DAY, now } from "~/utils/clock";
 import { createId } from "~/utils/ids";
 import { licenses, organizations, subscriptions, users } from "~drizzle/schema";
-import { applyLicenseChange, type License } from "./licenses.server";
+import { applyLicenseChange, firstKeyInsert, NO_POLICY, type License } from "./licenses.server";
 import { organizationInserts } from "./organizations.server";
 import { licenseDefaults } from "./tiers";
 
@@ -64,6 +64,8 @@ async function activateForSubscription(app: AppContext, sub: SubscriptionRow): P
       suspendedReason: null,
       subscriptionId: sub.id,
       autoRenews: !sub.cancelAtPeriodEnd,
+      ...NO_POLICY,
+      originalKeyRevokedAt: t, // born with keys that have ids only
       createdAt: t,
       updatedAt: t,
     };
@@ -71,6 +73,7 @@ async function activateForSubscription(app: AppContext, sub: SubscriptionRow): P
       await app.db.batch([
         ...((created?.statements ?? []) as unknown as [never]),
         app.db.insert(licenses).values(row),
+        firstKeyInsert(app, row.id, t).statement,
         auditInsert(app, { actorId: null, action: "license.created", targetType: "license", targetId: row.id, metadata: { organizationId, tier: "enterprise", expiresAt, source: "subscription", subscriptionId: sub.id } }),
       ]);
       app.logger.info("license.created", { licenseId: row.id, organizationId, subscriptionId: sub.id, userId: sub.userId });

@@ -2,9 +2,11 @@ import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import { clientIp } from "~/modules/auth/auth.server";
 import { now } from "~/utils/clock";
-import { AppError, errorBody, toAppError } from "~/utils/errors";
+import { readJson } from "~/utils/api.server";
+import { AppError, errorBody, parseOrThrow, toAppError } from "~/utils/errors";
 import { signingKeys, verifyLicenseKey } from "./keys.server";
-import { take } from "./rate-limit.server";
+import { ORIGINAL_KEY_ID } from "./policy";
+import { enforceAfter, type RateCheck } from "./rate-limit.server";
 import { getLicenseSnapshot, STATUS_TTL_MS, type LicenseSnapshot } from "./status-cache.server";
 import { recordValidation } from "./usage.server";
 
@@ -16,24 +18,33 @@ export const VALIDATION_CODES = {
   VALID: "The license is valid.",
   INVALID_KEY: "The key is malformed or its signature does not verify: it was not issued by Coursemint.",
   NOT_FOUND: "The key is signed by Coursemint but its license no longer exists.",
+  KEY_REVOKED: "This key has been revoked; the license may have other keys.",
   REVOKED: "The license has been revoked.",
   SUSPENDED: "The license is suspended.",
   EXPIRED: "The license has expired.",
+  OVERDUE: "The license has not checked in within its check-in interval.",
   ORGANIZATION_SCOPE_MISMATCH: "The license belongs to another organization than the requested scope.",
   TOO_MANY_MACHINES: "More machines are activated than the license allows.",
   NO_MACHINE: "No machine is activated on the license; activate this fingerprint first.",
   FINGERPRINT_SCOPE_MISMATCH: "This fingerprint is not activated on the license.",
+  HEARTBEAT_DEAD: "This machine missed its heartbeats and no longer holds a slot; activate it again.",
   FEATURE_NOT_LICENSED: "The license does not include the requested feature.",
 } as const;
 export type ValidationCode = keyof typeof VALIDATION_CODES;
 
+/**
+ * What validation reads, from the query string (GET) or a JSON body (POST). Any key string is
+ * answered 200 with a code (too long or malformed: INVALID_KEY); only a missing key is a 400. The
+ * other fields are plain strings too: a value that cannot match simply does not match.
+ */
 export const validateQuerySchema = z.object({
-  key: z.string().min(1).max(4096),
-  fingerprint: z.string().trim().min(1).max(255).optional(),
-  feature: z.string().trim().min(1).max(64).optional(),
+  key: z.string().meta({ description: "The license key (or send `Authorization: License CMLK1.…`). Any string is answered 200." }),
+  fingerprint: z.string().optional(),
+  feature: z.string().optional(),
   /** The organization (org_…) the calling software is deployed for. */
-  scope: z.string().trim().min(1).max(64).optional(),
+  scope: z.string().optional(),
 });
+export const validateBodySchema = z.strictObject({ ...validateQuerySchema.shape, key: validateQuerySchema.shape.key.optional() });
 export type ValidateQuery = z.infer<typeof validateQuerySchema>;
 
 export type ValidationResult = {
@@ -48,12 +59,17 @@ export type ValidationResult = {
     features: string[];
     maxSeats: number;
     maxMachines: number;
+    machineCeiling: number;
     machines: number;
     expiresAt: number;
+    checkInDueAt: number | null;
   };
   /** How long (seconds) the answer may be reused; it reflects our status cache's bound. */
   ttl: number;
 };
+
+/** Active machines that were alive when the snapshot was read (a heartbeat after the read may extend one: never called dead early). */
+const living = (snap: LicenseSnapshot) => snap.machines.filter((m) => m.deadline === null || m.deadline >= snap.readAt);
 
 const result = (code: ValidationCode, snap: LicenseSnapshot | null, ttl: number): ValidationResult => ({
   valid: code === "VALID",
@@ -69,57 +85,75 @@ const result = (code: ValidationCode, snap: LicenseSnapshot | null, ttl: number)
           features: snap.features,
           maxSeats: snap.maxSeats,
           maxMachines: snap.maxMachines,
-          machines: snap.machines.length,
+          machineCeiling: snap.machineCeiling,
+          machines: living(snap).length,
           expiresAt: snap.expiresAt,
+          checkInDueAt: snap.checkInDueAt,
         }
       : null,
   ttl,
 });
 
 /** The rules, on a verified payload and a cached status: no I/O here. */
-export function decide(snap: LicenseSnapshot, query: Omit<ValidateQuery, "key">): ValidationCode {
+export function decide(snap: LicenseSnapshot, keyId: string, query: Omit<ValidateQuery, "key">): ValidationCode {
   if (!snap.found) return "NOT_FOUND";
+  if (snap.revokedKeys.includes(keyId)) return "KEY_REVOKED";
   if (snap.status === "revoked") return "REVOKED";
   if (snap.status === "suspended") return "SUSPENDED";
-  if (snap.status === "expired" || snap.expiresAt <= now()) return "EXPIRED";
-  if (query.scope && query.scope !== snap.organizationId) return "ORGANIZATION_SCOPE_MISMATCH";
-  if (snap.machines.length > snap.maxMachines) return "TOO_MANY_MACHINES";
-  if (query.fingerprint) {
-    if (!snap.machines.length) return "NO_MACHINE";
-    if (!snap.machines.includes(query.fingerprint)) return "FINGERPRINT_SCOPE_MISMATCH";
+  const t = now();
+  if (snap.status === "expired" || snap.expiresAt <= t) return "EXPIRED";
+  if (snap.checkInDueAt !== null && snap.checkInDueAt < t) return "OVERDUE";
+  if (query.scope !== undefined && query.scope !== snap.organizationId) return "ORGANIZATION_SCOPE_MISMATCH";
+  const alive = living(snap);
+  if (alive.length > snap.machineCeiling) return "TOO_MANY_MACHINES";
+  if (query.fingerprint !== undefined) {
+    const machine = snap.machines.find((m) => m.fingerprint === query.fingerprint);
+    if (!machine) return alive.length ? "FINGERPRINT_SCOPE_MISMATCH" : "NO_MACHINE";
+    if (!alive.includes(machine)) return "HEARTBEAT_DEAD";
   }
-  if (query.feature && !snap.features.includes(query.feature)) return "FEATURE_NOT_LICENSED";
+  if (query.feature !== undefined && !snap.features.includes(query.feature)) return "FEATURE_NOT_LICENSED";
   return "VALID";
 }
 
+/** The request's fields: the query string, or a JSON body for POST; the Authorization header's key wins. */
+async function readInput(request: Request): Promise<ValidateQuery> {
+  let fields: Record<string, unknown>;
+  if (request.method === "POST") {
+    fields = parseOrThrow(validateBodySchema, await readJson(request, { allowEmpty: true }));
+  } else fields = Object.fromEntries(new URL(request.url).searchParams);
+  const auth = request.headers.get("Authorization");
+  if (auth?.startsWith("License ")) fields.key = auth.slice("License ".length).trim();
+  const parsed = validateQuerySchema.safeParse(fields);
+  if (!parsed.success) throw new AppError("bad_request", "Send the license key as ?key=…, a JSON body {\"key\"} or an `Authorization: License …` header.");
+  return parsed.data;
+}
+
 /**
- * GET /api/enterprise/licenses/validate. Order matters: rate limit by client address, then the
- * signature (no I/O, so forged keys cost us nothing else), then the per-key limit, then the
- * cached status. Never reads cookies; answers every origin (CORS) without credentials.
+ * GET or POST /api/enterprise/licenses/validate. Order matters: the signature first (no I/O, so
+ * forged keys cost us nothing else), then the rate limits (per client, per license, per machine:
+ * Cloudflare Rate Limiting, shared by every isolate of the location, counted after the response),
+ * then the cached status; never a D1 query per call. Never reads cookies; answers every origin (CORS) without credentials.
  */
 export async function validateLicense(app: AppContext, request: Request): Promise<Response> {
   try {
     const ip = clientIp(request) ?? "unknown";
-    const byIp = take(`ip:${ip}`, app.config.LICENSE_RATE_LIMIT_PER_IP);
-    if (!byIp.ok) throw rateLimited(byIp.retryAfterSeconds, "address");
-    const url = new URL(request.url);
-    const params = Object.fromEntries(url.searchParams);
-    const auth = request.headers.get("Authorization");
-    if (auth?.startsWith("License ")) params.key = auth.slice("License ".length).trim();
-    const parsed = validateQuerySchema.safeParse(params);
-    if (!parsed.success) throw new AppError("bad_request", "Send the license key as ?key=… or an `Authorization: License …` header.");
-    const query = parsed.data;
+    const query = await readInput(request);
     const keys = await signingKeys(app.config.LICENSE_SIGNING_KEY);
     const verified = await verifyLicenseKey(keys, query.key);
     if (!verified.ok) {
-      app.logger.info("license.validate_rejected", { reason: verified.reason });
+      app.logger.info("license.validate_rejected", { reason: verified.reason, keyLength: query.key.length });
+      enforceAfter(app, [{ name: "validateClient", key: ip, by: "address" }], "validations");
       return json(app, result("INVALID_KEY", null, 0));
     }
     const payload = verified.payload;
-    const byKey = take(`key:${payload.licenseId}`, app.config.LICENSE_RATE_LIMIT_PER_KEY);
-    if (!byKey.ok) throw rateLimited(byKey.retryAfterSeconds, "key");
+    const checks: RateCheck[] = [
+      { name: "validateClient", key: ip, by: "address" },
+      { name: "validateLicense", key: payload.licenseId, by: "license" },
+    ];
+    if (query.fingerprint !== undefined) checks.push({ name: "validateMachine", key: `${payload.licenseId}:${query.fingerprint.slice(0, 255)}`, by: "machine" });
+    enforceAfter(app, checks, "validations");
     const snap = await getLicenseSnapshot(app, payload.licenseId);
-    const code = decide(snap, query);
+    const code = decide(snap, payload.keyId ?? ORIGINAL_KEY_ID, query);
     if (snap.found) recordValidation(app, snap.id, code === "VALID", code === "VALID" ? query.fingerprint : undefined);
     return json(app, result(code, snap, STATUS_TTL_MS / 1000));
   } catch (error) {
@@ -127,13 +161,6 @@ export async function validateLicense(app: AppContext, request: Request): Promis
     if (appError.code === "internal") app.logger.error("api.unhandled_error", { error, path: "/api/enterprise/licenses/validate" });
     return json(app, errorBody(appError), appError.status, appError.headers);
   }
-}
-
-function rateLimited(retryAfterSeconds: number, by: "key" | "address") {
-  return new AppError("rate_limited", `Too many validations for this ${by}. Try again in ${retryAfterSeconds} seconds.`, {
-    headers: { "Retry-After": String(retryAfterSeconds) },
-    details: { retryAfterSeconds, limitedBy: by },
-  });
 }
 
 export const CORS_HEADERS = {

@@ -24,15 +24,21 @@ export type PurchaseOutcome =
 /**
  * `POST /api/courses/purchase`: already-enrolled learners (and the course's instructor) are never
  * charged; free courses enroll at once; paid courses go through the payments capability, and
- * access is granted by the purpose's `fulfil` when Stripe confirms the payment.
+ * access is granted by the purpose's `fulfil` when Stripe confirms the payment. With
+ * `paymentRequired` (its value is the error message), an owned or free course is a 409 that writes nothing.
  */
-export async function purchaseCourse(app: AppContext, user: SessionUser, input: unknown): Promise<PurchaseOutcome> {
+export async function purchaseCourse(app: AppContext, user: SessionUser, input: unknown, opts: { paymentRequired?: string } = {}): Promise<PurchaseOutcome> {
   const data = parseOrThrow(purchaseInputSchema, input);
   const course = await findCourse(app, data.courseId);
   if (!course || !isPurchasable(course)) throw AppError.notFound("Course");
-  if (course.instructorId === user.id) return { status: "already_enrolled", courseId: course.id };
-  const enrollment = await findEnrollment(app, course.id, user.id);
-  if (enrollment?.status === "active") return { status: "already_enrolled", courseId: course.id };
+  const enrollment = course.instructorId === user.id ? null : await findEnrollment(app, course.id, user.id);
+  const owned = course.instructorId === user.id || enrollment?.status === "active";
+  // A caller that needs a payment (a token discount) is refused before anything is written:
+  // never an enrollment in a free course behind an error answer.
+  if (opts.paymentRequired && (owned || course.priceAmount === 0)) {
+    throw new AppError("conflict", opts.paymentRequired, { details: { reason: owned ? "already_enrolled" : "free_course" } });
+  }
+  if (owned) return { status: "already_enrolled", courseId: course.id };
   if (course.priceAmount === 0) {
     await enrollFree(app, user, course);
     return { status: "enrolled", courseId: course.id };

@@ -9,6 +9,8 @@ import {
   COURSE_STATUSES,
   LICENSE_SOURCES,
   LICENSE_STATUSES,
+  MACHINE_DEACTIVATION_REASONS,
+  MACHINE_OVERAGES,
   PAYMENT_STATUSES,
   REFUND_STATUSES,
   SUBSCRIPTION_STATUSES,
@@ -249,8 +251,42 @@ export const TOKEN_ENTRY_EXAMPLE = {
 };
 
 export const boardRowShape = z
-  .object({ rank: z.number().int().positive(), userId: idOf("usr"), name: z.string(), handle: z.string().nullable(), score: z.number().int(), isYou: z.boolean() })
+  .object({
+    rank: z.number().int().positive(),
+    name: z.string(),
+    handle: z.string().nullable().meta({ description: "The learner's public handle (their profile page is /learners/{handle}); user ids are never shown on boards." }),
+    score: z.number().int(),
+    isYou: z.boolean(),
+  })
   .meta({ id: "BoardRow" });
+
+export const tokenAwardRequestShape = z
+  .object({
+    id: idOf("tar"),
+    userId: idOf("usr").meta({ description: "Who receives the tokens." }),
+    amount: z.number().int().positive(),
+    reason: z.string(),
+    requestedBy: idOf("usr"),
+    status: z.enum(["pending", "approved", "rejected"]),
+    decidedBy: idOf("usr").nullable(),
+    decidedAt: timestamp.nullable(),
+    entryId: idOf("ttx").nullable().meta({ description: "The wallet entry the approval wrote." }),
+    createdAt: timestamp,
+  })
+  .meta({ id: "TokenAwardRequest" });
+
+export const TOKEN_AWARD_REQUEST_EXAMPLE = {
+  id: "tar_01jdxa7q2m3n4p5r6s7t8v9w0x",
+  userId: "usr_01jdxa7q2m3n4p5r6s7t8v9w0x",
+  amount: 5000,
+  reason: "Hackathon winner",
+  requestedBy: "usr_01jdxa7q2m3n4p5r6s7t8v9w0y",
+  status: "pending",
+  decidedBy: null,
+  decidedAt: null,
+  entryId: null,
+  createdAt: 1795750000000,
+} as const;
 
 // ----- licensing --------------------------------------------------------------------------------
 
@@ -268,14 +304,48 @@ export const licenseShape = z
     startsAt: timestamp,
     expiresAt: timestamp,
     autoRenews: z.boolean(),
+    policy: z
+      .object({
+        heartbeatIntervalSeconds: z.number().int().nullable().meta({ description: "Machines must send a heartbeat this often (null: no heartbeats required)." }),
+        heartbeatGraceSeconds: z.number().int().meta({ description: "Added to the interval before a silent machine is dead." }),
+        checkInIntervalDays: z.number().int().nullable().meta({ description: "The license must check in this often, else OVERDUE (null: never)." }),
+        lastCheckInAt: timestamp.nullable(),
+        checkInDueAt: timestamp.nullable().meta({ description: "OVERDUE after this." }),
+        machineOverage: z.enum(MACHINE_OVERAGES),
+        machineCeiling: z.number().int().meta({ description: "Active machines allowed: maxMachines times the overage, rounded down." }),
+      })
+      .meta({ id: "LicensePolicy" }),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
   .meta({ id: "License" });
 
 export const machineShape = z
-  .object({ id: idOf("mch"), licenseId: idOf("lic"), fingerprint: z.string(), name: z.string().nullable(), firstSeenAt: timestamp, lastSeenAt: timestamp, active: z.boolean() })
+  .object({
+    id: idOf("mch"),
+    licenseId: idOf("lic"),
+    fingerprint: z.string(),
+    name: z.string().nullable(),
+    firstSeenAt: timestamp,
+    lastSeenAt: timestamp,
+    lastHeartbeatAt: timestamp.nullable(),
+    heartbeatDeadline: timestamp.nullable().meta({ description: "Dead (slot freed) without a heartbeat by then; null without a heartbeat policy or when inactive." }),
+    active: z.boolean(),
+    deactivatedAt: timestamp.nullable(),
+    deactivatedReason: z.enum(MACHINE_DEACTIVATION_REASONS).nullable(),
+  })
   .meta({ id: "Machine" });
+
+export const licenseKeyShape = z
+  .object({
+    id: z.string().meta({ description: "`lky_…`, or `original` for the key of a license from before per-key management." }),
+    label: z.string(),
+    createdAt: timestamp,
+    revokedAt: timestamp.nullable(),
+    revokedReason: z.string().nullable(),
+    key: z.string().startsWith("CMLK1.").nullable().meta({ description: "The key for the license's current terms; null once revoked." }),
+  })
+  .meta({ id: "LicenseKey" });
 
 export const LICENSE_EXAMPLE = {
   id: "lic_01m8e2rky7w1a0pb1fh9je24fm",
@@ -290,6 +360,7 @@ export const LICENSE_EXAMPLE = {
   startsAt: 1795750000000,
   expiresAt: 1830297599999,
   autoRenews: false,
+  policy: { heartbeatIntervalSeconds: null, heartbeatGraceSeconds: 0, checkInIntervalDays: null, lastCheckInAt: null, checkInDueAt: null, machineOverage: "none", machineCeiling: 500 },
   createdAt: 1795750000000,
   updatedAt: 1795750000000,
 };
@@ -301,7 +372,20 @@ export const MACHINE_EXAMPLE = {
   name: "Build server",
   firstSeenAt: 1795768996000,
   lastSeenAt: 1795768996000,
+  lastHeartbeatAt: 1795768996000,
+  heartbeatDeadline: null,
   active: true,
+  deactivatedAt: null,
+  deactivatedReason: null,
+};
+
+export const LICENSE_KEY_EXAMPLE = {
+  id: "lky_01m8e2rky7w1a0pb1fh9je24fn",
+  label: "Production 2027",
+  createdAt: 1795750000000,
+  revokedAt: null,
+  revokedReason: null,
+  key: "CMLK1.eyJ2IjoxLCJraWQiOiJrMSIsImxpY2Vuc2VJZCI6ImxpY18wMW04ZTJya3k3dzFhMHBiMWZoOWplMjRmbSJ9.c2lnbmF0dXJl",
 };
 
 const certificateCode = z

@@ -101,27 +101,61 @@ export async function refundPayment(app: AppContext, actor: Pick<SessionUser, "i
   const { data, payment, amount } = await checkRefund(app, asked);
 
   const refundId = createId("refund");
-  const t = now();
-  // One D1 batch (one transaction): reserve the amount only if enough is left, then write the
-  // refund row and its audit entry only if that reservation changed a row.
-  const [reserved] = await app.env.DB.batch([
-    app.env.DB.prepare(
-      `update payments set amount_refund_pending = amount_refund_pending + ?1, updated_at = ?2
-       where id = ?3 and amount - amount_refunded - amount_refund_pending >= ?1`,
-    ).bind(amount, t, payment.id),
-    app.env.DB.prepare(
-      `insert into refunds (id, payment_id, amount, currency, reason, status, requested_by, created_at, updated_at)
-       select ?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7, ?7 where changes() = 1`,
-    ).bind(refundId, payment.id, amount, payment.currency, data.reason, actor?.id ?? null, t),
-    app.env.DB.prepare(
-      `insert into audit_log (id, actor_id, action, target_type, target_id, metadata, request_id, created_at)
-       select ?1, ?2, 'payment.refunded', 'payment', ?3, ?4, ?5, ?6 where exists (select 1 from refunds where id = ?7)`,
-    ).bind(createId("audit"), actor?.id ?? null, payment.id, JSON.stringify({ refundId, amount, currency: payment.currency, reason: data.reason }), app.requestId, t, refundId),
-  ]);
+  const [reserved] = await app.env.DB.batch(
+    refundReservationStatements(app, { refundId, paymentId: payment.id, amount, currency: payment.currency, reason: data.reason, actorId: actor?.id ?? null, at: now() }),
+  );
   if (!reserved || reserved.meta.changes === 0) throw refundInProgress(payment);
   app.logger.info("payment.refund_requested", { paymentId: payment.id, refundId, userId: actor?.id ?? null, amount, currency: payment.currency });
   const refund = (await app.db.select().from(refunds).where(eq(refunds.id, refundId)).get())!;
   await sendRefund(app, stripe, payment, refund);
+  return finishRefund(app, payment.id, refundId);
+}
+
+export type RefundReservation = {
+  refundId: string;
+  paymentId: string;
+  amount: number;
+  currency: string;
+  reason: string;
+  actorId: string | null;
+  at: number;
+};
+
+/**
+ * The statements that reserve a refund, for one D1 batch (one transaction): reserve the amount
+ * only if enough is left (and only if `onlyIf`, an SQL condition with `?` parameters, holds in the
+ * same transaction), then write the refund row and its audit entry only if that reservation changed
+ * a row (`changes() = 1`). The first statement's `meta.changes` says whether it was reserved.
+ * A capability that decides a refund itself (self-service refunds, docs/marketplace.md) puts its
+ * decision before these statements in the same batch and guards the reservation on it.
+ */
+export function refundReservationStatements(app: AppContext, r: RefundReservation, onlyIf?: { sql: string; params: (string | number)[] }) {
+  return [
+    app.env.DB.prepare(
+      `update payments set amount_refund_pending = amount_refund_pending + ?1, updated_at = ?2
+       where id = ?3 and amount - amount_refunded - amount_refund_pending >= ?1${onlyIf ? ` and (${onlyIf.sql})` : ""}`,
+    ).bind(r.amount, r.at, r.paymentId, ...(onlyIf?.params ?? [])),
+    app.env.DB.prepare(
+      `insert into refunds (id, payment_id, amount, currency, reason, status, requested_by, created_at, updated_at)
+       select ?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7, ?7 where changes() = 1`,
+    ).bind(r.refundId, r.paymentId, r.amount, r.currency, r.reason, r.actorId, r.at),
+    app.env.DB.prepare(
+      `insert into audit_log (id, actor_id, action, target_type, target_id, metadata, request_id, created_at)
+       select ?1, ?2, 'payment.refunded', 'payment', ?3, ?4, ?5, ?6 where exists (select 1 from refunds where id = ?7)`,
+    ).bind(createId("audit"), r.actorId, r.paymentId, JSON.stringify({ refundId: r.refundId, amount: r.amount, currency: r.currency, reason: r.reason }), app.requestId, r.at, r.refundId),
+  ];
+}
+
+/**
+ * Sends a reserved refund to Stripe (the first time, or again while Stripe has not answered: same
+ * request, same key `refund-<id>`), records the answer and runs the reversals that are due. Throws
+ * like `refundPayment`: an unknown outcome leaves the refund pending (reserved), a definite refusal
+ * marks it failed. For capabilities that reserved the refund in their own batch.
+ */
+export async function sendReservedRefund(app: AppContext, payment: Payment & { stripePaymentIntentId: string }, refundId: string) {
+  const refund = await app.db.select().from(refunds).where(eq(refunds.id, refundId)).get();
+  if (!refund) throw AppError.notFound("Refund");
+  if (refund.status === "pending" && !refund.stripeRefundId) await sendRefund(app, createStripe(app), payment, refund);
   return finishRefund(app, payment.id, refundId);
 }
 

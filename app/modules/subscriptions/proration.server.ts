@@ -86,7 +86,8 @@ function prorate(sub: Stripe.Subscription, newPrice: Stripe.Price, prorationDate
   const oldAmount = (item.price.unit_amount ?? 0) * (item.quantity ?? 1);
   const newAmount = newPrice.unit_amount ?? 0;
   const intervalChanged = item.price.recurring?.interval !== newPrice.recurring?.interval;
-  const day = new Date(prorationDate * 1000).toISOString().slice(0, 10);
+  // In words, as on an invoice ("after December 7, 2026"), not an ISO date; Stripe's periods are UTC.
+  const day = new Intl.DateTimeFormat("en-US", { dateStyle: "long", timeZone: "UTC" }).format(new Date(prorationDate * 1000));
   const lines: ProrationLine[] = [];
   if (oldAmount) lines.push({ description: `Unused time on your current plan after ${day}`, amount: -Math.round(oldAmount * fraction) });
   if (intervalChanged) lines.push({ description: `New plan, first ${newPrice.recurring?.interval === "year" ? "year" : "month"} from ${day}`, amount: newAmount });

@@ -23,6 +23,36 @@ export const TOKEN_RULES = {
   maxAdminAmount: 1_000_000,
 } as const;
 
+/**
+ * The reward policy (docs/tokens.md, "Rules that make farming pointless"): what a learning award
+ * must pass before it is paid, the daily limits the learner's wallet enforces atomically, who may
+ * award by hand, and how many learners one may follow. One place; the services and the wallet
+ * read it from here.
+ */
+export const REWARD_POLICY = {
+  /** Learning in a course you teach earns nothing (module, course or streak bonus). */
+  ownCourses: "no_award",
+  /**
+   * Free courses earn only once they pass this bar: at least `minModules` modules, and either
+   * `minOtherLearners` other learners enrolled or `minPublishedDays` days since publication.
+   */
+  freeCourseQualityBar: { minModules: 3, minOtherLearners: 5, minPublishedDays: 14 },
+  /** At most this many tokens a UTC day from free courses (module and course awards together). */
+  freeCourseDailyCap: 250,
+  /** At most this many learning tokens a UTC day in all (awards and streak bonuses). */
+  dailyEarningCap: 1_000,
+  /** Admin awards above this many tokens wait for a second admin's approval. */
+  adminApprovalAbove: 1_000,
+  /** Learners one may follow. Enforced by the insert itself. */
+  maxFollows: 200,
+} as const;
+
+/** The wallet's daily buckets (UTC day) that learning awards count against. */
+export const EARNING_BUCKETS = { all: "learning", free: "free_courses" } as const;
+
+/** Entry types that move leaderboard scores: learning awards (as paid, after the rules above) and streak bonuses, less clawbacks. Admin adjustments and spending never count. */
+export const SCORING_ENTRY_TYPES = ["award", "streak_bonus", "clawback"] as const;
+
 /** What `POST /api/tokens/redeem` accepts as `item`. */
 export const REDEEM_ITEMS = {
   streak_freeze: { label: "Streak freeze", description: "Covers one missed day so your streak survives." },

@@ -22,6 +22,9 @@ export type WalletEntry = {
   createdAt: number;
 };
 
+/** A daily cap on learning awards, counted by the wallet per UTC day and bucket (REWARD_POLICY). `label` goes into the entry's reason. */
+export type EarningCap = { bucket: string; max: number; label: string };
+
 export type WalletFailure = { ok: false; code: "insufficient_balance" | "limit_reached" | "not_found" | "conflict" | "invalid"; message: string };
 export type WalletOk<T> = { ok: true; replayed: boolean } & T;
 export type WalletResult<T> = WalletOk<T> | WalletFailure;

@@ -1,14 +1,12 @@
 import { and, desc, eq, lt, sql, type SQL } from "drizzle-orm";
 import * as z from "zod";
 import type { AppContext } from "~/context.server";
-import type { SessionUser } from "~/modules/auth/session.server";
-import { auditInsert } from "~/modules/audit/audit.server";
 import { sendEmail } from "~/modules/email/email.server";
 import { now } from "~/utils/clock";
 import { withinUtcDays } from "~/utils/db.server";
 import { AppError, parseOrThrow } from "~/utils/errors";
 import { TOKEN_ENTRY_TYPES, tokenTransactions, users } from "~drizzle/schema";
-import type { WalletEntry, WalletFailure } from "./contracts";
+import type { EarningCap, WalletEntry, WalletFailure } from "./contracts";
 import { TOKEN_RULES } from "./config";
 import { ensureProfile } from "./profiles.server";
 
@@ -44,15 +42,27 @@ export async function getWallet(app: AppContext, userId: string, request?: Reque
   return { ...snapshot, timeZone: profile.timeZone, handle: profile.handle, hiddenFromBoards: profile.hiddenFromBoards };
 }
 
-export type Award = { userId: string; amount: number; reason: string; sourceKey: string; ref?: string | null; type?: "award" | "streak_bonus" };
+export type Award = { userId: string; amount: number; reason: string; sourceKey: string; ref?: string | null; type?: "award" | "streak_bonus"; caps?: EarningCap[] };
 
-/** Credits a learning award (idempotent by source key) and sends the notable-award email. */
+/**
+ * Credits a learning award (idempotent by source key) within its daily caps (the wallet cuts it to
+ * what the caps leave, possibly 0) and sends the notable-award email.
+ */
 export async function awardTokens(app: AppContext, award: Award) {
   const result = unwrap(
-    await walletFor(app, award.userId).credit({ userId: award.userId, at: now(), type: award.type ?? "award", amount: award.amount, reason: award.reason, sourceKey: award.sourceKey, ref: award.ref ?? null }),
+    await walletFor(app, award.userId).credit({
+      userId: award.userId,
+      at: now(),
+      type: award.type ?? "award",
+      amount: award.amount,
+      reason: award.reason,
+      sourceKey: award.sourceKey,
+      ref: award.ref ?? null,
+      caps: award.caps ?? [],
+    }),
   );
   const entry = result.entry;
-  app.logger.info("tokens.awarded", { userId: award.userId, entryId: entry.id, amount: entry.amount, balanceAfter: entry.balanceAfter, sourceKey: award.sourceKey, replayed: result.replayed });
+  app.logger.info("tokens.awarded", { userId: award.userId, entryId: entry.id, amount: entry.amount, requested: award.amount, limitedBy: result.limitedBy, balanceAfter: entry.balanceAfter, sourceKey: award.sourceKey, replayed: result.replayed });
   if (!result.replayed && entry.amount >= TOKEN_RULES.notableAward) await notifyAward(app, entry);
   return result;
 }
@@ -72,46 +82,6 @@ async function notifyAward(app: AppContext, entry: WalletEntry) {
   } catch (error) {
     app.logger.warn("tokens.award_email_failed", { userId: entry.userId, entryId: entry.id, error });
   }
-}
-
-export const adminAwardSchema = z
-  .object({
-    userId: z.string().trim().regex(/^usr_[0-9a-z]{26}$/, "Not a user id"),
-    amount: z
-      .number()
-      .int("Whole tokens only")
-      .refine((n) => n !== 0, "The amount cannot be zero")
-      .refine((n) => Math.abs(n) <= TOKEN_RULES.maxAdminAmount, `At most ${TOKEN_RULES.maxAdminAmount.toLocaleString("en-US")} tokens at a time`),
-    reason: z.string().trim().min(3, "Give a reason (3 characters or more)").max(200),
-  })
-  .strict();
-
-/**
- * An admin award (positive) or adjustment (negative, never below zero), audited. `requestKey` is the
- * Idempotency-Key or the request id, so one admin request never writes twice.
- */
-export async function adminAward(app: AppContext, actor: SessionUser, input: unknown, requestKey: string) {
-  const data = parseOrThrow(adminAwardSchema, input);
-  const target = await app.db.select({ id: users.id }).from(users).where(eq(users.id, data.userId)).get();
-  if (!target) throw AppError.notFound("User");
-  const sourceKey = `admin:${actor.id}:${requestKey}`;
-  const wallet = walletFor(app, data.userId);
-  const result = unwrap(
-    data.amount > 0
-      ? await wallet.credit({ userId: data.userId, at: now(), type: "admin_adjust", amount: data.amount, reason: data.reason, sourceKey })
-      : await wallet.adjust({ userId: data.userId, at: now(), amount: data.amount, reason: data.reason, sourceKey }),
-  );
-  if (!result.replayed) {
-    await auditInsert(app, {
-      actorId: actor.id,
-      action: "tokens.admin_adjusted",
-      targetType: "user",
-      targetId: data.userId,
-      metadata: { amount: data.amount, reason: data.reason, entryId: result.entry.id, balanceAfter: result.entry.balanceAfter },
-    }).run();
-  }
-  app.logger.info("tokens.admin_adjusted", { actorId: actor.id, userId: data.userId, amount: data.amount, entryId: result.entry.id, replayed: result.replayed });
-  return { entry: result.entry, replayed: result.replayed };
 }
 
 export const historyFilterSchema = z.object({

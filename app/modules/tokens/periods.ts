@@ -1,3 +1,5 @@
+import { SCORING_ENTRY_TYPES } from "./config";
+
 /*
  * Leaderboard periods. Weekly boards start Monday 00:00 UTC; each period is its own Leaderboard
  * Durable Object, so a new week starts empty with no rollover job.
@@ -24,5 +26,5 @@ export function weekEndsAt(at: number): number {
   return Date.parse(`${weekStart(at)}T00:00:00Z`) + 7 * DAY_MS;
 }
 
-/** Entry types that move leaderboard scores: learning awards and streak bonuses, less clawbacks. */
-export const SCORING_TYPES: ReadonlySet<string> = new Set(["award", "streak_bonus", "clawback"]);
+/** Entry types that move leaderboard scores (the policy is REWARD_POLICY's neighbour in config.ts). */
+export const SCORING_TYPES: ReadonlySet<string> = new Set(SCORING_ENTRY_TYPES);

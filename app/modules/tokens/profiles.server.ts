@@ -1,4 +1,4 @@
-import { eq, inArray } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import { now } from "~/utils/clock";
@@ -23,34 +23,46 @@ export function requestTimeZone(request: Request | null | undefined): string {
   return typeof zone === "string" && isValidTimeZone(zone) ? zone : "UTC";
 }
 
-const slug = (name: string) =>
-  name
-    .toLowerCase()
-    .normalize("NFKD")
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, 16) || "learner";
+const HANDLE_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"; // no 0/o, 1/l: easy to read aloud
 
-const suffix = () => Array.from(crypto.getRandomValues(new Uint8Array(3)), (b) => b.toString(36).padStart(2, "0")).join("").slice(0, 5);
+/** A neutral handle, `learner-` and 7 random characters: never derived from the learner's name (they may choose their own). */
+export function randomHandle(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(7));
+  return `learner-${Array.from(bytes, (b) => HANDLE_ALPHABET[b & 31]).join("")}`;
+}
 
 /**
- * The learner's profile, created on first use with a handle from their name and the time zone of
- * the request (UTC without one). Concurrent first uses converge on one row.
+ * The learner's profile, created on first use with a random neutral handle (`learner-…`; the
+ * learner picks their own on /wallet) and the time zone of the request (UTC without one).
+ * Concurrent first uses converge on one row.
  */
 export async function ensureProfile(app: Pick<AppContext, "db">, userId: string, request?: Request | null): Promise<LearnerProfile> {
   const existing = await app.db.select().from(learnerProfiles).where(eq(learnerProfiles.userId, userId)).get();
   if (existing) return existing;
-  const user = await app.db.select({ name: users.name }).from(users).where(eq(users.id, userId)).get();
-  if (!user) throw AppError.notFound("User");
   for (let attempt = 0; attempt < 3; attempt++) {
     const t = now();
+    // Inserted only for an existing user (INSERT … SELECT): a deleted or unknown id creates nothing.
     await app.db
       .insert(learnerProfiles)
-      .values({ userId, handle: `${slug(user.name)}-${suffix()}`, timeZone: requestTimeZone(request), hiddenFromBoards: false, createdAt: t, updatedAt: t })
+      .select(
+        app.db
+          .select({
+            userId: users.id,
+            handle: sql<string>`${randomHandle()}`.as("handle"),
+            timeZone: sql<string>`${requestTimeZone(request)}`.as("time_zone"),
+            hiddenFromBoards: sql<number>`0`.as("hidden_from_boards"),
+            createdAt: sql<number>`${t}`.as("created_at"),
+            updatedAt: sql<number>`${t}`.as("updated_at"),
+          })
+          .from(users)
+          .where(eq(users.id, userId)),
+      )
       .onConflictDoNothing()
       .run();
     const row = await app.db.select().from(learnerProfiles).where(eq(learnerProfiles.userId, userId)).get();
     if (row) return row;
+    const user = await app.db.select({ id: users.id }).from(users).where(eq(users.id, userId)).get();
+    if (!user) throw AppError.notFound("User");
   }
   throw new AppError("conflict", "Could not create your learner profile; please retry.");
 }
@@ -63,14 +75,19 @@ export const profileUpdateSchema = z
   })
   .strict();
 
-/** Changes handle, time zone or leaderboard visibility; returns the updated profile. */
+/** 400 when `handle` belongs to someone else (the UNIQUE index stays the last word on a race). */
+export async function assertHandleFree(app: Pick<AppContext, "db">, userId: string, handle: string | undefined) {
+  if (!handle) return;
+  const taken = await app.db.select({ userId: learnerProfiles.userId }).from(learnerProfiles).where(eq(learnerProfiles.handle, handle)).get();
+  if (taken && taken.userId !== userId) throw AppError.validation({ handle: ["That handle is taken"] });
+}
+
+/** Changes handle, time zone or leaderboard visibility; returns the updated profile. Refusals write nothing. */
 export async function updateProfile(app: AppContext, userId: string, input: unknown): Promise<LearnerProfile> {
   const changes = parseOrThrow(profileUpdateSchema, input);
-  const profile = await ensureProfile(app, userId);
-  if (changes.handle && changes.handle !== profile.handle) {
-    const taken = await app.db.select({ userId: learnerProfiles.userId }).from(learnerProfiles).where(eq(learnerProfiles.handle, changes.handle)).get();
-    if (taken) throw AppError.validation({ handle: ["That handle is taken"] });
-  }
+  // Refusals first: a taken handle changes nothing (not even a first-use profile).
+  await assertHandleFree(app, userId, changes.handle);
+  await ensureProfile(app, userId);
   try {
     await app.db
       .update(learnerProfiles)
@@ -95,17 +112,17 @@ export async function findProfileByHandle(app: Pick<AppContext, "db">, handle: s
     .get();
 }
 
-/** Names and handles of the given users (one query). */
+/** Names, handles and visibility (the profile setting; no profile: visible) of the given users (one query per 90). */
 export async function describeUsers(app: Pick<AppContext, "db">, userIds: string[]) {
   const rows = await Promise.all(
     chunk(userIds, 90).map((ids) =>
       app.db
-        .select({ id: users.id, name: users.name, handle: learnerProfiles.handle })
+        .select({ id: users.id, name: users.name, handle: learnerProfiles.handle, hidden: learnerProfiles.hiddenFromBoards })
         .from(users)
         .leftJoin(learnerProfiles, eq(learnerProfiles.userId, users.id))
         .where(inArray(users.id, ids))
         .all(),
     ),
   );
-  return new Map(rows.flat().map((r) => [r.id, { name: r.name, handle: r.handle }]));
+  return new Map(rows.flat().map((r) => [r.id, { name: r.name, handle: r.handle, hidden: r.hidden === true }]));
 }

@@ -44,7 +44,8 @@ export async function redeem(app: AppContext, user: SessionUser, input: unknown,
       return buyStreakFreeze(app, user, requestKey);
     case "course_discount": {
       // The discount is a hold taken when the course's payment is created (capability.server.ts).
-      const outcome = await purchaseCourse(app, user, { courseId: data.courseId, tokens: data.tokens });
+      // Refused before any write when there is nothing to pay (owned or free): no enrollment behind a 409.
+      const outcome = await purchaseCourse(app, user, { courseId: data.courseId, tokens: data.tokens }, { paymentRequired: "You already have this course, or it is free: nothing to discount." });
       if (outcome.status !== "payment_started") throw new AppError("conflict", "You already have this course, or it is free: nothing to discount.");
       app.logger.info("tokens.redeemed", { userId: user.id, item: "course_discount", paymentId: outcome.payment.paymentId });
       return { item: "course_discount" as const, courseId: outcome.courseId, payment: outcome.payment };

@@ -1,6 +1,12 @@
 import { isPaidStatus } from "~/modules/payments/status";
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { Link, useLoaderData } from "@remix-run/react";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import { Link, useActionData, useLoaderData } from "@remix-run/react";
+import { ConfirmPanel, confirmStepOf } from "~/components/confirm";
+import { FormStatus } from "~/components/forms";
+import { RefundPolicyNote, RefundRequestPanel } from "~/components/refund-request";
+import { refundFormAction } from "~/modules/marketplace/refund-form.server";
+import { refundOptionForPayment } from "~/modules/marketplace/refund-requests.server";
+import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
 import { HistoryTable } from "~/components/history";
 import { Money } from "~/components/money";
 import { humanize, StatusBadge } from "~/components/status";
@@ -9,7 +15,7 @@ import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { hasPermission } from "~/modules/auth/permissions";
 import { findUserContact } from "~/modules/auth/users.server";
 import { getPaymentFor } from "~/modules/payments/history.server";
-import { errorResponse, toAppError } from "~/utils/errors";
+import { AppError, errorResponse, toAppError } from "~/utils/errors";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data && isPaidStatus(data.payment.status) ? "Receipt" : "Payment"} ${data?.payment.id ?? ""} · Coursemint` }];
 
@@ -19,15 +25,35 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(app, request, "read:payment:own");
   try {
     const payment = await getPaymentFor(app, user, params.paymentId ?? "", hasPermission(user, "read:payment:any"));
-    const payer = await findUserContact(app, payment.userId);
-    return { payment, payer };
+    const [payer, refund] = await Promise.all([
+      findUserContact(app, payment.userId),
+      // The learner's own course purchase: its refund request, or the offer to ask for one.
+      payment.userId === user.id && payment.purpose === "course_purchase" ? refundOptionForPayment(app, user.id, payment.id) : Promise.resolve(null),
+    ]);
+    return { payment, payer, refund };
   } catch (error) {
     throw errorResponse(toAppError(error), app.requestId);
   }
 }
 
+/** The payer asks for a refund of a course purchase (confirmation step first), or sends a refused request to review. */
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const { app } = context;
+  const form = await readForm(app, request);
+  const user = await requireUserWithPermission(app, request, "read:payment:own");
+  try {
+    if (form.get("paymentId") !== params.paymentId) throw new AppError("bad_request", "This form is for another payment.");
+    return await refundFormAction(app, user, form);
+  } catch (error) {
+    return formError(app, error, keptValues(form));
+  }
+}
+
 export default function Receipt() {
-  const { payment, payer } = useLoaderData<typeof loader>();
+  const { payment, payer, refund } = useLoaderData<typeof loader>();
+  const answer = useActionData<typeof action>();
+  const confirmStep = confirmStepOf(answer);
+  const result = (confirmStep ? undefined : answer) as FormResult | undefined;
   const paid = isPaidStatus(payment.status);
   return (
     <article className="receipt stack">
@@ -38,6 +64,10 @@ export default function Receipt() {
           <Link to="/account/payments">← All payments</Link> · <button type="button" className="link-button" onClick={() => window.print()}>Print</button>
         </p>
       </header>
+      <div className="no-print stack">
+        <FormStatus result={result} />
+        <ConfirmPanel step={confirmStep} />
+      </div>
       <dl className="facts">
         <dt>Payment ID</dt>
         <dd>
@@ -81,6 +111,12 @@ export default function Receipt() {
             Net paid: <Money amount={payment.amount - payment.amountRefunded} currency={payment.currency} />
           </p>
         </section>
+      ) : null}
+      {refund && (paid || refund.request) ? (
+        <div className="no-print stack">
+          {refund.request || refund.canAskLate ? <RefundRequestPanel option={refund} /> : null}
+          <RefundPolicyNote />
+        </div>
       ) : null}
     </article>
   );

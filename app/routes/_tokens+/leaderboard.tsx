@@ -21,7 +21,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(app, request, "read:leaderboard:any");
   const tab = (new URL(request.url).searchParams.get("board") ?? "week") as Tab;
   const board: Tab = tab in TABS ? tab : "week";
-  const [profile, following] = await Promise.all([ensureProfile(app, user.id, request), listFollowing(app, user.id)]);
+  const [own, following] = await Promise.all([ensureProfile(app, user.id, request), listFollowing(app, user.id)]);
+  const profile = { handle: own.handle, hiddenFromBoards: own.hiddenFromBoards };
   if (board === "friends") {
     const friends = await friendsBoard(app, user.id, { period: "week" });
     return { board, rows: friends.items, you: null, members: friends.items.length, endsAt: null, following, profile };
@@ -143,7 +144,7 @@ function Board({ rows }: { rows: BoardRow[] }) {
       </thead>
       <tbody>
         {rows.map((r) => (
-          <tr key={r.userId} className={r.isYou ? "you" : undefined}>
+          <tr key={`${r.rank}-${r.handle ?? ""}`} className={r.isYou ? "you" : undefined}>
             <td>{f.number(r.rank)}</td>
             <td>
               {r.handle ? <Link to={`/learners/${r.handle}`}>{r.name}</Link> : r.name}

@@ -3,23 +3,18 @@ import { data } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { CsrfInput, FormStatus } from "~/components/forms";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
-import { follow, isFollowing, unfollow } from "~/modules/tokens/leaderboard.server";
-import { findProfileByHandle } from "~/modules/tokens/profiles.server";
+import { follow, publicProfile, unfollow } from "~/modules/tokens/leaderboard.server";
 import { formError, readForm, type FormResult } from "~/utils/forms.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.learner.name ?? "Learner"} · Coursemint` }];
 
-/** A learner's public profile: name, handle and a follow button. */
+/** A learner's public profile: name, handle and a follow button. Hidden learners have none (404), except to themselves. */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const { app } = context;
   const user = await requireUserWithPermission(app, request, "read:leaderboard:any");
-  const learner = await findProfileByHandle(app, params.handle ?? "");
-  if (!learner) throw new Response("Not found", { status: 404 });
-  return {
-    learner: { name: learner.name, handle: learner.handle },
-    isYou: learner.userId === user.id,
-    following: await isFollowing(app, user.id, learner.userId),
-  };
+  const profile = await publicProfile(app, user.id, params.handle ?? "");
+  if (!profile) throw new Response("Not found", { status: 404 });
+  return profile;
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
@@ -49,7 +44,8 @@ export default function LearnerProfile() {
       <FormStatus result={result} />
       {isYou ? (
         <p>
-          This is you. <Link to="/wallet">Your tokens and settings</Link>
+          This is you.{learner.hidden ? " You are hidden from leaderboards, so nobody else can see this page or follow you." : ""}{" "}
+          <Link to="/wallet">Your tokens and settings</Link>
         </p>
       ) : (
         <Form method="post">

@@ -8,7 +8,7 @@ import { History } from "~/components/history";
 import { tokenColumns } from "~/components/token-history";
 import { useFormat } from "~/utils/format";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
-import { ENTRY_TYPE_LABELS, TOKEN_RULES } from "~/modules/tokens/config";
+import { ENTRY_TYPE_LABELS, REWARD_POLICY, TOKEN_RULES } from "~/modules/tokens/config";
 import { flushWallet, getWallet, history } from "~/modules/tokens/ledger.server";
 import { saveProfile } from "~/modules/tokens/leaderboard.server";
 import { buyStreakFreeze } from "~/modules/tokens/redeem.server";
@@ -125,6 +125,11 @@ export default function Wallet() {
           (more on Pro and Enterprise), plus a daily streak bonus. Spend them on streak freezes or on up to half off a course at checkout
           ({TOKEN_RULES.courseDiscount.tokensPerUnit} tokens = $1.00). <Link to="/leaderboard">See the leaderboard</Link>.
         </p>
+        <p className="muted">
+          Courses you teach earn nothing. Free courses earn once they have {REWARD_POLICY.freeCourseQualityBar.minModules} modules and either{" "}
+          {REWARD_POLICY.freeCourseQualityBar.minOtherLearners} other learners or {REWARD_POLICY.freeCourseQualityBar.minPublishedDays} days since publication, up to{" "}
+          {f.plural(REWARD_POLICY.freeCourseDailyCap, "token")} a day; all learning earns at most {f.plural(REWARD_POLICY.dailyEarningCap, "token")} a day (UTC).
+        </p>
       </section>
 
       <section className="stack">
@@ -151,6 +156,10 @@ export default function Wallet() {
           <CsrfInput />
           <input type="hidden" name="intent" value="settings" />
           <Field label="Handle (others follow you by it)" name="handle" defaultValue={result?.values?.handle ?? wallet.handle} errors={result?.errors} required />
+          <p className="muted">
+            {wallet.handle.startsWith("learner-") ? "Your handle was picked at random, so it says nothing about you. " : ""}
+            Your handle is public: other learners see it on leaderboards and follow you by it. Choose one that does not give away more than you want.
+          </p>
           <Field
             label="Time zone for your streak (e.g. Europe/Paris)"
             name="timeZone"
@@ -159,8 +168,9 @@ export default function Wallet() {
             required
           />
           <label className="checkbox">
-            <input type="checkbox" name="hiddenFromBoards" defaultChecked={wallet.hiddenFromBoards} /> Hide me from public leaderboards
+            <input type="checkbox" name="hiddenFromBoards" defaultChecked={wallet.hiddenFromBoards} /> Hide me from leaderboards
           </label>
+          <p className="muted">Hidden learners are on no leaderboard (you still see yourself), cannot be followed, and have no public profile page.</p>
           <button type="submit">Save settings</button>
         </Form>
       </section>

@@ -56,7 +56,8 @@ export default function AdminEmails() {
         caption="Emails"
         columns={[
           { label: "Created", cell: (e) => <When ms={e.createdAt} as="dateTime" /> },
-          { label: "Template", cell: (e) => (e.template ? <code>{e.template}</code> : "Unknown") },
+          // The subject the recipient saw; an email rejected before rendering has none, so say what it was.
+          { label: "Email", cell: (e) => e.subject ?? (e.template ? `Not sent (template “${e.template}”)` : "Not sent (no template named)") },
           { label: "To", cell: (e) => e.toAddress ?? "Unknown" },
           {
             label: "Status",
@@ -82,7 +83,7 @@ export default function AdminEmails() {
                 <Form method="post" className="inline">
                   <CsrfInput />
                   <input type="hidden" name="emailId" value={e.id} />
-                  <button type="submit" className="small" aria-label={`Resend ${e.template ?? "email"} to ${e.toAddress ?? "recipient"}`}>
+                  <button type="submit" className="small" aria-label={`Resend “${e.subject ?? e.template ?? "email"}” to ${e.toAddress ?? "recipient"}`}>
                     Resend
                   </button>
                 </Form>

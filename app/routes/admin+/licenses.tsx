@@ -16,7 +16,7 @@ import { LICENSE_TIERS } from "~/modules/licensing/tiers";
 import { TIERS } from "~/modules/subscriptions/tiers";
 import { parseOrThrow } from "~/utils/errors";
 import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
-import { LICENSE_STATUSES } from "~drizzle/schema/enums";
+import { LICENSE_STATUSES, MACHINE_OVERAGES } from "~drizzle/schema/enums";
 
 export const meta: MetaFunction = () => [{ title: "Licenses · Admin · Coursemint" }];
 
@@ -32,8 +32,33 @@ type AdminResult = FormResult & { key?: string; licenseId?: string };
 
 const intentSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("create") }).loose(),
-  z.object({ intent: z.literal("change"), licenseId: z.string().min(1).max(64), action: z.string(), expiresAt: z.string().optional(), reason: z.string().optional() }),
+  z.object({
+    intent: z.literal("change"),
+    licenseId: z.string().min(1).max(64),
+    action: z.string(),
+    expiresAt: z.string().optional(),
+    reason: z.string().optional(),
+    heartbeatMinutes: z.string().optional(),
+    checkInDays: z.string().optional(),
+    machineOverage: z.string().optional(),
+  }),
 ]);
+
+/** The policy fields of the page's forms: empty means "off" (no heartbeats, no check-ins). */
+const policyFromForm = (fields: { heartbeatMinutes?: string; checkInDays?: string; machineOverage?: string }, emptyIsOff: boolean) => ({
+  heartbeatIntervalSeconds: fields.heartbeatMinutes ? Number(fields.heartbeatMinutes) * 60 : emptyIsOff ? null : undefined,
+  checkInIntervalDays: fields.checkInDays ? Number(fields.checkInDays) : emptyIsOff ? null : undefined,
+  machineOverage: fields.machineOverage || undefined,
+});
+
+function policySummary(l: { heartbeatIntervalSeconds: number | null; heartbeatGraceSeconds: number; checkInIntervalDays: number | null; machineOverage: string }) {
+  const parts = [
+    l.heartbeatIntervalSeconds ? `Heartbeat every ${Math.round(l.heartbeatIntervalSeconds / 60)} min (+${Math.round(l.heartbeatGraceSeconds / 60)} min grace)` : "No heartbeats",
+    l.checkInIntervalDays ? `check in every ${l.checkInIntervalDays} days` : "no check-ins",
+    l.machineOverage === "none" ? "no overage" : `${l.machineOverage} machines`,
+  ];
+  return parts.join(" · ");
+}
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const { app } = context;
@@ -45,14 +70,16 @@ export async function action({ request, context }: ActionFunctionArgs) {
     if (input.intent === "create") {
       await requireUserWithPermission(app, request, "create:license:any");
       const blank = (v: string | undefined) => (v ? v : undefined);
+      const num = (v: string | undefined) => (v ? Number(v) : undefined); // "abc" is NaN: refused by the schema with a field error
       const { license, key } = await createLicense(app, admin, {
         organizationId: blank(fields.organizationId),
         organizationName: blank(fields.organizationName),
         ownerEmail: blank(fields.ownerEmail),
         tier: fields.tier,
         expiresAt: blank(fields.expiresAt),
-        maxSeats: blank(fields.maxSeats),
-        maxMachines: blank(fields.maxMachines),
+        maxSeats: num(fields.maxSeats),
+        maxMachines: num(fields.maxMachines),
+        policy: policyFromForm(fields, false),
       });
       return data<AdminResult>({ ok: `License ${license.id} created. Copy its key now or find it on the organization's dashboard.`, key, licenseId: license.id });
     }
@@ -68,7 +95,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
         pendingLabel: input.action === "revoke" ? "Revoking…" : "Suspending…",
       });
     }
-    const body = input.action === "extend" ? { action: "extend", expiresAt: input.expiresAt } : { action: input.action, reason: input.reason || undefined };
+    const body =
+      input.action === "extend"
+        ? { action: "extend", expiresAt: input.expiresAt }
+        : input.action === "update_policy"
+          ? { action: "update_policy", policy: policyFromForm(input, true) }
+          : { action: input.action, reason: input.reason || undefined };
     const license = await changeLicense(app, admin, input.licenseId, body);
     return data<AdminResult>({ ok: `License ${license.id} is now ${statusLabel("license", license.status).toLowerCase()}, valid until ${formatDate(license.expiresAt, viewerFromRequest(request))}.` });
   } catch (error) {
@@ -120,6 +152,7 @@ export default function AdminLicenses() {
         <Field label="Valid until" name="expiresAt" type="date" required defaultValue={v.expiresAt} errors={result?.errors} />
         <Field label="Seats (leave empty for the plan's number)" name="maxSeats" type="number" min={1} defaultValue={v.maxSeats} errors={result?.errors} />
         <Field label="Machines (leave empty for the plan's number)" name="maxMachines" type="number" min={1} defaultValue={v.maxMachines} errors={result?.errors} />
+        <PolicyFields values={v} />
         <SubmitButton pendingText="Creating…">Create license</SubmitButton>
       </Form>
 
@@ -139,6 +172,7 @@ export default function AdminLicenses() {
             { label: "Status", cell: (l) => <StatusBadge kind="license" status={l.status} /> },
             { label: "Valid until", cell: (l) => <When ms={l.expiresAt} /> },
             { label: "Source", cell: (l) => (l.source === "subscription" ? "Subscription" : "Created by an admin") },
+            { label: "Machine policy", cell: (l) => <span data-testid="license-policy">{policySummary(l)}</span> },
             {
               label: "Actions",
               className: "actions",
@@ -168,6 +202,26 @@ export default function AdminLicenses() {
                         </button>
                       ) : null}
                     </Form>{" "}
+                    <details>
+                      <summary>Change machine policy</summary>
+                      <Form method="post" className="stack">
+                        <CsrfInput />
+                        <input type="hidden" name="intent" value="change" />
+                        <input type="hidden" name="licenseId" value={l.id} />
+                        <input type="hidden" name="action" value="update_policy" />
+                        <PolicyFields
+                          values={{
+                            heartbeatMinutes: l.heartbeatIntervalSeconds ? String(Math.round(l.heartbeatIntervalSeconds / 60)) : "",
+                            checkInDays: l.checkInIntervalDays ? String(l.checkInIntervalDays) : "",
+                            machineOverage: l.machineOverage,
+                          }}
+                          idPrefix={l.id}
+                        />
+                        <button type="submit" className="small" disabled={busy}>
+                          Save policy
+                        </button>
+                      </Form>
+                    </details>
                     <Form method="post" className="inline">
                       <CsrfInput />
                       <input type="hidden" name="intent" value="change" />
@@ -186,5 +240,26 @@ export default function AdminLicenses() {
         />
       </div>
     </section>
+  );
+}
+
+/** Heartbeat, check-in and overage inputs (empty: off). Used by the create form and each license's policy form. */
+function PolicyFields({ values, idPrefix = "new" }: { values: Record<string, string | undefined>; idPrefix?: string }) {
+  return (
+    <fieldset className="stack">
+      <legend>Machine policy</legend>
+      <label htmlFor={`${idPrefix}-heartbeat`}>Heartbeat every (minutes; empty: no heartbeats)</label>
+      <input id={`${idPrefix}-heartbeat`} name="heartbeatMinutes" type="number" min={1} max={10080} defaultValue={values.heartbeatMinutes ?? ""} />
+      <label htmlFor={`${idPrefix}-checkin`}>Check in every (days; empty: never)</label>
+      <input id={`${idPrefix}-checkin`} name="checkInDays" type="number" min={1} max={365} defaultValue={values.checkInDays ?? ""} />
+      <label htmlFor={`${idPrefix}-overage`}>Machines allowed past the limit</label>
+      <select id={`${idPrefix}-overage`} name="machineOverage" defaultValue={values.machineOverage ?? "none"}>
+        {MACHINE_OVERAGES.map((o) => (
+          <option key={o} value={o}>
+            {o === "none" ? "None" : `Up to ${o} the limit`}
+          </option>
+        ))}
+      </select>
+    </fieldset>
   );
 }

@@ -18,6 +18,9 @@ import { purchaseCourse } from "~/modules/marketplace/checkout.server";
 import { canView, findCourseBySlug, getCourseView, updateCourse } from "~/modules/marketplace/courses.server";
 import { priceFor } from "~/modules/marketplace/purchase.server";
 import { findOwnReview, listReviewsOf, upsertReview } from "~/modules/marketplace/reviews.server";
+import { isRefundIntent, refundFormAction } from "~/modules/marketplace/refund-form.server";
+import { refundOptionForCourse } from "~/modules/marketplace/refund-requests.server";
+import { RefundPolicyNote, RefundRequestPanel } from "~/components/refund-request";
 import { CATEGORY_LABELS, LANGUAGE_LABELS, REVIEW_BODY_MAX } from "~/modules/marketplace/rules";
 import { AppError, errorResponse, parseOrThrow } from "~/utils/errors";
 import { formError, integerFromString, keptValues, readForm, type FormResult } from "~/utils/forms.server";
@@ -72,7 +75,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     if (closed?.state === "paid" && closed.payment.purposeRef === course.id) throw redirect(coursePath, { headers: { "Set-Cookie": setFlash(app, "course_paid", coursePath) } });
   }
   const flash = takeFlash(app, request, coursePath);
-  const [view, reviews, ownReview, progress, price] = await Promise.all([
+  const [view, reviews, ownReview, progress, price, refund] = await Promise.all([
     getCourseView(app, viewer, course).catch(() => {
       throw notFound();
     }),
@@ -80,8 +83,21 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     viewer ? findOwnReview(app, viewer.id, course.id) : Promise.resolve(undefined),
     viewer ? getProgress(app, viewer.id, course.id) : Promise.resolve(null),
     viewer ? priceFor(app, viewer.id, course.priceAmount) : Promise.resolve({ amount: course.priceAmount, discountBps: 0 }),
+    viewer && course.priceAmount > 0 ? refundOptionForCourse(app, viewer.id, course.id) : Promise.resolve(null),
   ]);
-  const body = { view, reviews, ownReview: ownReview ?? null, progress: view.viewer.enrolled ? progress : null, price, signedIn: !!viewer, origin: url.origin, checkout, justPaid: flash.notice === "course_paid" };
+  const body = {
+    view,
+    reviews,
+    ownReview: ownReview ?? null,
+    progress: view.viewer.enrolled ? progress : null,
+    price,
+    signedIn: !!viewer,
+    origin: url.origin,
+    checkout,
+    justPaid: flash.notice === "course_paid",
+    // The viewer's purchase of this course: its refund request, or the offer to ask for one.
+    refund,
+  };
   return data(body, { headers: flash.headers });
 }
 
@@ -98,6 +114,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const course = await findCourseBySlug(app, params.slug ?? "");
   if (!course) throw errorResponse(AppError.notFound("Course"), app.requestId);
   try {
+    if (isRefundIntent(form.get("intent"))) return await refundFormAction(app, user, form);
     const input = parseOrThrow(intentSchema, Object.fromEntries(form));
     // Each intent needs the permission of what it does (unpublishing: the owner's or a moderator's).
     const needed: Permission =
@@ -143,7 +160,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 const cap = (s: string) => s[0]!.toUpperCase() + s.slice(1);
 
 export default function CoursePage() {
-  const { view, reviews, ownReview, progress, price, signedIn, checkout, justPaid } = useLoaderData<typeof loader>();
+  const { view, reviews, ownReview, progress, price, signedIn, checkout, justPaid, refund } = useLoaderData<typeof loader>();
   const answer = useActionData<typeof action>();
   const confirmStep = confirmStepOf(answer);
   const result = (confirmStep ? undefined : answer) as FormResult | undefined;
@@ -258,8 +275,15 @@ export default function CoursePage() {
               </div>
             )}
             {!signedIn ? <p className="muted">You will be asked to log in first.</p> : null}
+            {!course.isFree ? <RefundPolicyNote /> : null}
           </Form>
         )}
+        {refund && (refund.request || (viewer.enrolled && refund.canAskLate)) ? (
+          <div className="stack">
+            <RefundRequestPanel option={refund} />
+            {viewer.enrolled ? <RefundPolicyNote /> : null}
+          </div>
+        ) : null}
         {viewer.canModerate && course.status === "published" ? (
           <Form method="post">
             <CsrfInput />

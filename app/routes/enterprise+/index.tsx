@@ -9,7 +9,7 @@ import { When } from "~/components/when";
 import { formatDate, formatNumber, plural, useFormat } from "~/utils/format";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { updateBranding, whiteLabelAvailable } from "~/modules/licensing/branding.server";
-import { deactivateMachineById, findMachineFor } from "~/modules/licensing/licenses.server";
+import { deactivateMachineById, findLicenseKeyFor, findMachineFor, issueLicenseKey, revokeLicenseKey } from "~/modules/licensing/licenses.server";
 import { ConfirmPanel, confirmStepOf } from "~/components/confirm";
 import { SubmitButton } from "~/components/submit-button";
 import { askToConfirm, isConfirmed } from "~/utils/confirm.server";
@@ -40,6 +40,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 const intentSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("deactivate-machine"), machineId: z.string().min(1).max(64) }),
+  z.object({ intent: z.literal("issue-key"), licenseId: z.string().min(1).max(64), label: z.string().optional() }),
+  z.object({ intent: z.literal("revoke-key"), licenseId: z.string().min(1).max(64), keyId: z.string().min(1).max(64) }),
   z.object({ intent: z.literal("add-member"), email: z.string(), role: z.string().optional() }),
   z.object({ intent: z.literal("remove-member"), userId: z.string().min(1).max(64) }),
   z.object({ intent: z.literal("branding") }),
@@ -67,6 +69,26 @@ export async function action({ request, context }: ActionFunctionArgs) {
         }
         const { machine } = await deactivateMachineById(app, user, input.machineId);
         return data<FormResult>({ ok: `${machine.name ?? machine.fingerprint} was deactivated; its slot is free.` });
+      }
+      case "issue-key": {
+        const { key } = await issueLicenseKey(app, user, input.licenseId, { label: input.label?.trim() || undefined });
+        return data<FormResult & { newKey?: { licenseId: string; label: string; key: string } }>({
+          ok: `New key “${key.label}” issued. Deploy it, then revoke the key it replaces.`,
+          newKey: { licenseId: input.licenseId, label: key.label, key: key.key },
+        });
+      }
+      case "revoke-key": {
+        if (!isConfirmed(form)) {
+          const { key } = await findLicenseKeyFor(app, user, input.licenseId, input.keyId);
+          return askToConfirm(form, {
+            title: `Revoke the key “${key.label}”?`,
+            body: "Software using this key fails validation at once (KEY_REVOKED) and cannot activate machines or check in with it. The license's other keys and its machines keep working. This cannot be undone.",
+            confirmLabel: "Revoke key",
+            pendingLabel: "Revoking…",
+          });
+        }
+        const { key } = await revokeLicenseKey(app, user, input.licenseId, input.keyId, {});
+        return data<FormResult>({ ok: `The key “${key.label}” was revoked.` });
       }
       case "add-member": {
         const member = await addMember(app, user, orgId, { email: input.email, role: input.role });
@@ -96,6 +118,21 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 const cap = (s: string) => s[0]!.toUpperCase() + s.slice(1);
 
+/** A machine's state in words. */
+function machineState(m: { active: boolean; deactivatedReason: string | null }) {
+  if (m.active) return "Active";
+  switch (m.deactivatedReason) {
+    case "heartbeat_dead":
+      return "Stopped: missed heartbeats";
+    case "admin":
+      return "Deactivated by an admin";
+    case "key_holder":
+      return "Deactivated by its software";
+    default:
+      return "Deactivated";
+  }
+}
+
 /**
  * The one shape of every organization action on this page: a POST back to the dashboard with the
  * intent and the record's id, asked about first, disabled while another submission is running.
@@ -120,7 +157,7 @@ export default function EnterpriseDashboard() {
   const { dashboard, organizations, usage, whiteLabel } = useLoaderData<typeof loader>();
   const answer = useActionData<typeof action>();
   const confirmStep = confirmStepOf(answer);
-  const result = (confirmStep ? undefined : answer) as FormResult | undefined;
+  const result = (confirmStep ? undefined : answer) as (FormResult & { newKey?: { licenseId: string; label: string; key: string } }) | undefined;
   const navigation = useNavigation();
   const busy = navigation.state === "submitting";
   const f = useFormat();
@@ -199,16 +236,76 @@ export default function EnterpriseDashboard() {
               <dd>{f.number(l.maxSeats)}</dd>
               <dt>Features</dt>
               <dd>{l.features.map(featureLabel).join(", ")}</dd>
+              <dt>Machine policy</dt>
+              <dd data-testid="license-policy">
+                {l.policy.heartbeatIntervalSeconds
+                  ? `Heartbeat every ${f.plural(Math.round(l.policy.heartbeatIntervalSeconds / 60), "minute")}, ${f.plural(Math.round(l.policy.heartbeatGraceSeconds / 60), "minute")} grace`
+                  : "No heartbeats required"}
+                {" · "}
+                {l.policy.machineOverage === "none" ? "no machines past the limit" : `up to ${f.number(l.policy.machineCeiling)} machines (${l.policy.machineOverage})`}
+              </dd>
+              {l.policy.checkInDueAt !== null ? (
+                <>
+                  <dt>Next check-in due</dt>
+                  <dd>
+                    <When ms={l.policy.checkInDueAt} as="dateTime" /> (every {f.plural(l.policy.checkInIntervalDays ?? 0, "day")})
+                  </dd>
+                </>
+              ) : null}
             </dl>
-            {l.key ? (
-              <div className="stack">
-                <label htmlFor={`key-${l.id}`}>License key</label>
-                <textarea id={`key-${l.id}`} className="secret" readOnly rows={4} value={l.key} data-testid="license-key" />
+            {isAdmin ? (
+              <div className="stack" data-testid="license-keys">
+                <h4>Keys</h4>
                 <p className="muted">
                   Activate machines with <code>POST /api/enterprise/licenses/activate</code> and check them with{" "}
                   <code>GET /api/enterprise/licenses/validate</code> (see the <a href="/api/enterprise/licenses/public-key">public key</a> for offline checks).{" "}
-                  <a href={`/api/enterprise/licenses/${l.id}/offline-file?download=1&days=30`}>Download a 30-day offline license file</a>.
+                  {l.status !== "revoked" ? <a href={`/api/enterprise/licenses/${l.id}/offline-file?download=1&days=30`}>Download a 30-day offline license file</a> : null}
                 </p>
+                {result?.newKey?.licenseId === l.id ? (
+                  <div className="stack">
+                    <label htmlFor={`new-key-${l.id}`}>New key “{result.newKey.label}”</label>
+                    <textarea id={`new-key-${l.id}`} className="secret" readOnly rows={4} value={result.newKey.key} data-testid="new-license-key" />
+                  </div>
+                ) : null}
+                <ul className="feature-list stack">
+                  {l.keys.map((k) => (
+                    <li key={k.id} className="stack" data-testid="license-key-row" data-key-id={k.id}>
+                      <div>
+                        <strong>{k.label}</strong>{" "}
+                        <span className={`badge tone-${k.revokedAt === null ? "success" : "neutral"}`}>{k.revokedAt === null ? "In use" : "Revoked"}</span>{" "}
+                        <span className="muted">
+                          issued <When ms={k.createdAt} />
+                          {k.revokedAt !== null ? (
+                            <>
+                              {" "}
+                              · revoked <When ms={k.revokedAt} />
+                            </>
+                          ) : null}
+                        </span>
+                      </div>
+                      {k.key ? (
+                        <>
+                          <label htmlFor={`key-${l.id}-${k.id}`} className="sr-only">
+                            License key {k.label}
+                          </label>
+                          <textarea id={`key-${l.id}-${k.id}`} className="secret" readOnly rows={3} value={k.key} data-testid="license-key" />
+                          <IntentForm q={q} intent="revoke-key" fields={{ licenseId: l.id, keyId: k.id }} label="Revoke key" pendingText="Checking…" />
+                        </>
+                      ) : null}
+                    </li>
+                  ))}
+                </ul>
+                {l.status !== "revoked" ? (
+                  <Form method="post" action={`/enterprise${q}`} className="inline-form">
+                    <CsrfInput />
+                    <input type="hidden" name="intent" value="issue-key" />
+                    <input type="hidden" name="licenseId" value={l.id} />
+                    <Field label="New key's label" name="label" placeholder="e.g. Production 2027" errors={result?.errors} />
+                    <SubmitButton className="small" pendingText="Issuing…">
+                      Issue a new key
+                    </SubmitButton>
+                  </Form>
+                ) : null}
               </div>
             ) : null}
             {l.machines.length ? (
@@ -220,6 +317,7 @@ export default function EnterpriseDashboard() {
                     <th scope="col">Fingerprint</th>
                     <th scope="col">First seen</th>
                     <th scope="col">Last seen</th>
+                    {l.policy.heartbeatIntervalSeconds ? <th scope="col">Next heartbeat due</th> : null}
                     <th scope="col">State</th>
                     {isAdmin ? (
                       <th scope="col">
@@ -241,8 +339,13 @@ export default function EnterpriseDashboard() {
                       <td data-label="Last seen">
                         <When ms={m.lastSeenAt} as="relative" />
                       </td>
+                      {l.policy.heartbeatIntervalSeconds ? (
+                        <td data-label="Next heartbeat due">{m.heartbeatDeadline !== null ? <When ms={m.heartbeatDeadline} as="relative" /> : "—"}</td>
+                      ) : null}
                       <td data-label="State">
-                        <span className={`badge tone-${m.active ? "success" : "neutral"}`}>{m.active ? "Active" : "Deactivated"}</span>
+                        <span className={`badge tone-${m.active ? "success" : m.deactivatedReason === "heartbeat_dead" ? "warning" : "neutral"}`} data-testid="machine-state">
+                          {machineState(m)}
+                        </span>
                       </td>
                       {isAdmin ? (
                         <td className="actions">

@@ -16,6 +16,24 @@ const PAGE_CASES: PageCase[] = [
     admin: 409, // not paid yet: nothing to refund
     unchanged: paymentUnrefunded,
   },
+  { name: "POST /admin/refund-requests (decide an unknown request)", request: ({ browser }) => browser.submit("/admin/refund-requests", { requestId: `rrq_${"0".repeat(26)}`, decision: "approve", confirm: "yes" }), anonymous: 302, members: 403, admin: 404 },
+  // Self-service refunds of another user's payment (every role may ask for its own)
+  {
+    name: "POST /account/payments/:id refund-request (another's payment)",
+    request: ({ browser, world }) => browser.submit(`/account/payments/${world.paymentId}`, { intent: "refund-request", paymentId: world.paymentId, confirm: "yes" }),
+    anonymous: 302,
+    members: 404,
+    admin: 404,
+    unchanged: paymentUnrefunded,
+  },
+  {
+    name: "POST /courses/:slug refund-request (another's payment)",
+    request: ({ browser, world }) => browser.submit(`/courses/${world.course.slug}`, { intent: "refund-request", paymentId: world.paymentId, confirm: "yes" }),
+    anonymous: 302,
+    members: 404,
+    admin: 404,
+    unchanged: paymentUnrefunded,
+  },
   { name: "POST /admin/payments (replay)", request: ({ browser }) => browser.submit("/admin/payments", { intent: "replay", eventId: "evt_unknown" }), anonymous: 302, members: 403, admin: 404 },
   // Billing and pricing (callers have no subscription)
   { name: "POST /account/billing (cancel)", request: ({ browser }) => browser.submit("/account/billing", { intent: "cancel" }), anonymous: 302, members: 404 },
@@ -79,6 +97,14 @@ const PAGE_CASES: PageCase[] = [
     anonymous: 401,
     members: 403,
     admin: 409,
+    unchanged: paymentUnrefunded,
+  },
+  {
+    name: "POST /api/payments/refund-requests (another's payment)",
+    request: ({ browser, world }) => browser.fetch("/api/payments/refund-requests", json("POST", { paymentId: world.paymentId })),
+    anonymous: 401,
+    members: 404,
+    admin: 404,
     unchanged: paymentUnrefunded,
   },
   { name: "DELETE /api/api-keys/:id (another's key)", request: ({ browser, world }) => browser.fetch(`/api/api-keys/${world.tokenId}`, { method: "DELETE" }), anonymous: 401, members: 404, unchanged: tokenActive },

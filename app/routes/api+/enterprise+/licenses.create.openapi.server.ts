@@ -9,7 +9,9 @@ export default defineRoute("/api/enterprise/licenses/create", {
     summary: "Create a license (platform admin)",
     description:
       "For an existing organization (`organizationId`) or a new one (`organizationName` + `ownerEmail` of an existing account). `expiresAt` (a date " +
-      "means the end of that UTC day; epoch ms also works) or `durationDays`. `features` overrides the tier's list. Audited.",
+      "means the end of that UTC day; epoch ms also works) or `durationDays`. `features` overrides the tier's list; `policy` sets heartbeats " +
+      "(`heartbeatIntervalSeconds`, `heartbeatGraceSeconds`), check-ins (`checkInIntervalDays`) and `machineOverage` (docs/licensing.md#policies). " +
+      "Strict: an unknown field (`maxSeat`) or a string for a number is a 400 and creates nothing. The license gets its first key (`Default key`). Audited.",
     auth: { kind: "signed_in", permission: "create:license:any" },
     idempotent: true,
     body: { schema: createLicenseSchema },
@@ -24,6 +26,13 @@ export default defineRoute("/api/enterprise/licenses/create", {
         body: { organizationName: "Acme Corp", ownerEmail: "it@acme.example", tier: "enterprise", expiresAt: "2027-12-31", maxSeats: 200, maxMachines: 500, metadata: { contract: "ACME-2027" } },
         status: 201,
         response: { license: LICENSE_EXAMPLE, key: "CMLK1.eyJ2IjoxLCJraWQiOiJrMSIsImxpY2Vuc2VJZCI6ImxpY18wMW04ZTJya3k3dzFhMHBiMWZoOWplMjRmbSJ9.c2lnbmF0dXJl" },
+      },
+      {
+        name: "unknown_field",
+        summary: "A misspelt field is refused, not ignored",
+        as: "admin",
+        body: { organizationName: "Acme Corp", ownerEmail: "it@acme.example", durationDays: 365, maxSeat: 500 },
+        status: 400,
       },
       { name: "forbidden", summary: "Not a platform admin", as: "student", body: { organizationName: "Acme Corp", ownerEmail: "it@acme.example", durationDays: 365 }, status: 403, response: FORBIDDEN },
     ],

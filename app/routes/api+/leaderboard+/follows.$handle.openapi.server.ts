@@ -5,7 +5,7 @@ export default defineRoute("/api/leaderboard/follows/{handle}", {
   delete: {
     capability: "Tokens",
     summary: "Stop following a learner",
-    description: "204 whether or not you followed them; an unknown handle is 404.",
+    description: "204 whether or not you followed them; an unknown handle, or a learner who hides from the boards, is 404 and changes nothing.",
     auth: { kind: "signed_in", permission: "delete:follow:own" },
     params: z.object({ handle: z.string().meta({ example: "ada-lovelace" }) }),
     responses: { 204: { description: "Not following." } },

@@ -6,7 +6,7 @@ export default defineRoute("/api/leaderboard/follows", {
   get: {
     capability: "Tokens",
     summary: "Learners you follow",
-    description: "Newest first, at most 200.",
+    description: "Newest first, at most 200; learners who have since hidden themselves are left out.",
     auth: { kind: "signed_in", permission: "read:leaderboard:any" },
     responses: { 200: { description: "Who you follow.", schema: z.object({ items: z.array(z.object({ handle: z.string(), name: z.string(), since: timestamp })) }) } },
     errors: { 401: ["unauthenticated"] },
@@ -18,7 +18,9 @@ export default defineRoute("/api/leaderboard/follows", {
   post: {
     capability: "Tokens",
     summary: "Follow a learner",
-    description: "By handle; idempotent. At most 200 follows (409); yourself: 400; unknown handle: 404.",
+    description:
+      "By handle; idempotent. At most 200 follows: past it, 409 `conflict` with `details.reason` `limit_reached` (the limit is part of the insert itself, so concurrent follows cannot pass it); " +
+      "yourself: 400; an unknown handle or a learner who hides from the boards: 404.",
     auth: { kind: "signed_in", permission: "create:follow:own" },
     body: { schema: followSchema },
     responses: { 201: { description: "Following.", schema: z.object({ following: z.object({ handle: z.string(), name: z.string() }) }) } },

@@ -7,7 +7,10 @@ export default defineRoute("/api/leaderboard/global", {
   get: {
     capability: "Tokens",
     summary: "The global leaderboard",
-    description: "The top `limit` learners of this week (weeks start on Monday, UTC) or of all time, and your own rank (`you` is null without a score this period, or when hidden).",
+    description:
+      "The top `limit` learners of this week (weeks start on Monday, UTC) or of all time, and your own rank (`you` is null without a score this period, or when you are hidden). " +
+      "Rows carry handles, never user ids. Learners who hide themselves (their profile setting) are on no board, whatever the board's rows say. " +
+      "Scores count only learning awards as paid under the reward rules (own courses, free courses below the quality bar and the daily caps earn nothing), plus streak bonuses, less clawbacks; admin awards never count.",
     auth: { kind: "signed_in", permission: "read:leaderboard:any" },
     query: globalQuerySchema,
     responses: {
@@ -36,8 +39,8 @@ export default defineRoute("/api/leaderboard/global", {
           weekStart: "2026-11-23",
           endsAt: 1795996800000,
           members: 1204,
-          top: [{ rank: 1, userId: "usr_01jdxa7q2m3n4p5r6s7t8v9w0y", name: "Ada", handle: "ada-lovelace", score: 1520, isYou: false }],
-          you: { rank: 37, userId: "usr_01jdxa7q2m3n4p5r6s7t8v9w0x", name: "Sam", handle: "sam-3kf9q", score: 260, isYou: true },
+          top: [{ rank: 1, name: "Ada", handle: "ada-lovelace", score: 1520, isYou: false }],
+          you: { rank: 37, name: "Sam", handle: "sam-3kf9q", score: 260, isYou: true },
         },
       },
       { name: "invalid", summary: "Unknown period", as: "student", query: { period: "month" }, status: 400 },

@@ -9,7 +9,8 @@ export default defineRoute("/api/tokens/profile", {
   get: {
     capability: "Tokens",
     summary: "Your learner profile",
-    description: "Your public handle, the time zone your streak days follow, and whether you appear on leaderboards.",
+    description:
+      "Your public handle, the time zone your streak days follow, and whether you appear on leaderboards. A new profile gets a random `learner-…` handle, never one made from your name; choose your own with PATCH.",
     auth: { kind: "signed_in", permission: "read:tokens:own" },
     responses: { 200: { description: "Your profile.", schema: profile } },
     errors: { 401: ["unauthenticated"] },
@@ -21,7 +22,8 @@ export default defineRoute("/api/tokens/profile", {
   patch: {
     capability: "Tokens",
     summary: "Change your learner profile",
-    description: "Any of the three fields. An unknown time zone or a taken handle: 400 with field errors. Hiding takes effect on the boards at once.",
+    description:
+      "Any of the three fields. An unknown time zone or a taken handle: 400 with field errors, and nothing is changed. Hiding takes effect at once: no board, not followable, no public profile.",
     auth: { kind: "signed_in", permission: "update:account:own" },
     body: { schema: profileUpdateSchema },
     responses: { 200: { description: "Your profile after the change.", schema: profile } },

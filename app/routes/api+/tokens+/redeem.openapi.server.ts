@@ -10,7 +10,8 @@ export default defineRoute("/api/tokens/redeem", {
     description:
       "`{\"item\":\"streak_freeze\"}` buys a freeze at once (409 with `details.reason` `insufficient_balance` or `limit_reached`). " +
       "`{\"item\":\"course_discount\",\"courseId\",\"tokens\"}` starts the course's Checkout for the lower amount; the tokens are held until the payment " +
-      "settles (captured on success, released on failure, returned on refund). 409 when the course is owned or free.",
+      "settles (captured on success, released on failure, returned on refund). 409 with `details.reason` `already_enrolled` or `free_course` when there is nothing to pay; " +
+      "like every refusal here it is answered before anything is written (no enrollment, no hold).",
     auth: { kind: "signed_in", permission: "create:token-redemption:own" },
     idempotent: true,
     body: { schema: redeemSchema },
