@@ -3,6 +3,7 @@ import tsconfigPaths from "vite-tsconfig-paths";
 import { defineConfig } from "vitest/config";
 import { generateLicenseSigningKey } from "./scripts/license-key.mjs";
 import { ogRendererTestWorker } from "./workers/og/vitest";
+import { pdfRendererTestWorker } from "./workers/pdf/vitest";
 import { stripeEmulatorTestWorker, TEST_WEBHOOK_SECRET } from "./workers/stripe-emulator/vitest";
 
 // Kept apart from vite.config.ts: merging the Remix plugin into the test config breaks SSR.
@@ -35,9 +36,10 @@ export default defineConfig({
           TEST_LIMIT_TWO: { namespace_id: "1999", simple: { limit: 2, period: 60 } },
         },
         // Local Stripe (docs/stripe-emulator.md): an auxiliary worker bound as STRIPE_EMULATOR.
-        // The share-image renderer (workers/og) is its own Worker too, bound as OG_RENDERER.
-        serviceBindings: { STRIPE_EMULATOR: "stripe-emulator", OG_RENDERER: "coursemint-og" },
-        workers: [await stripeEmulatorTestWorker(), await ogRendererTestWorker()],
+        // The share-image renderer (workers/og) is its own Worker too, bound as OG_RENDERER, and so is
+        // the PDF renderer (workers/pdf), bound as PDF_RENDERER.
+        serviceBindings: { STRIPE_EMULATOR: "stripe-emulator", OG_RENDERER: "coursemint-og", PDF_RENDERER: "coursemint-pdf" },
+        workers: [await stripeEmulatorTestWorker(), await ogRendererTestWorker(), await pdfRendererTestWorker()],
       },
     })),
   ],

@@ -60,8 +60,8 @@ const dev = spawn(
   "npx",
   // The Stripe emulator runs in the same wrangler dev session (multi-config); the app reaches it via
   // its STRIPE_EMULATOR binding and proxies the hosted pages at /_stripe/* (docs/stripe-emulator.md).
-  // The share-image Worker (workers/og) too, bound as OG_RENDERER.
-  ["wrangler", "dev", "-c", "wrangler.toml", "-c", "workers/stripe-emulator/wrangler.toml", "-c", "workers/og/wrangler.toml", "--port", port, "--ip", "127.0.0.1", "--persist-to", persistTo, "--var", `APP_URL:${appUrl}`, "--show-interactive-dev-session=false"],
+  // The share-image Worker (workers/og) too, bound as OG_RENDERER, and the PDF Worker (workers/pdf), as PDF_RENDERER.
+  ["wrangler", "dev", "-c", "wrangler.toml", "-c", "workers/stripe-emulator/wrangler.toml", "-c", "workers/og/wrangler.toml", "-c", "workers/pdf/wrangler.toml", "--port", port, "--ip", "127.0.0.1", "--persist-to", persistTo, "--var", `APP_URL:${appUrl}`, "--show-interactive-dev-session=false"],
   { stdio: ["ignore", log, log] },
 );
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));

@@ -16,6 +16,10 @@ const STATUSES = {
     partially_refunded: ["Partially refunded", "warning"],
     refunded: ["Refunded", "warning"],
   },
+  certificate: {
+    valid: ["Valid", "success"],
+    revoked: ["Revoked", "danger"],
+  },
   refund: {
     pending: ["Refund pending", "info"],
     succeeded: ["Refunded", "success"],

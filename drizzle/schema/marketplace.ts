@@ -311,3 +311,33 @@ export const refundRequests = sqliteTable(
     index("refund_requests_status_idx").on(t.status, t.id),
   ],
 );
+
+/**
+ * A certificate of completion (app/modules/marketplace/certificates.server.ts): issued once per
+ * completed enrollment, to a learner whose tier has the `certificates` feature. `code` is the
+ * public, unguessable identifier (100 random bits, Crockford base32) printed on the PDF and used in
+ * the verification URL. Names and the title are kept as they were at issue (a certificate is a
+ * record); whether it is still valid is read live from the enrollment (a refund or a lost dispute
+ * that revokes the enrollment revokes the certificate).
+ */
+export const certificates = sqliteTable(
+  "certificates",
+  {
+    code: text("code").primaryKey(),
+    enrollmentId: text("enrollment_id")
+      .notNull()
+      .references(() => enrollments.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    courseId: text("course_id")
+      .notNull()
+      .references(() => courses.id),
+    learnerName: text("learner_name").notNull(),
+    courseTitle: text("course_title").notNull(),
+    instructorName: text("instructor_name").notNull(),
+    completedAt: epochMs("completed_at").notNull(),
+    issuedAt: epochMs("issued_at").notNull(),
+  },
+  (t) => [uniqueIndex("certificates_enrollment_unique").on(t.enrollmentId), index("certificates_user_idx").on(t.userId, t.completedAt)],
+);

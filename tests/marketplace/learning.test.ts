@@ -98,7 +98,8 @@ describe("Markdown of module notes", () => {
     const res = await browser.fetch(`/courses/${course.slug}/learn/${moduleId}`);
     expect(res.status).toBe(200);
     const html = await res.text();
-    const notes = /data-testid="module-markdown">([\s\S]*?)<\/div><div class="learn-actions"/.exec(html)?.[1] ?? "";
+    // The notes end where the download line (locked on Free) begins.
+    const notes = /data-testid="module-markdown">([\s\S]*?)<\/div><p class="muted" data-testid="download-locked"/.exec(html)?.[1] ?? "";
     expect(notes).toContain("<h1>Hello learners</h1>");
     expectSafe(notes);
     expect(html).not.toContain("alert('x')</script>");

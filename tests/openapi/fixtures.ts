@@ -187,6 +187,11 @@ const SETUPS: Record<string, Setup> = {
   "deleteCoursesCourseIdModulesModuleId:ok": async (caller) => ({ params: courseParams(await course({ status: "draft", publishedAt: undefined }, me(caller).id)) }),
   "getCoursesCourseIdModulesModuleIdFile:ok": async (caller) => ({ params: courseParams(await course({}, me(caller).id)) }),
   "getCoursesCourseIdModulesModuleIdFile:not_enrolled": async () => ({ params: courseParams(await course()) }),
+  "getCoursesCourseIdModulesModuleIdFile:locked": async (caller) => {
+    const free = await course();
+    await enroll(caller, free.id);
+    return { params: courseParams(free) };
+  },
   "postCoursesCourseIdModulesModuleIdComplete:ok": async (caller) => {
     const free = await course();
     await enroll(caller, free.id);
@@ -270,15 +275,23 @@ const SETUPS: Record<string, Setup> = {
   "getEnterpriseUsage:ok": async (caller) => (await license(me(caller).email), {}),
   "postEnterpriseBranding:ok": async (caller, x) => ({ body: { ...(x.body as object), organizationId: (await license(me(caller).email)).license.organizationId } }),
 
-  "getCertificates:ok": async (caller) => {
-    await subscribePro(caller);
-    const done = await course();
-    await enroll(caller, done.id);
-    const completed = await caller.fetch(`/api/courses/${done.id}/modules/${done.moduleId}/complete`, { method: "POST" });
-    if (completed.status !== 200) throw new Error(`complete failed: ${completed.status}`);
-    return {};
-  },
+  "getCertificates:ok": async (caller) => (await certificateOf(caller), {}),
+  "getCertificatesCode:ok": async () => ({ params: { code: await certificateOf(await callerFor("student")) } }),
+  "getCertificatesCodePdf:ok": async (caller) => ({ params: { code: await certificateOf(caller) } }),
+  "getCertificatesCodePdf:unknown": async (caller) => (await subscribePro(caller), {}),
 };
+
+/** Subscribes the caller to Pro, completes a one-module course and returns the certificate's code. */
+async function certificateOf(caller: Caller): Promise<string> {
+  await subscribePro(caller);
+  const done = await course();
+  await enroll(caller, done.id);
+  const completed = await caller.fetch(`/api/courses/${done.id}/modules/${done.moduleId}/complete`, { method: "POST" });
+  if (completed.status !== 200) throw new Error(`complete failed: ${completed.status}`);
+  const listed = (await (await caller.fetch("/api/certificates")).json()) as { certificates: { code: string }[] };
+  if (!listed.certificates[0]) throw new Error("no certificate issued");
+  return listed.certificates[0].code;
+}
 
 export async function fixtureFor(operationId: string, example: ExampleDoc, caller: Caller): Promise<Fixture> {
   const setup = SETUPS[`${operationId}:${example.name}`] ?? SETUPS[operationId];

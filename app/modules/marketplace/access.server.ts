@@ -9,6 +9,7 @@ import { courseModules, courses, enrollments, learningEvents, moduleProgress } f
 import { canView, courseIdSchema, findCourse, isOwner, moduleIdSchema, type Course } from "./courses.server";
 import { serveObject } from "./files.server";
 import { onModuleCompleted } from "~/modules/tokens/activity.server";
+import { requireFeature } from "~/modules/subscriptions/entitlements.server";
 
 type Db = AppContext["db"];
 
@@ -72,11 +73,35 @@ export async function loadAccessibleModule(app: AppContext, user: SessionUser, c
   return { course, module };
 }
 
-/** `GET /api/courses/:courseId/modules/:moduleId/file`: streams the file from R2 to those allowed. */
+/**
+ * Viewing or downloading? A download is an explicit `?download=1` (the module page's Download
+ * links, served as an attachment) or a program calling with an API key (`Authorization: Bearer`),
+ * which takes a copy. Everything else is a browser with the learner's session showing the file: the
+ * module page's PDF frame (and the PDF viewer's range requests), video and audio players, images,
+ * a tab. A file a browser shows can still be saved from the browser's own viewer: this is a product
+ * gate, not DRM.
+ */
+export function fileUseOf(request: Request): "view" | "download" {
+  const download = new URL(request.url).searchParams.get("download");
+  if (download !== null && download !== "0") return "download";
+  return /^Bearer\s/i.test(request.headers.get("Authorization") ?? "") ? "download" : "view";
+}
+
+/** Instructors of the course and admins download without the perk: it is their own material. */
+export const downloadsFreely = (user: SessionUser, course: Course) => isOwner(user, course) || hasPermission(user, "update:course:any");
+
+/**
+ * `GET /api/courses/:courseId/modules/:moduleId/file`: streams the file from R2 to those allowed.
+ * Viewing is for everyone with access; downloading needs the `offline_downloads` feature (Pro,
+ * Enterprise), except for the course's instructor and admins: others get 403 `feature_locked`.
+ */
 export async function serveModuleFile(app: AppContext, user: SessionUser, request: Request, courseId: string, moduleId: string) {
-  const { module } = await loadAccessibleModule(app, user, courseId, moduleId);
+  const { course, module } = await loadAccessibleModule(app, user, courseId, moduleId);
   if (!module.r2Key) throw AppError.notFound("File");
-  return serveObject(app, request, { key: module.r2Key, fileName: module.fileName ?? "file", contentType: module.contentType ?? "application/octet-stream" });
+  const use = fileUseOf(request);
+  if (use === "download" && !downloadsFreely(user, course)) await requireFeature(app, user, "offline_downloads");
+  if (use === "download") app.logger.info("marketplace.file_downloaded", { userId: user.id, courseId: course.id, moduleId: module.id });
+  return serveObject(app, request, { key: module.r2Key, fileName: module.fileName ?? "file", contentType: module.contentType ?? "application/octet-stream" }, use === "download" ? "attachment" : "inline");
 }
 
 /**

@@ -240,7 +240,7 @@ export async function deleteObjects(app: AppContext, keys: string[]) {
  * Serves a module file from R2 with range support (video seeking). Text files are served as
  * text/plain and every file with nosniff and a sandboxing CSP, so an upload can never run as a page.
  */
-export async function serveObject(app: AppContext, request: Request, file: { key: string; fileName: string; contentType: string }) {
+export async function serveObject(app: AppContext, request: Request, file: { key: string; fileName: string; contentType: string }, disposition: "inline" | "attachment" = "inline") {
   const object = await app.env.UPLOADS.get(file.key, { range: request.headers, onlyIf: request.headers });
   if (!object) throw AppError.notFound("File");
   const headers = new Headers();
@@ -251,7 +251,7 @@ export async function serveObject(app: AppContext, request: Request, file: { key
   headers.set("Cache-Control", "private, max-age=300");
   headers.set("X-Content-Type-Options", "nosniff");
   headers.set("Content-Security-Policy", "sandbox; default-src 'none'; media-src 'self'; img-src 'self'");
-  headers.set("Content-Disposition", `inline; filename="${safeFileName(file.fileName)}"`);
+  headers.set("Content-Disposition", `${disposition}; filename="${safeFileName(file.fileName)}"`);
   if (!("body" in object)) return new Response(null, { status: 304, headers });
   const range = (object as R2ObjectBody).range as { offset?: number; length?: number } | undefined;
   if (request.headers.has("Range") && range && range.offset !== undefined) {

@@ -387,3 +387,31 @@ export const LICENSE_KEY_EXAMPLE = {
   revokedReason: null,
   key: "CMLK1.eyJ2IjoxLCJraWQiOiJrMSIsImxpY2Vuc2VJZCI6ImxpY18wMW04ZTJya3k3dzFhMHBiMWZoOWplMjRmbSJ9.c2lnbmF0dXJl",
 };
+
+const certificateCode = z
+  .string()
+  .regex(/^[0-9A-HJKMNP-TV-Z]{5}(-[0-9A-HJKMNP-TV-Z]{5}){3}$/)
+  .meta({ description: "The certificate's public code: 20 random Crockford base32 characters in groups of five.", example: "7K3QW-9ZXTM-0B1CD-EFGH2" });
+
+/** What anyone may see of a certificate (`publicCertificate` in marketplace/certificates.server.ts). */
+export const publicCertificateShape = z
+  .object({
+    code: certificateCode,
+    status: z.enum(["valid", "revoked"]).meta({ description: "`revoked` when the learner's access to the course was withdrawn (a refund or a lost dispute)." }),
+    learnerName: z.string().meta({ description: "The learner's name as it was when the certificate was issued." }),
+    courseTitle: z.string(),
+    instructorName: z.string(),
+    completedAt: timestamp,
+    revokedAt: timestamp.nullable().meta({ description: "When access was withdrawn, for a revoked certificate; otherwise null." }),
+  })
+  .meta({ id: "PublicCertificate" });
+
+/** A certificate as its owner sees it (`ownCertificate`). */
+export const ownCertificateShape = publicCertificateShape
+  .extend({
+    courseId: idOf("crs"),
+    issuedAt: timestamp,
+    verifyUrl: z.url().meta({ description: "The public verification page: share it, or let an employer open it." }),
+    pdfUrl: z.url().meta({ description: "The certificate as a PDF (`GET /api/certificates/{code}/pdf`)." }),
+  })
+  .meta({ id: "Certificate" });

@@ -6,7 +6,10 @@ import { CsrfInput, FormStatus } from "~/components/forms";
 import { requireUser, requireUserWithPermission } from "~/modules/auth/auth.server";
 import type { SessionUser } from "~/modules/auth/session.server";
 import type { AppContext } from "~/context.server";
-import { completeModule, findEnrollment, getProgress, loadAccessibleModule } from "~/modules/marketplace/access.server";
+import { completeModule, downloadsFreely, findEnrollment, getProgress, loadAccessibleModule } from "~/modules/marketplace/access.server";
+import { hasFeature } from "~/modules/subscriptions/entitlements.server";
+import { FEATURES, TIERS, upgradeUrl } from "~/modules/subscriptions/tiers";
+import { Icon } from "~/components/icon";
 import { findCourseBySlug, listModules, publicModule } from "~/modules/marketplace/courses.server";
 import { renderMarkdown } from "~/modules/marketplace/markdown.server";
 import { AppError, errorResponse, toAppError } from "~/utils/errors";
@@ -45,10 +48,12 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const { user, course, module } = await load(app, request, params.slug ?? "", params.moduleId ?? "");
   const isMarkdown = !!module.contentType?.startsWith("text/markdown");
   const isText = !!module.contentType?.startsWith("text/");
-  const [modules, enrollment, text] = await Promise.all([
+  const [modules, enrollment, text, canDownload] = await Promise.all([
     listModules(app, course.id),
     findEnrollment(app, course.id, user.id),
     isText ? readNotes(app, module.r2Key, module.sizeBytes) : Promise.resolve(null),
+    // Viewing is for everyone with access; downloading is the `offline_downloads` perk.
+    downloadsFreely(user, course) ? Promise.resolve(true) : hasFeature(app, user.id, "offline_downloads"),
   ]);
   const enrolled = enrollment?.status === "active";
   return {
@@ -56,6 +61,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     module: publicModule(module),
     modules: modules.map(publicModule),
     fileUrl: `/api/courses/${course.id}/modules/${module.id}/file`,
+    canDownload,
     // Markdown is rendered and sanitized on the server (raw HTML and unsafe links never pass).
     html: isMarkdown && text !== null ? renderMarkdown(text) : null,
     plainText: !isMarkdown && text !== null ? text : null,
@@ -76,13 +82,34 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   }
 }
 
-function Viewer({ contentType, url, title, html, plainText, fileName }: { contentType: string | null; url: string; title: string; html: string | null; plainText: string | null; fileName: string | null }) {
+/** Where downloading stands: a Download link (the perk, or the course's instructor / an admin) or why not. */
+function DownloadNote({ url, fileName, canDownload }: { url: string; fileName: string | null; canDownload: boolean }) {
+  if (canDownload) {
+    return (
+      <p>
+        <a href={`${url}?download=1`} download={fileName ?? undefined} data-testid="module-download">
+          Download {fileName ?? "the file"}
+        </a>{" "}
+        <span className="muted">for offline study</span>
+      </p>
+    );
+  }
+  return (
+    <p className="muted" data-testid="download-locked">
+      <Icon name="lock" /> You can study this module here. {FEATURES.offline_downloads.label} is a {TIERS.pro.name} perk.{" "}
+      <Link to={upgradeUrl("offline_downloads")}>Upgrade to {TIERS.pro.name}</Link>
+    </p>
+  );
+}
+
+function Viewer({ contentType, url, title, html, plainText, fileName, canDownload }: { contentType: string | null; url: string; title: string; html: string | null; plainText: string | null; fileName: string | null; canDownload: boolean }) {
   if (!contentType) return <p className="muted">This module has no file.</p>;
-  if (html !== null) return <div className="prose" data-testid="module-markdown" dangerouslySetInnerHTML={{ __html: html }} />;
-  if (plainText !== null) return <pre className="module-text">{plainText}</pre>;
-  if (contentType.startsWith("video/")) return <video src={url} controls preload="metadata" className="media" aria-label={title} />;
-  if (contentType.startsWith("audio/")) return <audio src={url} controls preload="metadata" aria-label={title} />;
-  if (contentType.startsWith("image/")) return <img src={url} alt={title} className="media" />;
+  const download = <DownloadNote url={url} fileName={fileName} canDownload={canDownload} />;
+  if (html !== null) return <><div className="prose" data-testid="module-markdown" dangerouslySetInnerHTML={{ __html: html }} />{download}</>;
+  if (plainText !== null) return <><pre className="module-text">{plainText}</pre>{download}</>;
+  if (contentType.startsWith("video/")) return <><video src={url} controls preload="metadata" className="media" aria-label={title} />{download}</>;
+  if (contentType.startsWith("audio/")) return <><audio src={url} controls preload="metadata" aria-label={title} />{download}</>;
+  if (contentType.startsWith("image/")) return <><img src={url} alt={title} className="media" />{download}</>;
   if (contentType === "application/pdf") {
     return (
       <div className="stack">
@@ -92,26 +119,28 @@ function Viewer({ contentType, url, title, html, plainText, fileName }: { conten
           <a href={url} target="_blank" rel="noreferrer">
             Open {fileName ?? "the PDF"}
           </a>{" "}
-          or{" "}
-          <a href={url} download={fileName ?? undefined}>
-            download it
-          </a>
-          .
+          in a new tab.
         </p>
+        {download}
       </div>
     );
   }
+  // Notes too large to show in the page: opened in a tab as plain text.
   return (
-    <p>
-      <a href={url} download={fileName ?? undefined}>
-        Download {fileName ?? "the file"}
-      </a>
-    </p>
+    <div className="stack">
+      <p>
+        <a href={url} target="_blank" rel="noreferrer">
+          Open {fileName ?? "the file"}
+        </a>{" "}
+        in a new tab.
+      </p>
+      {download}
+    </div>
   );
 }
 
 export default function LearnModule() {
-  const { course, module, modules, fileUrl, progress, html, plainText } = useLoaderData<typeof loader>();
+  const { course, module, modules, fileUrl, canDownload, progress, html, plainText } = useLoaderData<typeof loader>();
   const result = useActionData<FormResult>();
   const index = modules.findIndex((m) => m.id === module.id);
   const previous = index > 0 ? modules[index - 1] : undefined;
@@ -159,7 +188,7 @@ export default function LearnModule() {
         </p>
         <h1>{module.title}</h1>
         <FormStatus result={result} />
-        <Viewer contentType={module.contentType} url={fileUrl} title={module.title} html={html} plainText={plainText} fileName={module.fileName} />
+        <Viewer contentType={module.contentType} url={fileUrl} title={module.title} html={html} plainText={plainText} fileName={module.fileName} canDownload={canDownload} />
         <div className="learn-actions">
           {progress ? (
             done ? (

@@ -2,21 +2,33 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { CourseCover } from "~/components/course-cover";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
+import { certificatePdfPath, listCertificates } from "~/modules/marketplace/certificates.server";
 import { listMyLearning } from "~/modules/marketplace/learning.server";
+import { hasFeature } from "~/modules/subscriptions/entitlements.server";
+import { TIERS, upgradeUrl } from "~/modules/subscriptions/tiers";
 import { CATEGORY_LABELS } from "~/modules/marketplace/rules";
 import { Icon } from "~/components/icon";
 
 export const meta: MetaFunction = () => [{ title: "My learning · Coursemint" }];
 
-/** The signed-in learner's courses with progress and where to continue. */
+/**
+ * The signed-in learner's courses with progress and where to continue. A completed course links
+ * its certificate PDF when the learner's tier has certificates; otherwise it says they are a Pro
+ * perk, with an upgrade link (never a link that only leads to the upsell).
+ */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { app } = context;
   const user = await requireUserWithPermission(app, request, "read:account:own");
-  return { name: user.name, items: await listMyLearning(app, user.id) };
+  const [items, certificatesUnlocked] = await Promise.all([listMyLearning(app, user.id), hasFeature(app, user.id, "certificates")]);
+  const certificatePdfs: Record<string, string> = {};
+  if (certificatesUnlocked && items.some((i) => i.completedAt)) {
+    for (const c of await listCertificates(app, user.id)) if (c.status === "valid") certificatePdfs[c.courseId] = certificatePdfPath(c.code);
+  }
+  return { name: user.name, items, certificatesUnlocked, certificatePdfs };
 }
 
 export default function MyLearning() {
-  const { name, items } = useLoaderData<typeof loader>();
+  const { name, items, certificatesUnlocked, certificatePdfs } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
   const completed = items.filter((i) => i.completedAt).length;
   return (
@@ -31,7 +43,13 @@ export default function MyLearning() {
         {items.length ? (
           <p className="muted">
             {items.length} course{items.length === 1 ? "" : "s"}
-            {completed ? ` · ${completed} completed` : ""} · <Link to="/certificates">Your certificates</Link>
+            {completed ? ` · ${completed} completed` : ""}
+            {certificatesUnlocked ? (
+              <>
+                {" "}
+                · <Link to="/certificates">Your certificates</Link>
+              </>
+            ) : null}
           </p>
         ) : null}
       </header>
@@ -70,11 +88,19 @@ export default function MyLearning() {
                     ) : (
                       <span className="muted">No modules yet</span>
                     )}
-                    {completedAt ? (
-                      <Link to="/certificates" data-testid="certificate-link">
-                        <Icon name="graduation-cap" /> Certificate<span className="sr-only"> for {course.title}</span>
-                      </Link>
-                    ) : next ? (
+                    {completedAt && certificatePdfs[course.id] ? (
+                      <a href={certificatePdfs[course.id]} download data-testid="certificate-link">
+                        <Icon name="graduation-cap" /> Download certificate (PDF)<span className="sr-only"> for {course.title}</span>
+                      </a>
+                    ) : completedAt && !certificatesUnlocked ? (
+                      <span className="muted" data-testid="certificate-locked">
+                        <Icon name="lock" /> Certificates of completion are a {TIERS.pro.name} perk.{" "}
+                        <Link to={upgradeUrl("certificates")}>
+                          Upgrade to {TIERS.pro.name}
+                          <span className="sr-only"> to get a certificate for {course.title}</span>
+                        </Link>
+                      </span>
+                    ) : next && !completedAt ? (
                       <span className="muted">Next: {next.title}</span>
                     ) : null}
                   </div>
