@@ -187,7 +187,7 @@ test("an admin changes a role and finds it in the audit log", async ({ page, bro
   await row.getByRole("button", { name: "Save" }).click();
   await expect(page.getByRole("status")).toHaveText(`${email} is now an instructor.`);
 
-  await page.getByRole("link", { name: "Audit log" }).click();
+  await page.getByRole("main").getByRole("link", { name: "Audit log" }).click();
   await page.getByLabel("Action").fill("user.role_changed");
   await page.getByRole("button", { name: "Filter" }).click();
   await expect(page.getByRole("cell", { name: /to: instructor/ }).first()).toBeVisible();
