@@ -14,7 +14,7 @@ import { createStripe } from "~/modules/payments/stripe.server";
 import { DAY, now, resetClock, setClock } from "~/utils/clock";
 import { AppError } from "~/utils/errors";
 import { createId } from "~/utils/ids";
-import { courseModules, enrollments, instructorAccounts, instructorEarnings, payments, payouts, refundRequests, refunds } from "~drizzle/schema";
+import { courseModules, disputes, enrollments, instructorAccounts, instructorEarnings, payments, payouts, refundRequests, refunds } from "~drizzle/schema";
 import { db, insertUser } from "../helpers";
 import { emulator } from "../payments/helpers";
 import { syncWebhooks } from "../subscriptions/helpers";
@@ -36,9 +36,12 @@ import { insertCourse } from "./helpers";
  * an unpaid balance below zero is a failure); access matches what is still paid for; token holds are
  * all settled; and every granted or approved refund request made exactly one refund.
  *
- * Adding a step (disputes): add a variant to `Step`, its arbitrary to `stepArb`, a case in `run`,
- * and what it moves to `check` (a lost dispute joins `refunded` on the left side; its fee is booked
- * apart, like Stripe's fees).
+ * Chargebacks too: a purchase with Stripe's dispute test card opens one, and evidence wins or loses
+ * it. Then paid − refunded − disputed = platform revenue + instructor earnings, where `disputed` is
+ * the remaining net of each sale whose chargeback is open or lost (won ones give it back; Stripe's
+ * dispute fee is booked apart, like its other fees), access is suspended while open and ended when
+ * lost, and unpaid earnings go below zero only by a dispute recovered after a payout.
+ * Adding a step: a variant to `Step`, its arbitrary to `stepArb`, a case in `run`, what it moves to `check`.
  */
 
 const SEED = 20261207;
@@ -51,7 +54,9 @@ type Step =
   | { kind: "approve"; purchase: number }
   | { kind: "complete"; purchase: number; modules: number }
   | { kind: "advance"; days: number }
-  | { kind: "payout" };
+  | { kind: "payout" }
+  | { kind: "buyDisputed"; learner: number; course: number }
+  | { kind: "resolveDispute"; purchase: number; win: boolean };
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant("buy" as const), learner: fc.nat(1), course: fc.nat(2), tokens: fc.oneof(fc.constant(0), fc.integer({ min: 100, max: 900 })) }) },
@@ -61,6 +66,8 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("complete" as const), purchase: fc.nat(9), modules: fc.integer({ min: 1, max: 3 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("advance" as const), days: fc.integer({ min: 1, max: 40 }) }) },
   { weight: 2, arbitrary: fc.constant({ kind: "payout" as const }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("buyDisputed" as const), learner: fc.nat(1), course: fc.nat(2) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant("resolveDispute" as const), purchase: fc.nat(9), win: fc.boolean() }) },
 );
 
 const app = () => createAppContext(env, { waitUntil() {}, passThroughOnException() {} } as unknown as ExecutionContext, createId("request"));
@@ -106,6 +113,9 @@ async function makeWorld(prices: number[]): Promise<World> {
 
 /** Refusals the services give by design (nothing left to refund, already decided, already enrolled...). */
 const expected = (error: unknown) => error instanceof AppError && error.status < 500;
+
+/** What the runs actually exercised (a property that never met a dispute would prove nothing about them). */
+const exercised = { disputesOpened: 0, disputesWon: 0, disputesLost: 0 };
 
 async function run(world: World, step: Step, log: string[]) {
   const pick = (n: number) => world.purchases[n % world.purchases.length];
@@ -158,6 +168,28 @@ async function run(world: World, step: Step, log: string[]) {
         const summary = await runPayouts(app());
         return log.push(`payout: ${JSON.stringify(summary)}`);
       }
+      case "buyDisputed": {
+        // Stripe's test card that ends in a fraud chargeback: the emulator opens it on the next webhook pull.
+        const course = world.courses[step.course]!;
+        const outcome = await purchaseCourse(app(), world.learners[step.learner]!, { courseId: course.id, flow: "payment_method", paymentMethod: "pm_card_createDispute" });
+        if (outcome.status !== "payment_started") return log.push(`buyDisputed ${step.course}: ${outcome.status}`);
+        await reconcilePayment(app(), outcome.payment.paymentId);
+        world.purchases.push({ paymentId: outcome.payment.paymentId, learner: step.learner, course: step.course });
+        await syncWebhooks();
+        await syncWebhooks();
+        exercised.disputesOpened++;
+        return log.push(`buyDisputed ${step.course} by ${step.learner}: ${outcome.payment.amount}`);
+      }
+      case "resolveDispute": {
+        const p = pick(step.purchase);
+        if (!p) return;
+        const open = await db().select().from(disputes).where(and(eq(disputes.paymentId, p.paymentId), inArray(disputes.status, ["needs_response", "warning_needs_response"]))).get();
+        if (!open) return;
+        await createStripe(app()).disputes.update(open.stripeDisputeId, { evidence: { uncategorized_text: step.win ? "winning_evidence" : "losing_evidence" }, submit: true });
+        await syncWebhooks();
+        exercised[step.win ? "disputesWon" : "disputesLost"]++;
+        return log.push(`resolveDispute ${p.paymentId.slice(-4)}: ${step.win ? "won" : "lost"}`);
+      }
     }
   } catch (error) {
     if (expected(error)) return log.push(`${step.kind}: refused (${(error as AppError).message})`);
@@ -173,9 +205,11 @@ async function check(world: World, log: string[]) {
   const ledger = await db().select().from(instructorEarnings).where(inArray(instructorEarnings.instructorId, world.instructors)).all();
   const why = `steps:\n${log.join("\n")}`;
 
+  const disputeRows = ids.length ? await db().select().from(disputes).where(inArray(disputes.paymentId, ids)).all() : [];
   let paid = 0;
   let refunded = 0;
   let absorbed = 0;
+  let disputed = 0;
   for (const p of rows) {
     expect(p.status, why).toMatch(/^(succeeded|partially_refunded|refunded)$/);
     expect(p.amountRefundPending, why).toBe(0);
@@ -204,6 +238,14 @@ async function check(world: World, log: string[]) {
         absorbed += r.amount;
       }
     }
+    // A chargeback open or lost takes the sale's remaining net out of the ledger (frozen, or recovered
+    // from later earnings when already paid out); a won one gives it back. Stripe withdrew that much.
+    const dispute = disputeRows.find((d) => d.paymentId === p.id);
+    const disputedNet = 0 - entries.filter((e) => e.kind === "dispute" || e.kind === "dispute_reinstated").reduce((s, e) => s + e.grossAmount, 0);
+    if (dispute && ["needs_response", "under_review", "lost"].includes(dispute.status)) expect(disputedNet, why).toBe(p.amount - p.amountRefunded);
+    else expect(disputedNet, why).toBe(0);
+    if (dispute) expect((await stripe.disputes.retrieve(dispute.stripeDisputeId)).status, why).toBe(dispute.status);
+    disputed += disputedNet;
     const net = entries.reduce((s, e) => ({ i: s.i + e.instructorAmount, p: s.p + e.platformAmount }), { i: 0, p: 0 });
     expect(net.i, why).toBeGreaterThanOrEqual(0);
     expect(net.p, why).toBeGreaterThanOrEqual(0);
@@ -211,13 +253,14 @@ async function check(world: World, log: string[]) {
     // Access matches what is still paid for.
     // (A fully refunded purchase's enrollment may since have been re-activated by a new purchase.)
     const enrollment = await db().select().from(enrollments).where(eq(enrollments.paymentId, p.id)).get();
-    if (enrollment) expect(enrollment.status, why).toBe(p.amountRefunded >= p.amount ? "revoked" : "active");
+    const access = p.amountRefunded >= p.amount || dispute?.status === "lost" ? "revoked" : dispute && ["needs_response", "under_review"].includes(dispute.status) ? "suspended" : "active";
+    if (enrollment) expect(enrollment.status, why).toBe(access);
     else expect(p.amountRefunded, `${why}
 ${p.id} lost its enrollment`).toBe(p.amount);
   }
   const platform = ledger.reduce((s, e) => s + e.platformAmount, 0) - absorbed;
   const instructor = ledger.reduce((s, e) => s + e.instructorAmount, 0);
-  expect(paid - refunded, `${why}\npaid ${paid} refunded ${refunded} platform ${platform} instructor ${instructor}`).toBe(platform + instructor);
+  expect(paid - refunded - disputed, `${why}\npaid ${paid} refunded ${refunded} disputed ${disputed} platform ${platform} instructor ${instructor}`).toBe(platform + instructor);
 
   // Payouts: never negative, exactly the claimed earnings, and what Stripe transferred.
   for (const [i, instructorId] of world.instructors.entries()) {
@@ -229,8 +272,11 @@ ${p.id} lost its enrollment`).toBe(p.amount);
     }
     const transfers = (await stripe.transfers.list({ destination: world.accounts[i]!, limit: 100 })).data;
     expect(transfers.reduce((s, t) => s + t.amount, 0), why).toBe(paidOut.reduce((s, o) => s + o.amount, 0));
-    const unpaid = ledger.filter((e) => e.instructorId === instructorId && !e.payoutId).reduce((s, e) => s + e.instructorAmount, 0);
-    expect(unpaid, why).toBeGreaterThanOrEqual(0);
+    // Unpaid earnings go below zero only by a recovery carried forward: a dispute of a sale already paid out.
+    const unpaidEntries = ledger.filter((e) => e.instructorId === instructorId && !e.payoutId);
+    const unpaid = unpaidEntries.reduce((s, e) => s + e.instructorAmount, 0);
+    const recovering = unpaidEntries.filter((e) => e.kind === "dispute").reduce((s, e) => s + e.instructorAmount, 0);
+    expect(unpaid, why).toBeGreaterThanOrEqual(recovering);
   }
 
   // Token holds are all settled (captured with the payment, nothing left held).
@@ -251,7 +297,7 @@ ${p.id} lost its enrollment`).toBe(p.amount);
 afterEach(() => resetClock());
 
 describe("money conservation (property)", () => {
-  it(`holds over random purchase, refund, progress, time and payout sequences (fast-check seed ${SEED}, ${NUM_RUNS} runs)`, async () => {
+  it(`holds over random purchase, refund, dispute, progress, time and payout sequences (fast-check seed ${SEED}, ${NUM_RUNS} runs)`, async () => {
     console.info(`money-conservation: fast-check seed ${SEED}, numRuns ${NUM_RUNS}`);
     await fc.assert(
       fc.asyncProperty(fc.array(fc.integer({ min: 100, max: 20_000 }), { minLength: 3, maxLength: 3 }), fc.array(stepArb, { minLength: 6, maxLength: 14 }), async (prices, steps) => {
@@ -266,5 +312,9 @@ describe("money conservation (property)", () => {
       }),
       { seed: SEED, numRuns: NUM_RUNS, endOnFailure: true },
     );
+    console.info(`money-conservation: exercised ${JSON.stringify(exercised)}`);
+    expect(exercised.disputesOpened).toBeGreaterThan(0);
+    expect(exercised.disputesWon).toBeGreaterThan(0);
+    expect(exercised.disputesLost).toBeGreaterThan(0);
   }, 300_000);
 });
