@@ -164,7 +164,8 @@ function AdminLinks({ user }: { user: Parameters<typeof hasPermission>[0] }) {
   return (
     <details className="nav-group" data-testid="admin-nav">
       <summary>Admin</summary>
-      <div className="nav-group-links">
+      {/* Choosing a page closes the group, also when it is the page already shown (no navigation then). */}
+      <div className="nav-group-links" onClick={(e) => ((e.currentTarget.parentElement as HTMLDetailsElement).open = false)}>
         {links.map((l) => (
           <Link key={l.to} to={l.to}>
             {l.label}
