@@ -1,6 +1,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { AppContext } from "~/context.server";
 import { DAY, now } from "~/utils/clock";
+import { chunk } from "~/utils/db.server";
 import { createId } from "~/utils/ids";
 import { allocate } from "~/utils/money";
 import { courses, disputes, instructorEarnings, payouts } from "~drizzle/schema";
@@ -125,11 +126,13 @@ export async function earningsSummary(app: AppContext, instructorId: string) {
   }
   // Disputed sales: frozen (the sale not paid out yet), recovered from later earnings (it was), or given back (won).
   const disputeEntries = entries.filter((e) => e.kind === "dispute");
-  const lostPayments = new Set(
-    disputeEntries.length
-      ? (await app.db.select({ paymentId: disputes.paymentId }).from(disputes).where(and(inArray(disputes.paymentId, [...new Set(disputeEntries.map((e) => e.paymentId))].slice(0, 90)), eq(disputes.status, "lost"))).all()).map((d) => d.paymentId)
-      : [],
+  // Every disputed payment, in runs under D1's 100-parameter limit (a cut-off list would mislabel lost ones).
+  const lostRows = await Promise.all(
+    chunk([...new Set(disputeEntries.map((e) => e.paymentId))], 90).map((ids) =>
+      app.db.select({ paymentId: disputes.paymentId }).from(disputes).where(and(inArray(disputes.paymentId, ids), eq(disputes.status, "lost"))).all(),
+    ),
   );
+  const lostPayments = new Set(lostRows.flat().map((d) => d.paymentId));
   const disputed = disputeEntries
     .map((e) => {
       const sale = entries.find((s) => s.id === e.reversesId);
