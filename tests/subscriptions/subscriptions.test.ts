@@ -215,6 +215,35 @@ describe("cancel and resume", () => {
     expect((await learner.browser.json("/api/certificates")).status).toBe(403);
     expect((await historyFor(learner.user.id)).map((h) => h.kind)).toEqual(["created", "cancel_scheduled", "resumed", "cancel_scheduled", "canceled"]);
     expect((await invoicesOf(learner.customer.id)).filter((i) => i.billing_reason === "subscription_cycle")).toHaveLength(0);
+    // Each change was emailed once (the receipt first), in words with its date, though webhooks repeated them.
+    const mails = await waitForMail(learner.user.email, 5);
+    expect(mails.map((m) => m.subject)).toEqual([
+      expect.stringContaining("receipt"),
+      expect.stringMatching(/^Your Pro \(monthly\) subscription ends on \w+ \d+, \d{4}$/),
+      "Your Pro (monthly) subscription continues",
+      expect.stringMatching(/subscription ends on/),
+      "Your Pro (monthly) subscription has ended",
+    ]);
+    await syncWebhooks();
+    expect(await mailFor(learner.user.email)).toHaveLength(5);
+  });
+
+  it("says before confirming that changing the interval of a canceled plan makes it renew again, and emails the change", async () => {
+    const learner = await clockedLearner();
+    await subscribe(learner, "pro");
+    await learner.browser.json("/api/subscriptions/cancel", jsonBody({}));
+    const preview = (await learner.browser.json("/api/subscriptions/update", put({ tier: "pro", interval: "year", preview: true }))).body.preview;
+    expect(preview).toMatchObject({ kind: "interval_switch", effective: "immediate", resumesRenewal: true });
+    const page = await learner.browser.submit("/account/billing", { intent: "preview", tier: "pro", interval: "year" });
+    expect(await page.text()).toContain("This change cancels that: your plan renews again");
+    const done = await learner.browser.json("/api/subscriptions/update", put({ tier: "pro", interval: "year", prorationDate: preview.prorationDate }));
+    expect(done.body.subscription).toMatchObject({ interval: "year", cancelAtPeriodEnd: false });
+    const mails = await waitForMail(learner.user.email, 1, (s) => s.startsWith("Your plan is now"));
+    expect(mails[0]!.subject).toBe("Your plan is now Pro (yearly)");
+    expect(mails[0]!.text).toContain("from Pro (monthly) to Pro (yearly)");
+    // Not canceled: a preview of the same change says nothing about renewing.
+    const again = (await learner.browser.json("/api/subscriptions/update", put({ tier: "enterprise", interval: "year", preview: true }))).body.preview;
+    expect(again.resumesRenewal).toBe(false);
   });
 
   it("lets only admins cancel immediately, and audits it", async () => {

@@ -37,6 +37,19 @@ const subscriptionRenewed = z.object({
   manageUrl: link,
 });
 
+/** The plan changes a subscriber is told about (subscription_changes kinds, app/modules/subscriptions). */
+export const NOTIFIED_PLAN_CHANGES = ["upgraded", "interval_changed", "downgrade_scheduled", "cancel_scheduled", "resumed", "canceled"] as const;
+const subscriptionChanged = z.object({
+  name,
+  change: z.enum(NOTIFIED_PLAN_CHANGES),
+  /** The plan after the change, in words ("Pro (yearly)"). */
+  plan: text(120),
+  previousPlan: text(120).optional(),
+  /** When it takes or took effect: the end of access, the downgrade's date, the next renewal. */
+  effectiveAt: epochMs,
+  manageUrl: link,
+});
+
 const coursePurchased = z.object({
   name,
   courseTitle: text(200),
@@ -221,6 +234,35 @@ export const EMAIL_TEMPLATES = {
       button: { label: "Manage subscription", url: d.manageUrl },
       footnote: "You can cancel at any time before the next renewal date.",
     }),
+  }),
+
+  "subscription-changed": define({
+    schema: subscriptionChanged,
+    render: (d) => {
+      const on = formatDate(d.effectiveAt);
+      const words = {
+        upgraded: { subject: `You're now on ${d.plan}`, heading: "Plan upgraded", body: `Your plan changed${d.previousPlan ? ` from ${d.previousPlan}` : ""} to ${d.plan}. Its features are yours now; the prorated difference was charged to your card. It next renews on ${on}.` },
+        interval_changed: { subject: `Your plan is now ${d.plan}`, heading: "Billing changed", body: `Your billing changed${d.previousPlan ? ` from ${d.previousPlan}` : ""} to ${d.plan}. It next renews on ${on}.` },
+        downgrade_scheduled: { subject: `Your plan changes to ${d.plan} on ${on}`, heading: "Plan change scheduled", body: `You keep ${d.previousPlan ?? "your current plan"} until ${on}; from then on you are on ${d.plan} and billed its price. Nothing is charged now.` },
+        cancel_scheduled: { subject: `Your ${d.plan} subscription ends on ${on}`, heading: "Subscription canceled", body: `Your ${d.plan} subscription is canceled: you keep its features until ${on}, then you move to Free and are not charged again. Changed your mind? Resume it before then.` },
+        resumed: { subject: `Your ${d.plan} subscription continues`, heading: "Subscription resumed", body: `Your ${d.plan} subscription is no longer set to end. It renews on ${on}.` },
+        canceled: { subject: `Your ${d.plan} subscription has ended`, heading: "Subscription ended", body: `Your ${d.plan} subscription ended on ${on}. You are on Free now and will not be charged again. Courses you bought stay yours.` },
+      }[d.change];
+      return {
+        subject: words.subject,
+        preheader: words.body.split(". ")[0] + ".",
+        heading: words.heading,
+        greeting: `Hi ${d.name},`,
+        paragraphs: [words.body],
+        facts: [
+          ["Plan", d.plan],
+          ...(d.previousPlan ? ([["Before", d.previousPlan]] as [string, string][]) : []),
+          [d.change === "canceled" ? "Ended" : d.change === "cancel_scheduled" ? "Access until" : d.change === "downgrade_scheduled" ? "Takes effect" : "Next renewal", on],
+        ],
+        button: { label: d.change === "cancel_scheduled" ? "Resume or manage" : "Manage subscription", url: d.manageUrl },
+        footnote: "Didn't make this change? Reply to this email and we will look into it.",
+      };
+    },
   }),
 
   "course-purchased": define({

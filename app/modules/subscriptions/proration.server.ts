@@ -51,6 +51,11 @@ export type ChangePreview = {
   nextRenewal: { amount: number; at: number };
   /** Epoch seconds; pass back to confirm at exactly this price. */
   prorationDate: number;
+  /**
+   * The subscription is set to end at period end and this change, applied now, undoes that: it
+   * renews again (Stripe's update clears `cancel_at_period_end`). Said before confirming.
+   */
+  resumesRenewal: boolean;
 };
 
 const PREVIEW_VALID_MS = 30 * MINUTE;
@@ -110,7 +115,7 @@ async function buildPreview(app: AppContext, stripe: Stripe, row: SubscriptionRo
   const kind = classify(row, tier, interval);
   const price = await resolvePrice(app, stripe, tier, interval);
   const item = sub.items.data[0]!;
-  const base = { kind, from: { tier: row.tier, interval: row.interval }, to: { tier, interval }, currency: sub.currency, prorationDate };
+  const base = { kind, from: { tier: row.tier, interval: row.interval }, to: { tier, interval }, currency: sub.currency, prorationDate, resumesRenewal: false };
   if (kind === "downgrade" || kind === "keep_current") {
     return {
       price,
@@ -142,6 +147,7 @@ async function buildPreview(app: AppContext, stripe: Stripe, row: SubscriptionRo
       ...base,
       effective: "immediate",
       effectiveAt: prorationDate * 1000,
+      resumesRenewal: sub.cancel_at_period_end,
       lines,
       amountDue: Math.max(0, applied),
       creditAfter: -Math.min(0, applied),

@@ -2,6 +2,7 @@ import { and, desc, eq, inArray, lte, ne } from "drizzle-orm";
 import type Stripe from "stripe";
 import type { AppContext } from "~/context.server";
 import { notifyUser } from "~/modules/email/email.server";
+import { NOTIFIED_PLAN_CHANGES } from "~/modules/email/templates";
 import { createStripe, declineMessage } from "~/modules/payments/stripe.server";
 import { DAY, now } from "~/utils/clock";
 import { createId } from "~/utils/ids";
@@ -95,9 +96,15 @@ type ChangeInput = {
   stripeInvoiceId?: string | null;
 };
 
-/** Appends a history row once (same subscription + dedupe key → one row). */
-export async function recordChange(app: AppContext, row: Pick<SubscriptionRow, "id" | "userId">, ctx: SyncContext, change: ChangeInput) {
-  await app.db
+const NOTIFIED: readonly string[] = NOTIFIED_PLAN_CHANGES;
+
+/**
+ * Appends a history row once (same subscription + dedupe key → one row). The first time a change a
+ * subscriber should hear about is recorded (upgrade, interval, scheduled downgrade, cancel, resume,
+ * end), they get the "subscription-changed" email, keyed by the same row so it is sent once.
+ */
+export async function recordChange(app: AppContext, row: Pick<SubscriptionRow, "id" | "userId" | "currentPeriodEnd">, ctx: SyncContext, change: ChangeInput) {
+  const inserted = await app.db
     .insert(subscriptionChanges)
     .values({
       id: createId("subscriptionChange"),
@@ -119,7 +126,26 @@ export async function recordChange(app: AppContext, row: Pick<SubscriptionRow, "
       createdAt: now(),
     })
     .onConflictDoNothing()
-    .run();
+    .returning({ id: subscriptionChanges.id })
+    .get();
+  if (!inserted || !NOTIFIED.includes(change.kind)) return;
+  const kind = change.kind as (typeof NOTIFIED_PLAN_CHANGES)[number];
+  const { before, after } = change;
+  // An end is news only to someone who had the plan (not a start that never completed).
+  if (kind === "canceled" && !(before && (ENTITLED_STATUSES as readonly string[]).includes(before.status))) return;
+  const full = after as Partial<SubscriptionRow>;
+  await notifyUser(app, row.userId, {
+    template: "subscription-changed",
+    idempotencyKey: `subscription-change/${inserted.id}`,
+    data: (user) => ({
+      name: user.name,
+      change: kind,
+      plan: planLabel(after.tier, after.interval),
+      ...(before && (kind === "upgraded" || kind === "interval_changed" || kind === "downgrade_scheduled") ? { previousPlan: planLabel(before.tier, before.interval) } : {}),
+      effectiveAt: kind === "canceled" ? (full.endedAt ?? now()) : (full.currentPeriodEnd ?? row.currentPeriodEnd),
+      manageUrl: billingUrl(app),
+    }),
+  });
 }
 
 /**

@@ -278,6 +278,11 @@ export default function Billing() {
               ) : (
                 <p>Nothing is charged now. The change takes effect on {day(preview.effectiveAt)}.</p>
               )}
+              {preview.resumesRenewal ? (
+                <p className="alert" data-testid="change-resumes">
+                  Your subscription is set to end on {day(current.currentPeriodEnd ?? preview.effectiveAt)}. This change cancels that: your plan renews again, and you can cancel it again afterwards.
+                </p>
+              ) : null}
               <p className="muted">
                 Then {formatMoney(preview.nextRenewal.amount, preview.currency as Currency)} on {day(preview.nextRenewal.at)}.
               </p>

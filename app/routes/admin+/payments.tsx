@@ -75,7 +75,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       const full = check.amount === check.left && check.payment.amountRefunded === 0;
       return askToConfirm(form, {
         title: `Refund ${money} to ${payer?.name ?? "the buyer"}?`,
-        body: `${full ? "A full refund" : `A partial refund (${formatMoney(check.left, check.payment.currency as Currency)} is left to refund)`} of “${check.payment.description}”${payer ? ` paid by ${payer.email}` : ""}. The money goes back to their card${check.payment.purpose === "course_purchase" && check.amount === check.left ? " and a full refund removes their access to the course" : ""}. This cannot be undone.`,
+        body: `${full ? "A full refund" : check.amount === check.left ? "A refund of everything left" : `A partial refund (${formatMoney(check.left - check.amount, check.payment.currency as Currency)} will be left to refund after it)`} of “${check.payment.description}”${payer ? ` paid by ${payer.email}` : ""}. The money goes back to their card${check.payment.purpose === "course_purchase" && check.amount === check.left ? " and a full refund removes their access to the course" : ""}.${input.reason.trim() ? ` The learner sees your reason, “${input.reason.trim()}”, on their receipt and in the email.` : ""} This cannot be undone.`,
         confirmLabel: `Refund ${money}`,
         pendingLabel: "Refunding…",
       });
@@ -130,7 +130,8 @@ export default function AdminPayments() {
               <Link to={`/account/payments/${p.id}`}>{isPaidStatus(p.status) ? "Receipt" : "Details"}</Link>
             </p>
             {p.amountRefundable > 0 ? (
-              <Form method="post" className="inline-form">
+              // Keyed by what is left, so the form starts empty again once a refund went through.
+              <Form method="post" className="inline-form" key={`${p.id}:${p.amountRefundable}`}>
                 <CsrfInput />
                 <input type="hidden" name="paymentId" value={p.id} />
                 <label>
@@ -138,7 +139,7 @@ export default function AdminPayments() {
                   <input name="amount" inputMode="decimal" />
                 </label>
                 <label>
-                  Reason <input name="reason" required minLength={3} maxLength={300} />
+                  Reason (the learner sees it on the receipt and in the email) <input name="reason" required minLength={3} maxLength={300} />
                 </label>
                 <SubmitButton name="intent" value="refund" className="danger" pendingText="Checking…">
                   Refund

@@ -86,7 +86,9 @@ export default function AdminTokens() {
             Balance {f.plural(balance!.balance, "token")}{balance!.held ? `, ${f.number(balance!.held)} held` : ""}.
           </p>
           <FormStatus result={result} />
-          <Form method="post" className="stack narrow-left">
+          {/* Keyed by the award key, which each load mints afresh: after an answer the form starts empty,
+              so pressing again never repeats an award unseen; two presses before it share the key. */}
+          <Form method="post" className="stack narrow-left" key={awardKey}>
             <CsrfInput />
             <input type="hidden" name="userId" value={learner.id} />
             <input type="hidden" name="awardKey" value={awardKey} />

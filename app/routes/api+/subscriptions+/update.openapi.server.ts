@@ -18,6 +18,7 @@ const preview = z
     currency,
     nextRenewal: z.object({ amount: money(), at: timestamp }),
     prorationDate: z.number().int().meta({ description: "Epoch seconds; send it back to apply the change at exactly this price (valid 30 minutes)." }),
+    resumesRenewal: z.boolean().meta({ description: "true when the subscription is set to end and applying this change makes it renew again." }),
   })
   .meta({ id: "PlanChangePreview" });
 
@@ -36,6 +37,7 @@ const PREVIEW = {
   currency: "usd",
   nextRenewal: { amount: 4900, at: 1798342000000 },
   prorationDate: 1795750000,
+  resumesRenewal: false,
 };
 
 export default defineRoute("/api/subscriptions/update", {
