@@ -36,6 +36,10 @@ describe("confirmation before destructive actions", () => {
     const partialHtml = await askPartial.text();
     expect(partialHtml).toContain("Refund $10.00 to Test User?");
     expect(partialHtml).toContain("This cannot be undone.");
+    // What remains after this refund ($49.00 − $10.00), not what is left before it; and the reason is public.
+    expect(partialHtml).toContain("$39.00 will be left to refund after it");
+    expect(partialHtml).not.toContain("$49.00 will be left");
+    expect(partialHtml).toContain("The learner sees your reason, “Partial goodwill”, on their receipt and in the email.");
     expect(partialHtml).toMatch(/<input type="hidden" name="confirm" value="yes"/);
     expect(await db().select().from(refunds).where(eq(refunds.paymentId, payment.id)).all()).toHaveLength(0);
 
