@@ -58,11 +58,15 @@ export function onboardingPage(account: Obj) {
   );
 }
 
+/** An invoice's status as Stripe's hosted invoice page words it. */
+const INVOICE_STATUS_WORDS: Record<string, string> = { draft: "Draft", open: "Due, not paid yet", paid: "Paid", void: "Void (nothing to pay)", uncollectible: "Uncollectible" };
+
 export function invoicePage(invoice: Obj) {
+  const paidAt = invoice.status === "paid" && invoice.status_transitions?.paid_at ? ` on ${new Date(invoice.status_transitions.paid_at * 1000).toLocaleDateString("en-US", { dateStyle: "long", timeZone: "UTC" })}` : "";
   const rows = invoice.lines.data.map((l: Obj) => `<tr><td>${esc(l.description)}</td><td>${money(l.amount, l.currency)}</td></tr>`).join("");
   return layout(
     `Invoice ${invoice.number}`,
-    `<h1>Invoice ${esc(invoice.number)}</h1><p>Status: ${esc(invoice.status)}</p><table>${rows}<tr><td><strong>Amount due</strong></td><td><strong>${money(invoice.amount_due, invoice.currency)}</strong></td></tr></table>`,
+    `<h1>Invoice ${esc(invoice.number)}</h1><p>${esc(INVOICE_STATUS_WORDS[invoice.status] ?? invoice.status)}${paidAt}</p><table>${rows}<tr><td><strong>Amount due</strong></td><td><strong>${money(invoice.amount_due, invoice.currency)}</strong></td></tr></table>`,
   );
 }
 

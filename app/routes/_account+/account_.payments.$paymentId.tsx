@@ -69,10 +69,6 @@ export default function Receipt() {
         <ConfirmPanel step={confirmStep} />
       </div>
       <dl className="facts">
-        <dt>Payment ID</dt>
-        <dd>
-          <code>{payment.id}</code>
-        </dd>
         <dt>Billed to</dt>
         <dd>
           {payer?.name} ({payer?.email})
@@ -91,6 +87,10 @@ export default function Receipt() {
         <dt>Date</dt>
         <dd>
           <When ms={payment.succeededAt ?? payment.createdAt} as="dateTime" />
+        </dd>
+        <dt>Reference</dt>
+        <dd>
+          <code>{payment.id}</code> <span className="muted">(quote it if you write to us)</span>
         </dd>
       </dl>
       {payment.refunds.length ? (

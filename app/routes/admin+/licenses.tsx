@@ -166,12 +166,12 @@ export default function AdminLicenses() {
           caption="Licenses"
           empty={{ title: "No licenses yet", body: "Licenses appear when an organization subscribes to Enterprise, or when you create one above." }}
           columns={[
-            { label: "License", cell: (l) => <code>{l.id}</code> },
             { label: "Organization", cell: (l) => <Link to={`/enterprise?organizationId=${l.organizationId}`}>{l.organizationName}</Link> },
             { label: "Plan", cell: (l) => TIERS[l.tier].name },
             { label: "Status", cell: (l) => <StatusBadge kind="license" status={l.status} /> },
             { label: "Valid until", cell: (l) => <When ms={l.expiresAt} /> },
             { label: "Source", cell: (l) => (l.source === "subscription" ? "Subscription" : "Created by an admin") },
+            { label: "License", cell: (l) => <code>{l.id}</code> },
             { label: "Machine policy", cell: (l) => <span data-testid="license-policy">{policySummary(l)}</span> },
             {
               label: "Actions",

@@ -118,16 +118,21 @@ export default function AdminPayments() {
         {found.map((p) => (
           <article key={p.id} className="card stack" aria-label={`Payment ${p.id}`}>
             <p>
-              <code>{p.id}</code> · {p.email} · <When ms={p.createdAt} as="dateTime" />
+              <strong>
+                {p.description} — <Money amount={p.amount} currency={p.currency} />
+              </strong>
             </p>
             <p>
-              {p.description} — <Money amount={p.amount} currency={p.currency} /> <StatusBadge kind="payment" status={p.status} />{" "}
+              {p.email} · <When ms={p.createdAt} as="dateTime" /> · <StatusBadge kind="payment" status={p.status} />{" "}
               {p.amountRefunded ? (
                 <>
                   (refunded <Money amount={p.amountRefunded} currency={p.currency} />)
                 </>
               ) : null}{" "}
               <Link to={`/account/payments/${p.id}`}>{isPaidStatus(p.status) ? "Receipt" : "Details"}</Link>
+            </p>
+            <p className="muted">
+              Reference <code>{p.id}</code>
             </p>
             {p.amountRefundable > 0 ? (
               // Keyed by what is left, so the form starts empty again once a refund went through.

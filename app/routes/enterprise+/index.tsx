@@ -218,10 +218,6 @@ export default function EnterpriseDashboard() {
               {TIERS[l.tier].name} license <StatusBadge kind="license" status={l.status} />
             </h3>
             <dl className="facts">
-              <dt>License ID</dt>
-              <dd>
-                <code>{l.id}</code>
-              </dd>
               <dt>Valid until</dt>
               <dd data-testid="license-expires">
                 <When ms={l.expiresAt} />
@@ -252,6 +248,10 @@ export default function EnterpriseDashboard() {
                   </dd>
                 </>
               ) : null}
+              <dt>License ID</dt>
+              <dd>
+                <code>{l.id}</code>
+              </dd>
             </dl>
             {isAdmin ? (
               <div className="stack" data-testid="license-keys">
