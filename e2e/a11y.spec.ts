@@ -59,6 +59,14 @@ async function audit(page: Page, role: string, visits: Visit[], found: Violation
         const wide = [...document.querySelectorAll("main *")].filter((e) => e.getBoundingClientRect().right > W + 1 && !e.closest("table, .sr-only, thead"));
         return { pageWidth: document.documentElement.scrollWidth, wide: wide.slice(-3).map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ""}${e.className ? `.${String(e.className).split(" ").join(".")}` : ""}`) };
       });
+      // Chart labels stay readable: no drawn text rendered smaller than 10 px at this width.
+      const tiny = await page.evaluate(() =>
+        [...document.querySelectorAll("main .chart svg text")]
+          .filter((t) => (t as SVGGraphicsElement).getBoundingClientRect().height > 0)
+          .map((t) => ({ text: t.textContent ?? "", px: Math.round(parseFloat(getComputedStyle(t).fontSize) * ((t.closest("svg") as SVGSVGElement).getBoundingClientRect().width / ((t.closest("svg") as SVGSVGElement).viewBox.baseVal.width || 1))) }))
+          .filter((t) => t.px < 10),
+      );
+      if (tiny.length) found.push({ role, width, path: visit.path, id: "tiny-chart-text", impact: "serious", help: `chart text drawn at ${tiny[0]!.px} px`, nodes: tiny.slice(0, 3).map((t) => t.text) });
       if (overflow.pageWidth > width) found.push({ role, width, path: visit.path, id: "page-overflow", impact: "serious", help: `the page is ${overflow.pageWidth} px wide`, nodes: overflow.wide });
       const results = await axe.analyze();
       for (const v of results.violations) {

@@ -1,7 +1,8 @@
 import { env } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { chartModel, lastMonths, niceStep } from "~/components/earnings-chart";
+import { valueAxis } from "~/components/bar-chart";
+import { chartModel, lastMonths } from "~/components/earnings-chart";
 import { listMyLearning } from "~/modules/marketplace/learning.server";
 import { isSafeUrl, renderMarkdown } from "~/modules/marketplace/markdown.server";
 import { sniffImage } from "~/modules/marketplace/images.server";
@@ -382,7 +383,12 @@ describe("earnings chart", () => {
   it("covers the last 12 months with whole-unit money ticks", () => {
     const now = Date.UTC(2026, 10, 27);
     expect(lastMonths(now)).toEqual(["2025-12", "2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11"]);
-    expect([niceStep(0), niceStep(4), niceStep(9), niceStep(130), niceStep(1900)]).toEqual([1, 1, 5, 50, 500]);
+    // d3's nice ticks, whole units only: never a "$0.50" or "2.5 checks" tick.
+    expect(valueAxis(0)).toEqual({ ticks: [0, 1], top: 1 });
+    expect(valueAxis(3)).toEqual({ ticks: [0, 1, 2, 3], top: 3 });
+    expect(valueAxis(130)).toEqual({ ticks: [0, 50, 100, 150], top: 150 });
+    expect(valueAxis(1900, 100).ticks).toEqual([0, 500, 1000, 1500, 2000]);
+    expect(valueAxis(7000, 100)).toEqual({ ticks: [0, 2000, 4000, 6000, 8000], top: 8000 });
     const model = chartModel(
       [
         { month: "2026-11", currency: "usd", pending: 1400, available: 0, paid: 0 },

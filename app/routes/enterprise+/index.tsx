@@ -1,4 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import { ChartLegend, StackedBarChart, type BarSeries } from "~/components/bar-chart";
 import { data } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import * as z from "zod";
@@ -459,39 +460,40 @@ export default function EnterpriseDashboard() {
   );
 }
 
+const USAGE_SERIES: BarSeries[] = [
+  { key: "valid", label: "Valid", className: "bar-available" },
+  { key: "invalid", label: "Not valid", className: "bar-pending" },
+];
+
 function UsageChart({ days }: { days: { day: string; validations: number; valid: number; invalid: number }[] }) {
   const { viewer } = useFormat();
-  const max = Math.max(1, ...days.map((d) => d.validations));
-  const label = (day: string) => formatDate(Date.parse(`${day}T12:00:00Z`), { ...viewer, timeZone: "UTC" });
-  const short = (day: string) => new Intl.DateTimeFormat(viewer.locale, { month: "short", day: "numeric", timeZone: "UTC" }).format(Date.parse(`${day}T12:00:00Z`));
-  const width = 22;
-  const height = 120;
+  const at = (day: string) => Date.parse(`${day}T12:00:00Z`);
+  const label = (day: string) => formatDate(at(day), { ...viewer, timeZone: "UTC" });
+  const short = new Intl.DateTimeFormat(viewer.locale, { month: "short", day: "numeric", timeZone: "UTC" });
+  const total = days.reduce((sum, d) => sum + d.validations, 0);
+  const busiest = days.reduce((a, d) => (d.validations > (a?.validations ?? -1) ? d : a), days[0]);
+  const summary =
+    total && busiest
+      ? `${plural(total, "check", "checks", viewer.locale)} over ${days.length} days; busiest ${label(busiest.day)} with ${formatNumber(busiest.validations, viewer.locale)}.`
+      : `No checks in the last ${days.length} days.`;
   return (
-    <figure className="chart">
-      <svg viewBox={`0 0 ${days.length * width + 10} ${height + 24}`} role="img" aria-label={`Validations per day over ${days.length} days, highest ${formatNumber(max, viewer.locale)} in a day`} width="100%" height={height + 24}>
-        {days.map((d, i) => {
-          const valid = (d.valid / max) * height;
-          const invalid = (d.invalid / max) * height;
-          const x = 5 + i * width;
-          return (
-            <g key={d.day}>
-              <title>{`${label(d.day)}: ${plural(d.valid, "valid check", "valid checks", viewer.locale)}, ${formatNumber(d.invalid, viewer.locale)} not valid`}</title>
-              <rect x={x} y={height - valid} width={width - 6} height={valid} className="bar-available" />
-              <rect x={x} y={height - valid - invalid} width={width - 6} height={invalid} className="bar-pending" />
-              {i % 7 === 0 ? (
-                <text x={x} y={height + 16} fontSize="10">
-                  {short(d.day)}
-                </text>
-              ) : null}
-            </g>
-          );
-        })}
-      </svg>
-      <figcaption>
-        <span className="legend bar-available" />
-        Valid <span className="legend bar-pending" />
-        Not valid (per UTC day)
-      </figcaption>
+    <figure className="chart" data-testid="usage-chart">
+      <StackedBarChart
+        id="usage-chart"
+        title={`License checks per day, last ${days.length} days`}
+        summary={summary}
+        series={USAGE_SERIES}
+        rows={days.map((d) => ({
+          key: d.day,
+          tick: short.format(at(d.day)),
+          title: `${label(d.day)}: ${plural(d.valid, "valid check", "valid checks", viewer.locale)}, ${formatNumber(d.invalid, viewer.locale)} not valid`,
+          values: { valid: d.valid, invalid: d.invalid },
+        }))}
+        formatTick={(t) => formatNumber(t, viewer.locale)}
+        yTitle="Checks"
+        xTitle="Day (UTC)"
+      />
+      <ChartLegend series={USAGE_SERIES} />
     </figure>
   );
 }
