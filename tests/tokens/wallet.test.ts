@@ -84,3 +84,23 @@ describe("TokenWallet first use", () => {
     expect((await credit(user.id, 5)).entry.balanceAfter).toBe(5);
   });
 });
+
+describe("the wallet page's time zone", () => {
+  it("says which zone the streak counts days in, and offers the browser's when it differs", async () => {
+    const { signedInAs } = await import("../helpers");
+    const { learnerProfiles } = await import("~drizzle/schema");
+    const learner = await signedInAs("student");
+    learner.browser.cookies.set("tz", encodeURIComponent("Europe/Paris"));
+    const text = async () => (await (await learner.browser.fetch("/wallet")).text()).replaceAll("<!-- -->", "").replaceAll("&#x27;", "'");
+    const page = await text();
+    expect(page).toContain("counted in your streak's time zone, UTC");
+    expect(page).toContain("this browser is in Europe/Paris");
+    expect(page).toContain("Count my days in Europe/Paris");
+    const saved = await learner.browser.submit("/wallet", { intent: "settings", handle: `tz-${learner.user.id.slice(-8)}`, timeZone: "Europe/Paris" });
+    expect(saved.status).toBe(200);
+    expect((await db().select().from(learnerProfiles).where(eq(learnerProfiles.userId, learner.user.id)).get())!.timeZone).toBe("Europe/Paris");
+    const after = await text();
+    expect(after).toContain("time zone, Europe/Paris.");
+    expect(after).not.toContain("Count my days in");
+  });
+});

@@ -106,7 +106,22 @@ export default function Wallet() {
           </div>
         </div>
         <figure className="streak-calendar">
-          <figcaption>Last {wallet.calendar.length} days (your time zone: {wallet.timeZone})</figcaption>
+          <figcaption>
+            Last {wallet.calendar.length} days, counted in your streak's time zone, {wallet.timeZone}
+            {f.viewer.timeZoneKnown && f.viewer.timeZone !== wallet.timeZone ? ` (this browser is in ${f.viewer.timeZone})` : ""}.
+          </figcaption>
+          {f.viewer.timeZoneKnown && f.viewer.timeZone !== wallet.timeZone ? (
+            <Form method="post" data-testid="use-browser-time-zone">
+              <CsrfInput />
+              <input type="hidden" name="intent" value="settings" />
+              <input type="hidden" name="handle" value={wallet.handle} />
+              <input type="hidden" name="timeZone" value={f.viewer.timeZone} />
+              {wallet.hiddenFromBoards ? <input type="hidden" name="hiddenFromBoards" value="on" /> : null}
+              <SubmitButton className="secondary small" pendingText="Saving…">
+                Count my days in {f.viewer.timeZone}
+              </SubmitButton>
+            </Form>
+          ) : null}
           <ol>
             {wallet.calendar.map((d) => (
               <li key={d.day} className={`day day-${d.kind}`} title={`${d.day}: ${KIND_LABEL[d.kind]}`}>
