@@ -131,7 +131,7 @@ export default function AdminLicenses() {
         ) : null}
       </div>
 
-      <Form method="post" className="card stack narrow">
+      <Form method="post" className="card stack narrow-left">
         <h2>Create a license</h2>
         <CsrfInput />
         <input type="hidden" name="intent" value="create" />

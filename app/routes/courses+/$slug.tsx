@@ -236,7 +236,7 @@ export default function CoursePage() {
             {modules.length ? (
               <p>
                 <Link className="button" to={`/courses/${course.slug}/learn/${(modules.find((m) => !progress?.completedModuleIds.includes(m.id)) ?? modules[0]!).id}`}>
-                  {progress?.completedModuleIds.length ? (progress.completed ? "Review the course" : "Continue learning") : "Start learning"}
+                  {progress?.completedModuleIds.length ? (progress.completed ? "Revisit the course" : "Continue learning") : "Start learning"}
                 </Link>
               </p>
             ) : null}
@@ -340,7 +340,7 @@ export default function CoursePage() {
       <section aria-labelledby="reviews-title" className="stack">
         <h2 id="reviews-title">Reviews</h2>
         {viewer.enrolled ? (
-          <Form method="post" className="stack narrow card">
+          <Form method="post" className="stack narrow-left card">
             <CsrfInput />
             <h3>{ownReview ? "Edit your review" : "Review this course"}</h3>
             <StarInput name="rating" defaultValue={result?.values?.rating ? Number(result.values.rating) : ownReview?.rating} error={result?.errors?.rating} />

@@ -83,8 +83,10 @@ export default function Catalog() {
               ))}
             </select>
           </div>
-          <button type="submit">Apply filters</button>
-          {activeFilters ? <Link to="/courses">Clear filters</Link> : null}
+          <div className="form-actions">
+            <button type="submit">Apply filters</button>
+            {activeFilters ? <Link to="/courses">Clear filters</Link> : null}
+          </div>
         </Form>
       </details>
       <section aria-label="Results" className="stack">

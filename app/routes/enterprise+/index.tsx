@@ -432,7 +432,7 @@ export default function EnterpriseDashboard() {
         <div className="stack">
           <h2>Branding</h2>
           {whiteLabel ? (
-            <Form method="post" action={`/enterprise${q}`} encType="multipart/form-data" className="stack narrow" data-testid="branding-form">
+            <Form method="post" action={`/enterprise${q}`} encType="multipart/form-data" className="stack narrow-left" data-testid="branding-form">
               <CsrfInput />
               <input type="hidden" name="intent" value="branding" />
               <Field label="Display name" name="name" required defaultValue={result?.values?.name ?? organization.brandName ?? organization.name} errors={result?.errors} />

@@ -245,7 +245,7 @@ export default function EditCourse() {
 
       <section aria-labelledby="details-title">
         <h2 id="details-title">Details</h2>
-        <Form method="post" action={self} className="stack narrow">
+        <Form method="post" action={self} className="stack narrow-left">
           <CsrfInput />
           <CourseFields values={values as Record<string, string>} errors={result?.errors} />
           <button type="submit" name="intent" value="update">
