@@ -361,6 +361,52 @@ export async function deleteModule(app: AppContext, user: SessionUser, courseId:
   app.logger.info("marketplace.module_deleted", { courseId: course.id, moduleId, userId: user.id });
 }
 
+/** Renames a module of an own course (learners see the new title at once). */
+export async function renameModule(app: AppContext, user: SessionUser, courseId: string, moduleId: string, title: unknown) {
+  const course = await loadOwnCourse(app, user, courseId);
+  const parsed = z.object({ title: moduleTitleSchema }).safeParse({ title });
+  if (!parsed.success) throw AppError.validation(zodFieldErrors(parsed.error));
+  const done = await app.db
+    .update(courseModules)
+    .set({ title: parsed.data.title })
+    .where(and(eq(courseModules.id, parseOrThrow(moduleIdSchema, moduleId)), eq(courseModules.courseId, course.id)))
+    .returning({ id: courseModules.id })
+    .get();
+  if (!done) throw AppError.notFound("Module");
+  app.logger.info("marketplace.module_renamed", { courseId: course.id, moduleId, userId: user.id });
+  return parsed.data.title;
+}
+
+/**
+ * Moves a module one place up or down by swapping positions with its neighbour, in one statement
+ * that changes both rows or neither: it applies only while both still hold the positions read, so
+ * two moves at once never leave two modules on one position (the later one answers 409).
+ */
+export async function moveModule(app: AppContext, user: SessionUser, courseId: string, moduleId: string, direction: "up" | "down") {
+  const course = await loadOwnCourse(app, user, courseId);
+  const modules = await listModules(app, course.id);
+  const at = modules.findIndex((m) => m.id === moduleId);
+  if (at < 0) throw AppError.notFound("Module");
+  const other = modules[direction === "up" ? at - 1 : at + 1];
+  if (!other) throw new AppError("conflict", direction === "up" ? "This module is already the first." : "This module is already the last.");
+  const a = modules[at]!;
+  const both = sql`((${courseModules.id} = ${a.id} AND ${courseModules.position} = ${a.position}) OR (${courseModules.id} = ${other.id} AND ${courseModules.position} = ${other.position}))`;
+  const swapped = await app.db
+    .update(courseModules)
+    .set({ position: sql`CASE ${courseModules.id} WHEN ${a.id} THEN ${other.position} ELSE ${a.position} END` })
+    .where(
+      and(
+        eq(courseModules.courseId, course.id),
+        both,
+        sql`(SELECT count(*) FROM ${courseModules} WHERE ${courseModules.courseId} = ${course.id} AND ${both}) = 2`,
+      ),
+    )
+    .returning({ id: courseModules.id })
+    .all();
+  if (swapped.length !== 2) throw new AppError("conflict", "The modules were reordered in the meantime. Reload the page and try again.");
+  app.logger.info("marketplace.module_moved", { courseId: course.id, moduleId, direction, userId: user.id });
+}
+
 /** Course page data: course, instructor, modules, and what the viewer may do. */
 export async function getCourseView(app: AppContext, viewer: SessionUser | null, course: Course) {
   if (!canView(viewer, course)) throw AppError.notFound("Course");

@@ -10,7 +10,7 @@ import { completeModule, downloadsFreely, findEnrollment, getProgress, loadAcces
 import { hasFeature } from "~/modules/subscriptions/entitlements.server";
 import { FEATURES, TIERS, upgradeUrl } from "~/modules/subscriptions/tiers";
 import { Icon } from "~/components/icon";
-import { findCourseBySlug, listModules, publicModule } from "~/modules/marketplace/courses.server";
+import { findCourseBySlug, isOwner, listModules, publicModule } from "~/modules/marketplace/courses.server";
 import { renderMarkdown } from "~/modules/marketplace/markdown.server";
 import { AppError, errorResponse, toAppError } from "~/utils/errors";
 import { formError, readForm, type FormResult } from "~/utils/forms.server";
@@ -66,6 +66,9 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     html: isMarkdown && text !== null ? renderMarkdown(text) : null,
     plainText: !isMarkdown && text !== null ? text : null,
     progress: enrolled ? await getProgress(app, user.id, course.id) : null,
+    // The course's instructor (or an admin) looking at it without an enrollment: a preview.
+    previewing: !enrolled && downloadsFreely(user, course),
+    editUrl: isOwner(user, course) ? `/instructor/courses/${course.id}` : null,
   };
 }
 
@@ -140,7 +143,7 @@ function Viewer({ contentType, url, title, html, plainText, fileName, canDownloa
 }
 
 export default function LearnModule() {
-  const { course, module, modules, fileUrl, canDownload, progress, html, plainText } = useLoaderData<typeof loader>();
+  const { course, module, modules, fileUrl, canDownload, progress, html, plainText, previewing, editUrl } = useLoaderData<typeof loader>();
   const result = useActionData<FormResult>();
   const index = modules.findIndex((m) => m.id === module.id);
   const previous = index > 0 ? modules[index - 1] : undefined;
@@ -187,6 +190,17 @@ export default function LearnModule() {
           Module {index + 1} of {modules.length}
         </p>
         <h1>{module.title}</h1>
+        {previewing ? (
+          <p className="alert" data-testid="module-preview">
+            Preview: this is the module as your learners see it. Nothing you do here counts as progress.
+            {editUrl ? (
+              <>
+                {" "}
+                <Link to={editUrl}>Back to the course editor</Link>
+              </>
+            ) : null}
+          </p>
+        ) : null}
         <FormStatus result={result} />
         <Viewer contentType={module.contentType} url={fileUrl} title={module.title} html={html} plainText={plainText} fileName={module.fileName} canDownload={canDownload} />
         <div className="learn-actions">

@@ -10,9 +10,9 @@ import { askToConfirm, isConfirmed } from "~/utils/confirm.server";
 import { StatusBadge, statusLabel } from "~/components/status";
 import { useFormat } from "~/utils/format";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
-import { deleteModule, listModules, loadOwnCourse, publicModule, publishProblems, updateCourse } from "~/modules/marketplace/courses.server";
+import { deleteModule, listModules, loadOwnCourse, moveModule, publicModule, publishProblems, renameModule, updateCourse } from "~/modules/marketplace/courses.server";
 import { courseEditFields, pageFieldErrors, uploadFromPage } from "./courses.server";
-import { ACCEPT_ATTRIBUTE, CATEGORY_LABELS } from "~/modules/marketplace/rules";
+import { ACCEPT_ATTRIBUTE, CATEGORY_LABELS, MODULE_TITLE_MAX } from "~/modules/marketplace/rules";
 import { CourseCover } from "~/components/course-cover";
 import { IMAGE_ACCEPT, imageUrl } from "~/modules/marketplace/images";
 import { readImageForm, setCourseCover } from "~/modules/marketplace/images.server";
@@ -40,6 +40,8 @@ const intentSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("update") }).loose(),
   z.object({ intent: z.literal("status"), status: z.enum(["draft", "published", "unlisted", "archived"]) }),
   z.object({ intent: z.literal("delete-module"), moduleId: z.string().min(1).max(64) }),
+  z.object({ intent: z.literal("rename-module"), moduleId: z.string().min(1).max(64), title: z.string() }),
+  z.object({ intent: z.literal("move-module"), moduleId: z.string().min(1).max(64), direction: z.enum(["up", "down"]) }),
 ]);
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
@@ -116,6 +118,14 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
         await deleteModule(app, user, courseId, input.moduleId);
         return data<FormResult>({ ok: "Module deleted." });
       }
+      case "rename-module": {
+        const title = await renameModule(app, user, courseId, input.moduleId, input.title);
+        return data<FormResult>({ ok: `Module renamed to “${title}”.` });
+      }
+      case "move-module": {
+        await moveModule(app, user, courseId, input.moduleId, input.direction);
+        return data<FormResult>({ ok: `Module moved ${input.direction}.` });
+      }
     }
   } catch (error) {
     return formError(app, error, keptValues(form));
@@ -131,7 +141,8 @@ export default function EditCourse() {
   const confirmStep = confirmStepOf(answer);
   const result = (confirmStep ? undefined : answer) as FormResult | undefined;
   const [params] = useSearchParams();
-  const values = result?.values?.title !== undefined ? result.values : { ...course, priceAmount: String(course.priceAmount) };
+  // The details form shows what was typed only when it was the one sent (a module rename also has a title).
+  const values = result?.values?.intent === "update" ? result.values : { ...course, priceAmount: String(course.priceAmount) };
   const ready = Object.keys(problems).length === 0;
   const listed = course.status === "published" || course.status === "unlisted";
   const f = useFormat();
@@ -213,20 +224,59 @@ export default function EditCourse() {
       <section aria-labelledby="modules-title">
         <h2 id="modules-title">Modules</h2>
         {modules.length ? (
-          <ol className="modules">
-            {modules.map((m) => (
-              <li key={m.id}>
-                {m.title}{" "}
-                <span className="muted">
-                  ({m.fileName}, {f.number(Math.ceil((m.sizeBytes ?? 0) / 1024))} KB)
-                </span>
-                <Form method="post" action={self} className="inline">
+          <ol className="modules module-editor">
+            {modules.map((m, i) => (
+              <li key={m.id} className="stack-sm" data-testid="module-row">
+                {/* Keyed by the title, so a saved rename shows the new title and not what was typed. */}
+                <Form method="post" action={self} className="inline-form" key={m.title}>
                   <CsrfInput />
                   <input type="hidden" name="moduleId" value={m.id} />
-                  <SubmitButton name="intent" value="delete-module" className="link-button" pendingText="Deleting…" aria-label={`Delete ${m.title}`}>
-                    Delete
+                  <div className="field">
+                    <label htmlFor={`module-title-${m.id}`}>Module {i + 1} title</label>
+                    <input
+                      id={`module-title-${m.id}`}
+                      name="title"
+                      defaultValue={result?.values?.moduleId === m.id ? (result.values.title ?? m.title) : m.title}
+                      required
+                      maxLength={MODULE_TITLE_MAX}
+                      aria-invalid={result?.values?.moduleId === m.id && result.errors?.title ? true : undefined}
+                      aria-describedby={`module-file-${m.id}${result?.values?.moduleId === m.id && result.errors?.title ? ` module-title-error-${m.id}` : ""}`}
+                    />
+                    {result?.values?.moduleId === m.id && result.errors?.title ? (
+                      <p className="field-errors" id={`module-title-error-${m.id}`} role="alert">
+                        {result.errors.title.join(" ")}
+                      </p>
+                    ) : null}
+                    <p className="hint" id={`module-file-${m.id}`}>
+                      {m.fileName ?? "No file"}
+                      {m.sizeBytes ? `, ${f.number(Math.ceil(m.sizeBytes / 1024))} KB` : ""}
+                    </p>
+                  </div>
+                  <SubmitButton name="intent" value="rename-module" className="secondary small" pendingText="Saving…">
+                    Rename
                   </SubmitButton>
                 </Form>
+                <div className="form-actions">
+                  <Link to={`/courses/${course.slug}/learn/${m.id}`}>Preview as a learner</Link>
+                  <Form method="post" action={self} className="inline">
+                    <CsrfInput />
+                    <input type="hidden" name="moduleId" value={m.id} />
+                    <input type="hidden" name="intent" value="move-module" />
+                    <SubmitButton name="direction" value="up" className="link-button" pendingText="Moving…" disabled={i === 0} aria-label={`Move ${m.title} up`}>
+                      Move up
+                    </SubmitButton>{" "}
+                    <SubmitButton name="direction" value="down" className="link-button" pendingText="Moving…" disabled={i === modules.length - 1} aria-label={`Move ${m.title} down`}>
+                      Move down
+                    </SubmitButton>
+                  </Form>
+                  <Form method="post" action={self} className="inline">
+                    <CsrfInput />
+                    <input type="hidden" name="moduleId" value={m.id} />
+                    <SubmitButton name="intent" value="delete-module" className="link-button" pendingText="Deleting…" aria-label={`Delete ${m.title}`}>
+                      Delete
+                    </SubmitButton>
+                  </Form>
+                </div>
               </li>
             ))}
           </ol>
