@@ -20,7 +20,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 /** "pro:active" → "Pro · Active"; a plain status → its label for `kind`. */
 function countLabel(key: string, kind?: StatusKind) {
-  if (!kind) return humanize(key);
+  if (!kind) {
+    const words = humanize(key);
+    return words.charAt(0).toUpperCase() + words.slice(1);
+  }
   const [first, second] = key.split(":");
   return second ? `${humanize(first)} · ${statusLabel(kind, second)}` : statusLabel(kind, first!);
 }
@@ -32,7 +35,7 @@ function Counts({ title, counts, link, kind }: { title: string; counts: Record<s
     <article className="card">
       <h2>{title}</h2>
       {entries.length ? (
-        <dl className="facts">
+        <dl className="facts counts">
           {entries.map(([key, n]) => (
             <div key={key} className="contents">
               <dt>{countLabel(key, kind)}</dt>
