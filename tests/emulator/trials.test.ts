@@ -15,7 +15,7 @@ async function setup(card: string | null) {
   const price = await stripe.prices.create({ unit_amount: 1500, currency: "usd", recurring: { interval: "month" }, product_data: { name: "Pro" } });
   const pm = card ? await stripe.paymentMethods.attach(card, { customer: customer.id }) : null;
   const advance = (days: number) => stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: START + days * DAY });
-  const eventTypes = async () => (await control.events()).map((e: { type: string }) => e.type);
+  const eventTypes = async () => (await control.events()).map((e) => String(e.type));
   return { stripe, control, clock, customer, price, pm, advance, eventTypes };
 }
 
@@ -34,7 +34,7 @@ describe("emulated trials", () => {
     expect(await t.eventTypes()).not.toContain("customer.subscription.trial_will_end");
     await t.advance(11);
     const events = await t.control.events();
-    const willEnd = events.filter((e: { type: string }) => e.type === "customer.subscription.trial_will_end");
+    const willEnd = events.filter((e) => e.type === "customer.subscription.trial_will_end");
     expect(willEnd).toHaveLength(1);
     await t.advance(15);
     const after = await t.stripe.subscriptions.retrieve(sub.id);
