@@ -23,6 +23,7 @@ export const ID_PREFIXES = {
   learningEvent: "lev",
   subscriptionChange: "sbc",
   subscriptionStart: "sst",
+  trialClaim: "trl",
   tokenEntry: "ttx",
   tokenHold: "thd",
   tokenAwardRequest: "tar",

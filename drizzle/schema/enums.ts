@@ -111,6 +111,8 @@ export const SUBSCRIPTION_CHANGE_KINDS = [
   "payment_failed",
   "payment_recovered",
   "status_changed",
+  "trial_converted",
+  "paused",
 ] as const;
 export type SubscriptionChangeKind = (typeof SUBSCRIPTION_CHANGE_KINDS)[number];
 

@@ -42,6 +42,13 @@ export const subscriptions = sqliteTable(
     paymentAttempts: integer("payment_attempts").notNull().default(0),
     nextPaymentAttemptAt: epochMs("next_payment_attempt_at"),
     lastPaymentError: text("last_payment_error"),
+    /** Free trial (Stripe's trial_start / trial_end); null without one. See app/modules/subscriptions/trials.ts. */
+    trialStart: epochMs("trial_start"),
+    trialEnd: epochMs("trial_end"),
+    /** What Stripe does when the trial ends without a card: cancel, pause or create_invoice. */
+    trialEndBehavior: text("trial_end_behavior", { enum: ["cancel", "pause", "create_invoice"] }),
+    /** A card is on file for the subscription (its default payment method). */
+    hasPaymentMethod: flag("has_payment_method").notNull().default(false),
     /** Set while a dispute of one of its invoices is open or was lost: the subscription then gives no paid tier. */
     disputeId: text("dispute_id"),
     /**
@@ -108,7 +115,9 @@ export const subscriptionStarts = sqliteTable(
       .references(() => users.id, { onDelete: "cascade" }),
     tier: text("tier", { enum: PAID_TIERS }).notNull(),
     interval: text("interval", { enum: BILLING_INTERVALS }).notNull(),
-    flow: text("flow", { enum: ["checkout", "payment_method"] }).notNull(),
+    flow: text("flow", { enum: ["checkout", "payment_method", "no_card"] }).notNull(),
+    /** Starts with the plan's free trial (trials.ts); `no_card` starts are always trials. */
+    trial: flag("trial").notNull().default(false),
     status: text("status", { enum: ["open", "completed", "canceled"] }).notNull(),
     stripeCheckoutSessionId: text("stripe_checkout_session_id"),
     checkoutUrl: text("checkout_url"),
@@ -122,5 +131,31 @@ export const subscriptionStarts = sqliteTable(
   (t) => [
     uniqueIndex("subscription_starts_open_unique").on(t.userId).where(sql`status = 'open'`),
     index("subscription_starts_session_idx").on(t.stripeCheckoutSessionId),
+  ],
+);
+
+/**
+ * One free trial per person: a row is claimed (inserted) before the trial's Stripe call, and the
+ * unique indexes make a second claim by the same account, or with the same card (Stripe's card
+ * fingerprint), fail in the insert itself, so two trial starts at once give one trial. A claim
+ * whose Stripe call was refused outright is deleted again; every other claim is kept for good.
+ */
+export const trialClaims = sqliteTable(
+  "trial_claims",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** Stripe's `card.fingerprint` of the card the trial started with; null for a trial without a card. */
+    cardFingerprint: text("card_fingerprint"),
+    subscriptionStartId: text("subscription_start_id").notNull(),
+    tier: text("tier", { enum: PAID_TIERS }).notNull(),
+    trialDays: integer("trial_days").notNull(),
+    createdAt: epochMs("created_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("trial_claims_user_unique").on(t.userId),
+    uniqueIndex("trial_claims_card_unique").on(t.cardFingerprint).where(sql`card_fingerprint IS NOT NULL`),
   ],
 );

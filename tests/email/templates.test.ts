@@ -36,6 +36,15 @@ const SAMPLES: { [T in EmailTemplateName]: EmailTemplateInput<T> } = {
     effectiveAt: APR_5,
     manageUrl: `${APP_URL}/account/billing`,
   },
+  "trial-ending": {
+    name: EVIL,
+    plan: "Coursemint Pro (monthly)",
+    trialEndsAt: APR_5,
+    atEnd: "charge",
+    amount: 1500,
+    currency: "usd",
+    manageUrl: `${APP_URL}/account/billing`,
+  },
   "course-purchased": {
     name: EVIL,
     courseTitle: "Rust & <WebAssembly>",
@@ -152,6 +161,7 @@ const MUST_SHOW: Record<EmailTemplateName, string[]> = {
   "payment-receipt": ["$19.99 USD", "March 5, 2026 at 14:07 UTC", "pay_01hx", `${APP_URL}/account/payments/pay_01hx`],
   "subscription-renewed": ["€199.00 EUR", "March 5, 2026 at 14:07 UTC", "April 5, 2026", "pay_02"],
   "subscription-changed": ["Pro (monthly)", "April 5, 2026", `${APP_URL}/account/billing`],
+  "trial-ending": ["$15.00 USD", "April 5, 2026", `${APP_URL}/account/billing`],
   "course-purchased": ["¥4,500 JPY", "March 5, 2026 at 14:07 UTC", "pay_03", `${APP_URL}/courses/crs_1`],
   "tokens-awarded": ["1 token", "12,500 tokens", "March 5, 2026 at 14:07 UTC"],
   "license-renewal-notice": ["£12,500.00 GBP", "April 5, 2026", "250", `${APP_URL}/enterprise/licenses/lic_1`],

@@ -20,7 +20,7 @@ const EMITTED = [
   "invoiceitem.created", "test_helpers.test_clock.created", "test_helpers.test_clock.advancing",
   "test_helpers.test_clock.ready", "account.updated", "transfer.created", "transfer.reversed",
   "charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed", "charge.dispute.funds_withdrawn",
-  "charge.dispute.funds_reinstated",
+  "charge.dispute.funds_reinstated", "customer.subscription.trial_will_end", "customer.subscription.paused",
 ];
 
 describe("conformance with Stripe's API description", () => {
@@ -95,6 +95,9 @@ describe("conformance with Stripe's API description", () => {
     const voidSub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: premium.id }], payment_behavior: "default_incomplete" });
     await stripe.invoices.voidInvoice(voidSub.latest_invoice as string);
     await stripe.subscriptions.cancel(voidSub.id);
+    // Trials (trials.ts): a card-less trial that pauses at its end; the advance below sends trial_will_end and pauses it.
+    const trialCustomer = await stripe.customers.create({ email: "trial@example.test", test_clock: clock.id });
+    await stripe.subscriptions.create({ customer: trialCustomer.id, items: [{ price: monthly.id }], trial_period_days: 14, trial_settings: { end_behavior: { missing_payment_method: "pause" } } });
     await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: Date.UTC(2030, 1, 2) / 1000 });
     await stripe.testHelpers.testClocks.retrieve(clock.id);
     await stripe.testHelpers.testClocks.list();

@@ -216,6 +216,12 @@ const SETUPS: Record<string, Setup> = {
 
   // Subscriptions
   "putSubscriptionsUpdate:preview": async (caller) => (await subscribePro(caller), {}),
+  // The caller's one free trial is used already.
+  "postSubscriptionsCreate:trial-used": async (caller) => {
+    const res = await caller.fetch("/api/subscriptions/create", jsonBody({ tier: "pro", interval: "month", trial: true, flow: "no_card" }));
+    if (res.status !== 201) throw new Error(`trial failed: ${res.status} ${await res.text()}`);
+    return {};
+  },
   "postSubscriptionsCancel:ok": async (caller) => (await subscribePro(caller), {}),
   "postSubscriptionsResume:ok": async (caller) => {
     await subscribePro(caller);

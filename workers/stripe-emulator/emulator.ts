@@ -11,6 +11,7 @@ import { Invoices } from "./resources/billing/invoices";
 import { Prices, Products } from "./resources/billing/products";
 import { Subscriptions } from "./resources/billing/subscriptions";
 import { TestClocks } from "./resources/billing/test-clocks";
+import { Trials } from "./resources/billing/trials";
 import { Checkout } from "./resources/checkout";
 import { Connect } from "./resources/connect";
 import { Customers } from "./resources/customers";
@@ -35,6 +36,7 @@ export class Emulator extends EmulatorCore {
   readonly subscriptions: Subscriptions = new Subscriptions(this);
   readonly invoices: Invoices = new Invoices(this);
   readonly testClocks: TestClocks = new TestClocks(this);
+  readonly trials: Trials = new Trials(this);
   readonly connect: Connect = new Connect(this);
   readonly balance: Balance = new Balance(this);
   readonly events: Events = new Events(this);
@@ -56,6 +58,7 @@ export class Emulator extends EmulatorCore {
       this.subscriptions,
       this.invoices,
       this.testClocks,
+      this.trials,
       this.checkout,
       this.connect,
       this.balance,

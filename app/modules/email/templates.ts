@@ -50,6 +50,17 @@ const subscriptionChanged = z.object({
   manageUrl: link,
 });
 
+const trialEnding = z.object({
+  name,
+  plan: text(120),
+  trialEndsAt: epochMs,
+  /** What happens at the end: the card is charged, or (no card) the trial is canceled or paused. */
+  atEnd: z.enum(["charge", "cancel", "pause"]),
+  amount: minorUnitsSchema.nonnegative(),
+  currency: currencySchema,
+  manageUrl: link,
+});
+
 const coursePurchased = z.object({
   name,
   courseTitle: text(200),
@@ -263,6 +274,33 @@ export const EMAIL_TEMPLATES = {
         footnote: "Didn't make this change? Reply to this email and we will look into it.",
       };
     },
+  }),
+
+  "trial-ending": define({
+    schema: trialEnding,
+    render: (d) => ({
+      subject: `Your ${d.plan} free trial ends on ${formatDate(d.trialEndsAt)}`,
+      preheader:
+        d.atEnd === "charge"
+          ? `${formatAmount(d.amount, d.currency)} will be charged on ${formatDate(d.trialEndsAt)}.`
+          : `Nothing will be charged; add a plan before ${formatDate(d.trialEndsAt)} to keep your features.`,
+      heading: "Your free trial ends soon",
+      greeting: `Hi ${d.name},`,
+      paragraphs: [
+        `Your free trial of ${d.plan} ends on ${formatDate(d.trialEndsAt)}.`,
+        d.atEnd === "charge"
+          ? `Your card on file will then be charged ${formatAmount(d.amount, d.currency)} and your plan continues. Cancel before then and nothing is charged.`
+          : d.atEnd === "pause"
+            ? "You have no card on file, so nothing will be charged: your subscription will be paused and you move to Free until you choose a plan."
+            : "You have no card on file, so nothing will be charged: your trial will end and you move to Free. Choose a plan to keep your features.",
+      ],
+      facts: [
+        ["Plan", d.plan],
+        ["Trial ends", formatDate(d.trialEndsAt)],
+        ["Then", d.atEnd === "charge" ? formatAmount(d.amount, d.currency) : d.atEnd === "pause" ? "Paused, nothing charged" : "Free, nothing charged"],
+      ],
+      button: { label: "Manage subscription", url: d.manageUrl },
+    }),
   }),
 
   "course-purchased": define({

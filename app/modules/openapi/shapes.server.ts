@@ -137,6 +137,15 @@ export const subscriptionShape = z
       .object({ since: timestamp.nullable(), attempts: z.number().int(), nextAttemptAt: timestamp.nullable(), lastError: z.string().nullable() })
       .nullable()
       .meta({ description: "Set while a renewal payment is being retried (status past_due)." }),
+    trial: z
+      .object({
+        startedAt: timestamp.nullable(),
+        endsAt: timestamp,
+        hasPaymentMethod: z.boolean().meta({ description: "A card is on file: it is charged when the trial ends." }),
+        atEnd: z.enum(["charge", "cancel", "pause"]).meta({ description: "What happens when the trial ends: the card is charged, or (no card) the subscription is canceled or paused (TRIAL_POLICY)." }),
+      })
+      .nullable()
+      .meta({ description: "Set while the subscription is in its free trial (status trialing)." }),
     subscriptionId: idOf("sub").nullable(),
     features: z.array(z.enum(FEATURE_KEYS)),
     limits: z.object({ courseDiscountBps: z.number().int(), tokenMultiplierPct: z.number().int(), seats: z.number().int(), monthlyDownloads: z.number().int() }),
@@ -159,6 +168,7 @@ export const FREE_SUBSCRIPTION_EXAMPLE = {
   accessEndsAt: null,
   pendingChange: null,
   dunning: null,
+  trial: null,
   subscriptionId: null,
   features: [],
   limits: { courseDiscountBps: 0, tokenMultiplierPct: 100, seats: 1, monthlyDownloads: 0 },
@@ -177,6 +187,15 @@ export const PRO_SUBSCRIPTION_EXAMPLE = {
   subscriptionId: "sub_01jdxa7q2m3n4p5r6s7t8v9w0x",
   features: ["course_discount", "certificates", "offline_downloads", "priority_support"],
   limits: { courseDiscountBps: 2000, tokenMultiplierPct: 150, seats: 1, monthlyDownloads: 50 },
+};
+
+/** A Pro subscription in its 14-day free trial, started without a card. */
+export const PRO_TRIAL_EXAMPLE = {
+  ...PRO_SUBSCRIPTION_EXAMPLE,
+  status: "trialing",
+  currentPeriodEnd: 1796959600000,
+  renewsAt: 1796959600000,
+  trial: { startedAt: 1795750000000, endsAt: 1796959600000, hasPaymentMethod: false, atEnd: "cancel" },
 };
 
 export const COURSE_EXAMPLE = {

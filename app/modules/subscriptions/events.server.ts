@@ -2,6 +2,7 @@ import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import type { StripeEventHandler } from "~/modules/payments/registry";
 import { fulfilSubscriptionCheckout, settleCheckoutStart } from "./lifecycle.server";
+import { remindTrialEnding } from "./trials.server";
 import { findByStripeId, handleFailedInvoice, invoiceSubscriptionId, recordPaidInvoice, retrieveInvoice, syncSubscription } from "./stripe-sync.server";
 
 /*
@@ -34,6 +35,12 @@ async function subscriptionForInvoice(app: AppContext, invoiceId: string) {
   const row = (await syncSubscription(app, subId, { source: "webhook" })) ?? (await findByStripeId(app, subId));
   return row ? { invoice, row } : null;
 }
+
+/** Three days before a trial ends: the reminder email (trials.server.ts). */
+const onTrialWillEnd: StripeEventHandler = async (app, event) => {
+  const { id } = subscriptionRef.parse(dataObject(event));
+  return remindTrialEnding(app, id);
+};
 
 const onInvoicePaid: StripeEventHandler = async (app, event) => {
   const ref = invoiceRef.parse(dataObject(event));
@@ -73,6 +80,8 @@ export const SUBSCRIPTION_EVENT_HANDLERS: Record<string, StripeEventHandler> = {
   "customer.subscription.created": onSubscriptionEvent,
   "customer.subscription.updated": onSubscriptionEvent,
   "customer.subscription.deleted": onSubscriptionEvent,
+  "customer.subscription.paused": onSubscriptionEvent,
+  "customer.subscription.trial_will_end": onTrialWillEnd,
   "invoice.paid": onInvoicePaid,
   "invoice.payment_failed": onInvoicePaymentFailed,
   "checkout.session.completed": onCheckoutCompleted,

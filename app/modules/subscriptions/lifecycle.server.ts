@@ -23,6 +23,8 @@ import {
   type SyncContext,
 } from "./stripe-sync.server";
 import { BILLING_INTERVALS, PAID_TIERS, planLabel, TIERS } from "./tiers";
+import { TRIAL_POLICY, trialDays } from "./trials";
+import { cardFingerprint, claimTrial, releaseTrialClaim, trialAtEnd, trialEligibility, trialUsedError } from "./trials.server";
 
 
 export type SubscriptionView = ReturnType<typeof subscriptionView>;
@@ -48,6 +50,11 @@ export function subscriptionView(entitlement: Entitlement, open: SubscriptionRow
     dunning:
       row?.status === "past_due"
         ? { since: row.pastDueSince, attempts: row.paymentAttempts, nextAttemptAt: row.nextPaymentAttemptAt, lastError: row.lastPaymentError }
+        : null,
+    /** Set while the subscription is in its free trial. */
+    trial:
+      row?.status === "trialing" && row.trialEnd
+        ? { startedAt: row.trialStart, endsAt: row.trialEnd, hasPaymentMethod: row.hasPaymentMethod, atEnd: trialAtEnd(row) }
         : null,
     subscriptionId: row?.id ?? null,
     features: TIERS[tier].features,
@@ -94,16 +101,21 @@ export const createSchema = z
   .strictObject({
     tier: z.enum(PAID_TIERS, { error: "tier must be pro or enterprise" }),
     interval: z.enum(BILLING_INTERVALS, { error: "interval must be month or year" }).default("month"),
-    flow: z.enum(["checkout", "payment_method"]).default("checkout"),
+    flow: z.enum(["checkout", "payment_method", "no_card"]).default("checkout"),
     paymentMethod: z.string().regex(/^pm_\w{1,100}$/, "Must be a Stripe payment method id (pm_...)").optional(),
+    /** Start with the plan's free trial (14 days on Pro): nothing is charged until it ends. */
+    trial: z.boolean().default(false),
     successPath: returnPath.default(DEFAULT_SUCCESS_PATH),
     cancelPath: returnPath.default(DEFAULT_CANCEL_PATH),
   })
-  .refine((v) => v.flow !== "payment_method" || !!v.paymentMethod, { path: ["paymentMethod"], message: "paymentMethod is required for the payment_method flow" });
+  .refine((v) => v.flow !== "payment_method" || !!v.paymentMethod, { path: ["paymentMethod"], message: "paymentMethod is required for the payment_method flow" })
+  .refine((v) => v.flow !== "no_card" || v.trial, { path: ["flow"], message: "flow no_card is only for a free trial (trial: true)" })
+  .refine((v) => v.flow !== "no_card" || !v.paymentMethod, { path: ["paymentMethod"], message: "paymentMethod is not taken by the no_card flow" })
+  .refine((v) => !v.trial || v.flow !== "checkout", { path: ["flow"], message: "A free trial starts with flow no_card (no card) or payment_method (with a card), not checkout" });
 
 export type CreateResult =
   | { status: "requires_action"; nextAction: { type: "redirect_to_checkout"; url: string } }
-  | { status: "active"; subscription: SubscriptionView };
+  | { status: "active" | "trialing"; subscription: SubscriptionView };
 
 /**
  * Starts a paid subscription. `checkout` (browsers) returns the hosted Checkout URL; the
@@ -117,14 +129,28 @@ export type CreateResult =
  */
 export async function createSubscription(app: AppContext, user: SessionUser, input: unknown): Promise<CreateResult> {
   const data = parseOrThrow(createSchema, input);
-  const existing = await findOpenSubscription(app, user.id);
+  if (data.trial) {
+    const eligibility = await trialEligibility(app, user.id, data.tier);
+    if (!eligibility.eligible && eligibility.reason === "no_trial") throw new AppError("bad_request", eligibility.message);
+    // A retry of this very trial start is let through: its claim is its own (claimTrial).
+    if (!eligibility.eligible && eligibility.reason === "already_used") {
+      const start = await openStart(app, user.id);
+      if (!(start?.trial && start.tier === data.tier && start.interval === data.interval && start.flow === data.flow)) throw trialUsedError();
+    }
+  }
+  let existing = await findOpenSubscription(app, user.id);
+  if (existing?.status === "paused") {
+    // A trial that ended without a card (policy "pause"): choosing a plan replaces it.
+    await endPausedSubscription(app, existing, user);
+    existing = await findOpenSubscription(app, user.id);
+  }
   if (existing && existing.status !== "incomplete") {
     // A retry of an API start whose answer was lost, after the webhook already mirrored its
     // subscription: that subscription is the start's outcome.
     const start = await openStart(app, user.id);
-    if (start?.flow === "payment_method" && data.flow === "payment_method" && start.tier === data.tier && start.interval === data.interval && existing.tier === data.tier && existing.interval === data.interval) {
+    if (start && start.flow !== "checkout" && start.flow === data.flow && start.trial === data.trial && start.tier === data.tier && start.interval === data.interval && existing.tier === data.tier && existing.interval === data.interval) {
       await settleStart(app, start.id, "completed");
-      return { status: "active", subscription: subscriptionView({ tier: existing.tier, subscription: existing }) };
+      return { status: existing.status === "trialing" ? "trialing" : "active", subscription: subscriptionView({ tier: existing.tier, subscription: existing }) };
     }
     assertNoOpenSubscription(existing);
   }
@@ -148,6 +174,7 @@ export async function createSubscription(app: AppContext, user: SessionUser, inp
  */
 async function sendStart(app: AppContext, stripe: Stripe, user: SessionUser, start: Start): Promise<CreateResult> {
   const log = app.logger.child({ userId: user.id, tier: start.tier, interval: start.interval, subscriptionStartId: start.id });
+  let claimed = false;
   try {
     const price = await resolvePrice(app, stripe, start.tier, start.interval);
     const customerId = await ensureCustomer(app, stripe, user);
@@ -178,17 +205,34 @@ async function sendStart(app: AppContext, stripe: Stripe, user: SessionUser, sta
       log.info("subscription.checkout_started", { checkoutSessionId: session.id });
       return { status: "requires_action", nextAction: { type: "redirect_to_checkout", url: session.url! } };
     }
-    if (!start.stripePaymentMethodId) throw startInProgress();
-    const pm = await stripe.paymentMethods.attach(start.stripePaymentMethodId, { customer: customerId }, { idempotencyKey: `sub-pm-${start.id}` });
+    if (start.flow === "payment_method" && !start.stripePaymentMethodId) throw startInProgress();
+    const pm = start.stripePaymentMethodId
+      ? await stripe.paymentMethods.attach(start.stripePaymentMethodId, { customer: customerId }, { idempotencyKey: `sub-pm-${start.id}` })
+      : null;
+    const days = start.trial ? trialDays(start.tier) : null;
+    if (start.trial) {
+      if (!days) throw new AppError("bad_request", `${TIERS[start.tier].name} has no free trial.`);
+      // One trial per account and per card: the claim's insert decides (trial_claims' unique indexes).
+      await claimTrial(app, { userId: user.id, startId: start.id, tier: start.tier, fingerprint: pm ? cardFingerprint(pm) : null });
+      claimed = true;
+    }
     const sub = checkStripe(
       stripeShapes.subscription,
       await stripe.subscriptions.create(
         {
           customer: customerId,
           items: [{ price: price.id, quantity: 1 }],
-          default_payment_method: pm.id,
+          ...(pm ? { default_payment_method: pm.id } : {}),
           payment_behavior: "error_if_incomplete",
           metadata,
+          ...(days
+            ? {
+                trial_period_days: days,
+                trial_settings: { end_behavior: { missing_payment_method: TRIAL_POLICY.missingPaymentMethod } },
+                // A card added during the trial becomes the subscription's default for the first charge.
+                payment_settings: { save_default_payment_method: "on_subscription" },
+              }
+            : {}),
         },
         { idempotencyKey: `sub-create-${start.id}` },
       ),
@@ -199,12 +243,38 @@ async function sendStart(app: AppContext, stripe: Stripe, user: SessionUser, sta
     await settleStart(app, start.id, "completed");
     const invoiceId = typeof sub.latest_invoice === "string" ? sub.latest_invoice : sub.latest_invoice?.id;
     if (invoiceId) await recordPaidInvoice(app, row, await retrieveInvoice(app, invoiceId));
-    log.info("subscription.started", { subscriptionId: row.id });
-    return { status: "active", subscription: subscriptionView({ tier: row.tier, subscription: row }) };
+    log.info(row.status === "trialing" ? "subscription.trial_started" : "subscription.started", { subscriptionId: row.id, trialEnd: row.trialEnd, hasPaymentMethod: row.hasPaymentMethod });
+    return { status: row.status === "trialing" ? "trialing" : "active", subscription: subscriptionView({ tier: row.tier, subscription: row }) };
+  } catch (error) {
+    if (error instanceof AppError) {
+      // Refused before Stripe acted (a trial already used): this start is over.
+      if (error.code === "conflict" && start.trial && !claimed) await settleStart(app, start.id, "canceled");
+      throw error;
+    }
+    if (outcomeUnknown(error)) log.warn("subscription.start_outcome_unknown", { error: (error as Error).message });
+    else {
+      await settleStart(app, start.id, "canceled");
+      // Stripe refused it outright: no trial was given, so the claim is given back.
+      if (claimed) await releaseTrialClaim(app, start.id);
+    }
+    throw mapStripeError(app, error);
+  }
+}
+
+/** Cancels a paused subscription (a trial that ended without a card) before a new plan starts. */
+async function endPausedSubscription(app: AppContext, row: SubscriptionRow, user: SessionUser) {
+  const stripe = createStripe(app);
+  try {
+    const canceled = await stripe.subscriptions
+      .cancel(row.stripeSubscriptionId, { cancellation_details: { comment: "Replaced by a new plan after a paused trial." } }, { idempotencyKey: `sub-paused-replace-${row.id}` })
+      .catch(async (error) => {
+        const current = await stripe.subscriptions.retrieve(row.stripeSubscriptionId);
+        if (current.status === "canceled") return current;
+        throw error;
+      });
+    await syncSubscription(app, row.stripeSubscriptionId, { source: "user", actorId: user.id }, canceled);
   } catch (error) {
     if (error instanceof AppError) throw error;
-    if (outcomeUnknown(error)) log.warn("subscription.start_outcome_unknown", { error: (error as Error).message });
-    else await settleStart(app, start.id, "canceled");
     throw mapStripeError(app, error);
   }
 }
@@ -239,10 +309,11 @@ async function reserveStart(app: AppContext, stripe: Stripe, user: SessionUser, 
         tier: data.tier,
         interval: data.interval,
         flow: data.flow,
+        trial: data.trial,
         status: "open",
         successPath: checkout ? data.successPath : null,
         cancelPath: checkout ? data.cancelPath : null,
-        stripePaymentMethodId: checkout ? null : data.paymentMethod!,
+        stripePaymentMethodId: data.paymentMethod ?? null,
         createdAt: t,
         updatedAt: t,
       })
@@ -252,7 +323,7 @@ async function reserveStart(app: AppContext, stripe: Stripe, user: SessionUser, 
     if (inserted) return inserted;
     const open = await openStart(app, user.id);
     if (!open) continue;
-    if (open.flow === data.flow && open.tier === data.tier && open.interval === data.interval) return open;
+    if (open.flow === data.flow && open.trial === data.trial && open.tier === data.tier && open.interval === data.interval) return open;
     if (open.flow === "checkout") {
       if (!open.stripeCheckoutSessionId) await sendStart(app, stripe, user, open);
       const sessionId = open.stripeCheckoutSessionId ?? (await openStart(app, user.id))?.stripeCheckoutSessionId;

@@ -202,6 +202,10 @@ export async function changeSubscription(app: AppContext, user: SessionUser, inp
     if (sameChange(open, data)) return result;
     row = await loadChangeable(app, user.id);
   }
+  if (row.status === "trialing") {
+    // The emulator (like Stripe without trial-aware proration settings) would bill a change now.
+    throw new AppError("conflict", "Plan changes open once your free trial ends.");
+  }
   classify(row, data.tier, data.interval); // "already on this plan" before a stale preview is blamed
   const sub = await stripe.subscriptions.retrieve(row.stripeSubscriptionId).catch((error) => {
     throw mapStripeError(app, error);

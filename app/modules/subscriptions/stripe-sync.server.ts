@@ -45,6 +45,10 @@ export function planOfStripeSubscription(sub: Stripe.Subscription): { tier: Paid
 
 type StripePlan = NonNullable<ReturnType<typeof planOfStripeSubscription>>;
 
+const TRIAL_END_BEHAVIORS = ["cancel", "pause", "create_invoice"] as const;
+const trialEndBehaviorOf = (v: string | null | undefined): (typeof TRIAL_END_BEHAVIORS)[number] | null =>
+  TRIAL_END_BEHAVIORS.find((b) => b === v) ?? null;
+
 /** The one mapping from a Stripe subscription to the columns our row mirrors from it. */
 function mirrorOfStripeSubscription(sub: Stripe.Subscription, plan: StripePlan) {
   const item = sub.items.data[0]!;
@@ -58,6 +62,10 @@ function mirrorOfStripeSubscription(sub: Stripe.Subscription, plan: StripePlan) 
     canceledAt: ms(sub.canceled_at),
     endedAt: ms(sub.ended_at),
     stripePriceId: plan.priceId,
+    trialStart: ms(sub.trial_start),
+    trialEnd: ms(sub.trial_end),
+    trialEndBehavior: sub.trial_end ? trialEndBehaviorOf(sub.trial_settings?.end_behavior?.missing_payment_method) : null,
+    hasPaymentMethod: !!sub.default_payment_method,
     latestInvoiceId: typeof sub.latest_invoice === "string" ? sub.latest_invoice : (sub.latest_invoice?.id ?? null),
   };
 }
@@ -244,7 +252,16 @@ export async function syncSubscription(app: AppContext, stripeSubscriptionId: st
   const base = { before: row, after: updated };
   if (updated.status !== row.status) {
     log.info("subscription.status_changed", { userId: row.userId, subscriptionId: row.id, from: row.status, to: updated.status });
-    const kind: SubscriptionChangeKind = updated.status === "canceled" ? "canceled" : recovered ? "payment_recovered" : "status_changed";
+    const kind: SubscriptionChangeKind =
+      updated.status === "canceled"
+        ? "canceled"
+        : recovered
+          ? "payment_recovered"
+          : row.status === "trialing" && updated.status === "active"
+            ? "trial_converted"
+            : updated.status === "paused"
+              ? "paused"
+              : "status_changed";
     await recordChange(app, row, ctx, { ...base, kind, dedupeKey: `${kind}:${updated.status}:${periodStart}` });
   }
   if (TIERS[updated.tier].rank !== TIERS[row.tier].rank) {
@@ -252,7 +269,7 @@ export async function syncSubscription(app: AppContext, stripeSubscriptionId: st
     await recordChange(app, row, ctx, { ...base, kind, dedupeKey: `${kind}:${updated.tier}:${updated.interval}:${periodStart}` });
   } else if (updated.interval !== row.interval) {
     await recordChange(app, row, ctx, { ...base, kind: "interval_changed", dedupeKey: `interval:${updated.interval}:${periodStart}` });
-  } else if (periodStart > row.currentPeriodStart && updated.status !== "canceled") {
+  } else if (periodStart > row.currentPeriodStart && updated.status !== "canceled" && row.status !== "trialing") {
     await recordChange(app, row, ctx, { ...base, kind: "renewed", dedupeKey: `renewed:${periodStart}`, amount: updated.amount, currency: updated.currency });
   }
   if (updated.cancelAtPeriodEnd !== row.cancelAtPeriodEnd && updated.status !== "canceled") {
@@ -289,7 +306,9 @@ export async function recordPaidInvoice(app: AppContext, row: SubscriptionRow, i
   const t = now();
   const renewal = invoice.billing_reason === "subscription_cycle";
   const plan = planLabel(row.tier, row.interval);
-  const description = `Coursemint ${plan}${invoice.billing_reason === "subscription_update" ? " — plan change" : renewal ? " — renewal" : ""}`;
+  // The first charge after a free trial is a cycle invoice whose period starts at the trial's end.
+  const afterTrial = renewal && row.trialEnd !== null && (invoice.lines?.data?.[0]?.period?.start ?? 0) * 1000 === row.trialEnd;
+  const description = `Coursemint ${plan}${invoice.billing_reason === "subscription_update" ? " — plan change" : afterTrial ? " — first payment after the free trial" : renewal ? " — renewal" : ""}`;
   const paidAt = ms(invoice.status_transitions?.paid_at) ?? t;
   const inserted = await app.db
     .insert(payments)

@@ -43,6 +43,8 @@ export type TierConfig = {
   prices: Record<BillingInterval, TierPrice> | null;
   features: readonly Feature[];
   limits: TierLimits;
+  /** Days of free trial a new subscriber gets (null: the plan has no trial). Rules: trials.ts. */
+  trialDays: number | null;
 };
 
 export const TIERS: Record<SubscriptionTier, TierConfig> = {
@@ -54,6 +56,7 @@ export const TIERS: Record<SubscriptionTier, TierConfig> = {
     prices: null,
     features: [],
     limits: { courseDiscountBps: 0, tokenMultiplierPct: 100, seats: 1, monthlyDownloads: 0 },
+    trialDays: null,
   },
   pro: {
     name: "Pro",
@@ -66,6 +69,7 @@ export const TIERS: Record<SubscriptionTier, TierConfig> = {
     },
     features: ["course_discount", "certificates", "offline_downloads", "priority_support"],
     limits: { courseDiscountBps: 2000, tokenMultiplierPct: 150, seats: 1, monthlyDownloads: 50 },
+    trialDays: 14,
   },
   enterprise: {
     name: "Enterprise",
@@ -78,6 +82,8 @@ export const TIERS: Record<SubscriptionTier, TierConfig> = {
     },
     features: ["course_discount", "certificates", "offline_downloads", "priority_support", "team_seats", "white_label"],
     limits: { courseDiscountBps: 3000, tokenMultiplierPct: 200, seats: 25, monthlyDownloads: 1000 },
+    // Team plans are sold with a conversation, not a trial.
+    trialDays: null,
   },
 };
 

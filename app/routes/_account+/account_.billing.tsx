@@ -19,6 +19,7 @@ import {
 } from "~/modules/subscriptions/lifecycle.server";
 import { changeSubscription, type ChangePreview } from "~/modules/subscriptions/proration.server";
 import { BILLING_INTERVALS, FEATURES, FEATURE_NAMES, PAID_TIERS, planLabel, TIERS, upgradeTierFor } from "~/modules/subscriptions/tiers";
+import { trialEndInWords } from "~/modules/subscriptions/trials";
 import { AppError, parseOrThrow } from "~/utils/errors";
 import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
 import { formatMoney as formatMinorUnits, type Currency } from "~/utils/money";
@@ -96,7 +97,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
           if (current.tier === "free") throw new AppError("not_found", "There is no active subscription to cancel.");
           return askToConfirm(form, {
             title: `Cancel your ${current.plan} subscription?`,
-            body: current.currentPeriodEnd
+            body: current.trial
+              ? `Your free trial continues until ${formatDate(current.trial.endsAt, viewerFromRequest(request))}; then you move to Free. Nothing is charged, now or then.`
+              : current.currentPeriodEnd
               ? `You keep ${current.tierName} until ${formatDate(current.currentPeriodEnd, viewerFromRequest(request))}; then you move to Free and are not charged again. You can resume before then.`
               : "Your plan will not renew. You can resume before it ends.",
             confirmLabel: "Cancel subscription",
@@ -104,6 +107,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
           });
         }
         const view = await cancelSubscription(app, user, {}, false);
+        if (view.status === "trialing")
+          return data<BillingResult>({ ok: `Your free trial will end on ${formatDate(view.currentPeriodEnd!, viewerFromRequest(request))} and nothing will be charged. You keep access until then.` });
         return data<BillingResult>({ ok: `Your subscription will end on ${formatDate(view.currentPeriodEnd!, viewerFromRequest(request))}. You keep access until then.` });
       }
       case "resume":
@@ -128,6 +133,8 @@ const CHANGE_LABELS: Record<string, string> = {
   payment_failed: "Renewal payment failed",
   payment_recovered: "Renewal payment recovered",
   status_changed: "Status changed",
+  trial_converted: "Free trial ended, first payment made",
+  paused: "Paused (trial ended without a card)",
 };
 const INVOICE_REASONS: Record<string, string> = {
   subscription_create: "New subscription",
@@ -176,10 +183,29 @@ export default function Billing() {
               <dd>
                 {formatMoney(current.amount, currency)} {current.interval === "year" ? "a year" : "a month"}
               </dd>
-              <dt>{current.cancelAtPeriodEnd ? "Access ends" : "Renews on"}</dt>
-              <dd data-testid="renewal-date">
-                <When ms={current.currentPeriodEnd!} />
-              </dd>
+              {current.trial ? (
+                <>
+                  <dt>Free trial ends</dt>
+                  <dd data-testid="trial-end">
+                    {day(current.trial.endsAt)} (<When ms={current.trial.endsAt} />)
+                  </dd>
+                  <dt>Card on file</dt>
+                  <dd data-testid="trial-card">{current.trial.hasPaymentMethod ? "Yes" : "No card on file"}</dd>
+                  <dt>When the trial ends</dt>
+                  <dd data-testid="trial-at-end">
+                    {current.cancelAtPeriodEnd
+                      ? "Your subscription ends and you move to Free. Nothing is charged."
+                      : trialEndInWords(current.trial.atEnd, current.tierName, `${formatMoney(current.amount, currency)} ${current.interval === "year" ? "a year" : "a month"}`)}
+                  </dd>
+                </>
+              ) : (
+                <>
+                  <dt>{current.cancelAtPeriodEnd ? "Access ends" : "Renews on"}</dt>
+                  <dd data-testid="renewal-date">
+                    <When ms={current.currentPeriodEnd!} />
+                  </dd>
+                </>
+              )}
             </>
           ) : null}
           {current.pendingChange ? (
@@ -195,6 +221,11 @@ export default function Billing() {
           <p className="alert error">
             Your renewal payment failed ({f.plural(current.dunning.attempts, "attempt")}).
             {current.dunning.nextAttemptAt ? ` We'll try again on ${day(current.dunning.nextAttemptAt)}.` : ""} Update your card to keep your plan.
+          </p>
+        ) : null}
+        {current.status === "paused" ? (
+          <p className="alert info" data-testid="trial-paused">
+            Your free trial ended without a card, so your subscription is paused and nothing was charged. Choose a plan to continue.
           </p>
         ) : null}
         {!paid ? (
@@ -226,7 +257,7 @@ export default function Billing() {
         </ul>
       </section>
 
-      {paid ? (
+      {paid && !current.trial ? (
         <section aria-labelledby="change-title" className="stack">
           <h2 id="change-title">Change plan</h2>
           <Form method="post" action="/account/billing" className="inline-form">
@@ -311,7 +342,11 @@ export default function Billing() {
               </SubmitButton>
             ) : (
               <>
-                <p className="muted">You keep {current.tierName} until {day(current.currentPeriodEnd!)}; then you move to Free. You can resume before then.</p>
+                <p className="muted">
+                  {current.trial
+                    ? `Cancel during your free trial and nothing is charged: you keep ${current.tierName} until ${day(current.trial.endsAt)}, then you move to Free.`
+                    : `You keep ${current.tierName} until ${day(current.currentPeriodEnd!)}; then you move to Free. You can resume before then.`}
+                </p>
                 <SubmitButton name="intent" value="cancel" className="danger" pendingText="Canceling…">
                   Cancel subscription
                 </SubmitButton>

@@ -7,7 +7,9 @@ import { CsrfInput, FormError } from "~/components/forms";
 import { getUser, requireUserWithPermission } from "~/modules/auth/auth.server";
 import { getEntitlement } from "~/modules/subscriptions/entitlements.server";
 import { createSubscription } from "~/modules/subscriptions/lifecycle.server";
-import { FEATURES, FEATURE_NAMES, SUBSCRIPTION_TIERS, TIERS, type Feature } from "~/modules/subscriptions/tiers";
+import { FEATURES, FEATURE_NAMES, PAID_TIERS, SUBSCRIPTION_TIERS, TIERS, type Feature, type PaidTier } from "~/modules/subscriptions/tiers";
+import { TRIAL_POLICY } from "~/modules/subscriptions/trials";
+import { trialEligibility, type TrialEligibility } from "~/modules/subscriptions/trials.server";
 import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Pricing · Coursemint" }];
@@ -15,8 +17,11 @@ export const meta: MetaFunction = () => [{ title: "Pricing · Coursemint" }];
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { app } = context;
   const user = await getUser(app, request);
-  const entitlement = user ? await getEntitlement(app, user.id) : null;
-  return { signedIn: !!user, currentTier: entitlement?.tier ?? null };
+  const [entitlement, ...trials] = user
+    ? await Promise.all([getEntitlement(app, user.id), ...PAID_TIERS.filter((t) => TIERS[t].trialDays).map((t) => trialEligibility(app, user.id, t))])
+    : [null];
+  const trialFor = Object.fromEntries((trials as TrialEligibility[]).map((t) => [t.tier, t])) as Partial<Record<PaidTier, TrialEligibility>>;
+  return { signedIn: !!user, currentTier: entitlement?.tier ?? null, trialFor };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -24,7 +29,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const form = await readForm(app, request);
   const user = await requireUserWithPermission(app, request, "create:subscription:own");
   try {
-    const result = await createSubscription(app, user, { tier: form.get("tier"), interval: form.get("interval"), flow: "checkout" });
+    const trial = form.get("intent") === "trial";
+    const result = await createSubscription(app, user, { tier: form.get("tier"), interval: form.get("interval"), ...(trial ? { trial: true, flow: "no_card" } : { flow: "checkout" }) });
     // A full page load: the hosted Stripe page is not a Remix route (same origin with the emulator).
     if (result.status === "requires_action") return redirectDocument(result.nextAction.url);
     return redirect("/account/billing");
@@ -34,7 +40,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function Pricing() {
-  const { signedIn, currentTier } = useLoaderData<typeof loader>();
+  const { signedIn, currentTier, trialFor } = useLoaderData<typeof loader>();
   const result = useActionData<FormResult>();
   const [params] = useSearchParams();
   const highlighted = params.get("feature") as Feature | null;
@@ -81,6 +87,9 @@ export default function Pricing() {
                 <li>{config.limits.tokenMultiplierPct === 100 ? "Standard reward tokens" : `${f.number(config.limits.tokenMultiplierPct / 100)}× reward tokens`}</li>
                 <li>{config.limits.seats === 1 ? "Just you" : `${f.plural(config.limits.seats, "seat")} for your team`}</li>
               </ul>
+              {config.trialDays && config.prices ? (
+                <TrialOffer tier={tier as PaidTier} days={config.trialDays} signedIn={signedIn} eligibility={trialFor[tier as PaidTier]} />
+              ) : null}
               {isCurrent ? (
                 <p>
                   <span className="badge tone-success">Your plan</span>
@@ -107,6 +116,11 @@ export default function Pricing() {
                     </label>
                   </fieldset>
                   <SubmitButton pendingText="Going to checkout…">Upgrade to {config.name}</SubmitButton>
+                  {trialFor[tier as PaidTier]?.eligible ? (
+                    <SubmitButton name="intent" value="trial" className="secondary" pendingText="Starting your trial…">
+                      Start a {config.trialDays}-day free trial
+                    </SubmitButton>
+                  ) : null}
                 </Form>
               )}
             </section>
@@ -114,5 +128,32 @@ export default function Pricing() {
         })}
       </div>
     </div>
+  );
+}
+
+/** The trial line of a plan card: what it is, or in words why this learner cannot have it. */
+function TrialOffer({ tier, days, signedIn, eligibility }: { tier: PaidTier; days: number; signedIn: boolean; eligibility?: TrialEligibility }) {
+  const f = useFormat();
+  const ending = TRIAL_POLICY.missingPaymentMethod === "pause" ? "it pauses" : "you go back to Free";
+  if (!signedIn) {
+    return (
+      <p className="muted" data-testid={`trial-${tier}`}>
+        {days}-day free trial, no card needed: <Link to={`/signup?redirectTo=${encodeURIComponent("/pricing")}`}>sign up</Link> to start it.
+      </p>
+    );
+  }
+  if (!eligibility) return null;
+  if (eligibility.eligible) {
+    return (
+      <p className="muted" data-testid={`trial-${tier}`}>
+        Try it free for {days} days, no card needed. We email you {TRIAL_POLICY.reminderDaysBefore} days before it ends; without a card {ending} and nothing is charged.
+      </p>
+    );
+  }
+  if (eligibility.reason === "has_plan") return null;
+  return (
+    <p className="muted" data-testid={`trial-${tier}`}>
+      No free trial: {eligibility.reason === "already_used" && eligibility.usedAt ? `you started your free trial on ${f.date(eligibility.usedAt)}, and trials are one per person.` : eligibility.message}
+    </p>
   );
 }

@@ -90,11 +90,21 @@ export class Subscriptions extends Resource {
       test_clock: customer.test_clock ?? null,
       transfer_data: null,
       trial_end: null,
-      trial_settings: { end_behavior: { billing_cycle_anchor: null, missing_payment_method: "create_invoice" } },
+      trial_settings: this.em.trials.settings(p),
       trial_start: null,
     };
+    const save = str(obj(p.payment_settings).save_default_payment_method);
+    if (save) sub.payment_settings.save_default_payment_method = save;
     if (p.cancel_at_period_end !== undefined) sub.cancel_at_period_end = bool(p.cancel_at_period_end);
     if (sub.cancel_at_period_end) sub.cancel_at = end;
+    // Trials (trials.ts): no charge now, a $0 invoice, the first payment when the trial ends.
+    const trialEnd = this.em.trials.requestedEnd(p, now);
+    if (trialEnd !== null) {
+      this.em.trials.start(sub, now, trialEnd);
+      this.em.emit("customer.subscription.created", sub);
+      this.em.trials.afterCreate(id, now);
+      return this.store.get(id)!;
+    }
     this.store.put(sub, { pendingItems: [], failedAttempts: 0 });
     const behavior = str(p.payment_behavior) ?? "allow_incomplete";
     const lines = sub.items.data.map((item: Obj) => this.itemLine(item, now, end));
@@ -313,6 +323,7 @@ export class Subscriptions extends Resource {
       this.em.emit("customer.subscription.deleted", sub);
       return;
     }
+    if (before.status === "trialing") return this.em.trials.end(subId, end);
     const sub = structuredClone(before);
     const internal = this.store.internal(subId);
     for (const item of sub.items.data) {

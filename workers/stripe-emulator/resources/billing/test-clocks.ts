@@ -59,8 +59,13 @@ export class TestClocks extends Resource {
       const subs = this.store.where("subscription", "$.test_clock", id).filter((s) => customers.has(s.customer) && !["canceled", "incomplete_expired"].includes(s.status));
       let next: { at: number; run: () => void } | null = null;
       for (const sub of subs) {
+        // A paused subscription (a trial that ended without a payment method) does not bill on.
+        if (sub.status === "paused") continue;
         const end = Math.min(...sub.items.data.map((i: Obj) => i.current_period_end));
         if (end <= target && (!next || end < next.at)) next = { at: end, run: () => this.em.subscriptions.reachPeriodEnd(sub.id, end) };
+        // Three days before a trial ends (trials.ts): customer.subscription.trial_will_end.
+        const willEnd = this.em.trials.willEndAt(sub);
+        if (willEnd !== null && willEnd <= target && (!next || willEnd < next.at)) next = { at: willEnd, run: () => this.em.trials.sendWillEnd(sub.id) };
         for (const inv of this.store.where("invoice", "$.parent.subscription_details.subscription", sub.id)) {
           if (inv.status !== "open" || inv.next_payment_attempt === null) continue;
           const at = inv.next_payment_attempt as number;
