@@ -34,6 +34,8 @@ export const ID_PREFIXES = {
   passwordReset: "pwr",
   dispute: "dsp",
   refundRequest: "rrq",
+  coupon: "cpn",
+  couponRedemption: "crd",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

@@ -130,3 +130,13 @@ export const MACHINE_DEACTIVATION_REASONS = ["key_holder", "admin", "heartbeat_d
 export type MachineDeactivationReason = (typeof MACHINE_DEACTIVATION_REASONS)[number];
 export const ORGANIZATION_ROLES = ["owner", "admin", "member"] as const;
 export type OrganizationRole = (typeof ORGANIZATION_ROLES)[number];
+
+/** A coupon takes a percentage or an amount (in one currency) off (app/modules/marketplace/coupons.server.ts). */
+export const COUPON_KINDS = ["percent", "amount"] as const;
+export type CouponKind = (typeof COUPON_KINDS)[number];
+/** What a coupon applies to: one course, every course of one instructor, or the whole catalog. */
+export const COUPON_SCOPES = ["course", "instructor", "catalog"] as const;
+export type CouponScope = (typeof COUPON_SCOPES)[number];
+/** A redemption is reserved with its payment, redeemed when it is paid, released when it is not. */
+export const COUPON_REDEMPTION_STATUSES = ["reserved", "redeemed", "released"] as const;
+export type CouponRedemptionStatus = (typeof COUPON_REDEMPTION_STATUSES)[number];

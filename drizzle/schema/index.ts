@@ -8,3 +8,4 @@ export * from "./tokens";
 export * from "./licensing";
 export * from "./edge";
 export * from "./password-resets";
+export * from "./coupons";

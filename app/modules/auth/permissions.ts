@@ -26,6 +26,8 @@ export const PERMISSIONS = [
   "update:course:any", // admins unpublish any course
   "read:earnings:own",
   "update:payout-account:own", // start or finish Stripe Connect onboarding (where payouts go)
+  "create:coupon:own", // instructors: promotion codes for their own courses (COUPON_POLICY)
+  "create:coupon:any", // admins: promotion codes of any scope, and deactivating any code
   "read:email:any",
   "update:email:any", // resend failed emails
   // Payments (/docs/api#payments)
@@ -82,7 +84,7 @@ const MEMBER: Permission[] = [
 
 const LEARNER_TOKENS: Permission[] = ["read:tokens:own", "create:token-redemption:own", "read:leaderboard:any", "create:follow:own", "delete:follow:own"];
 
-const INSTRUCTOR: Permission[] = ["create:course:own", "update:course:own", "read:earnings:own", "update:payout-account:own"];
+const INSTRUCTOR: Permission[] = ["create:course:own", "update:course:own", "read:earnings:own", "update:payout-account:own", "create:coupon:own"];
 
 const LICENSING_ADMIN: Permission[] = ["read:organization:any", "update:organization:any", "create:license:any", "update:license:any"];
 
@@ -90,7 +92,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   student: [...MEMBER, ...LEARNER_TOKENS, "update:role:own"],
   instructor: [...MEMBER, ...LEARNER_TOKENS, ...INSTRUCTOR],
   enterprise: [...MEMBER, ...LEARNER_TOKENS],
-  admin: [...MEMBER, "read:user:any", "update:role:any", "read:audit-log:any", "read:metrics:any", "read:email:any", "update:email:any", ...INSTRUCTOR, "update:course:any",
+  admin: [...MEMBER, "read:user:any", "update:role:any", "read:audit-log:any", "read:metrics:any", "read:email:any", "update:email:any", ...INSTRUCTOR, "update:course:any", "create:coupon:any",
     "read:payment:any", "create:refund:any", "read:stripe-event:any", "update:stripe-event:any", "read:dispute:any", "update:dispute:any",
     "update:subscription:any", ...LEARNER_TOKENS, "read:tokens:any", "create:token-award:any",
     ...LICENSING_ADMIN],

@@ -14,6 +14,8 @@ export const THROTTLE_RULES = {
   signupEmail: { maxFailures: 5, windowMs: 15 * MINUTE, lockMs: 15 * MINUTE },
   signupIp: { maxFailures: 20, windowMs: 15 * MINUTE, lockMs: 15 * MINUTE },
   passwordResetIp: { maxFailures: 20, windowMs: 15 * MINUTE, lockMs: 15 * MINUTE },
+  /** Promotion codes that do not apply, per account (marketplace/coupons.server.ts): codes cannot be guessed. */
+  couponCode: { maxFailures: 10, windowMs: 15 * MINUTE, lockMs: 15 * MINUTE },
 } as const;
 
 export type ThrottleKeys = { key: string; kind: keyof typeof THROTTLE_RULES }[];

@@ -13,6 +13,8 @@ export const purchaseInputSchema = z
     paymentMethod: z.string().max(120).optional(),
     /** Reward tokens to put towards the price (held until the payment settles; docs/tokens.md). */
     tokens: z.number().int("Whole tokens only").positive("Offer at least 1 token").max(10_000_000).optional(),
+    /** A promotion code (case-insensitive), checked and reserved with the payment (coupons.server.ts). */
+    promotionCode: z.string().max(64).optional(),
   })
   .strict();
 
@@ -50,6 +52,7 @@ export async function purchaseCourse(app: AppContext, user: SessionUser, input: 
     flow: data.flow ?? "checkout",
     ...(data.paymentMethod ? { paymentMethod: data.paymentMethod } : {}),
     ...(data.tokens ? { tokens: data.tokens } : {}),
+    ...(data.promotionCode?.trim() ? { promotionCode: data.promotionCode } : {}),
     successPath: `${back}?purchase=success`,
     cancelPath: `${back}?purchase=canceled`,
   });

@@ -5,21 +5,29 @@ import type { PaymentPurpose } from "~/modules/payments/purposes";
 import { now } from "~/utils/clock";
 import { AppError, parseOrThrow } from "~/utils/errors";
 import { createId } from "~/utils/ids";
-import { discountBps, type Currency } from "~/utils/money";
-import { tierDiscountBps } from "~/modules/subscriptions/entitlements.server";
+import type { Currency } from "~/utils/money";
+import { getEntitlement } from "~/modules/subscriptions/entitlements.server";
+import { TIERS } from "~/modules/subscriptions/tiers";
 import { enrollments } from "~drizzle/schema";
 import { findEnrollment, isPurchasable, recountEnrollments } from "./access.server";
 import { courseIdSchema, findCourse } from "./courses.server";
+import { breakdownMetadata, priceBreakdown } from "./price-breakdown";
 import { courseEvidence, notifyInstructorOfDispute } from "./disputes.server";
 import { chargeDisputeFee, disputeEarning, reinstateDisputedEarning, reverseEarning, saleEntry } from "./earnings.server";
 
 /** The `course_purchase` fields of POST /api/payments/process. */
 export const quoteInputSchema = z.object({ courseId: courseIdSchema });
 
-/** Price for this user: list price minus the tier discount (the discount is rounded down). */
-export async function priceFor(app: AppContext, userId: string, listPrice: number) {
-  const bps = await tierDiscountBps(app, userId);
-  return { amount: discountBps(listPrice, bps), discountBps: bps };
+/**
+ * The first step of the price breakdown for this user (price-breakdown.ts): list price minus the
+ * tier discount (the price rounded down). The tier comes from the entitlement, never from
+ * subscriptions directly. Codes and tokens follow in the payment hooks, in the breakdown's order.
+ */
+export async function priceFor(app: AppContext, userId: string, listPrice: number, currency: Currency = "usd") {
+  const { tier } = await getEntitlement(app, userId);
+  const config = TIERS[tier];
+  const breakdown = priceBreakdown({ listPrice, currency, tierBps: config.limits.courseDiscountBps });
+  return { amount: breakdown.afterTier, discountBps: breakdown.tierBps, tierName: config.name, breakdown };
 }
 
 /**
@@ -39,13 +47,13 @@ export const coursePurchasePurpose: PaymentPurpose = {
     if (enrollment?.status === "suspended") {
       throw new AppError("conflict", "Your access to this course is paused while your bank's dispute of your payment is open. It comes back if the dispute closes in our favour.");
     }
-    const price = await priceFor(app, user.id, course.priceAmount);
+    const price = await priceFor(app, user.id, course.priceAmount, course.currency as Currency);
     return {
       amount: price.amount,
       currency: course.currency as Currency,
       description: `Course: ${course.title}`.slice(0, 200),
       purposeRef: course.id,
-      metadata: { courseId: course.id, instructorId: course.instructorId, listPrice: String(course.priceAmount), discountBps: String(price.discountBps) },
+      metadata: { courseId: course.id, instructorId: course.instructorId, ...breakdownMetadata(price.breakdown, price.discountBps ? price.tierName : undefined) },
     };
   },
 

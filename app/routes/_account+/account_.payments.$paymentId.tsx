@@ -15,6 +15,10 @@ import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { hasPermission } from "~/modules/auth/permissions";
 import { findUserContact } from "~/modules/auth/users.server";
 import { getPaymentFor } from "~/modules/payments/history.server";
+import { findPayment } from "~/modules/payments/records.server";
+import { breakdownFromMetadata } from "~/modules/marketplace/price-breakdown";
+import { PriceBreakdownList } from "~/components/price-breakdown";
+import type { Currency } from "~/utils/money";
 import { AppError, errorResponse, toAppError } from "~/utils/errors";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data && isPaidStatus(data.payment.status) ? "Receipt" : "Payment"} ${data?.payment.id ?? ""} · Coursemint` }];
@@ -25,12 +29,16 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(app, request, "read:payment:own");
   try {
     const payment = await getPaymentFor(app, user, params.paymentId ?? "", hasPermission(user, "read:payment:any"));
-    const [payer, refund] = await Promise.all([
+    const [payer, refund, row] = await Promise.all([
       findUserContact(app, payment.userId),
       // The learner's own course purchase: its refund request, or the offer to ask for one.
       payment.userId === user.id && payment.purpose === "course_purchase" ? refundOptionForPayment(app, user.id, payment.id) : Promise.resolve(null),
+      payment.purpose === "course_purchase" ? findPayment(app, { id: payment.id }) : Promise.resolve(undefined),
     ]);
-    return { payment, payer, refund };
+    // The price breakdown recorded with the payment (list → tier → code → tokens → paid).
+    const priced = row ? breakdownFromMetadata({ amount: row.amount, currency: row.currency as Currency, metadata: row.metadata }) : null;
+    const breakdown = priced && priced.breakdown.total !== priced.breakdown.listPrice ? priced : null;
+    return { payment, payer, refund, breakdown };
   } catch (error) {
     throw errorResponse(toAppError(error), app.requestId);
   }
@@ -50,7 +58,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 }
 
 export default function Receipt() {
-  const { payment, payer, refund } = useLoaderData<typeof loader>();
+  const { payment, payer, refund, breakdown } = useLoaderData<typeof loader>();
   const answer = useActionData<typeof action>();
   const confirmStep = confirmStepOf(answer);
   const result = (confirmStep ? undefined : answer) as FormResult | undefined;
@@ -93,6 +101,12 @@ export default function Receipt() {
           <code>{payment.id}</code> <span className="muted">(quote it if you write to us)</span>
         </dd>
       </dl>
+      {breakdown ? (
+        <section className="stack">
+          <h2>How the price was made</h2>
+          <PriceBreakdownList breakdown={breakdown.breakdown} tierName={breakdown.tierName} totalLabel={isPaidStatus(payment.status) ? "Paid" : "To pay"} testId="receipt-breakdown" />
+        </section>
+      ) : null}
       {payment.refunds.length ? (
         <section>
           <h2>Refunds</h2>

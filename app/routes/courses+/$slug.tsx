@@ -17,6 +17,9 @@ import { getProgress } from "~/modules/marketplace/access.server";
 import { purchaseCourse } from "~/modules/marketplace/checkout.server";
 import { canView, findCourseBySlug, getCourseView, updateCourse } from "~/modules/marketplace/courses.server";
 import { priceFor } from "~/modules/marketplace/purchase.server";
+import { checkCode, describeTerms } from "~/modules/marketplace/coupons.server";
+import { priceBreakdown, type PriceBreakdown } from "~/modules/marketplace/price-breakdown";
+import { PriceBreakdownList } from "~/components/price-breakdown";
 import { findOwnReview, listReviewsOf, upsertReview } from "~/modules/marketplace/reviews.server";
 import { isRefundIntent, refundFormAction } from "~/modules/marketplace/refund-form.server";
 import { refundOptionForCourse } from "~/modules/marketplace/refund-requests.server";
@@ -82,11 +85,32 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     listReviewsOf(app, course, { cursor: url.searchParams.get("reviews") ?? undefined, limit: "10" }).catch(() => ({ items: [], nextCursor: null })),
     viewer ? findOwnReview(app, viewer.id, course.id) : Promise.resolve(undefined),
     viewer ? getProgress(app, viewer.id, course.id) : Promise.resolve(null),
-    viewer ? priceFor(app, viewer.id, course.priceAmount) : Promise.resolve({ amount: course.priceAmount, discountBps: 0 }),
+    viewer ? priceFor(app, viewer.id, course.priceAmount, course.currency as Currency) : Promise.resolve({ amount: course.priceAmount, discountBps: 0, tierName: "Free", breakdown: priceBreakdown({ listPrice: course.priceAmount, currency: course.currency as Currency, tierBps: 0 }) }),
     viewer && course.priceAmount > 0 ? refundOptionForCourse(app, viewer.id, course.id) : Promise.resolve(null),
   ]);
+  // A promotion code from the "Have a code?" form (GET, so it works without JavaScript): checked in
+  // words for this learner and price (rate-limited per account), then shown in the breakdown; the
+  // Buy form carries it, and the payment re-checks and reserves it.
+  const rawCode = url.searchParams.get("code")?.trim() ?? "";
+  let code: { value: string; applied: boolean; error: string | null; terms: string | null } | null = null;
+  let breakdown: PriceBreakdown = price.breakdown;
+  if (rawCode && course.priceAmount > 0) {
+    if (!viewer) code = { value: rawCode, applied: false, error: "Log in to use a code.", terms: null };
+    else {
+      try {
+        const applied = await checkCode(app, viewer, course, price.amount, rawCode);
+        breakdown = priceBreakdown({ listPrice: course.priceAmount, currency: course.currency as Currency, tierBps: price.discountBps, coupon: { code: applied.code, terms: applied.terms, floor: applied.floor } });
+        code = { value: applied.code, applied: true, error: null, terms: describeTerms(applied.coupon) };
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        code = { value: rawCode, applied: false, error: error.message, terms: null };
+      }
+    }
+  }
   const body = {
     view,
+    code,
+    breakdown,
     reviews,
     ownReview: ownReview ?? null,
     progress: view.viewer.enrolled ? progress : null,
@@ -102,7 +126,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 }
 
 const intentSchema = z.discriminatedUnion("intent", [
-  z.object({ intent: z.literal("enroll"), tokens: z.string().optional() }),
+  z.object({ intent: z.literal("enroll"), tokens: z.string().optional(), promotionCode: z.string().max(64).optional() }),
   z.object({ intent: z.literal("review"), rating: z.string(), body: z.string().optional() }),
   z.object({ intent: z.literal("unpublish") }),
 ]);
@@ -128,7 +152,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
         // Reward tokens towards the price (held until the payment settles; docs/tokens.md).
         const tokens = input.tokens?.trim() ? Number(input.tokens) : 0;
         if (input.tokens?.trim() && (!Number.isSafeInteger(tokens) || tokens < 0)) throw AppError.validation({ tokens: ["Enter a whole number of tokens"] });
-        const outcome = await purchaseCourse(app, user, { courseId: course.id, ...(tokens > 0 ? { tokens } : {}) });
+        const promotionCode = input.promotionCode?.trim() || undefined;
+        const outcome = await purchaseCourse(app, user, { courseId: course.id, ...(tokens > 0 ? { tokens } : {}), ...(promotionCode ? { promotionCode } : {}) });
         if (outcome.status === "payment_started" && outcome.payment.nextAction.type === "redirect_to_checkout") {
           // A full page load: the hosted Stripe page is not a Remix route (same origin with the emulator).
           return redirectDocument(outcome.payment.nextAction.url);
@@ -160,7 +185,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 const cap = (s: string) => s[0]!.toUpperCase() + s.slice(1);
 
 export default function CoursePage() {
-  const { view, reviews, ownReview, progress, price, signedIn, checkout, justPaid, refund } = useLoaderData<typeof loader>();
+  const { view, reviews, ownReview, progress, price, signedIn, checkout, justPaid, refund, code, breakdown } = useLoaderData<typeof loader>();
   const answer = useActionData<typeof action>();
   const confirmStep = confirmStepOf(answer);
   const result = (confirmStep ? undefined : answer) as FormResult | undefined;
@@ -170,7 +195,7 @@ export default function CoursePage() {
   const currency = course.price.currency as Currency;
   const balance = useRootData()?.tokens ?? 0;
   const f = useFormat();
-  const usable = discountFor(price.amount, balance);
+  const usable = discountFor(breakdown.afterCoupon, balance);
   const moreReviews = new URLSearchParams(params);
   if (reviews.nextCursor) moreReviews.set("reviews", reviews.nextCursor);
   return (
@@ -273,9 +298,11 @@ export default function CoursePage() {
                     </p>
                   </div>
                 ) : null}
+                {breakdown.total !== breakdown.listPrice ? <PriceBreakdownList breakdown={breakdown} tierName={price.tierName} totalLabel={usable.tokens > 0 ? "You pay (before tokens)" : "You pay"} /> : null}
+                {code?.applied ? <input type="hidden" name="promotionCode" value={code.value} /> : null}
                 <SubmitButton name="intent" value="enroll" pendingText="Going to checkout…">
-                  Buy for {f.money(price.amount, currency)}
-                  {price.discountBps ? ` (was ${f.money(course.price.amount, currency)})` : ""}
+                  Buy for {f.money(breakdown.total, currency)}
+                  {breakdown.total !== breakdown.listPrice ? ` (was ${f.money(course.price.amount, currency)})` : ""}
                   {usable.tokens > 0 ? " before tokens" : ""}
                 </SubmitButton>
               </div>
@@ -284,6 +311,43 @@ export default function CoursePage() {
             {!course.isFree ? <RefundPolicyNote /> : null}
           </Form>
         )}
+        {!course.isFree && !viewer.enrolled && !viewer.canEdit && !processing && !viewer.paused ? (
+          <Form method="get" className="stack narrow-left" aria-labelledby="code-title" data-testid="code-form">
+            <h2 id="code-title" className="h4">
+              Have a code?
+            </h2>
+            {code?.applied ? (
+              <p className="alert success" role="status" data-testid="code-applied">
+                Code {code.value} applied: {code.terms}. The price above includes it.{" "}
+                <Link to={`/courses/${course.slug}`}>Remove the code</Link>
+              </p>
+            ) : null}
+            <div className="code-form">
+              <div className="field">
+                <label htmlFor="field-code">Promotion code</label>
+                <input
+                  id="field-code"
+                  name="code"
+                  autoComplete="off"
+                  autoCapitalize="characters"
+                  spellCheck={false}
+                  maxLength={32}
+                  defaultValue={code?.value ?? ""}
+                  aria-invalid={code?.error ? true : undefined}
+                  aria-describedby={code?.error ? "code-error" : undefined}
+                />
+                {code?.error ? (
+                  <p className="field-errors" id="code-error" role="alert" data-testid="code-error">
+                    {code.error}
+                  </p>
+                ) : null}
+              </div>
+              <SubmitButton className="secondary" pendingText="Checking…">
+                Apply code
+              </SubmitButton>
+            </div>
+          </Form>
+        ) : null}
         {refund && (refund.request || (viewer.enrolled && refund.canAskLate)) ? (
           <div className="stack">
             <RefundRequestPanel option={refund} />

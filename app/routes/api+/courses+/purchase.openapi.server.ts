@@ -11,7 +11,9 @@ export default defineRoute("/api/courses/purchase", {
     summary: "Buy or enroll in a course",
     description:
       "Already enrolled (or the course's instructor): 200, nothing charged. A free course: 201 `enrolled`. A paid course: 201 `payment_started` — " +
-      "follow `payment.nextAction`; access is granted when Stripe confirms the payment (webhook). Pro and Enterprise discounts apply.",
+      "follow `payment.nextAction`; access is granted when Stripe confirms the payment (webhook). Pro and Enterprise discounts apply. " +
+      "`promotionCode` (case-insensitive) applies a code after the tier discount and before tokens (docs/decisions/012-price-breakdown-and-coupons.md); " +
+      "a code that does not apply is a 4xx in words (`This code is for another course.`, `This code expired on 3 March.`, 429 after 10 misses in 15 minutes) and nothing is reserved.",
     auth: { kind: "signed_in", permission: "create:enrollment:own" },
     idempotent: true,
     body: { schema: purchaseInputSchema },
