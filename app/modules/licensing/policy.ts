@@ -55,3 +55,18 @@ export const ORIGINAL_KEY_ID = "original";
 
 /** Machine tokens: `cmm_` + 32 random bytes (base64url); only their SHA-256 is stored. */
 export const MACHINE_TOKEN_PREFIX = "cmm_";
+
+/**
+ * A chargeback of an Enterprise subscription invoice (docs/decisions/011-disputes.md, "Licensing"):
+ * the organization's subscription license follows the dispute as the subscription's tier does.
+ * While the bank decides it is suspended (`openReason`); won, it is active again as far as the
+ * subscription still pays for it; lost, it ends: suspended (`lostReason`), no longer renewing, its
+ * expiry brought forward to the loss (subscriptions cancels the subscription). Only a license that
+ * is active (or suspended by the dispute itself) is touched: admin suspensions and revocations stay.
+ * A later Enterprise subscription reinstates it, as after any ended subscription.
+ */
+export const LICENSE_DISPUTE_POLICY = {
+  suspendWhileOpen: true,
+  openReason: "payment_disputed",
+  lostReason: "dispute_lost",
+} as const;

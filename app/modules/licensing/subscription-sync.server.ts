@@ -2,13 +2,16 @@ import { and, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
 import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import { auditInsert } from "~/modules/audit/audit.server";
+import { targetStage } from "~/modules/payments/disputes-policy";
+import type { PaymentForPurpose } from "~/modules/payments/purposes";
 import type { StripeEventHandler } from "~/modules/payments/registry";
 import { ENTITLED_STATUSES, findByStripeId, type SubscriptionRow } from "~/modules/subscriptions/stripe-sync.server";
 import { DAY, now } from "~/utils/clock";
 import { createId } from "~/utils/ids";
-import { licenses, organizations, subscriptions, users } from "~drizzle/schema";
+import { disputes, licenses, organizations, subscriptions, users } from "~drizzle/schema";
 import { applyLicenseChange, firstKeyInsert, NO_POLICY, type License } from "./licenses.server";
 import { organizationInserts } from "./organizations.server";
+import { LICENSE_DISPUTE_POLICY } from "./policy";
 import { licenseDefaults } from "./tiers";
 
 /*
@@ -20,6 +23,13 @@ import { licenseDefaults } from "./tiers";
  * a new Enterprise subscription reinstates and extends it. Admin suspensions and revocations are
  * never undone here. Runs from the Stripe events licensing registers (after subscriptions has
  * updated its row) and from the 15-minute cron as a reconciliation; both are idempotent.
+ *
+ * A chargeback of one of the subscription's invoices (subscriptions sets `dispute_id` while it is
+ * open or was lost) takes precedence, per LICENSE_DISPUTE_POLICY: open → suspended
+ * `payment_disputed`; lost → ended (`dispute_lost`); won (`dispute_id` cleared) → back to what the
+ * subscription alone says. The license is a function of the subscription row and its dispute, not
+ * of the order events arrive in: a duplicate changes nothing, a renewal's `invoice.paid` during the
+ * dispute extends the expiry but does not reactivate, and no license is created while disputed.
  */
 
 /** Time after the paid period's end before an unrenewed subscription license expires. */
@@ -27,18 +37,71 @@ export const RENEWAL_GRACE_MS = 3 * DAY;
 
 const isEntitledEnterprise = (sub: SubscriptionRow) => sub.tier === "enterprise" && (ENTITLED_STATUSES as readonly string[]).includes(sub.status);
 
+const { openReason, lostReason } = LICENSE_DISPUTE_POLICY;
+/** Suspensions this path made and may lift (admin suspensions carry another reason and are never lifted here). */
+const SUBSCRIPTION_SUSPENSIONS: readonly string[] = ["subscription_ended", openReason, lostReason];
+
+const licenseOfSubscription = (app: AppContext, subscriptionId: string) =>
+  app.db.select().from(licenses).where(and(eq(licenses.subscriptionId, subscriptionId), eq(licenses.source, "subscription"))).get();
+
 export async function syncLicenseWithSubscription(app: AppContext, sub: SubscriptionRow): Promise<License | null> {
+  const disputed = await disputeStageOf(app, sub);
+  if (disputed) return holdForDispute(app, sub, disputed);
   if (isEntitledEnterprise(sub)) return activateForSubscription(app, sub);
-  const license = await app.db.select().from(licenses).where(and(eq(licenses.subscriptionId, sub.id), eq(licenses.source, "subscription"))).get();
+  const license = await licenseOfSubscription(app, sub.id);
   if (!license) return null;
   if (license.status === "revoked") return license;
   const set: Partial<License> = { autoRenews: false };
-  if (license.status === "active") Object.assign(set, { status: "suspended", suspendedReason: "subscription_ended" });
+  if (license.status === "active" || (license.status === "suspended" && license.suspendedReason === openReason)) Object.assign(set, { status: "suspended", suspendedReason: "subscription_ended" });
   return applyLicenseChange(app, license, set, {
     actorId: null,
     action: set.status ? "license.suspended" : "license.subscription_synced",
     extra: { subscriptionId: sub.id, subscriptionStatus: sub.status, subscriptionTier: sub.tier, reason: "subscription_ended" },
   });
+}
+
+/** What an open or lost chargeback of one of the subscription's invoices calls for; null when there is none (or it was won). */
+async function disputeStageOf(app: AppContext, sub: SubscriptionRow): Promise<"opened" | "lost" | null> {
+  if (!sub.disputeId) return null;
+  const dispute = await app.db.select({ status: disputes.status }).from(disputes).where(eq(disputes.id, sub.disputeId)).get();
+  if (!dispute) return null;
+  const stage = targetStage(dispute.status);
+  if (stage === "lost") return "lost";
+  return stage === "opened" && LICENSE_DISPUTE_POLICY.suspendWhileOpen ? "opened" : null;
+}
+
+/**
+ * The subscription's license while one of its invoices is charged back: suspended while open,
+ * ended when lost. Never creates a license (one whose creating events come after the dispute's is
+ * created once the dispute is won), never touches an admin suspension or a revocation.
+ */
+async function holdForDispute(app: AppContext, sub: SubscriptionRow, stage: "opened" | "lost"): Promise<License | null> {
+  const license = await licenseOfSubscription(app, sub.id);
+  if (!license) return null;
+  const extra = { subscriptionId: sub.id, subscriptionStatus: sub.status, disputeId: sub.disputeId };
+  if (stage === "opened") {
+    if (license.status !== "active") return license;
+    return applyLicenseChange(app, license, { status: "suspended", suspendedReason: openReason }, { actorId: null, action: "license.suspended", extra: { ...extra, reason: openReason } });
+  }
+  const ours = license.status === "active" || (license.status === "suspended" && license.suspendedReason === openReason);
+  if (!ours) return license;
+  return applyLicenseChange(
+    app,
+    license,
+    { status: "suspended", suspendedReason: lostReason, autoRenews: false, expiresAt: Math.min(license.expiresAt, now()) },
+    { actorId: null, action: "license.ended_after_dispute", extra: { ...extra, reason: lostReason } },
+  );
+}
+
+/**
+ * Licensing's payment hook for a dispute stage: a disputed subscription invoice re-syncs the
+ * subscription's license (subscriptions has already set or cleared `dispute_id`, as the purpose's
+ * own `dispute` runs before every hook). Idempotent: the license is a function of the row.
+ */
+export async function onPaymentDisputed(app: AppContext, payment: PaymentForPurpose) {
+  if (payment.purpose !== "subscription") return;
+  const sub = await app.db.select().from(subscriptions).where(eq(subscriptions.id, payment.purposeRef)).get();
+  if (sub) await syncLicenseWithSubscription(app, sub);
 }
 
 async function activateForSubscription(app: AppContext, sub: SubscriptionRow): Promise<License> {
@@ -86,7 +149,7 @@ async function activateForSubscription(app: AppContext, sub: SubscriptionRow): P
     }
   }
   const set: Partial<License> = { subscriptionId: sub.id, autoRenews: !sub.cancelAtPeriodEnd, expiresAt: Math.max(license.expiresAt, expiresAt) };
-  if (license.status === "suspended" && license.suspendedReason === "subscription_ended") Object.assign(set, { status: "active", suspendedReason: null });
+  if (license.status === "suspended" && SUBSCRIPTION_SUSPENSIONS.includes(license.suspendedReason ?? "")) Object.assign(set, { status: "active", suspendedReason: null });
   if (license.status === "expired" && set.expiresAt! > t) set.status = "active";
   const extended = set.expiresAt! > license.expiresAt;
   return applyLicenseChange(app, license, set, {
@@ -120,7 +183,7 @@ export async function reconcileSubscriptionLicenses(app: AppContext) {
     .leftJoin(licenses, and(eq(licenses.subscriptionId, subscriptions.id), eq(licenses.source, "subscription")))
     .where(
       or(
-        and(isNull(licenses.id), eq(subscriptions.tier, "enterprise"), inArray(subscriptions.status, [...ENTITLED_STATUSES])),
+        and(isNull(licenses.id), eq(subscriptions.tier, "enterprise"), inArray(subscriptions.status, [...ENTITLED_STATUSES]), isNull(subscriptions.disputeId)),
         and(sql`${licenses.id} is not null`, gt(subscriptions.updatedAt, licenses.updatedAt)),
       ),
     )

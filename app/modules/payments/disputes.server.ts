@@ -14,6 +14,7 @@ import type { DisputeEffect, PaymentPurposeName } from "./purposes";
 import { reconcilePayment } from "./reconcile.server";
 import { findDispute, type Dispute } from "./disputes-records.server";
 import { findPayment, toPurposeView, type Payment } from "./records.server";
+import { runReversals, syncRefundsFromStripe } from "./refunds.server";
 import { getPurpose, type StripeEventOutcome } from "./registry";
 import { PAID_STATUSES } from "./status";
 import { checkStripe, createStripe } from "./stripe.server";
@@ -170,6 +171,7 @@ export async function applyDisputeEffects(app: AppContext, disputeId: string): P
     let payment = (await findPayment(app, { id: row.paymentId }))!;
     // The dispute may be handled before the payment's own success: fulfil first, so there is access to pause.
     if (!payment.fulfilledAt && (PAID_STATUSES.includes(payment.status) || payment.stripePaymentIntentId)) payment = await reconcilePayment(app, payment.id);
+    if (stage !== "won" && payment.stripePaymentIntentId) payment = await settleRefundsFirst(app, payment);
     const effect: DisputeEffect = {
       id: row.id,
       stripeDisputeId: row.stripeDisputeId,
@@ -204,6 +206,23 @@ export async function applyDisputeEffects(app: AppContext, disputeId: string): P
   } finally {
     await app.db.update(disputes).set({ effectsClaimedUntil: null }).where(and(eq(disputes.id, row.id), eq(disputes.effectsClaimedUntil, until))).run();
   }
+}
+
+/**
+ * A refund and a chargeback of the same charge: Stripe lets only one through. A refund it made
+ * before the dispute existed may still be pending in our rows (its request is between Stripe's
+ * answer and ours, or the answer was lost), or succeeded with its reversal not yet run; the
+ * dispute's effects would then take the whole sale and a win would give back money the learner
+ * was refunded. So the refunds are settled from Stripe first (matched by our refund id) and their
+ * reversals run (each once per refund, whoever runs it), and the dispute takes only what they
+ * left. Since the dispute now exists, Stripe refuses every later refund (`charge_disputed`), so
+ * none can land after this read.
+ */
+async function settleRefundsFirst(app: AppContext, payment: Payment & { stripePaymentIntentId: string | null }) {
+  await syncRefundsFromStripe(app, createStripe(app), payment.id, payment.stripePaymentIntentId!);
+  const settled = (await findPayment(app, { id: payment.id }))!;
+  await runReversals(app, getPurpose(app, settled.purpose as PaymentPurposeName), settled);
+  return (await findPayment(app, { id: payment.id }))!;
 }
 
 const admins = (app: AppContext) => app.db.select({ id: users.id, name: users.name, email: users.email }).from(users).where(eq(users.role, "admin")).all();

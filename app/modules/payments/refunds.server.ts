@@ -55,7 +55,11 @@ export async function checkRefund(app: AppContext, input: unknown) {
   }
   const disputed = await blockingDispute(app, payment.id);
   if (disputed) {
-    throw new AppError("conflict", disputed.status === "lost" ? "This payment was charged back by the cardholder's bank; it cannot be refunded as well." : "This payment is disputed with the cardholder's bank; it cannot be refunded while the dispute is open.", {
+    throw new AppError("conflict", disputed.status === "lost"
+        ? "This payment was charged back by the cardholder's bank; it cannot be refunded as well."
+        : disputed.status === "won" || disputed.status === "prevented"
+          ? "The bank has just decided this payment's dispute for us; it can be refunded once that is applied, in a minute."
+          : "This payment is disputed with the cardholder's bank; it cannot be refunded while the dispute is open.", {
       details: { disputeId: disputed.id },
     });
   }

@@ -3,6 +3,7 @@ import type { AppContext } from "~/context.server";
 import { auditInsert } from "~/modules/audit/audit.server";
 import type { DisputeEffect, PaymentForPurpose } from "~/modules/payments/purposes";
 import { createStripe } from "~/modules/payments/stripe.server";
+import { now } from "~/utils/clock";
 import { subscriptions } from "~drizzle/schema";
 import { syncSubscription } from "./stripe-sync.server";
 
@@ -11,17 +12,18 @@ import { syncSubscription } from "./stripe-sync.server";
  * `dispute_id` is set, so getEntitlement no longer counts the subscription and the user is on Free
  * at once. Won: cleared, the tier is back. Lost: stays set and, by policy, the subscription is
  * canceled now in Stripe (idempotency key from the dispute id), so the card that was charged back is
- * not charged again. Idempotent per dispute.
+ * not charged again. Idempotent per dispute. `updated_at` moves with `dispute_id`, so licensing's
+ * cron reconciliation sees the change even if its dispute hook did not run.
  */
 export async function disputeSubscription(app: AppContext, payment: PaymentForPurpose, dispute: DisputeEffect) {
   const log = app.logger.child({ paymentId: payment.id, disputeId: dispute.id, subscriptionId: payment.purposeRef, userId: payment.userId });
   if (dispute.stage === "won") {
-    await app.db.update(subscriptions).set({ disputeId: null }).where(and(eq(subscriptions.id, payment.purposeRef), eq(subscriptions.disputeId, dispute.id))).run();
+    await app.db.update(subscriptions).set({ disputeId: null, updatedAt: now() }).where(and(eq(subscriptions.id, payment.purposeRef), eq(subscriptions.disputeId, dispute.id))).run();
     log.info("subscription.dispute_won", {});
     return;
   }
   if (dispute.policy.suspendAccessWhileOpen || dispute.stage === "lost") {
-    await app.db.update(subscriptions).set({ disputeId: dispute.id }).where(and(eq(subscriptions.id, payment.purposeRef), isNull(subscriptions.disputeId))).run();
+    await app.db.update(subscriptions).set({ disputeId: dispute.id, updatedAt: now() }).where(and(eq(subscriptions.id, payment.purposeRef), isNull(subscriptions.disputeId))).run();
   }
   if (dispute.stage === "opened") {
     log.info("subscription.disputed", {});
