@@ -1,8 +1,8 @@
-import { and, desc, eq, inArray, lt, type SQL } from "drizzle-orm";
+import { and, desc, eq, lt, type SQL } from "drizzle-orm";
 import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import type { SessionUser } from "~/modules/auth/session.server";
-import { withinUtcDays } from "~/utils/db.server";
+import { inJsonArray, withinUtcDays } from "~/utils/db.server";
 import { AppError } from "~/utils/errors";
 import { payments, refunds } from "~drizzle/schema";
 import { PAYMENT_STATUSES } from "~drizzle/schema/enums";
@@ -36,7 +36,7 @@ export async function listPayments(app: AppContext, input: z.infer<typeof histor
     .all();
   const page = rows.slice(0, input.limit);
   const refundRows = page.length
-    ? await app.db.select().from(refunds).where(inArray(refunds.paymentId, page.map((p) => p.id))).orderBy(refunds.id).all()
+    ? await app.db.select().from(refunds).where(inJsonArray(refunds.paymentId, page.map((p) => p.id))).orderBy(refunds.id).all()
     : [];
   return {
     items: page.map((p) => ({ ...publicPayment(p), refunds: refundRows.filter((r) => r.paymentId === p.id).map(publicRefund) })),
