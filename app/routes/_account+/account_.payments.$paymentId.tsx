@@ -13,8 +13,7 @@ import { humanize, StatusBadge } from "~/components/status";
 import { When } from "~/components/when";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { hasPermission } from "~/modules/auth/permissions";
-import { findUserContact } from "~/modules/auth/users.server";
-import { getPaymentFor } from "~/modules/payments/history.server";
+import { findPayer, getPaymentFor } from "~/modules/payments/history.server";
 import { AppError, errorResponse, toAppError } from "~/utils/errors";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data && isPaidStatus(data.payment.status) ? "Receipt" : "Payment"} ${data?.payment.id ?? ""} · Coursemint` }];
@@ -24,11 +23,13 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const { app } = context;
   const user = await requireUserWithPermission(app, request, "read:payment:own");
   try {
-    const payment = await getPaymentFor(app, user, params.paymentId ?? "", hasPermission(user, "read:payment:any"));
-    const [payer, refund] = await Promise.all([
-      findUserContact(app, payment.userId),
-      // The learner's own course purchase: its refund request, or the offer to ask for one.
-      payment.userId === user.id && payment.purpose === "course_purchase" ? refundOptionForPayment(app, user.id, payment.id) : Promise.resolve(null),
+    const paymentId = params.paymentId ?? "";
+    // One round trip after the session: the payment with its refunds, the payer, and (the learner's own
+    // course purchase only; null otherwise) its refund request or the offer to ask for one.
+    const [payment, payer, refund] = await Promise.all([
+      getPaymentFor(app, user, paymentId, hasPermission(user, "read:payment:any")),
+      findPayer(app, paymentId),
+      refundOptionForPayment(app, user.id, paymentId),
     ]);
     return { payment, payer, refund };
   } catch (error) {
