@@ -54,7 +54,7 @@ export async function startD1Baseline(port, { queries = 1 } = {}) {
  * The real app Worker with a migrated in-memory D1. `extra` adds options to the app worker
  * (queues, service bindings...) and `workers` adds auxiliary workers (e.g. the Stripe emulator).
  */
-export async function startApp(port, { workers = [], bindings = {}, ...extra } = {}) {
+export async function startApp(port, { workers = [], bindings = {}, inspectorPort, ...extra } = {}) {
   const app = {
     name: "coursemint",
     // One pre-bundled module, passed whole so Miniflare does not re-parse its dynamic imports.
@@ -78,9 +78,11 @@ export async function startApp(port, { workers = [], bindings = {}, ...extra } =
       LICENSE_SIGNING_KEY: await generateLicenseSigningKey(),
       ...bindings,
     },
+    // With an inspector port, the app's isolate is reachable at ws://127.0.0.1:<inspectorPort>/coursemint (CPU profiles).
+    ...(inspectorPort ? { unsafeInspectorProxy: true } : {}),
     ...extra,
   };
-  const mf = new Miniflare({ port, host: "127.0.0.1", workers: [app, ...workers] });
+  const mf = new Miniflare({ port, host: "127.0.0.1", ...(inspectorPort ? { inspectorPort } : {}), workers: [app, ...workers] });
   await mf.ready;
   const db = await mf.getD1Database("DB");
   for (const file of readdirSync("migrations").filter((f) => f.endsWith(".sql")).sort()) {
