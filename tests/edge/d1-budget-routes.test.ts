@@ -45,6 +45,7 @@ const ROUTES: Record<string, Route> = {
   "/account/payments (index)": { as: "student", path: () => "/account/payments", status: 200, budget: [4, 2] },
   "/account/payments/:paymentId": { as: "student", path: (f) => `/account/payments/${f.paymentId}`, status: 200, budget: [7, 2] },
   "/admin (index)": { as: "admin", path: () => "/admin", status: 200, budget: [17, 2] },
+  "/admin/archive": { as: "admin", path: () => "/admin/archive", status: 200, budget: [2, 2] },
   "/admin/audit": { as: "admin", path: () => "/admin/audit", status: 200, budget: [3, 2] },
   "/admin/disputes": { as: "admin", path: () => "/admin/disputes", status: 200, budget: [5, 2] },
   "/admin/emails": { as: "admin", path: () => "/admin/emails", status: 200, budget: [3, 2] },

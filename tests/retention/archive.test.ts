@@ -2,7 +2,7 @@ import { createExecutionContext, env } from "cloudflare:test";
 import { count, inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createAppContext } from "../../workers/app";
-import { db, insertUser } from "../helpers";
+import { db, insertUser, signedInAs } from "../helpers";
 import { archivedDays, archiveExpired, readArchive, RETENTION_POLICY } from "~/modules/retention/retention.server";
 import { createId } from "~/utils/ids";
 import { loginThrottle, sessions } from "~drizzle/schema";
@@ -50,6 +50,16 @@ describe("retention", () => {
     expect(throttles).toEqual([{ key: fresh.key }]);
     const throttleDay = new Date(t - 3 * DAY).toISOString().slice(0, 10);
     expect((await readArchive(app(), "login_throttle", throttleDay)).filter((r) => r.id.endsWith(`${user.id}@example.test`)).map((r) => r.id).sort()).toEqual(spent.map((s) => s.key).sort());
+
+    // Readable again from the admin pages, found by user id on its day.
+    const { browser } = await signedInAs("admin");
+    const revokedDay = new Date(old).toISOString().slice(0, 10);
+    const page = await browser.fetch(`/admin/archive?table=sessions&day=${revokedDay}&q=${user.id}`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain(revoked.id);
+    expect(html).toContain("Signed out or revoked");
+    expect((await (await signedInAs("student")).browser.fetch("/admin/archive")).status).toBe(403);
 
     // Run again: nothing left to move, nothing changes.
     expect(await archiveExpired(app())).toEqual({ sessions: 0, login_throttle: 0 });
