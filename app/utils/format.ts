@@ -37,14 +37,41 @@ export function localeFromAcceptLanguage(header: string | null | undefined): str
   return DEFAULT_LOCALE;
 }
 
+/**
+ * Intl formatters are costly to build (a CPU profile of signed-in pages, issue 29, showed
+ * `new Intl.DateTimeFormat` per formatted date among the top functions) and immutable once built:
+ * one per (kind, locale, options) per isolate. Bounded, since locales and time zones come from
+ * requests: past the bound the oldest is dropped.
+ */
+const FORMATTERS = new Map<string, Intl.DateTimeFormat | Intl.NumberFormat | Intl.RelativeTimeFormat>();
+const MAX_FORMATTERS = 500;
+function cached<T extends Intl.DateTimeFormat | Intl.NumberFormat | Intl.RelativeTimeFormat>(key: string, build: () => T): T {
+  let formatter = FORMATTERS.get(key) as T | undefined;
+  if (!formatter) {
+    formatter = build();
+    if (FORMATTERS.size >= MAX_FORMATTERS) FORMATTERS.delete(FORMATTERS.keys().next().value!);
+    FORMATTERS.set(key, formatter);
+  }
+  return formatter;
+}
+const dateTimeFormat = (locale: string, options: Intl.DateTimeFormatOptions) => cached(`dt|${locale}|${JSON.stringify(options)}`, () => new Intl.DateTimeFormat(locale, options));
+const numberFormat = (locale: string, options?: Intl.NumberFormatOptions) => cached(`n|${locale}|${options ? JSON.stringify(options) : ""}`, () => new Intl.NumberFormat(locale, options));
+
+const KNOWN_TIME_ZONES = new Map<string, string | null>();
 /** An IANA time zone name if the runtime knows it, else null. */
 export function validTimeZone(value: string | null | undefined): string | null {
   if (!value || value.length > 64 || !/^[A-Za-z0-9_+\-/]+$/.test(value)) return null;
+  const known = KNOWN_TIME_ZONES.get(value);
+  if (known !== undefined) return known;
+  let zone: string | null;
   try {
-    return new Intl.DateTimeFormat("en-US", { timeZone: value }).resolvedOptions().timeZone;
+    zone = new Intl.DateTimeFormat("en-US", { timeZone: value }).resolvedOptions().timeZone;
   } catch {
-    return null;
+    zone = null;
   }
+  if (KNOWN_TIME_ZONES.size >= MAX_FORMATTERS) KNOWN_TIME_ZONES.delete(KNOWN_TIME_ZONES.keys().next().value!);
+  KNOWN_TIME_ZONES.set(value, zone);
+  return zone;
 }
 
 /** The viewer of a request: Accept-Language locale and the `tz` cookie's time zone (UTC if none). */
@@ -76,17 +103,17 @@ export function plural(count: number, one: string, many = `${one}s`, locale = DE
 }
 
 export function formatNumber(value: number, locale = DEFAULT_LOCALE, options?: Intl.NumberFormatOptions): string {
-  return new Intl.NumberFormat(locale, options).format(value);
+  return numberFormat(locale, options).format(value);
 }
 
 /** A calendar date: "27 Nov 2026" / "Nov 27, 2026" depending on the locale. */
 export function formatDate(ms: number, viewer: Viewer = DEFAULT_VIEWER): string {
-  return new Intl.DateTimeFormat(viewer.locale, { dateStyle: "medium", timeZone: viewer.timeZone }).format(ms);
+  return dateTimeFormat(viewer.locale, { dateStyle: "medium", timeZone: viewer.timeZone }).format(ms);
 }
 
 /** Date and time: "Nov 27, 2026, 11:50 AM" (with "UTC" appended while the time zone is unknown). */
 export function formatDateTime(ms: number, viewer: Viewer = DEFAULT_VIEWER): string {
-  const text = new Intl.DateTimeFormat(viewer.locale, { dateStyle: "medium", timeStyle: "short", timeZone: viewer.timeZone }).format(ms);
+  const text = dateTimeFormat(viewer.locale, { dateStyle: "medium", timeStyle: "short", timeZone: viewer.timeZone }).format(ms);
   return viewer.timeZoneKnown ? text : `${text} UTC`;
 }
 
@@ -103,7 +130,7 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
 export function formatRelative(ms: number, now: number, viewer: Viewer = DEFAULT_VIEWER): string {
   const diff = ms - now;
   const abs = Math.abs(diff);
-  const rtf = new Intl.RelativeTimeFormat(viewer.locale, { numeric: "auto" });
+  const rtf = cached(`rt|${viewer.locale}`, () => new Intl.RelativeTimeFormat(viewer.locale, { numeric: "auto" }));
   for (const [unit, size] of UNITS) {
     if (abs >= size) return rtf.format(Math.round(diff / size), unit);
   }
@@ -112,7 +139,7 @@ export function formatRelative(ms: number, now: number, viewer: Viewer = DEFAULT
 
 /** A full, unambiguous timestamp for title attributes, naming the time zone. */
 export function formatFull(ms: number, viewer: Viewer = DEFAULT_VIEWER): string {
-  const text = new Intl.DateTimeFormat(viewer.locale, { dateStyle: "full", timeStyle: "long", timeZone: viewer.timeZone }).format(ms);
+  const text = dateTimeFormat(viewer.locale, { dateStyle: "full", timeStyle: "long", timeZone: viewer.timeZone }).format(ms);
   return viewer.timeZoneKnown ? text : `${text} (shown in UTC: your time zone is not known yet)`;
 }
 

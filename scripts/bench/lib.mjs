@@ -33,15 +33,18 @@ export async function startBare(port) {
   return mf;
 }
 
-/** The second baseline: a minimal Worker making the same one D1 query as /api/health. */
-export async function startD1Baseline(port) {
+/**
+ * A minimal Worker making `queries` D1 queries one after another: 1 is the same query as /api/health;
+ * 2 is the budget of a signed-in page (the session, then the page's reads together).
+ */
+export async function startD1Baseline(port, { queries = 1 } = {}) {
   const mf = new Miniflare({
     port,
     host: "127.0.0.1",
     modules: true,
     compatibilityDate: COMPAT_DATE,
     d1Databases: ["DB"],
-    script: `export default { async fetch(request, env) { const row = await env.DB.prepare("select 1 as ok").first(); return Response.json({ status: row.ok === 1 ? "ok" : "degraded" }); } };`,
+    script: `export default { async fetch(request, env) { let ok = 0; for (let i = 0; i < ${queries}; i++) ok += (await env.DB.prepare("select 1 as ok").first()).ok; return Response.json({ status: ok === ${queries} ? "ok" : "degraded" }); } };`,
   });
   await mf.ready;
   return mf;
@@ -51,7 +54,7 @@ export async function startD1Baseline(port) {
  * The real app Worker with a migrated in-memory D1. `extra` adds options to the app worker
  * (queues, service bindings...) and `workers` adds auxiliary workers (e.g. the Stripe emulator).
  */
-export async function startApp(port, { workers = [], bindings = {}, ...extra } = {}) {
+export async function startApp(port, { workers = [], bindings = {}, inspectorPort, ...extra } = {}) {
   const app = {
     name: "coursemint",
     // One pre-bundled module, passed whole so Miniflare does not re-parse its dynamic imports.
@@ -75,9 +78,11 @@ export async function startApp(port, { workers = [], bindings = {}, ...extra } =
       LICENSE_SIGNING_KEY: await generateLicenseSigningKey(),
       ...bindings,
     },
+    // With an inspector port, the app's isolate is reachable at ws://127.0.0.1:<inspectorPort>/coursemint (CPU profiles).
+    ...(inspectorPort ? { unsafeInspectorProxy: true } : {}),
     ...extra,
   };
-  const mf = new Miniflare({ port, host: "127.0.0.1", workers: [app, ...workers] });
+  const mf = new Miniflare({ port, host: "127.0.0.1", ...(inspectorPort ? { inspectorPort } : {}), workers: [app, ...workers] });
   await mf.ready;
   const db = await mf.getD1Database("DB");
   for (const file of readdirSync("migrations").filter((f) => f.endsWith(".sql")).sort()) {
@@ -119,15 +124,31 @@ export function summarize(name, result) {
   };
 }
 
-/** Markdown table of `rows` as ratios against `baseline` (and against `d1Baseline` when given). */
-export function printTable(rows, baseline, d1Baseline) {
+/**
+ * Markdown table of `rows` as ratios against `baseline` (and against `d1Baseline` when given, and
+ * `twoQueryBaseline`: req/s and p99 against the Worker making two sequential D1 queries).
+ */
+export function printTable(rows, baseline, d1Baseline, twoQueryBaseline) {
   const d1Head = d1Baseline ? " req/s vs 1-query Worker |" : "";
-  console.log(`\n| target | req/s | p50 ms | p90 ms | p99 ms | non-2xx/errors | req/s vs bare | p99 vs bare |${d1Head}`);
-  console.log(`| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |${d1Baseline ? " ---: |" : ""}`);
+  const twoHead = twoQueryBaseline ? " req/s vs 2-query Worker | p99 vs 2-query Worker |" : "";
+  console.log(`\n| target | req/s | p50 ms | p90 ms | p99 ms | non-2xx/errors | req/s vs bare | p99 vs bare |${d1Head}${twoHead}`);
+  console.log(`| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |${d1Baseline ? " ---: |" : ""}${twoQueryBaseline ? " ---: | ---: |" : ""}`);
   for (const r of rows) {
     const rpsRatio = (r.rps / baseline.rps).toFixed(2);
     const p99Ratio = (r.p99 / Math.max(baseline.p99, 1)).toFixed(2);
     const d1Ratio = d1Baseline ? ` ${(r.rps / d1Baseline.rps).toFixed(2)}x |` : "";
-    console.log(`| ${r.name} | ${r.rps} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.errors} | ${rpsRatio}x | ${p99Ratio}x |${d1Ratio}`);
+    const twoRatio = twoQueryBaseline ? ` ${(r.rps / twoQueryBaseline.rps).toFixed(2)}x | ${(r.p99 / Math.max(twoQueryBaseline.p99, 1)).toFixed(2)}x |` : "";
+    console.log(`| ${r.name} | ${r.rps} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.errors} | ${rpsRatio}x | ${p99Ratio}x |${d1Ratio}${twoRatio}`);
   }
+}
+
+/**
+ * What the machine was doing while a bench ran: figures taken while other work shares the cores are
+ * "measured under load" and only their ratios (baselines measured in the same run) mean anything.
+ */
+export async function machineLoad() {
+  const os = await import("node:os");
+  const [one, five] = os.loadavg();
+  const cores = os.cpus().length;
+  return { cores, one, five, underLoad: one > cores * 0.5, note: `load average ${one.toFixed(2)} (1 min), ${five.toFixed(2)} (5 min) on ${cores} cores` };
 }

@@ -2,6 +2,7 @@ import type { CronJob } from "./job";
 import { disputeDeadlinesJob, pendingRefundsJob, stalePaymentsJob } from "./payments";
 import { licenseRenewalsJob } from "./licenses";
 import { passwordResetsJob } from "./password-resets";
+import { retentionJob } from "./retention";
 import { instructorPayoutsJob } from "./payouts";
 import { unconfirmedSignupsJob } from "./signups";
 import { subscriptionRenewalsJob } from "./subscriptions";
@@ -9,5 +10,5 @@ import { tokenCompletionsJob } from "./tokens";
 
 /** Cron jobs, keyed by the cron expression declared in wrangler.toml `[triggers]`. */
 export const cronJobs: Record<string, CronJob[]> = {
-  "*/15 * * * *": [subscriptionRenewalsJob, instructorPayoutsJob, stalePaymentsJob, pendingRefundsJob, disputeDeadlinesJob, tokenCompletionsJob, licenseRenewalsJob, unconfirmedSignupsJob, passwordResetsJob],
+  "*/15 * * * *": [subscriptionRenewalsJob, instructorPayoutsJob, stalePaymentsJob, pendingRefundsJob, disputeDeadlinesJob, tokenCompletionsJob, licenseRenewalsJob, unconfirmedSignupsJob, passwordResetsJob, retentionJob],
 };

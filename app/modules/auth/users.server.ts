@@ -1,7 +1,8 @@
-import { and, desc, eq, like, lt, type SQL } from "drizzle-orm";
+import { and, desc, eq, lt, type SQL } from "drizzle-orm";
 import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import { ROLES, users } from "~drizzle/schema";
+import { containsText } from "~/utils/db.server";
 import { cursorSchema } from "~/utils/ids";
 
 export const userSearchSchema = z.object({
@@ -14,7 +15,7 @@ export const userSearchSchema = z.object({
 /** Admin user directory: newest first, filter by email/name fragment and role, cursor on id. */
 export async function searchUsers(app: Pick<AppContext, "db">, filter: z.infer<typeof userSearchSchema>) {
   const where: SQL[] = [];
-  if (filter.q) where.push(like(users.email, `%${filter.q.toLowerCase().replace(/[%_]/g, "")}%`));
+  if (filter.q) where.push(containsText(users.email, filter.q));
   if (filter.role) where.push(eq(users.role, filter.role));
   if (filter.cursor) where.push(lt(users.id, filter.cursor));
   const rows = await app.db

@@ -5,7 +5,7 @@ import { auditInsert, auditInsertWhere } from "~/modules/audit/audit.server";
 import { FEATURE_NAMES } from "~/modules/subscriptions/tiers";
 import { DAY, now } from "~/utils/clock";
 import { AppError, parseOrThrow } from "~/utils/errors";
-import { chunk } from "~/utils/db.server";
+import { chunk, inJsonArray } from "~/utils/db.server";
 import { createId } from "~/utils/ids";
 import { licenseKeys, licenseMachines, licenses, organizations, users } from "~drizzle/schema";
 import { MACHINE_OVERAGES, type LicenseStatus, type MachineDeactivationReason } from "~drizzle/schema/enums";
@@ -347,7 +347,7 @@ export async function listMachines(app: AppContext, licenseIds: string[], opts: 
   return app.db
     .select()
     .from(licenseMachines)
-    .where(and(inArray(licenseMachines.licenseId, licenseIds), opts.activeOnly ? isNull(licenseMachines.deactivatedAt) : undefined))
+    .where(and(inJsonArray(licenseMachines.licenseId, licenseIds), opts.activeOnly ? isNull(licenseMachines.deactivatedAt) : undefined))
     .orderBy(desc(licenseMachines.lastSeenAt))
     .all();
 }

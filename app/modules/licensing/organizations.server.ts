@@ -6,6 +6,7 @@ import { hasPermission } from "~/modules/auth/permissions";
 import { now } from "~/utils/clock";
 import { AppError, parseOrThrow } from "~/utils/errors";
 import { createId } from "~/utils/ids";
+import { inJsonArray } from "~/utils/db.server";
 import { licenses, organizationMembers, organizations, users } from "~drizzle/schema";
 import type { OrganizationRole, Role } from "~drizzle/schema/enums";
 
@@ -155,6 +156,6 @@ export async function organizationAdmins(app: AppContext, organizationIds: strin
     .select({ organizationId: organizationMembers.organizationId, email: users.email, name: users.name })
     .from(organizationMembers)
     .innerJoin(users, eq(users.id, organizationMembers.userId))
-    .where(and(inArray(organizationMembers.organizationId, organizationIds), inArray(organizationMembers.role, ["owner", "admin"])))
+    .where(and(inJsonArray(organizationMembers.organizationId, organizationIds), inArray(organizationMembers.role, ["owner", "admin"])))
     .all();
 }

@@ -1,6 +1,7 @@
 import { and, eq, gte, lte, sql } from "drizzle-orm";
 import type { AppContext } from "~/context.server";
 import { now } from "~/utils/clock";
+import { inJsonArray } from "~/utils/db.server";
 import { licenseMachines, licenseUsageDaily } from "~drizzle/schema";
 import { isolateState } from "./isolate-state";
 
@@ -72,7 +73,7 @@ export async function usageByDay(app: Pick<AppContext, "db">, licenseIds: string
       valid: sql<number>`sum(${licenseUsageDaily.valid})`,
     })
     .from(licenseUsageDaily)
-    .where(and(sql`${licenseUsageDaily.licenseId} in ${licenseIds}`, gte(licenseUsageDaily.day, from), lte(licenseUsageDaily.day, to)))
+    .where(and(inJsonArray(licenseUsageDaily.licenseId, licenseIds), gte(licenseUsageDaily.day, from), lte(licenseUsageDaily.day, to)))
     .groupBy(licenseUsageDaily.day)
     .orderBy(licenseUsageDaily.day)
     .all();

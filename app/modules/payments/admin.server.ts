@@ -1,6 +1,7 @@
-import { desc, eq, like } from "drizzle-orm";
+import { desc, eq } from "drizzle-orm";
 import * as z from "zod";
 import type { AppContext } from "~/context.server";
+import { containsText } from "~/utils/db.server";
 import { payments, users } from "~drizzle/schema";
 import { publicPayment } from "./records.server";
 
@@ -16,7 +17,7 @@ export async function searchPayments(app: AppContext, q: string | undefined) {
     : q.startsWith("pay_")
       ? await base.where(eq(payments.id, q)).all()
       : await base
-          .where(like(users.email, `%${q.toLowerCase().replace(/[%_]/g, "")}%`))
+          .where(containsText(users.email, q))
           .orderBy(desc(payments.id))
           .limit(50)
           .all();

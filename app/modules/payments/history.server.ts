@@ -4,7 +4,7 @@ import type { AppContext } from "~/context.server";
 import type { SessionUser } from "~/modules/auth/session.server";
 import { withinUtcDays } from "~/utils/db.server";
 import { AppError } from "~/utils/errors";
-import { payments, refunds } from "~drizzle/schema";
+import { payments, refunds, users } from "~drizzle/schema";
 import { PAYMENT_STATUSES } from "~drizzle/schema/enums";
 import { cursorSchema } from "~/utils/ids";
 import { PAYMENT_PURPOSES } from "./purposes";
@@ -27,17 +27,13 @@ export async function listPayments(app: AppContext, input: z.infer<typeof histor
   if (input.purpose) where.push(eq(payments.purpose, input.purpose));
   where.push(...withinUtcDays(payments.createdAt, input.from, input.to));
   if (input.cursor) where.push(lt(payments.id, input.cursor));
-  const rows = await app.db
-    .select()
-    .from(payments)
-    .where(and(...where))
-    .orderBy(desc(payments.id))
-    .limit(input.limit + 1)
-    .all();
+  // The page and its refunds read together: the refunds of the same page, chosen by a subquery.
+  const pageIds = app.db.select({ id: payments.id }).from(payments).where(and(...where)).orderBy(desc(payments.id)).limit(input.limit + 1);
+  const [rows, refundRows] = await Promise.all([
+    app.db.select().from(payments).where(and(...where)).orderBy(desc(payments.id)).limit(input.limit + 1).all(),
+    app.db.select().from(refunds).where(inArray(refunds.paymentId, pageIds)).orderBy(refunds.id).all(),
+  ]);
   const page = rows.slice(0, input.limit);
-  const refundRows = page.length
-    ? await app.db.select().from(refunds).where(inArray(refunds.paymentId, page.map((p) => p.id))).orderBy(refunds.id).all()
-    : [];
   return {
     items: page.map((p) => ({ ...publicPayment(p), refunds: refundRows.filter((r) => r.paymentId === p.id).map(publicRefund) })),
     nextCursor: rows.length > input.limit ? page[page.length - 1]!.id : null,
@@ -46,8 +42,18 @@ export async function listPayments(app: AppContext, input: z.infer<typeof histor
 
 /** A payment with its refunds, for its owner or an admin; anyone else gets a 404. */
 export async function getPaymentFor(app: AppContext, viewer: SessionUser, paymentId: string, canReadAny: boolean) {
-  const payment = await findPayment(app, { id: paymentId });
+  // Read together; the refunds are shown only once the payment is known to be the viewer's.
+  const [payment, refundRows] = await Promise.all([findPayment(app, { id: paymentId }), app.db.select().from(refunds).where(eq(refunds.paymentId, paymentId)).orderBy(refunds.id).all()]);
   if (!payment || (payment.userId !== viewer.id && !canReadAny)) throw AppError.notFound("Payment");
-  const refundRows = await app.db.select().from(refunds).where(eq(refunds.paymentId, payment.id)).orderBy(refunds.id).all();
   return { ...publicPayment(payment), refunds: refundRows.map(publicRefund) };
+}
+
+/** Name and email of whoever made the payment (the receipt's "billed to"), with the payment's purpose and recorded metadata (its price breakdown), read beside the payment itself. */
+export async function findPayer(app: Pick<AppContext, "db">, paymentId: string) {
+  return app.db
+    .select({ name: users.name, email: users.email, purpose: payments.purpose, metadata: payments.metadata })
+    .from(payments)
+    .innerJoin(users, eq(users.id, payments.userId))
+    .where(eq(payments.id, paymentId))
+    .get();
 }

@@ -13,9 +13,7 @@ import { humanize, StatusBadge } from "~/components/status";
 import { When } from "~/components/when";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { hasPermission } from "~/modules/auth/permissions";
-import { findUserContact } from "~/modules/auth/users.server";
-import { getPaymentFor } from "~/modules/payments/history.server";
-import { findPayment } from "~/modules/payments/records.server";
+import { findPayer, getPaymentFor } from "~/modules/payments/history.server";
 import { breakdownFromMetadata } from "~/modules/marketplace/price-breakdown";
 import { PriceBreakdownList } from "~/components/price-breakdown";
 import type { Currency } from "~/utils/money";
@@ -28,17 +26,18 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const { app } = context;
   const user = await requireUserWithPermission(app, request, "read:payment:own");
   try {
-    const payment = await getPaymentFor(app, user, params.paymentId ?? "", hasPermission(user, "read:payment:any"));
-    const [payer, refund, row] = await Promise.all([
-      findUserContact(app, payment.userId),
-      // The learner's own course purchase: its refund request, or the offer to ask for one.
-      payment.userId === user.id && payment.purpose === "course_purchase" ? refundOptionForPayment(app, user.id, payment.id) : Promise.resolve(null),
-      payment.purpose === "course_purchase" ? findPayment(app, { id: payment.id }) : Promise.resolve(undefined),
+    const paymentId = params.paymentId ?? "";
+    // One round trip after the session: the payment with its refunds, the payer, and (the learner's own
+    // course purchase only; null otherwise) its refund request or the offer to ask for one.
+    const [payment, payer, refund] = await Promise.all([
+      getPaymentFor(app, user, paymentId, hasPermission(user, "read:payment:any")),
+      findPayer(app, paymentId),
+      refundOptionForPayment(app, user.id, paymentId),
     ]);
     // The price breakdown recorded with the payment (list → tier → code → tokens → paid).
-    const priced = row ? breakdownFromMetadata({ amount: row.amount, currency: row.currency as Currency, metadata: row.metadata }) : null;
+    const priced = payer?.purpose === "course_purchase" ? breakdownFromMetadata({ amount: payment.amount, currency: payment.currency as Currency, metadata: payer.metadata }) : null;
     const breakdown = priced && priced.breakdown.total !== priced.breakdown.listPrice ? priced : null;
-    return { payment, payer, refund, breakdown };
+    return { payment, payer: payer ? { name: payer.name, email: payer.email } : null, refund, breakdown };
   } catch (error) {
     throw errorResponse(toAppError(error), app.requestId);
   }

@@ -6,11 +6,10 @@ import { CsrfInput, FormStatus } from "~/components/forms";
 import { requireUser, requireUserWithPermission } from "~/modules/auth/auth.server";
 import type { SessionUser } from "~/modules/auth/session.server";
 import type { AppContext } from "~/context.server";
-import { completeModule, downloadsFreely, findEnrollment, getProgress, loadAccessibleModule } from "~/modules/marketplace/access.server";
-import { hasFeature } from "~/modules/subscriptions/entitlements.server";
+import { completeModule, downloadsFreely, loadAccessibleModule, loadModulePage } from "~/modules/marketplace/access.server";
 import { FEATURES, TIERS, upgradeUrl } from "~/modules/subscriptions/tiers";
 import { Icon } from "~/components/icon";
-import { findCourseBySlug, isOwner, listModules, publicModule } from "~/modules/marketplace/courses.server";
+import { findCourseBySlug, isOwner, publicModule } from "~/modules/marketplace/courses.server";
 import { renderMarkdown } from "~/modules/marketplace/markdown.server";
 import { AppError, errorResponse, toAppError } from "~/utils/errors";
 import { formError, readForm, type FormResult } from "~/utils/forms.server";
@@ -45,17 +44,21 @@ async function readNotes(app: AppContext, key: string | null, size: number | nul
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const { app } = context;
-  const { user, course, module } = await load(app, request, params.slug ?? "", params.moduleId ?? "");
+  const user = await requireUser(app, request);
+  const slug = params.slug ?? "";
+  let page;
+  try {
+    // Viewing is for everyone with access; downloading is the `offline_downloads` perk.
+    page = await loadModulePage(app, user, slug, params.moduleId ?? "");
+  } catch (error) {
+    const appError = toAppError(error);
+    if (appError.code === "forbidden") throw redirect(`/courses/${slug}?enroll=required`);
+    throw errorResponse(appError, app.requestId);
+  }
+  const { course, module, modules, canDownload, progress } = page;
   const isMarkdown = !!module.contentType?.startsWith("text/markdown");
   const isText = !!module.contentType?.startsWith("text/");
-  const [modules, enrollment, text, canDownload] = await Promise.all([
-    listModules(app, course.id),
-    findEnrollment(app, course.id, user.id),
-    isText ? readNotes(app, module.r2Key, module.sizeBytes) : Promise.resolve(null),
-    // Viewing is for everyone with access; downloading is the `offline_downloads` perk.
-    downloadsFreely(user, course) ? Promise.resolve(true) : hasFeature(app, user.id, "offline_downloads"),
-  ]);
-  const enrolled = enrollment?.status === "active";
+  const text = isText ? await readNotes(app, module.r2Key, module.sizeBytes) : null;
   return {
     course: { id: course.id, slug: course.slug, title: course.title },
     module: publicModule(module),
@@ -65,9 +68,9 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     // Markdown is rendered and sanitized on the server (raw HTML and unsafe links never pass).
     html: isMarkdown && text !== null ? renderMarkdown(text) : null,
     plainText: !isMarkdown && text !== null ? text : null,
-    progress: enrolled ? await getProgress(app, user.id, course.id) : null,
+    progress,
     // The course's instructor (or an admin) looking at it without an enrollment: a preview.
-    previewing: !enrolled && downloadsFreely(user, course),
+    previewing: progress === null && downloadsFreely(user, course),
     editUrl: isOwner(user, course) ? `/instructor/courses/${course.id}` : null,
   };
 }
