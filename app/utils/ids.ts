@@ -33,6 +33,7 @@ export const ID_PREFIXES = {
   passwordReset: "pwr",
   dispute: "dsp",
   refundRequest: "rrq",
+  invitation: "inv",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

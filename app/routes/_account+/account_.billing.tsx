@@ -27,8 +27,9 @@ import { HistoryTable } from "~/components/history";
 import { humanize, StatusBadge } from "~/components/status";
 import { When } from "~/components/when";
 import { Icon } from "~/components/icon";
+import { branded } from "~/utils/meta";
 
-export const meta: MetaFunction = () => [{ title: "Billing · Coursemint" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: branded(matches, "Billing · Coursemint") }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { app } = context;

@@ -16,8 +16,9 @@ import { hasPermission } from "~/modules/auth/permissions";
 import { findUserContact } from "~/modules/auth/users.server";
 import { getPaymentFor } from "~/modules/payments/history.server";
 import { AppError, errorResponse, toAppError } from "~/utils/errors";
+import { branded } from "~/utils/meta";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data && isPaidStatus(data.payment.status) ? "Receipt" : "Payment"} ${data?.payment.id ?? ""} · Coursemint` }];
+export const meta: MetaFunction<typeof loader> = ({ data, matches }) => [{ title: branded(matches, `${data && isPaidStatus(data.payment.status) ? "Receipt" : "Payment"} ${data?.payment.id ?? ""} · Coursemint`) }];
 
 /** A printable receipt for one of the caller's payments (admins: any); others get a 404. */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {

@@ -9,8 +9,9 @@ import { getEntitlement } from "~/modules/subscriptions/entitlements.server";
 import { createSubscription } from "~/modules/subscriptions/lifecycle.server";
 import { FEATURES, FEATURE_NAMES, SUBSCRIPTION_TIERS, TIERS, type Feature } from "~/modules/subscriptions/tiers";
 import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
+import { branded } from "~/utils/meta";
 
-export const meta: MetaFunction = () => [{ title: "Pricing · Coursemint" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: branded(matches, "Pricing · Coursemint") }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { app } = context;

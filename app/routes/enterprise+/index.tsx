@@ -19,8 +19,9 @@ import { featureLabel } from "~/modules/licensing/tiers";
 import { TIERS } from "~/modules/subscriptions/tiers";
 import { AppError, errorResponse, parseOrThrow, toAppError } from "~/utils/errors";
 import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
+import { branded } from "~/utils/meta";
 
-export const meta: MetaFunction = () => [{ title: "Enterprise · Coursemint" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: branded(matches, "Enterprise · Coursemint") }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { app } = context;
