@@ -3,7 +3,10 @@ import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import { auditInsert } from "~/modules/audit/audit.server";
 import { sendEmail } from "~/modules/email/email.server";
-import { DAY, now } from "~/utils/clock";
+import { now } from "~/utils/clock";
+import { INVITATION_POLICY } from "./policy";
+
+export { INVITATION_POLICY };
 import { AppError, parseOrThrow } from "~/utils/errors";
 import { createId, randomToken, sha256Hex } from "~/utils/ids";
 import { organizationInvitations, organizationMembers, organizations, users } from "~drizzle/schema";
@@ -18,12 +21,6 @@ import { organizationAdmins, requireOrganizationAccess, seatLimitSql, seatsUsedS
  * tabs gives one membership.
  */
 
-export const INVITATION_POLICY = {
-  /** How long a link works after it was (re)sent. */
-  ttlMs: 7 * DAY,
-  /** Resends per invitation (each issues a new link and restarts the expiry). */
-  maxSends: 5,
-} as const;
 
 /** The link's token: 32 random bytes, hex. */
 export const invitationTokenSchema = z.string().regex(/^[0-9a-f]{64}$/);
@@ -221,11 +218,21 @@ export async function acceptInvitation(app: AppContext, user: { id: string; emai
   const orgId = invitation.organizationId;
   const pending = sql`EXISTS (SELECT 1 FROM organization_invitations WHERE id = ${invitation.id} AND token_hash = ${invitation.tokenHash} AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ${t})`;
   const [inserted, marked] = await app.db.batch([
-    app.db.run(sql`
-      INSERT INTO organization_members (organization_id, user_id, role, created_at)
-      SELECT ${orgId}, ${user.id}, ${invitation.role}, ${t}
-      WHERE ${pending} AND ${seatsUsedSql(orgId)} < ${seatLimitSql(orgId, t)}
-      ON CONFLICT (organization_id, user_id) DO NOTHING`),
+    app.db
+      .insert(organizationMembers)
+      .select(
+        app.db
+          .select({
+            organizationId: sql<string>`${orgId}`.as("organization_id"),
+            userId: users.id,
+            role: sql<"admin" | "member">`${invitation.role}`.as("role"),
+            createdAt: sql<number>`${t}`.as("created_at"),
+          })
+          .from(users)
+          .where(and(eq(users.id, user.id), sql`${pending}`, sql`${seatsUsedSql(orgId)} < ${seatLimitSql(orgId, t)}`)),
+      )
+      .onConflictDoNothing()
+      .returning({ userId: organizationMembers.userId }),
     app.db
       .update(organizationInvitations)
       .set({ acceptedAt: t, acceptedBy: user.id })
@@ -249,7 +256,7 @@ export async function acceptInvitation(app: AppContext, user: { id: string; emai
     const seats = await seatUsage(app, orgId);
     throw new AppError("conflict", `All ${seats.limit} seats of ${organizationName} are taken. Ask an administrator to free a seat, then open the link again.`, { details: { seats } });
   }
-  const joined = inserted.meta.changes > 0;
+  const joined = inserted.length > 0;
   await auditInsert(app, {
     actorId: user.id,
     action: "organization.invitation_accepted",
