@@ -7,7 +7,7 @@ import { errorMeta, GeneralErrorBoundary } from "~/components/error-boundary";
 import { getUser, toPublicUser } from "~/modules/auth/auth.server";
 import { hasPermission } from "~/modules/auth/permissions";
 import { navBalance } from "~/modules/tokens/ledger.server";
-import { brandingForSession } from "~/modules/licensing/branding.server";
+import { brandingForSession, managesOrganizationForSession } from "~/modules/licensing/branding.server";
 import { publicConfig } from "~/utils/env.server";
 import { useNonce } from "~/utils/nonce";
 import { TIME_ZONE_SCRIPT, useFormat, useViewer } from "~/utils/format";
@@ -25,13 +25,15 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const { app } = context;
   // One sequential D1 round trip: the session (shared with the route's loader) beside the
   // white-label lookup made from the same cookie (issue 16).
-  const [user, brand] = await Promise.all([getUser(app, request), brandingForSession(app, request)]);
+  const [user, brand, managesOrganization] = await Promise.all([getUser(app, request), brandingForSession(app, request), managesOrganizationForSession(app, request)]);
   const tokens = user && hasPermission(user, "read:tokens:own") ? await navBalance(app, user.id) : null;
   return {
     user: user ? toPublicUser(user) : null,
     tokens,
     // White-label: members of an organization whose license includes it see its branding.
     brand: user?.via === "session" ? brand : null,
+    // The header's "Enterprise" link: organization owners and admins (self-serve buyers included).
+    managesOrganization: user?.via === "session" && managesOrganization,
     csrfToken: app.csrfToken,
     config: publicConfig(app.config),
   };
@@ -47,7 +49,6 @@ export function Layout({ children }: { children: React.ReactNode }) {
   const viewer = useViewer();
   const user = data?.user;
   const brand = data?.brand;
-  const brandStyle = brand?.primaryColor ? ({ "--mint": brand.primaryColor, "--mint-dark": brand.primaryColor } as React.CSSProperties) : undefined;
   const f = useFormat();
   // The mobile menu is a <details>: close it after a client-side navigation (without JavaScript
   // every navigation is a new page, so it starts closed anyway).
@@ -66,15 +67,17 @@ export function Layout({ children }: { children: React.ReactNode }) {
         <script nonce={nonce} dangerouslySetInnerHTML={{ __html: TIME_ZONE_SCRIPT }} />
         <Meta />
         <Links />
+        {/* White-label colours: a same-origin stylesheet per organization (the CSP allows no inline styles). */}
+        {brand?.themeUrl ? <link rel="stylesheet" href={brand.themeUrl} data-testid="brand-theme" /> : null}
       </head>
-      <body style={brandStyle}>
+      <body className={brand ? "branded" : undefined}>
         <a className="skip-link" href="#main">
           Skip to main content
         </a>
         <header className="site-header">
           <Link to="/" className="brand" data-testid="brand">
             {brand?.logoUrl ? <img src={brand.logoUrl} alt="" /> : null}
-            {brand?.name ?? "Coursemint"}
+            <span className="brand-name">{brand?.name ?? "Coursemint"}</span>
           </Link>
           <details className="menu" ref={menu}>
             <summary>Menu</summary>
@@ -94,7 +97,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
                       {f.plural(data.tokens, "token")}
                     </Link>
                   ) : null}
-                  {hasPermission(user, "read:organization:own") && (user.role === "enterprise" || brand) ? <Link to="/enterprise">Enterprise</Link> : null}
+                  {hasPermission(user, "read:organization:own") && (user.role === "enterprise" || data?.managesOrganization || brand) ? <Link to="/enterprise">Enterprise</Link> : null}
                   <Link to="/account">{user.name}</Link>
                   <Form method="post" action="/logout" className="inline">
                     <CsrfInput />

@@ -36,6 +36,7 @@ export const ID_PREFIXES = {
   refundRequest: "rrq",
   coupon: "cpn",
   couponRedemption: "crd",
+  invitation: "inv",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

@@ -182,3 +182,37 @@ export const licenseNotices = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.licenseId, t.thresholdDays, t.expiresAt] })],
 );
+
+/**
+ * An invitation to join an organization, sent by email by an owner or admin. The link's token is
+ * stored only as its SHA-256; the link works once (accepted_at), until expires_at (7 days from the
+ * last send, INVITATION_POLICY in app/modules/licensing/invitations.server.ts) or until revoked.
+ * At most one pending invitation per organization and address.
+ */
+export const organizationInvitations = sqliteTable(
+  "organization_invitations",
+  {
+    id: text("id").primaryKey(),
+    organizationId: text("organization_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    /** Lower-cased address the invitation is for; only the account with this address can accept it. */
+    email: text("email").notNull(),
+    role: text("role", { enum: ["admin", "member"] }).notNull(),
+    tokenHash: text("token_hash").notNull(),
+    invitedBy: text("invited_by").references(() => users.id, { onDelete: "set null" }),
+    createdAt: epochMs("created_at").notNull(),
+    /** Last time the link was (re)sent; resending issues a new token and restarts the expiry. */
+    sentAt: epochMs("sent_at").notNull(),
+    sendCount: integer("send_count").notNull().default(1),
+    expiresAt: epochMs("expires_at").notNull(),
+    acceptedAt: epochMs("accepted_at"),
+    acceptedBy: text("accepted_by").references(() => users.id, { onDelete: "set null" }),
+    revokedAt: epochMs("revoked_at"),
+  },
+  (t) => [
+    uniqueIndex("organization_invitations_token_unique").on(t.tokenHash),
+    uniqueIndex("organization_invitations_pending_unique").on(t.organizationId, t.email).where(sql`accepted_at IS NULL AND revoked_at IS NULL`),
+    index("organization_invitations_org_idx").on(t.organizationId, t.createdAt),
+  ],
+);

@@ -154,6 +154,35 @@ const SAMPLES: { [T in EmailTemplateName]: EmailTemplateInput<T> } = {
     daysLeft: 3,
     disputeUrl: `${APP_URL}/admin/disputes?dispute=dsp_1#dsp_1`,
   },
+  "organization-invitation": {
+    inviterName: EVIL,
+    organization: "Acme <Academy>",
+    role: "member",
+    acceptUrl: `${APP_URL}/enterprise/invitations/${"ef".repeat(32)}`,
+    expiresAt: APR_5,
+  },
+  "organization-member-joined": {
+    name: EVIL,
+    memberName: "Sam <Member>",
+    memberEmail: "sam@example.com",
+    organization: "Acme <Academy>",
+    seatsUsed: 3,
+    seatsLimit: 25,
+    membersUrl: `${APP_URL}/enterprise?organizationId=org_1#members`,
+  },
+  "organization-member-removed": {
+    name: EVIL,
+    organization: "Acme <Academy>",
+    removedAt: MAR_5,
+    pricingUrl: `${APP_URL}/pricing`,
+  },
+  "organization-seat-ended": {
+    name: EVIL,
+    organization: "Acme <Academy>",
+    reason: "the organization's Enterprise subscription ended",
+    endedAt: MAR_5,
+    pricingUrl: `${APP_URL}/pricing`,
+  },
 };
 
 /** The money, date and id each template must show, in both bodies. */
@@ -175,6 +204,10 @@ const MUST_SHOW: Record<EmailTemplateName, string[]> = {
   "dispute-opened-learner": ["$49.99 USD", "March 5, 2026 at 14:07 UTC", "pay_04", "is paused", "withdraw the dispute"],
   "dispute-opened-instructor": ["$49.99 USD", "$35.00 USD", "March 5, 2026 at 14:07 UTC", "recovered from your next earnings", `${APP_URL}/instructor`],
   "dispute-evidence-due": ["$49.99 USD", "April 5, 2026 at 00:00 UTC", "Product not received", "Prepare evidence", "in 3 days"],
+  "organization-invitation": ["April 5, 2026 at 00:00 UTC", `${APP_URL}/enterprise/invitations/${"ef".repeat(32)}`, "works once", "Accept the invitation"],
+  "organization-member-joined": ["sam@example.com", "3 of 25", `${APP_URL}/enterprise?organizationId=org_1#members`],
+  "organization-member-removed": ["March 5, 2026 at 14:07 UTC", "stay in your account", `${APP_URL}/pricing`],
+  "organization-seat-ended": ["March 5, 2026 at 14:07 UTC", "Enterprise subscription ended", `${APP_URL}/pricing`],
 };
 
 describe("email templates", () => {

@@ -31,7 +31,25 @@ const LINE = "#dde3ea";
 const BG = "#f7faf9";
 const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif";
 
-export function renderLayout(content: EmailContent, appUrl: string, brand?: EmailBrand | null): RenderedEmail {
+/**
+ * Members of a white-labelled organization read its name where an email says "Coursemint" (the
+ * subject, heading and text); only the footer keeps "powered by Coursemint".
+ */
+function rebrand(c: EmailContent, brand: EmailBrand | null): EmailContent {
+  if (!brand) return c;
+  const swap = (s: string) => s.replace(/\bCoursemint\b/g, brand.name);
+  return {
+    ...c,
+    subject: swap(c.subject),
+    preheader: c.preheader ? swap(c.preheader) : c.preheader,
+    heading: swap(c.heading),
+    paragraphs: c.paragraphs.map(swap),
+    footnote: c.footnote ? swap(c.footnote) : c.footnote,
+  };
+}
+
+export function renderLayout(original: EmailContent, appUrl: string, brand?: EmailBrand | null): RenderedEmail {
+  const content = rebrand(original, brand ?? null);
   return { subject: content.subject, html: renderHtml(content, appUrl, brand ?? null), text: renderText(content, appUrl, brand ?? null) };
 }
 

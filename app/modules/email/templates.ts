@@ -199,6 +199,42 @@ const disputeEvidenceDue = z.object({
   disputeUrl: link,
 });
 
+const organizationInvitation = z.object({
+  inviterName: name,
+  organization: text(200),
+  role: z.enum(["admin", "member"]),
+  acceptUrl: link,
+  expiresAt: epochMs,
+});
+
+const organizationMemberJoined = z.object({
+  name,
+  memberName: name,
+  memberEmail: z.email(),
+  organization: text(200),
+  seatsUsed: z.number().int().nonnegative(),
+  seatsLimit: z.number().int().nonnegative(),
+  membersUrl: link,
+});
+
+const organizationMemberRemoved = z.object({
+  name,
+  organization: text(200),
+  removedAt: epochMs,
+  /** Still on a plan of their own after the seat ends (then nothing changes for them). */
+  ownPlan: text(60).nullable().default(null),
+  pricingUrl: link,
+});
+
+const organizationSeatEnded = z.object({
+  name,
+  organization: text(200),
+  /** Why, in words: "the organization's Enterprise subscription ended", "the licence expired". */
+  reason: text(200),
+  endedAt: epochMs,
+  pricingUrl: link,
+});
+
 type Def<S extends z.ZodType> = {
   schema: S;
   render: (data: z.output<S>) => EmailContent;
@@ -573,6 +609,72 @@ export const EMAIL_TEMPLATES = {
       facts: [["Changed", formatDateTime(d.changedAt)]],
       button: { label: "Review your account", url: d.accountUrl },
       footnote: "If you changed it yourself, there is nothing else to do.",
+    }),
+  }),
+
+  "organization-invitation": define({
+    schema: organizationInvitation,
+    secrets: ["acceptUrl"],
+    render: (d) => ({
+      subject: `${d.inviterName} invited you to join ${d.organization} on Coursemint`,
+      preheader: `Accept to get ${d.organization}'s Coursemint plan. The link works once, until ${formatDate(d.expiresAt)}.`,
+      heading: `Join ${d.organization}`,
+      greeting: "Hi,",
+      paragraphs: [
+        `${d.inviterName} invited you to join ${d.organization} on Coursemint as ${d.role === "admin" ? "an admin" : "a member"}. Members get the organization's plan: member prices on courses, certificates and offline downloads.`,
+        "If you don't have a Coursemint account with this address yet, the link lets you create one first.",
+        `The link works once and expires on ${formatDateTime(d.expiresAt)}.`,
+      ],
+      button: { label: "Accept the invitation", url: d.acceptUrl },
+      footnote: `If you weren't expecting this, ignore this email: nothing happens unless you accept.`,
+    }),
+  }),
+
+  "organization-member-joined": define({
+    schema: organizationMemberJoined,
+    render: (d) => ({
+      subject: `${d.memberName} joined ${d.organization}`,
+      preheader: `${d.seatsUsed} of ${d.seatsLimit} seats are now used.`,
+      heading: "A new member joined",
+      greeting: `Hi ${d.name},`,
+      paragraphs: [`${d.memberName} (${d.memberEmail}) accepted the invitation and joined ${d.organization}.`],
+      facts: [
+        ["Member", `${d.memberName} (${d.memberEmail})`],
+        ["Seats used", `${d.seatsUsed} of ${d.seatsLimit}`],
+      ],
+      button: { label: "See members", url: d.membersUrl },
+    }),
+  }),
+
+  "organization-member-removed": define({
+    schema: organizationMemberRemoved,
+    render: (d) => ({
+      subject: `You were removed from ${d.organization} on Coursemint`,
+      preheader: `Your seat in ${d.organization} ended on ${formatDate(d.removedAt)}.`,
+      heading: `You are no longer a member of ${d.organization}`,
+      greeting: `Hi ${d.name},`,
+      paragraphs: [
+        `An administrator of ${d.organization} removed you from the organization on ${formatDateTime(d.removedAt)}, so its plan no longer applies to you.`,
+        d.ownPlan
+          ? `You keep your own ${d.ownPlan} plan. Your courses, progress and certificates stay in your account.`
+          : "Your courses, progress and certificates stay in your account. Member prices, new certificates and offline downloads need a plan of your own from now on.",
+      ],
+      button: { label: "See plans", url: d.pricingUrl },
+    }),
+  }),
+
+  "organization-seat-ended": define({
+    schema: organizationSeatEnded,
+    render: (d) => ({
+      subject: `Your seat in ${d.organization} has ended`,
+      preheader: `${d.organization}'s plan no longer applies to your Coursemint account.`,
+      heading: "Your organization seat has ended",
+      greeting: `Hi ${d.name},`,
+      paragraphs: [
+        `Your seat in ${d.organization} ended on ${formatDateTime(d.endedAt)} because ${d.reason}.`,
+        "Your courses, progress and certificates stay in your account. Member prices, new certificates and offline downloads need a plan again: ask your organization's administrator, or choose a plan of your own.",
+      ],
+      button: { label: "See plans", url: d.pricingUrl },
     }),
   }),
 } as const;

@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import { auditInsert } from "~/modules/audit/audit.server";
@@ -6,6 +6,7 @@ import { FEATURES, TIERS, upgradeUrl } from "~/modules/subscriptions/tiers";
 import { now } from "~/utils/clock";
 import { AppError, parseOrThrow } from "~/utils/errors";
 import { randomToken } from "~/utils/ids";
+import { contrastRatio, formatRatio, MIN_TEXT_CONTRAST } from "~/utils/contrast";
 import { sessionTokenHash } from "~/modules/auth/session.server";
 import { licenses, organizationMembers, organizations, sessions, users } from "~drizzle/schema";
 import { requireOrganizationAccess, type Actor } from "./organizations.server";
@@ -23,6 +24,8 @@ export type Brand = {
   primaryColor: string | null;
   accentColor: string | null;
   supportEmail: string | null;
+  /** The organization's stylesheet (colours), same-origin so `style-src 'self'` allows it; null without colours. */
+  themeUrl: string | null;
 };
 
 const color = z
@@ -32,10 +35,33 @@ const color = z
   .optional()
   .or(z.literal("").transform(() => undefined));
 
+/**
+ * Where each brand colour is used, and what it must stay readable against (BRAND_COLOR_USES): the
+ * main colour is the background of buttons (white text) and the colour of links on the white page;
+ * the accent colour is the organization's name in the header and the stripe under it, on white.
+ */
+export const BRAND_COLOR_USES = {
+  primaryColor: { label: "Main colour", against: "#ffffff", use: "white button text and links on the white page" },
+  accentColor: { label: "Accent colour", against: "#ffffff", use: "the organization's name in the header, on white" },
+} as const;
+
+/** Refuses a colour that would put text below 4.5:1 (WCAG AA), with the ratio and the reason. */
+const readable = (field: keyof typeof BRAND_COLOR_USES) => (value: string | undefined, ctx: z.RefinementCtx) => {
+  if (!value) return;
+  const { label, against, use } = BRAND_COLOR_USES[field];
+  const ratio = contrastRatio(value, against);
+  if (ratio < MIN_TEXT_CONTRAST) {
+    ctx.addIssue({
+      code: "custom",
+      message: `${label} ${value} has a contrast of ${formatRatio(ratio)} with ${use}; text needs at least ${MIN_TEXT_CONTRAST}:1. Choose a darker colour.`,
+    });
+  }
+};
+
 export const brandingSchema = z.object({
   name: z.string().trim().min(2, "At least 2 characters").max(60),
-  primaryColor: color,
-  accentColor: color,
+  primaryColor: color.superRefine(readable("primaryColor")),
+  accentColor: color.superRefine(readable("accentColor")),
   supportEmail: z.email("Enter an email address").max(254).optional().or(z.literal("").transform(() => undefined)),
   removeLogo: z.enum(["on", "true"]).optional(),
 });
@@ -115,11 +141,15 @@ const brandColumns = {
   primaryColor: organizations.brandPrimaryColor,
   accentColor: organizations.brandAccentColor,
   supportEmail: organizations.brandSupportEmail,
+  updatedAt: organizations.updatedAt,
 };
 
-function toBrand(app: Pick<AppContext, "config">, row: { organizationId: string; name: string | null; logoKey: string | null; primaryColor: string | null; accentColor: string | null; supportEmail: string | null } | undefined): Brand | null {
+type BrandRow = { organizationId: string; name: string | null; logoKey: string | null; primaryColor: string | null; accentColor: string | null; supportEmail: string | null; updatedAt: number };
+
+function toBrand(app: Pick<AppContext, "config">, row: BrandRow | undefined): Brand | null {
   if (!row || !row.name) return null;
   return {
+    themeUrl: row.primaryColor || row.accentColor ? `/branding/${row.organizationId}/theme.css?v=${themeVersion(row)}` : null,
     organizationId: row.organizationId,
     name: row.name,
     logoUrl: row.logoKey ? `${app.config.APP_URL}/branding/${row.logoKey.split("/").slice(1).join("/")}` : null,
@@ -173,4 +203,64 @@ export async function serveLogo(app: AppContext, organizationId: string, file: s
   headers.set("X-Content-Type-Options", "nosniff");
   headers.set("Content-Security-Policy", "default-src 'none'; sandbox");
   return new Response(object.body, { headers });
+}
+
+const HEX = /^#[0-9a-fA-F]{6}$/;
+
+/** The version in the stylesheet's URL: the colours themselves, so a new pair is a new URL (cached forever). */
+const themeVersion = (row: Pick<BrandRow, "primaryColor" | "accentColor">) => `${(row.primaryColor ?? "").slice(1)}${(row.accentColor ?? "").slice(1)}`.toLowerCase() || "none";
+
+/** The stylesheet of an organization's colours (plain CSS custom properties and two rules). */
+export function themeCss(colors: { primaryColor: string | null; accentColor: string | null }) {
+  const lines = ["/* White-label colours (app/modules/licensing/branding.server.ts) */"];
+  const root: string[] = [];
+  if (colors.primaryColor && HEX.test(colors.primaryColor)) {
+    root.push(`--mint: ${colors.primaryColor};`, `--mint-dark: color-mix(in srgb, ${colors.primaryColor} 82%, #000);`);
+  }
+  if (colors.accentColor && HEX.test(colors.accentColor)) root.push(`--brand-accent: ${colors.accentColor};`);
+  lines.push(`:root { ${root.join(" ")} }`);
+  if (colors.accentColor && HEX.test(colors.accentColor)) {
+    lines.push(".site-header { border-bottom: 4px solid var(--brand-accent); }", ".site-header .brand { color: var(--brand-accent); }");
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/**
+ * GET /branding/:organizationId/theme.css?v=… — the organization's colours as a stylesheet. Public
+ * (colours are not secret) and cached for a year under its versioned URL; an old version answers
+ * with the current colours, briefly cached, so a stale page still gets today's colours.
+ */
+export async function serveTheme(app: AppContext, organizationId: string, version: string | null) {
+  if (!/^org_[0-9a-z]{26}$/.test(organizationId)) throw AppError.notFound("Theme");
+  const row = await app.db
+    .select({ primaryColor: organizations.brandPrimaryColor, accentColor: organizations.brandAccentColor })
+    .from(organizations)
+    .where(and(eq(organizations.id, organizationId), whiteLabelled(organizations.id, now())))
+    .get();
+  if (!row) throw AppError.notFound("Theme");
+  const current = version === themeVersion(row);
+  return new Response(themeCss(row), {
+    headers: {
+      "Content-Type": "text/css; charset=utf-8",
+      "Cache-Control": current ? "public, max-age=31536000, immutable" : "public, max-age=60",
+      "X-Content-Type-Options": "nosniff",
+    },
+  });
+}
+
+/**
+ * Whether the user behind the session cookie owns or administers an organization (the header's
+ * "Enterprise" link: self-serve Enterprise buyers find their organization there). From the cookie
+ * alone, so it runs beside the session lookup like brandingForSession.
+ */
+export async function managesOrganizationForSession(app: AppContext, request: Request): Promise<boolean> {
+  const tokenHash = await sessionTokenHash(app, request);
+  if (!tokenHash) return false;
+  const row = await app.db
+    .select({ ok: sql<number>`1` })
+    .from(sessions)
+    .innerJoin(organizationMembers, eq(organizationMembers.userId, sessions.userId))
+    .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAt), gt(sessions.expiresAt, now()), inArray(organizationMembers.role, ["owner", "admin"])))
+    .get();
+  return !!row;
 }

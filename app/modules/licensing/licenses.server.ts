@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import * as z from "zod";
 import type { AppContext } from "~/context.server";
+import { notifySeatsEnded } from "./seats.server";
 import { auditInsert, auditInsertWhere } from "~/modules/audit/audit.server";
 import { FEATURE_NAMES } from "~/modules/subscriptions/tiers";
 import { DAY, now } from "~/utils/clock";
@@ -313,6 +314,10 @@ export async function applyLicenseChange(
   if (!row) throw new AppError("conflict", "The license changed at the same time. Reload and try again.");
   await invalidateLicenseStatus(app, license.id);
   app.logger.info(audit.action, { licenseId: license.id, organizationId: license.organizationId, userId: audit.actorId });
+  // Its members' seats ended with this change (the entitlement already reads it so): tell them.
+  if (license.status === "active" && row.status !== "active") {
+    await notifySeatsEnded(app, row).catch((error: unknown) => app.logger.error("organization.seat_notice_failed", { error, licenseId: row.id }));
+  }
   return row;
 }
 

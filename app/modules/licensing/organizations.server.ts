@@ -7,7 +7,10 @@ import { now } from "~/utils/clock";
 import { AppError, parseOrThrow } from "~/utils/errors";
 import { createId } from "~/utils/ids";
 import { inJsonArray } from "~/utils/db.server";
-import { licenses, organizationMembers, organizations, users } from "~drizzle/schema";
+import { notifyUser } from "~/modules/email/email.server";
+import { getEntitlement } from "~/modules/subscriptions/entitlements.server";
+import { TIERS } from "~/modules/subscriptions/tiers";
+import { enrollments, organizationMembers, organizations, users } from "~drizzle/schema";
 import type { OrganizationRole, Role } from "~drizzle/schema/enums";
 
 export type Actor = { id: string; role: Role };
@@ -80,16 +83,39 @@ export async function listMembers(app: AppContext, organizationId: string) {
     .all();
 }
 
-/** Seats: members used against the sum of the seats of the organization's active licenses. */
+/**
+ * The seats an organization has now: the sum of the seats of its licenses that are active, started
+ * and not yet expired (the same test the entitlement makes at read time, so a seat check and a
+ * member's entitlement never disagree). Raw SQL, for the in-insert seat checks.
+ */
+export const seatLimitSql = (organizationId: string, t: number) =>
+  sql`(SELECT coalesce(sum(max_seats), 0) FROM licenses WHERE organization_id = ${organizationId} AND status = 'active' AND starts_at <= ${t} AND expires_at > ${t})`;
+export const seatsUsedSql = (organizationId: string) => sql`(SELECT count(*) FROM organization_members WHERE organization_id = ${organizationId})`;
+
+/** Seats: members used against the sum of the seats of the organization's licenses in force. */
 export async function seatUsage(app: AppContext, organizationId: string) {
   const row = await app.db
-    .select({
-      used: sql<number>`(select count(*) from ${organizationMembers} where ${organizationMembers.organizationId} = ${organizationId})`,
-      limit: sql<number>`(select coalesce(sum(${licenses.maxSeats}), 0) from ${licenses} where ${licenses.organizationId} = ${organizationId} and ${licenses.status} = 'active')`,
-    })
+    .select({ used: sql<number>`${seatsUsedSql(organizationId)}`, limit: sql<number>`${seatLimitSql(organizationId, now())}` })
     .from(sql`(select 1)`)
     .get();
   return { used: Number(row?.used ?? 0), limit: Number(row?.limit ?? 0) };
+}
+
+/** Each member's learning, for the organization's admins: courses enrolled in (with access) and completed. */
+export async function memberProgress(app: AppContext, organizationId: string) {
+  const rows = await app.db
+    .select({
+      userId: organizationMembers.userId,
+      enrolled: sql<number>`count(${enrollments.id})`,
+      completed: sql<number>`count(${enrollments.completedAt})`,
+      lastCompletedAt: sql<number | null>`max(${enrollments.completedAt})`,
+    })
+    .from(organizationMembers)
+    .leftJoin(enrollments, and(eq(enrollments.userId, organizationMembers.userId), eq(enrollments.status, "active")))
+    .where(eq(organizationMembers.organizationId, organizationId))
+    .groupBy(organizationMembers.userId)
+    .all();
+  return new Map(rows.map((r) => [r.userId, { enrolled: Number(r.enrolled), completed: Number(r.completed), lastCompletedAt: r.lastCompletedAt === null ? null : Number(r.lastCompletedAt) }]));
 }
 
 const addMemberSchema = z.object({
@@ -111,8 +137,7 @@ export async function addMember(app: AppContext, actor: Actor, organizationId: s
   const result = await app.db.run(sql`
     INSERT INTO organization_members (organization_id, user_id, role, created_at)
     SELECT ${orgId}, ${user.id}, ${data.role}, ${t}
-    WHERE (SELECT count(*) FROM organization_members WHERE organization_id = ${orgId})
-        < (SELECT coalesce(sum(max_seats), 0) FROM licenses WHERE organization_id = ${orgId} AND status = 'active')
+    WHERE ${seatsUsedSql(orgId)} < ${seatLimitSql(orgId, t)}
     ON CONFLICT (organization_id, user_id) DO NOTHING`);
   if (result.meta.changes === 0) {
     const existing = await app.db.select().from(organizationMembers).where(and(eq(organizationMembers.organizationId, orgId), eq(organizationMembers.userId, user.id))).get();
@@ -140,13 +165,28 @@ export async function findRemovableMember(app: AppContext, actor: Actor, organiz
   return { organization: access.organization, member };
 }
 
+/** Removes a member: their seat (and the entitlement it gave) ends at once; they are told by email. */
 export async function removeMember(app: AppContext, actor: Actor, organizationId: string, userId: string) {
   const { organization } = await findRemovableMember(app, actor, organizationId, userId);
   const orgId = organization.id;
-  await app.db.batch([
-    app.db.delete(organizationMembers).where(and(eq(organizationMembers.organizationId, orgId), eq(organizationMembers.userId, userId))),
+  const t = now();
+  const [deleted] = await app.db.batch([
+    app.db.delete(organizationMembers).where(and(eq(organizationMembers.organizationId, orgId), eq(organizationMembers.userId, userId))).returning(),
     auditInsert(app, { actorId: actor.id, action: "organization.member_removed", targetType: "organization", targetId: orgId, metadata: { userId } }),
   ]);
+  if (!deleted.length) return; // removed at the same time by another admin: they were told once
+  const own = await getEntitlement(app, userId);
+  await notifyUser(app, userId, {
+    template: "organization-member-removed",
+    idempotencyKey: `organization-member-removed/${orgId}/${userId}/${deleted[0]!.createdAt}`,
+    data: (u) => ({
+      name: u.name,
+      organization: organization.name,
+      removedAt: t,
+      ownPlan: own.subscription ? TIERS[own.subscription.tier].name : null,
+      pricingUrl: `${app.config.APP_URL}/pricing`,
+    }),
+  });
 }
 
 /** Owners and admins of the organizations (renewal notices go to them). */

@@ -1,5 +1,7 @@
 import type { MachineOverage } from "~drizzle/schema/enums";
 
+const DAY_MS = 86_400_000;
+
 /*
  * Licensing policy, in one place (docs/licensing.md#policies). Per-license options (heartbeats,
  * check-ins, overage) are columns of the license with these bounds and defaults; the rate limits
@@ -70,3 +72,6 @@ export const LICENSE_DISPUTE_POLICY = {
   openReason: "payment_disputed",
   lostReason: "dispute_lost",
 } as const;
+
+/** Invitations to an organization (invitations.server.ts): how long a link works after it was (re)sent, and how often it may be resent. */
+export const INVITATION_POLICY = { ttlMs: 7 * DAY_MS, maxSends: 5 } as const;

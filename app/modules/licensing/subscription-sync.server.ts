@@ -229,3 +229,43 @@ export const LICENSING_EVENT_HANDLERS: Record<string, StripeEventHandler> = {
   "invoice.payment_failed": onSubscriptionChange,
   "checkout.session.completed": onSubscriptionChange,
 };
+
+/**
+ * What ending an Enterprise subscription does to the organization it pays for (said before the
+ * owner confirms a cancellation or a downgrade): the license, suspended when the subscription ends
+ * (its keys stop validating); the members, whose seats end then and who are told by email. The
+ * organization, its members list, branding and history stay; a new Enterprise subscription
+ * reinstates the license. Null when the subscription pays for no license.
+ */
+export async function enterpriseEndImpact(app: AppContext, subscriptionId: string | null) {
+  if (!subscriptionId) return null;
+  const row = await app.db
+    .select({
+      organizationId: organizations.id,
+      organizationName: organizations.name,
+      licenseId: licenses.id,
+      status: licenses.status,
+      maxSeats: licenses.maxSeats,
+      members: sql<number>`(SELECT count(*) FROM organization_members WHERE organization_id = ${organizations.id})`,
+      otherLicenses: sql<number>`(SELECT count(*) FROM licenses l2 WHERE l2.organization_id = ${organizations.id} AND l2.id <> ${licenses.id} AND l2.status = 'active' AND l2.expires_at > ${now()})`,
+    })
+    .from(licenses)
+    .innerJoin(organizations, eq(organizations.id, licenses.organizationId))
+    .where(and(eq(licenses.subscriptionId, subscriptionId), eq(licenses.source, "subscription")))
+    .get();
+  if (!row) return null;
+  return { ...row, members: Number(row.members), otherLicenses: Number(row.otherLicenses) };
+}
+export type EnterpriseEndImpact = NonNullable<Awaited<ReturnType<typeof enterpriseEndImpact>>>;
+
+/** The impact in words, for a confirmation step. `when` is "on <date>" or "at once". */
+export function describeEnterpriseEnd(impact: EnterpriseEndImpact, when: string) {
+  const others = impact.members - 1;
+  const seats =
+    impact.otherLicenses > 0
+      ? `Members keep their seats through the organization's other licence${impact.otherLicenses > 1 ? "s" : ""}.`
+      : others > 0
+        ? `The ${others === 1 ? "other member loses" : `${others} other members lose`} the organization's plan ${when} (member prices, certificates, offline downloads); we email them when their seat ends.`
+        : "Nobody else is a member, so no one else is affected.";
+  return `${impact.organizationName}'s Enterprise licence is suspended ${when}: its license keys stop validating. ${seats} The organization, its members list, branding and history stay; subscribing to Enterprise again reinstates the licence.`;
+}

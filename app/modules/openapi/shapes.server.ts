@@ -149,6 +149,29 @@ export const subscriptionShape = z
     subscriptionId: idOf("sub").nullable(),
     features: z.array(z.enum(FEATURE_KEYS)),
     limits: z.object({ courseDiscountBps: z.number().int(), tokenMultiplierPct: z.number().int(), seats: z.number().int(), monthlyDownloads: z.number().int() }),
+    entitlement: z
+      .object({
+        tier: z.enum(SUBSCRIPTION_TIERS),
+        tierName: z.string(),
+        source: z.enum(["subscription", "seat", "none"]),
+        features: z.array(z.enum(FEATURE_KEYS)),
+        limits: z.object({ courseDiscountBps: z.number().int(), tokenMultiplierPct: z.number().int(), seats: z.number().int(), monthlyDownloads: z.number().int() }),
+        organization: z
+          .object({
+            id: idOf("org"),
+            name: z.string(),
+            role: z.enum(["owner", "admin", "member"]),
+            tier: z.enum(["pro", "enterprise"]),
+            licenseExpiresAt: timestamp,
+            managedBy: z.object({ name: z.string(), email: z.string() }),
+          })
+          .nullable(),
+      })
+      .optional()
+      .meta({
+        description:
+          "What the user is entitled to now (GET /api/subscriptions/current): the higher of their own plan (the fields above) and a seat in an organization with an active licence.",
+      }),
   })
   .meta({ id: "Subscription" });
 
@@ -172,6 +195,15 @@ export const FREE_SUBSCRIPTION_EXAMPLE = {
   subscriptionId: null,
   features: [],
   limits: { courseDiscountBps: 0, tokenMultiplierPct: 100, seats: 1, monthlyDownloads: 0 },
+};
+
+export const FREE_ENTITLEMENT_EXAMPLE = {
+  tier: "free",
+  tierName: "Free",
+  source: "none",
+  features: [],
+  limits: FREE_SUBSCRIPTION_EXAMPLE.limits,
+  organization: null,
 };
 
 export const PRO_SUBSCRIPTION_EXAMPLE = {

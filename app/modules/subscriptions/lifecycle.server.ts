@@ -29,7 +29,8 @@ import { cardFingerprint, claimTrial, releaseTrialClaim, trialAtEnd, trialEligib
 
 export type SubscriptionView = ReturnType<typeof subscriptionView>;
 
-export function subscriptionView(entitlement: Entitlement, open: SubscriptionRow | null = entitlement.subscription) {
+/** The user's own plan (their subscription, not a seat): `entitlement` is the own tier and entitling row. */
+export function subscriptionView(entitlement: Pick<Entitlement, "tier" | "subscription">, open: SubscriptionRow | null = entitlement.subscription) {
   const row = entitlement.subscription ?? open;
   const tier = entitlement.tier;
   return {
@@ -66,7 +67,24 @@ export function subscriptionView(entitlement: Entitlement, open: SubscriptionRow
 export async function currentSubscription(app: AppContext, userId: string) {
   // Both reads together: one sequential D1 round trip (issue 16).
   const [entitlement, open] = await Promise.all([getEntitlement(app, userId), findOpenSubscription(app, userId)]);
-  return subscriptionView(entitlement, entitlement.subscription ?? open ?? null);
+  return { ...subscriptionView(ownPlan(entitlement), entitlement.subscription ?? open ?? null), entitlement: entitlementView(entitlement) };
+}
+
+/** The own-subscription half of an entitlement (what the user pays for themselves). */
+const ownPlan = (e: Entitlement) => ({ tier: e.subscription?.tier ?? ("free" as const), subscription: e.subscription });
+
+/** What the user is entitled to and from where (their plan, or a seat of an organization). */
+export function entitlementView(e: Entitlement) {
+  return {
+    tier: e.tier,
+    tierName: TIERS[e.tier].name,
+    source: e.source,
+    features: TIERS[e.tier].features,
+    limits: TIERS[e.tier].limits,
+    organization: e.seat
+      ? { id: e.seat.organizationId, name: e.seat.organizationName, role: e.seat.role, tier: e.seat.tier, licenseExpiresAt: e.seat.licenseExpiresAt, managedBy: e.seat.managedBy }
+      : null,
+  };
 }
 
 export async function subscriptionHistory(app: AppContext, userId: string, limit = 50) {
@@ -483,13 +501,13 @@ export async function cancelSubscription(app: AppContext, actor: SessionUser, in
       ]);
       const synced = (await syncSubscription(app, row.stripeSubscriptionId, ctx, canceled)) ?? row;
       app.logger.info("subscription.canceled_immediately", { userId: targetId, subscriptionId: row.id, actorId: actor.id });
-      return subscriptionView(await getEntitlement(app, targetId), synced);
+      return subscriptionView(ownPlan(await getEntitlement(app, targetId)), synced);
     }
-    if (row.cancelAtPeriodEnd) return subscriptionView(await getEntitlement(app, targetId), row);
+    if (row.cancelAtPeriodEnd) return subscriptionView(ownPlan(await getEntitlement(app, targetId)), row);
     const updated = await stripe.subscriptions.update(row.stripeSubscriptionId, { cancel_at_period_end: true }, { idempotencyKey: `sub-cancel-${row.id}-${row.syncedAt}` });
     const synced = (await syncSubscription(app, updated.id, ctx, updated)) ?? row;
     app.logger.info("subscription.cancel_scheduled", { userId: targetId, subscriptionId: row.id, endsAt: synced.currentPeriodEnd });
-    return subscriptionView(await getEntitlement(app, targetId), synced);
+    return subscriptionView(ownPlan(await getEntitlement(app, targetId)), synced);
   } catch (error) {
     if (error instanceof AppError) throw error;
     throw mapStripeError(app, error);
@@ -506,7 +524,7 @@ export async function resumeSubscription(app: AppContext, user: SessionUser) {
     const updated = await createStripe(app).subscriptions.update(row.stripeSubscriptionId, { cancel_at_period_end: false }, { idempotencyKey: `sub-resume-${row.id}-${row.syncedAt}` });
     const synced = (await syncSubscription(app, updated.id, { source: "user", actorId: user.id }, updated)) ?? row;
     app.logger.info("subscription.resumed", { userId: user.id, subscriptionId: row.id });
-    return subscriptionView(await getEntitlement(app, user.id), synced);
+    return subscriptionView(ownPlan(await getEntitlement(app, user.id)), synced);
   } catch (error) {
     if (error instanceof AppError) throw error;
     throw mapStripeError(app, error);

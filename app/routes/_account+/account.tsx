@@ -23,8 +23,9 @@ import {
 } from "~/modules/auth/session.server";
 import { AppError, parseOrThrow } from "~/utils/errors";
 import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
+import { branded } from "~/utils/meta";
 
-export const meta: MetaFunction = () => [{ title: "Your account · Coursemint" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: branded(matches, "Your account · Coursemint") }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { app } = context;

@@ -18,6 +18,7 @@ import {
   subscriptionHistory,
 } from "~/modules/subscriptions/lifecycle.server";
 import { changeSubscription, type ChangePreview } from "~/modules/subscriptions/proration.server";
+import { describeEnterpriseEnd, enterpriseEndImpact, RENEWAL_GRACE_MS } from "~/modules/licensing/subscription-sync.server";
 import { BILLING_INTERVALS, FEATURES, FEATURE_NAMES, PAID_TIERS, planLabel, TIERS, upgradeTierFor } from "~/modules/subscriptions/tiers";
 import { trialEndInWords } from "~/modules/subscriptions/trials";
 import { AppError, parseOrThrow } from "~/utils/errors";
@@ -28,8 +29,9 @@ import { HistoryTable } from "~/components/history";
 import { humanize, StatusBadge } from "~/components/status";
 import { When } from "~/components/when";
 import { Icon } from "~/components/icon";
+import { branded } from "~/utils/meta";
 
-export const meta: MetaFunction = () => [{ title: "Billing · Coursemint" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: branded(matches, "Billing · Coursemint") }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { app } = context;
@@ -56,7 +58,13 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       return [] as Awaited<ReturnType<typeof listInvoices>>;
     }),
   ]);
-  return data({ current, history, invoices, invoicesUnavailable, processing, justPaid: flash.notice === "subscription_paid" }, { headers: flash.headers });
+  // An Enterprise owner is told, before cancelling or downgrading, what happens to the organization.
+  const enterpriseEnd = current.tier === "enterprise" ? await enterpriseEndImpact(app, current.subscriptionId) : null;
+  const viewer = viewerFromRequest(request);
+  const enterpriseEndText = enterpriseEnd
+    ? describeEnterpriseEnd(enterpriseEnd, current.currentPeriodEnd ? `when the subscription ends (${formatDate(current.currentPeriodEnd + RENEWAL_GRACE_MS, viewer)} at the latest)` : "when the subscription ends")
+    : null;
+  return data({ current, history, invoices, invoicesUnavailable, processing, justPaid: flash.notice === "subscription_paid", enterpriseEndText }, { headers: flash.headers });
 }
 
 const planFields = { tier: z.enum(PAID_TIERS), interval: z.enum(BILLING_INTERVALS) };
@@ -95,13 +103,19 @@ export async function action({ request, context }: ActionFunctionArgs) {
         if (!isConfirmed(form)) {
           const current = await currentSubscription(app, user.id);
           if (current.tier === "free") throw new AppError("not_found", "There is no active subscription to cancel.");
+          const viewer = viewerFromRequest(request);
+          const impact = current.tier === "enterprise" ? await enterpriseEndImpact(app, current.subscriptionId) : null;
+          const after = current.entitlement.organization ? `${TIERS[current.entitlement.organization.tier].name} through ${current.entitlement.organization.name}` : "Free";
+          const base = current.currentPeriodEnd
+            ? `You keep ${current.tierName} until ${formatDate(current.currentPeriodEnd, viewer)}; then you move to ${after} and are not charged again. You can resume before then.`
+            : "Your plan will not renew. You can resume before it ends.";
           return askToConfirm(form, {
             title: `Cancel your ${current.plan} subscription?`,
             body: current.trial
-              ? `Your free trial continues until ${formatDate(current.trial.endsAt, viewerFromRequest(request))}; then you move to Free. Nothing is charged, now or then.`
-              : current.currentPeriodEnd
-              ? `You keep ${current.tierName} until ${formatDate(current.currentPeriodEnd, viewerFromRequest(request))}; then you move to Free and are not charged again. You can resume before then.`
-              : "Your plan will not renew. You can resume before it ends.",
+              ? `Your free trial continues until ${formatDate(current.trial.endsAt, viewer)}; then you move to ${after}. Nothing is charged, now or then.`
+              : impact
+                ? `${base} ${describeEnterpriseEnd(impact, current.currentPeriodEnd ? `when the subscription ends (${formatDate(current.currentPeriodEnd + RENEWAL_GRACE_MS, viewer)} at the latest)` : "when the subscription ends")}`
+                : base,
             confirmLabel: "Cancel subscription",
             pendingLabel: "Canceling…",
           });
@@ -144,7 +158,10 @@ const INVOICE_REASONS: Record<string, string> = {
 };
 
 export default function Billing() {
-  const { current, history, invoices, invoicesUnavailable, processing, justPaid } = useLoaderData<typeof loader>();
+  const { current, history, invoices, invoicesUnavailable, processing, justPaid, enterpriseEndText } = useLoaderData<typeof loader>();
+  const entitled = current.entitlement;
+  const seat = entitled.organization;
+  const viaSeat = entitled.source === "seat";
   const answer = useActionData<typeof action>();
   const confirmStep = confirmStepOf(answer);
   const result = (confirmStep ? undefined : answer) as BillingResult | undefined;
@@ -168,7 +185,25 @@ export default function Billing() {
         <ConfirmPanel step={confirmStep} action="/account/billing" />
         <dl className="facts">
           <dt>Plan</dt>
-          <dd data-testid="current-plan">{current.plan}</dd>
+          <dd data-testid="current-plan">{viaSeat && seat ? `${TIERS[seat.tier].name}, through ${seat.name}` : current.plan}</dd>
+          {viaSeat && seat ? (
+            <>
+              <dt>Managed by</dt>
+              <dd data-testid="plan-manager">
+                {seat.managedBy.name} (<a href={`mailto:${seat.managedBy.email}`}>{seat.managedBy.email}</a>), the owner of {seat.name}
+              </dd>
+              <dt>Seat</dt>
+              <dd>
+                {seat.role === "member" ? "Member" : seat.role === "admin" ? "Admin" : "Owner"} · while the organization's licence is in force (until <When ms={seat.licenseExpiresAt} /> unless renewed)
+              </dd>
+              {paid ? (
+                <>
+                  <dt>Your own plan</dt>
+                  <dd data-testid="own-plan">{current.plan} (the organization's plan is higher, so it applies)</dd>
+                </>
+              ) : null}
+            </>
+          ) : null}
           {paid ? (
             <>
               <dt>Status</dt>
@@ -228,11 +263,16 @@ export default function Billing() {
             Your free trial ended without a card, so your subscription is paused and nothing was charged. Choose a plan to continue.
           </p>
         ) : null}
-        {!paid ? (
+        {!paid && !seat ? (
           <p>
             <Link className="button" to="/pricing">
               See plans and upgrade
             </Link>
+          </p>
+        ) : null}
+        {!paid && seat ? (
+          <p className="muted" data-testid="seat-note">
+            {seat.name} pays for your plan; there is nothing to pay here. Questions about it go to {seat.managedBy.name}.
           </p>
         ) : null}
       </section>
@@ -241,11 +281,13 @@ export default function Billing() {
         <h2 id="features-title">Your features</h2>
         <ul className="feature-list">
           {FEATURE_NAMES.map((feature) => {
-            const unlocked = (current.features as readonly string[]).includes(feature);
+            const unlocked = (entitled.features as readonly string[]).includes(feature);
             return (
               <li key={feature} className={unlocked ? "included" : "excluded"} data-testid={`feature-${feature}`} data-unlocked={unlocked}>
                 <Icon name={unlocked ? "check" : "lock"} /> {FEATURES[feature].label}
-                {unlocked ? null : (
+                {unlocked ? null : seat ? (
+                  <> · not in {seat.name}'s plan (ask {seat.managedBy.name})</>
+                ) : (
                   <>
                     {" "}
                     · <Link to={`/pricing?feature=${feature}`}>Upgrade to {TIERS[upgradeTierFor(feature)].name}</Link>
@@ -317,6 +359,11 @@ export default function Billing() {
               <p className="muted">
                 Then {formatMoney(preview.nextRenewal.amount, preview.currency as Currency)} on {day(preview.nextRenewal.at)}.
               </p>
+              {enterpriseEndText && preview.from.tier === "enterprise" && preview.to.tier !== "enterprise" ? (
+                <p className="alert info" data-testid="enterprise-downgrade-impact">
+                  {enterpriseEndText}
+                </p>
+              ) : null}
               <Form method="post" action="/account/billing">
                 <CsrfInput />
                 <input type="hidden" name="tier" value={preview.to.tier} />
@@ -344,9 +391,14 @@ export default function Billing() {
               <>
                 <p className="muted">
                   {current.trial
-                    ? `Cancel during your free trial and nothing is charged: you keep ${current.tierName} until ${day(current.trial.endsAt)}, then you move to Free.`
-                    : `You keep ${current.tierName} until ${day(current.currentPeriodEnd!)}; then you move to Free. You can resume before then.`}
+                    ? `Cancel during your free trial and nothing is charged: you keep ${current.tierName} until ${day(current.trial.endsAt)}, then you move to ${seat ? `${TIERS[seat.tier].name} through ${seat.name}` : "Free"}.`
+                    : `You keep ${current.tierName} until ${day(current.currentPeriodEnd!)}; then you move to ${seat ? `${TIERS[seat.tier].name} through ${seat.name}` : "Free"}. You can resume before then.`}
                 </p>
+                {enterpriseEndText ? (
+                  <p className="alert info" data-testid="enterprise-end-impact">
+                    {enterpriseEndText}
+                  </p>
+                ) : null}
                 <SubmitButton name="intent" value="cancel" className="danger" pendingText="Canceling…">
                   Cancel subscription
                 </SubmitButton>

@@ -18,8 +18,9 @@ import { breakdownFromMetadata } from "~/modules/marketplace/price-breakdown";
 import { PriceBreakdownList } from "~/components/price-breakdown";
 import type { Currency } from "~/utils/money";
 import { AppError, errorResponse, toAppError } from "~/utils/errors";
+import { branded } from "~/utils/meta";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data && isPaidStatus(data.payment.status) ? "Receipt" : "Payment"} ${data?.payment.id ?? ""} · Coursemint` }];
+export const meta: MetaFunction<typeof loader> = ({ data, matches }) => [{ title: branded(matches, `${data && isPaidStatus(data.payment.status) ? "Receipt" : "Payment"} ${data?.payment.id ?? ""} · Coursemint`) }];
 
 /** A printable receipt for one of the caller's payments (admins: any); others get a 404. */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {

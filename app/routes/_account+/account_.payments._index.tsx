@@ -11,10 +11,11 @@ import { PAYMENT_PURPOSES } from "~/modules/payments/purposes";
 import { AppError } from "~/utils/errors";
 import { parseQuery } from "~/utils/forms.server";
 import { PAYMENT_STATUSES } from "~drizzle/schema/enums";
+import { branded } from "~/utils/meta";
 
 const PURPOSE_LABELS: Record<string, string> = { course_purchase: "Courses", subscription: "Plans" };
 
-export const meta: MetaFunction = () => [{ title: "Payments · Coursemint" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: branded(matches, "Payments · Coursemint") }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { app } = context;

@@ -59,7 +59,7 @@ export default function Signup() {
         <input type="hidden" name="redirectTo" value={result?.values?.redirectTo ?? params.get("redirectTo") ?? ""} />
         <FormError errors={result?.errors} />
         <Field label="Name" name="name" autoComplete="name" required defaultValue={result?.values?.name} errors={result?.errors} />
-        <Field label="Email" name="email" type="email" autoComplete="email" required defaultValue={result?.values?.email} errors={result?.errors} />
+        <Field label="Email" name="email" type="email" autoComplete="email" required defaultValue={result?.values?.email ?? params.get("email") ?? undefined} errors={result?.errors} />
         <Field
           label="Password (10+ characters, letters and a number)"
           name="password"

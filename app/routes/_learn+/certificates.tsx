@@ -8,8 +8,9 @@ import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { linkedInAddUrl, listCertificates, ownCertificate } from "~/modules/marketplace/certificates.server";
 import { hasFeature } from "~/modules/subscriptions/entitlements.server";
 import { FEATURES, TIERS, upgradeUrl } from "~/modules/subscriptions/tiers";
+import { branded } from "~/utils/meta";
 
-export const meta: MetaFunction = () => [{ title: "Certificates · Coursemint" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: branded(matches, "Certificates · Coursemint") }];
 
 /**
  * Certificates of completion (a Pro feature): each completed course as a certificate with its PDF,

@@ -13,8 +13,9 @@ import { findCourseBySlug, isOwner, publicModule } from "~/modules/marketplace/c
 import { renderMarkdown } from "~/modules/marketplace/markdown.server";
 import { AppError, errorResponse, toAppError } from "~/utils/errors";
 import { formError, readForm, type FormResult } from "~/utils/forms.server";
+import { branded } from "~/utils/meta";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.module.title ?? "Module"} · ${data?.course.title ?? ""} · Coursemint` }];
+export const meta: MetaFunction<typeof loader> = ({ data, matches }) => [{ title: branded(matches, `${data?.module.title ?? "Module"} · ${data?.course.title ?? ""} · Coursemint`) }];
 
 /** Notes larger than this are offered as a download instead of being rendered in the page. */
 const INLINE_TEXT_BYTES = 512 * 1024;

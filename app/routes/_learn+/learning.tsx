@@ -8,8 +8,9 @@ import { hasFeature } from "~/modules/subscriptions/entitlements.server";
 import { TIERS, upgradeUrl } from "~/modules/subscriptions/tiers";
 import { CATEGORY_LABELS } from "~/modules/marketplace/rules";
 import { Icon } from "~/components/icon";
+import { branded } from "~/utils/meta";
 
-export const meta: MetaFunction = () => [{ title: "My learning · Coursemint" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: branded(matches, "My learning · Coursemint") }];
 
 /**
  * The signed-in learner's courses with progress and where to continue. A completed course links

@@ -11,8 +11,9 @@ import { FEATURES, FEATURE_NAMES, PAID_TIERS, SUBSCRIPTION_TIERS, TIERS, type Fe
 import { TRIAL_POLICY } from "~/modules/subscriptions/trials";
 import { trialEligibility, type TrialEligibility } from "~/modules/subscriptions/trials.server";
 import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
+import { branded } from "~/utils/meta";
 
-export const meta: MetaFunction = () => [{ title: "Pricing · Coursemint" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: branded(matches, "Pricing · Coursemint") }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { app } = context;

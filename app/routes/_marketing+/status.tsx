@@ -2,10 +2,11 @@ import { data, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction 
 import { useLoaderData } from "@remix-run/react";
 import { useFormat } from "~/utils/format";
 import { checkHealth } from "~/modules/observability/health.server";
+import { branded } from "~/utils/meta";
 
 export const headers: HeadersFunction = ({ loaderHeaders }) => loaderHeaders;
 
-export const meta: MetaFunction = () => [{ title: "Status · Coursemint" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: branded(matches, "Status · Coursemint") }];
 
 /** The footer's "Status": the checks of /api/health in words, for people (the JSON is for monitors). */
 export async function loader({ context }: LoaderFunctionArgs) {

@@ -10,8 +10,9 @@ import { follow, friendsBoard, globalBoard, listFollowing, unfollow, type BoardR
 import { ensureProfile } from "~/modules/tokens/profiles.server";
 import { parseOrThrow } from "~/utils/errors";
 import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
+import { branded } from "~/utils/meta";
 
-export const meta: MetaFunction = () => [{ title: "Leaderboard · Coursemint" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: branded(matches, "Leaderboard · Coursemint") }];
 
 const TABS = { week: "This week", all: "All time", friends: "Friends" } as const;
 type Tab = keyof typeof TABS;

@@ -5,8 +5,9 @@ import { CsrfInput, FormStatus } from "~/components/forms";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { follow, publicProfile, unfollow } from "~/modules/tokens/leaderboard.server";
 import { formError, readForm, type FormResult } from "~/utils/forms.server";
+import { branded } from "~/utils/meta";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.learner.name ?? "Learner"} · Coursemint` }];
+export const meta: MetaFunction<typeof loader> = ({ data, matches }) => [{ title: branded(matches, `${data?.learner.name ?? "Learner"} · Coursemint`) }];
 
 /** A learner's public profile: name, handle and a follow button. Hidden learners have none (404), except to themselves. */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {

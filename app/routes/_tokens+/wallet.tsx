@@ -16,8 +16,9 @@ import { parseOrThrow } from "~/utils/errors";
 import { createId } from "~/utils/ids";
 import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
 import { TOKEN_ENTRY_TYPES } from "~drizzle/schema/tokens";
+import { branded } from "~/utils/meta";
 
-export const meta: MetaFunction = () => [{ title: "Tokens · Coursemint" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: branded(matches, "Tokens · Coursemint") }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { app } = context;

@@ -34,14 +34,15 @@ import { useFormat } from "~/utils/format";
 import { StatusBadge } from "~/components/status";
 import { When } from "~/components/when";
 import { Icon } from "~/components/icon";
+import { branded } from "~/utils/meta";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => {
-  if (!data) return [{ title: "Course not found · Coursemint" }];
+export const meta: MetaFunction<typeof loader> = ({ data, matches }) => {
+  if (!data) return [{ title: branded(matches, "Course not found · Coursemint") }];
   const { course } = data.view;
   const image = `${data.origin}/courses/${course.slug}/og.png`;
   const description = course.description.slice(0, 200);
   return [
-    { title: `${course.title} · Coursemint` },
+    { title: branded(matches, `${course.title} · Coursemint`) },
     { name: "description", content: description },
     { property: "og:title", content: course.title },
     { property: "og:description", content: description },

@@ -11,8 +11,9 @@ import { CourseCover } from "~/components/course-cover";
 import { StarRating } from "~/components/stars";
 import { useFormat } from "~/utils/format";
 import { EmptyState } from "~/components/empty-state";
+import { branded } from "~/utils/meta";
 
-export const meta: MetaFunction = () => [{ title: "Courses · Coursemint" }, { name: "description", content: "Browse courses by category, level, language, price and rating." }];
+export const meta: MetaFunction = ({ matches }) => [{ title: branded(matches, "Courses · Coursemint") }, { name: "description", content: "Browse courses by category, level, language, price and rating." }];
 
 /** The page's price fields are typed in the store currency ("12.50"); the listing takes minor units. */
 const PRICE_FIELDS = { from: "minPrice", upTo: "maxPrice" } as const;

@@ -14,26 +14,45 @@ import { deactivateMachineById, findLicenseKeyFor, findMachineFor, issueLicenseK
 import { ConfirmPanel, confirmStepOf } from "~/components/confirm";
 import { SubmitButton } from "~/components/submit-button";
 import { askToConfirm, isConfirmed } from "~/utils/confirm.server";
-import { addMember, findRemovableMember, organizationsOf, removeMember } from "~/modules/licensing/organizations.server";
+import { addMember, findRemovableMember, memberProgress, organizationsOf, removeMember } from "~/modules/licensing/organizations.server";
+import { inviteMember, listInvitations, resendInvitation, revokeInvitation } from "~/modules/licensing/invitations.server";
 import { organizationDashboard, organizationUsage } from "~/modules/licensing/reports.server";
 import { featureLabel } from "~/modules/licensing/tiers";
+import { INVITATION_POLICY } from "~/modules/licensing/policy";
 import { TIERS } from "~/modules/subscriptions/tiers";
 import { AppError, errorResponse, parseOrThrow, toAppError } from "~/utils/errors";
 import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
+import { takeFlash } from "~/utils/flash.server";
+import { branded } from "~/utils/meta";
 
-export const meta: MetaFunction = () => [{ title: "Enterprise · Coursemint" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: branded(matches, "Enterprise · Coursemint") }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { app } = context;
   const user = await requireUserWithPermission(app, request, "read:organization:own");
   const organizationId = new URL(request.url).searchParams.get("organizationId") || undefined;
+  const flash = takeFlash(app, request, "/enterprise");
+  const welcome = flash.notice === "invitation_accepted" || flash.notice === "invitation_already_member" ? flash.notice : null;
   try {
     const [dashboard, organizations] = await Promise.all([organizationDashboard(app, user, organizationId), organizationsOf(app, user.id)]);
-    if (!dashboard) return { dashboard: null, organizations: [], usage: null, whiteLabel: false };
-    const [usage, whiteLabel] = dashboard.isAdmin
-      ? await Promise.all([organizationUsage(app, user, { organizationId: dashboard.organization.id }), whiteLabelAvailable(app, dashboard.organization.id)])
-      : [null, false];
-    return { dashboard, organizations: organizations.map((o) => ({ id: o.organization.id, name: o.organization.name })), usage, whiteLabel };
+    if (!dashboard) return data({ dashboard: null, organizations: [], usage: null, whiteLabel: false, invitations: [], progress: {}, welcome }, { headers: flash.headers });
+    const orgId = dashboard.organization.id;
+    const [usage, whiteLabel, invitations, progress] = dashboard.isAdmin
+      ? await Promise.all([organizationUsage(app, user, { organizationId: orgId }), whiteLabelAvailable(app, orgId), listInvitations(app, orgId), memberProgress(app, orgId)])
+      : [null, false, [], new Map()];
+    return data(
+      {
+        dashboard,
+        organizations: organizations.map((o) => ({ id: o.organization.id, name: o.organization.name })),
+        usage,
+        whiteLabel,
+        invitations,
+        // Members' learning: only the organization's owner and admins see it.
+        progress: Object.fromEntries(progress) as Record<string, { enrolled: number; completed: number; lastCompletedAt: number | null }>,
+        welcome,
+      },
+      { headers: flash.headers },
+    );
   } catch (error) {
     throw errorResponse(toAppError(error), app.requestId); // another organization's page: 404
   }
@@ -45,6 +64,9 @@ const intentSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("revoke-key"), licenseId: z.string().min(1).max(64), keyId: z.string().min(1).max(64) }),
   z.object({ intent: z.literal("add-member"), email: z.string(), role: z.string().optional() }),
   z.object({ intent: z.literal("remove-member"), userId: z.string().min(1).max(64) }),
+  z.object({ intent: z.literal("invite"), email: z.string(), role: z.string().optional() }),
+  z.object({ intent: z.literal("resend-invitation"), invitationId: z.string().min(1).max(64) }),
+  z.object({ intent: z.literal("revoke-invitation"), invitationId: z.string().min(1).max(64) }),
   z.object({ intent: z.literal("branding") }),
 ]);
 
@@ -95,12 +117,36 @@ export async function action({ request, context }: ActionFunctionArgs) {
         const member = await addMember(app, user, orgId, { email: input.email, role: input.role });
         return data<FormResult>({ ok: `${member.name} is now a member.` });
       }
+      case "invite": {
+        const { invitation, resent } = await inviteMember(app, user, orgId, { email: input.email, role: input.role || undefined });
+        return data<FormResult>({
+          ok: resent
+            ? `${invitation.email} already had an invitation; we sent a new link (the old one no longer works).`
+            : `Invitation sent to ${invitation.email}. The link works once, for 7 days.`,
+        });
+      }
+      case "resend-invitation": {
+        const invitation = await resendInvitation(app, user, orgId, input.invitationId);
+        return data<FormResult>({ ok: `A new link was sent to ${invitation.email}; the previous one no longer works.` });
+      }
+      case "revoke-invitation": {
+        if (!isConfirmed(form)) {
+          return askToConfirm(form, {
+            title: "Revoke this invitation?",
+            body: "The link in the email stops working at once. You can invite the address again later.",
+            confirmLabel: "Revoke invitation",
+            pendingLabel: "Revoking…",
+          });
+        }
+        const invitation = await revokeInvitation(app, user, orgId, input.invitationId);
+        return data<FormResult>({ ok: `The invitation to ${invitation.email} was revoked.` });
+      }
       case "remove-member":
         if (!isConfirmed(form)) {
           const { organization, member } = await findRemovableMember(app, user, orgId, input.userId);
           return askToConfirm(form, {
             title: `Remove ${member.name} from ${organization.name}?`,
-            body: `${member.name} (${member.email}) loses the organization's plan and licenses at once and their seat is freed. You can add them again later.`,
+            body: `${member.name} (${member.email}) loses the organization's plan at once (member prices, certificates, downloads) and their seat is freed; we tell them by email. Their courses and progress stay in their account. You can invite them again later.`,
             confirmLabel: "Remove member",
             pendingLabel: "Removing…",
           });
@@ -155,7 +201,7 @@ function IntentForm({ q, intent, fields, label, pendingText }: { q: string; inte
 }
 
 export default function EnterpriseDashboard() {
-  const { dashboard, organizations, usage, whiteLabel } = useLoaderData<typeof loader>();
+  const { dashboard, organizations, usage, whiteLabel, invitations, progress, welcome } = useLoaderData<typeof loader>();
   const answer = useActionData<typeof action>();
   const confirmStep = confirmStepOf(answer);
   const result = (confirmStep ? undefined : answer) as (FormResult & { newKey?: { licenseId: string; label: string; key: string } }) | undefined;
@@ -201,6 +247,14 @@ export default function EnterpriseDashboard() {
             </label>
             <button type="submit">Show</button>
           </Form>
+        ) : null}
+        {welcome && !result ? (
+          <p className="alert success" role="status" data-testid="invitation-accepted">
+            {welcome === "invitation_accepted" ? `Welcome to ${organization.name}! Its plan now applies to your account.` : `You're already a member of ${organization.name}.`}
+          </p>
+        ) : null}
+        {dashboard.role !== "platform_admin" && !isAdmin ? (
+          <p className="muted">Your plan comes from {organization.name}: member prices, certificates and offline downloads while its licence is in force.</p>
         ) : null}
         <FormStatus result={result} />
         <ConfirmPanel step={confirmStep} action={`/enterprise${q}`} />
@@ -376,8 +430,13 @@ export default function EnterpriseDashboard() {
         </div>
       ) : null}
 
-      <div className="stack">
+      <div className="stack" id="members">
         <h2>Members</h2>
+        <p className="muted" data-testid="seat-use">
+          {f.number(seats.used)} of {f.plural(seats.limit, "seat")} used
+          {isAdmin && invitations.length ? ` · ${f.plural(invitations.filter((i) => i.state === "pending").length, "invitation")} waiting` : ""}. Each member
+          gets the organization's plan: member prices, certificates and offline downloads.
+        </p>
         <table className="table-cards">
           <caption className="sr-only">Members of {organization.name}</caption>
           <thead>
@@ -386,45 +445,121 @@ export default function EnterpriseDashboard() {
               <th scope="col">Email</th>
               <th scope="col">Role</th>
               {isAdmin ? (
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
+                <>
+                  <th scope="col">Courses</th>
+                  <th scope="col">Completed</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
+                </>
               ) : null}
             </tr>
           </thead>
           <tbody>
-            {members.map((m) => (
-              <tr key={m.userId}>
-                <td data-label="Name">{m.name}</td>
-                <td data-label="Email">{m.email}</td>
-                <td data-label="Role">{cap(m.role)}</td>
-                {isAdmin ? (
-                  <td className="actions">
-                    {m.role !== "owner" ? (
-                      <IntentForm q={q} intent="remove-member" fields={{ userId: m.userId }} label="Remove" pendingText="Checking…" />
-                    ) : null}
-                  </td>
-                ) : null}
-              </tr>
-            ))}
+            {members.map((m) => {
+              const p = progress[m.userId];
+              return (
+                <tr key={m.userId} data-testid="member" data-email={m.email}>
+                  <td data-label="Name">{m.name}</td>
+                  <td data-label="Email">{m.email}</td>
+                  <td data-label="Role">{cap(m.role)}</td>
+                  {isAdmin ? (
+                    <>
+                      <td data-label="Courses" data-testid="member-enrolled">
+                        {f.plural(p?.enrolled ?? 0, "course")}
+                      </td>
+                      <td data-label="Completed" data-testid="member-completed">
+                        {f.number(p?.completed ?? 0)}
+                        {p?.lastCompletedAt ? (
+                          <span className="muted">
+                            {" "}
+                            · last <When ms={p.lastCompletedAt} />
+                          </span>
+                        ) : null}
+                      </td>
+                      <td className="actions">
+                        {m.role !== "owner" ? (
+                          <IntentForm q={q} intent="remove-member" fields={{ userId: m.userId }} label="Remove" pendingText="Checking…" />
+                        ) : null}
+                      </td>
+                    </>
+                  ) : null}
+                </tr>
+              );
+            })}
           </tbody>
         </table>
         {isAdmin ? (
-          <Form method="post" action={`/enterprise${q}`} className="inline-form">
-            <CsrfInput />
-            <input type="hidden" name="intent" value="add-member" />
-            <Field label="Member email" name="email" type="email" required defaultValue={result?.values?.email} errors={result?.errors} />
-            <label>
-              Role{" "}
-              <select name="role" defaultValue="member">
-                <option value="member">Member</option>
-                <option value="admin">Admin</option>
-              </select>
-            </label>
-            <button type="submit" disabled={busy || seats.used >= seats.limit}>
-              Add member
-            </button>
-          </Form>
+          <>
+            <h3 id="invite-title">Invite people</h3>
+            <Form method="post" action={`/enterprise${q}`} className="inline-form" aria-labelledby="invite-title" data-testid="invite-form">
+              <CsrfInput />
+              <input type="hidden" name="intent" value="invite" />
+              <Field label="Email to invite" name="email" type="email" required defaultValue={result?.values?.email} errors={result?.errors} />
+              <label>
+                Role{" "}
+                <select name="role" defaultValue={result?.values?.role ?? "member"}>
+                  <option value="member">Member</option>
+                  <option value="admin">Admin</option>
+                </select>
+              </label>
+              <SubmitButton pendingText="Sending…" disabled={busy || seats.used >= seats.limit}>
+                Send invitation
+              </SubmitButton>
+            </Form>
+            {seats.used >= seats.limit ? (
+              <p className="muted" data-testid="seats-full">
+                {seats.limit === 0 ? "The organization has no licence in force, so nobody can join." : "Every seat is taken: remove a member or add seats to invite someone."}
+              </p>
+            ) : (
+              <p className="muted">They get a link by email that works once, for {f.plural(INVITATION_POLICY.ttlMs / 86_400_000, "day")}; it signs them up first if they are new.</p>
+            )}
+            <h3>Pending invitations</h3>
+            {invitations.length ? (
+              <table className="table-cards" data-testid="invitations">
+                <caption className="sr-only">Invitations not yet accepted</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Email</th>
+                    <th scope="col">Role</th>
+                    <th scope="col">Sent</th>
+                    <th scope="col">Link</th>
+                    <th scope="col">
+                      <span className="sr-only">Actions</span>
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {invitations.map((i) => (
+                    <tr key={i.id} data-testid="invitation" data-email={i.email}>
+                      <td data-label="Email">{i.email}</td>
+                      <td data-label="Role">{cap(i.role)}</td>
+                      <td data-label="Sent">
+                        <When ms={i.sentAt} />
+                        {i.invitedByName ? ` by ${i.invitedByName}` : ""}
+                        {i.sendCount > 1 ? ` (sent ${f.plural(i.sendCount, "time")})` : ""}
+                      </td>
+                      <td data-label="Link">
+                        {i.state === "expired" ? (
+                          <span className="badge tone-warning">Expired</span>
+                        ) : (
+                          <>
+                            <span className="badge tone-info">Waiting</span> until <When ms={i.expiresAt} />
+                          </>
+                        )}
+                      </td>
+                      <td className="actions">
+                        <IntentForm q={q} intent="resend-invitation" fields={{ invitationId: i.id }} label="Resend" pendingText="Sending…" />{" "}
+                        <IntentForm q={q} intent="revoke-invitation" fields={{ invitationId: i.id }} label="Revoke" pendingText="Checking…" />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            ) : (
+              <p className="muted">No invitations waiting.</p>
+            )}
+          </>
         ) : null}
       </div>
 
@@ -436,7 +571,7 @@ export default function EnterpriseDashboard() {
               <CsrfInput />
               <input type="hidden" name="intent" value="branding" />
               <Field label="Display name" name="name" required defaultValue={result?.values?.name ?? organization.brandName ?? organization.name} errors={result?.errors} />
-              <Field label="Main colour" name="primaryColor" type="color" defaultValue={organization.brandPrimaryColor ?? "#0f9d76"} errors={result?.errors} />
+              <Field label="Main colour" name="primaryColor" type="color" defaultValue={organization.brandPrimaryColor ?? "#0b7a5c"} errors={result?.errors} />
               <Field label="Accent colour" name="accentColor" type="color" defaultValue={organization.brandAccentColor ?? "#14213d"} errors={result?.errors} />
               <Field label="Support email" name="supportEmail" type="email" defaultValue={organization.brandSupportEmail ?? ""} errors={result?.errors} />
               <Field label="Logo (PNG, JPEG or WebP, up to 512 KB)" name="logo" type="file" accept="image/png,image/jpeg,image/webp" errors={result?.errors} />
