@@ -7,7 +7,7 @@ import { errorMeta, GeneralErrorBoundary } from "~/components/error-boundary";
 import { getUser, toPublicUser } from "~/modules/auth/auth.server";
 import { hasPermission } from "~/modules/auth/permissions";
 import { navBalance } from "~/modules/tokens/ledger.server";
-import { brandingForSession, managesOrganizationForSession } from "~/modules/licensing/branding.server";
+import { headerForSession } from "~/modules/licensing/branding.server";
 import { publicConfig } from "~/utils/env.server";
 import { useNonce } from "~/utils/nonce";
 import { TIME_ZONE_SCRIPT, useFormat, useViewer } from "~/utils/format";
@@ -25,7 +25,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const { app } = context;
   // One sequential D1 round trip: the session (shared with the route's loader) beside the
   // white-label lookup made from the same cookie (issue 16).
-  const [user, brand, managesOrganization] = await Promise.all([getUser(app, request), brandingForSession(app, request), managesOrganizationForSession(app, request)]);
+  const [user, { brand, managesOrganization }] = await Promise.all([getUser(app, request), headerForSession(app, request)]);
   const tokens = user && hasPermission(user, "read:tokens:own") ? await navBalance(app, user.id) : null;
   return {
     user: user ? toPublicUser(user) : null,

@@ -31,7 +31,7 @@ const SIGNED_IN: Budget[] = [
   ["/", 2, 1],
   ["/courses", 3, 1],
   [COURSE, 12, 2],
-  ["/pricing", 3, 2],
+  ["/pricing", 5, 2],
   ["/account", 4, 2],
   ["/account/billing", 6, 2],
   ["/account/payments", 4, 2],

@@ -29,7 +29,13 @@ describe("white-label", () => {
     for (const path of ["/", "/courses", "/account"]) {
       const html = await (await memberBrowser.fetch(path)).text();
       expect(html, path).toContain("Acme Academy");
-      expect(html, path).toContain("--mint:#aa3300");
+      // The colours come from a same-origin stylesheet (the CSP allows no inline style), never inline.
+      const theme = /<link rel="stylesheet" href="(\/branding\/org_[0-9a-z]+\/theme\.css\?v=[^"]+)"/.exec(html)?.[1];
+      expect(theme, path).toBeTruthy();
+      expect(html, path).not.toContain("--mint:#aa3300");
+      const css = await memberBrowser.fetch(theme!.replaceAll("&amp;", "&"));
+      expect(css.headers.get("Content-Type"), path).toContain("text/css");
+      expect(await css.text(), path).toContain("--mint: #aa3300;");
       expect(html, path).toContain("help@acme.example");
     }
     const logoUrl = /src="(http:\/\/[^"]+\/branding\/[^"]+)"/.exec(await (await memberBrowser.fetch("/")).text())![1]!;

@@ -160,23 +160,35 @@ function toBrand(app: Pick<AppContext, "config">, row: BrandRow | undefined): Br
 }
 
 /**
- * The branding of the user behind the request's session cookie, found from the cookie alone so it
- * runs beside the session lookup (root loader: one sequential D1 round trip for both, issue 16).
- * Null without a live session; callers show it only when that session's user is the one signed in.
+ * What the header needs from the user behind the request's session cookie: their organization's
+ * branding (null unless white-labelled) and whether they own or administer an organization (the
+ * "Enterprise" link, so self-serve Enterprise buyers find theirs). Found from the cookie alone, in
+ * one D1 batch, so it runs beside the session lookup (root loader: one sequential round trip for
+ * all, issue 16). Nothing without a live session; callers use it only when that session's user is
+ * the one signed in.
  */
-export async function brandingForSession(app: AppContext, request: Request): Promise<Brand | null> {
+export async function headerForSession(app: AppContext, request: Request): Promise<{ brand: Brand | null; managesOrganization: boolean }> {
   const tokenHash = await sessionTokenHash(app, request);
-  if (!tokenHash) return null;
+  if (!tokenHash) return { brand: null, managesOrganization: false };
   const t = now();
-  const row = await app.db
-    .select(brandColumns)
-    .from(sessions)
-    .innerJoin(organizationMembers, eq(organizationMembers.userId, sessions.userId))
-    .innerJoin(organizations, eq(organizations.id, organizationMembers.organizationId))
-    .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAt), gt(sessions.expiresAt, t), gt(sql`length(${organizations.brandName})`, 0), whiteLabelled(organizations.id, t)))
-    .orderBy(organizationMembers.createdAt)
-    .get();
-  return toBrand(app, row);
+  const live = and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAt), gt(sessions.expiresAt, t));
+  const [brandRows, manages] = await app.db.batch([
+    app.db
+      .select(brandColumns)
+      .from(sessions)
+      .innerJoin(organizationMembers, eq(organizationMembers.userId, sessions.userId))
+      .innerJoin(organizations, eq(organizations.id, organizationMembers.organizationId))
+      .where(and(live, gt(sql`length(${organizations.brandName})`, 0), whiteLabelled(organizations.id, t)))
+      .orderBy(organizationMembers.createdAt)
+      .limit(1),
+    app.db
+      .select({ ok: sql<number>`1` })
+      .from(sessions)
+      .innerJoin(organizationMembers, eq(organizationMembers.userId, sessions.userId))
+      .where(and(live, inArray(organizationMembers.role, ["owner", "admin"])))
+      .limit(1),
+  ]);
+  return { brand: toBrand(app, brandRows[0]), managesOrganization: manages.length > 0 };
 }
 
 /** The branding of the email's recipient, by address (used by the email consumer). */
@@ -248,19 +260,3 @@ export async function serveTheme(app: AppContext, organizationId: string, versio
   });
 }
 
-/**
- * Whether the user behind the session cookie owns or administers an organization (the header's
- * "Enterprise" link: self-serve Enterprise buyers find their organization there). From the cookie
- * alone, so it runs beside the session lookup like brandingForSession.
- */
-export async function managesOrganizationForSession(app: AppContext, request: Request): Promise<boolean> {
-  const tokenHash = await sessionTokenHash(app, request);
-  if (!tokenHash) return false;
-  const row = await app.db
-    .select({ ok: sql<number>`1` })
-    .from(sessions)
-    .innerJoin(organizationMembers, eq(organizationMembers.userId, sessions.userId))
-    .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAt), gt(sessions.expiresAt, now()), inArray(organizationMembers.role, ["owner", "admin"])))
-    .get();
-  return !!row;
-}

@@ -41,9 +41,9 @@ export default defineRoute("/api/enterprise/branding", {
         name: "ok",
         summary: "Name and colour",
         as: "enterprise",
-        body: { organizationId: "org_01m8e2rky7w1a0pb1fh9je24fj", name: "Acme Academy", primaryColor: "#0f9d76", supportEmail: "help@acme.example" },
+        body: { organizationId: "org_01m8e2rky7w1a0pb1fh9je24fj", name: "Acme Academy", primaryColor: "#0b7a5c", supportEmail: "help@acme.example" },
         status: 200,
-        response: { branding: { brandName: "Acme Academy", brandPrimaryColor: "#0f9d76", brandAccentColor: null, brandSupportEmail: "help@acme.example", brandLogoKey: null, updatedAt: 1795750000000 } },
+        response: { branding: { brandName: "Acme Academy", brandPrimaryColor: "#0b7a5c", brandAccentColor: null, brandSupportEmail: "help@acme.example", brandLogoKey: null, updatedAt: 1795750000000 } },
       },
       {
         name: "unknown",
