@@ -65,8 +65,8 @@ describe("POST /api/payments/process input", () => {
 
   it("builds each purpose's schema from the registry: common fields, the purpose's, and the hooks'", () => {
     const course = processInputSchema(paymentRegistry, "course_purchase");
-    expect(Object.keys(course.shape).sort()).toEqual(["cancelPath", "courseId", "flow", "paymentMethod", "purpose", "successPath", "tokens"]);
-    expect(Object.keys(processInputSchema(paymentRegistry, "subscription").shape).sort()).toEqual(["cancelPath", "flow", "paymentMethod", "purpose", "successPath", "tokens"]);
+    expect(Object.keys(course.shape).sort()).toEqual(["cancelPath", "courseId", "flow", "paymentMethod", "promotionCode", "purpose", "successPath", "tokens"]);
+    expect(Object.keys(processInputSchema(paymentRegistry, "subscription").shape).sort()).toEqual(["cancelPath", "flow", "paymentMethod", "promotionCode", "purpose", "successPath", "tokens"]);
     expect(processBodySchema(paymentRegistry).safeParse({ purpose: "course_purchase", courseId: "crs_01jdxa7q2m3n4p5r6s7t8v9w0x", extra: 1 }).success).toBe(false);
   });
 
