@@ -48,7 +48,10 @@ if (!/^LICENSE_SIGNING_KEY=/m.test(readFileSync(".dev.vars", "utf8"))) {
 }
 if (args.includes("--fresh")) rmSync(persistTo, { recursive: true, force: true });
 console.log(`  Starting Coursemint on ${appUrl} (${args.includes("--no-build") ? "" : "build, "}migrations, demo data, then the Worker)…`);
-if (!args.includes("--no-build")) run("The build", "npx", ["remix", "vite:build", "--logLevel", "error"]);
+if (!args.includes("--no-build")) {
+  run("The build", "npx", ["remix", "vite:build", "--logLevel", "error"]);
+  run("The OpenAPI document", "node", ["scripts/build-openapi.mjs"]);
+}
 run("Applying the D1 migrations", "npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo]);
 try {
   await seed(persistTo, log);

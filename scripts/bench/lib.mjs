@@ -15,7 +15,10 @@ export const COMPAT_DATE = /compatibility_date = "([\d-]+)"/.exec(readFileSync("
  */
 export function bundleApp({ build = true, metafile } = {}) {
   const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
-  if (build) execFileSync("npx", ["remix", "vite:build", "--logLevel", "error"], { stdio: "inherit", env });
+  if (build) {
+    execFileSync("npx", ["remix", "vite:build", "--logLevel", "error"], { stdio: "inherit", env });
+    execFileSync("node", ["scripts/build-openapi.mjs"], { stdio: "inherit", env });
+  }
   rmSync("dist-worker", { recursive: true, force: true });
   execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", "dist-worker", ...(metafile ? ["--metafile", metafile] : [])], { stdio: "ignore", env });
   return "dist-worker/app.js";

@@ -1,5 +1,5 @@
-import { authText, CAPABILITIES, type Auth, type Example } from "./define.server";
-import { ERROR_TABLE, openApiDocument } from "./document.server";
+import type { Example } from "./define.server";
+import type { ERROR_TABLE } from "./document.server";
 
 /**
  * The `/docs/api` page's view of the OpenAPI document: endpoints grouped by capability, each
@@ -114,10 +114,23 @@ function requestLine(method: string, path: string, x: Example): string {
 
 let cached: Reference | undefined;
 
-export function apiReference(version: string): Reference {
+/**
+ * The reference from the OpenAPI document built by scripts/build-openapi.mjs (a static asset, read
+ * through the ASSETS binding): the Worker never builds the document nor bundles its descriptions.
+ */
+export async function apiReference(assets: Fetcher, origin: string): Promise<Reference> {
   if (cached) return cached;
-  const doc = openApiDocument(version) as unknown as Json;
-  const groups = new Map<string, ReferenceEndpoint[]>(Object.keys(CAPABILITIES).map((c) => [c, []]));
+  const response = await assets.fetch(new URL(OPENAPI_ASSET, origin));
+  if (!response.ok) throw new Error(`apiReference: ${OPENAPI_ASSET} answered ${response.status} (run \`npm run build\`)`);
+  return (cached = referenceOf((await response.json()) as Json));
+}
+
+/** Where scripts/build-openapi.mjs writes the document (GET /api/openapi.json serves it). */
+export const OPENAPI_ASSET = "/api/openapi.json";
+
+function referenceOf(doc: Json): Reference {
+  const tags = doc.tags as Array<{ name: string; description: string }>;
+  const groups = new Map<string, ReferenceEndpoint[]>(tags.map((t) => [t.name, []]));
   for (const [path, item] of Object.entries(doc.paths as Record<string, Json>)) {
     for (const method of ["get", "post", "put", "patch", "delete"]) {
       const op = item[method] as Json | undefined;
@@ -130,7 +143,8 @@ export function apiReference(version: string): Reference {
         path,
         summary: op.summary,
         description: String(op.description ?? "").split("\n\n**Auth:**")[0]!,
-        auth: authText(op["x-auth"] as Auth),
+        // define.server.ts's toOperation writes the caller as a note: "**Auth:** <authText>".
+        auth: /\*\*Auth:\*\* (.*)/.exec(String(op.description ?? ""))?.[1] ?? "",
         idempotent: !!op["x-idempotent"],
         paginated: !!op["x-paginated"],
         parameters: ((op.parameters ?? []) as Json[]).map((p) => ({ in: p.in, name: p.name, type: typeOf(doc, p.schema ?? {}), required: !!p.required, notes: [p.description, notesOf(doc, p.schema ?? {}, p.description)].filter(Boolean).join(" — ") })),
@@ -153,11 +167,10 @@ export function apiReference(version: string): Reference {
       groups.get(op.tags?.[0] ?? "System")?.push(endpoint);
     }
   }
-  cached = {
+  return {
     title: doc.info.title,
     version: doc.info.version,
-    groups: [...groups].map(([name, endpoints]) => ({ name, description: CAPABILITIES[name as keyof typeof CAPABILITIES], endpoints })).filter((g) => g.endpoints.length),
-    errors: ERROR_TABLE,
+    groups: tags.map((t) => ({ name: t.name, description: t.description, endpoints: groups.get(t.name)! })).filter((g) => g.endpoints.length),
+    errors: doc["x-error-codes"],
   };
-  return cached;
 }

@@ -9,8 +9,8 @@ export const meta: MetaFunction = () => [
 ];
 
 /** The API reference, rendered on the server from GET /api/openapi.json (works without JavaScript). */
-export async function loader({ context }: LoaderFunctionArgs) {
-  return apiReference(context.app.config.APP_VERSION);
+export async function loader({ context, request }: LoaderFunctionArgs) {
+  return apiReference(context.app.env.ASSETS, request.url);
 }
 
 /** `code` and **bold** in the descriptions, nothing else. */
