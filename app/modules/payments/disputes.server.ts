@@ -7,7 +7,7 @@ import { DAY, MINUTE, now } from "~/utils/clock";
 import { AppError } from "~/utils/errors";
 import { createId } from "~/utils/ids";
 import type { Currency } from "~/utils/money";
-import { disputes, users } from "~drizzle/schema";
+import { disputes, stripeCustomers, users } from "~drizzle/schema";
 import { DISPUTE_STATUSES } from "~drizzle/schema/enums";
 import { CLOSED_DISPUTE_STATUSES, DISPUTE_POLICY, disputeReasonLabel, nextStage, RESPONSE_NEEDED_STATUSES, targetStage } from "./disputes-policy";
 import type { DisputeEffect, PaymentPurposeName } from "./purposes";
@@ -71,16 +71,26 @@ export async function mirrorDispute(app: AppContext, remote: StripeDispute): Pro
   const piId = idOf(remote.payment_intent);
   const chargeId = idOf(remote.charge)!;
   let payment = piId ? await findPayment(app, { paymentIntentId: piId }) : undefined;
+  let customer: string | null = null;
   if (!payment && piId) {
     // A Checkout payment learns its PaymentIntent when the session completes, possibly after this
     // event: the PaymentIntent's metadata names our payment (process.server.ts sets it).
     const intent = await createStripe(app).paymentIntents.retrieve(piId);
+    customer = idOf(intent.customer);
     const ours = intent.metadata?.paymentId;
     if (ours) payment = await findPayment(app, { id: ours });
     if (payment && !payment.stripePaymentIntentId) payment = await reconcilePayment(app, payment.id, { paymentIntentId: piId });
   }
   const log = app.logger.child({ disputeId: remote.id, paymentId: payment?.id ?? null });
   if (!payment) {
+    // A renewal's charge becomes a payment when its `invoice.paid` is handled (or the renewals cron
+    // sees it); a dispute of it can be handled first (its events are another queue group). When the
+    // charge is one of our customers', throwing makes the queue retry with backoff until the
+    // payment exists, then dead-letters it for an admin's replay; other charges are not ours.
+    if (customer && (await app.db.select({ userId: stripeCustomers.userId }).from(stripeCustomers).where(eq(stripeCustomers.stripeCustomerId, customer)).get())) {
+      log.warn("dispute.payment_not_recorded_yet", { charge: chargeId, paymentIntent: piId, customer });
+      throw new Error(`dispute ${remote.id}: the payment of ${piId} is not recorded yet; retrying`);
+    }
     log.warn("dispute.unknown_payment", { charge: chargeId, paymentIntent: piId });
     return null;
   }
