@@ -2,7 +2,7 @@ import { index, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { users } from "./auth";
 import { epochMs } from "./columns";
 
-/** Append-only record of sensitive operations. Rows are never updated or deleted. */
+/** Append-only record of sensitive operations. Rows are never updated; after 400 days retention moves them to R2 (app/modules/retention). */
 export const auditLog = sqliteTable(
   "audit_log",
   {

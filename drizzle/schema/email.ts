@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { epochMs } from "./columns";
 import { EMAIL_STATUSES } from "./email-enums";
@@ -39,6 +40,8 @@ export const emails = sqliteTable(
     uniqueIndex("emails_idempotency_key_unique").on(t.idempotencyKey),
     index("emails_status_created_idx").on(t.status, t.createdAt),
     index("emails_to_created_idx").on(t.toAddress, t.createdAt),
+    // Retention (app/modules/retention): sent emails whose template data is still kept.
+    index("emails_data_kept_idx").on(t.createdAt).where(sql`${t.status} = 'sent' and ${t.data} is not null`),
   ],
 );
 

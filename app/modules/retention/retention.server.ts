@@ -1,9 +1,9 @@
-import { and, asc, isNotNull, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, inArray, isNotNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { AppContext } from "~/context.server";
 import { THROTTLE_RULES } from "~/modules/auth/throttle.server";
 import { DAY, now } from "~/utils/clock";
 import { inJsonArray } from "~/utils/db.server";
-import { loginThrottle, sessions } from "~drizzle/schema";
+import { auditLog, emails, loginThrottle, sessions, stripeEvents } from "~drizzle/schema";
 
 /**
  * Retention (docs/decisions/013-d1-capacity-and-retention.md): rows past their time move to R2 as
@@ -15,6 +15,16 @@ export const RETENTION_POLICY = {
   sessionsAfterEndMs: 7 * DAY,
   /** Login throttle counters stay this long after their window and lock are over. */
   throttleAfterWindowMs: DAY,
+  /**
+   * Handled Stripe events (payload and all) stay this long after they arrived: past Stripe's own
+   * 30 days none can be delivered or resent again, so the id no longer needs to deduplicate.
+   * Failed and dead-lettered events stay until an admin replays them.
+   */
+  stripeEventsAfterMs: 35 * DAY,
+  /** A sent email keeps its template data (what a resend needs) this long; the delivery record stays. */
+  emailDataAfterSentMs: 90 * DAY,
+  /** Audit entries stay in D1 (the admin audit log and its filters) this long, then live in the archive. */
+  auditAfterMs: 400 * DAY,
   /** Rows per select/archive/delete round (their ids go back as one json_each parameter). */
   batchSize: 500,
   /** Rounds per table per run: a run stays bounded in time and memory; the next run continues. */
@@ -25,8 +35,11 @@ export const ARCHIVE_PREFIX = "retention/";
 const THROTTLE_SPAN_MS = Math.max(...Object.values(THROTTLE_RULES).map((r) => r.windowMs + r.lockMs));
 
 type Row = Record<string, unknown> & { id: string };
+/** What the archive holds: whole rows of sessions, throttles, Stripe events and audit entries; of emails, their template data. */
+export const ARCHIVED_TABLES = ["sessions", "login_throttle", "stripe_events", "email_data", "audit_log"] as const;
+export type ArchivedTable = (typeof ARCHIVED_TABLES)[number];
 type Table = {
-  name: "sessions" | "login_throttle";
+  name: ArchivedTable;
   /** Up to `limit` rows past retention at `t`, oldest first, with the epoch ms that names their archive day. */
   select(app: AppContext, t: number, limit: number): Promise<{ row: Row; at: number }[]>;
   /** Deletes those of `ids` still past retention at `t` (a row renewed meanwhile stays). */
@@ -37,6 +50,12 @@ const sessionsPast = (t: number): SQL =>
   or(lt(sessions.expiresAt, t - RETENTION_POLICY.sessionsAfterEndMs), and(isNotNull(sessions.revokedAt), lt(sessions.revokedAt, t - RETENTION_POLICY.sessionsAfterEndMs)))!;
 const throttlePast = (t: number): SQL =>
   and(lt(loginThrottle.windowStartedAt, t - THROTTLE_SPAN_MS - RETENTION_POLICY.throttleAfterWindowMs), or(sql`${loginThrottle.lockedUntil} is null`, lt(loginThrottle.lockedUntil, t - RETENTION_POLICY.throttleAfterWindowMs)))!;
+
+const eventsPast = (t: number): SQL => and(inArray(stripeEvents.status, ["processed", "ignored"]), lt(stripeEvents.receivedAt, t - RETENTION_POLICY.stripeEventsAfterMs))!;
+// `emails_data_kept_idx` (a partial index) covers exactly these rows. The status is a literal, not a
+// parameter: SQLite matches a partial index's terms only against literals.
+const emailDataPast = (t: number): SQL => and(sql`${emails.status} = 'sent'`, isNotNull(emails.data), lt(emails.createdAt, t - RETENTION_POLICY.emailDataAfterSentMs))!;
+const auditPast = (t: number): SQL => lt(auditLog.createdAt, t - RETENTION_POLICY.auditAfterMs);
 
 const TABLES: Table[] = [
   {
@@ -61,6 +80,41 @@ const TABLES: Table[] = [
       return rows.map((r) => ({ row: { id: r.key, ...r }, at: r.windowStartedAt }));
     },
     remove: (app, ids, t) => app.db.delete(loginThrottle).where(and(inJsonArray(loginThrottle.key, ids), throttlePast(t))).run(),
+  },
+  {
+    name: "stripe_events",
+    async select(app, t, limit) {
+      const rows = await app.db.select().from(stripeEvents).where(eventsPast(t)).orderBy(asc(stripeEvents.receivedAt)).limit(limit).all();
+      return rows.map((row) => ({ row, at: row.receivedAt }));
+    },
+    remove: (app, ids, t) => app.db.delete(stripeEvents).where(and(inJsonArray(stripeEvents.id, ids), eventsPast(t))).run(),
+  },
+  {
+    name: "email_data",
+    async select(app, t, limit) {
+      // INDEXED BY: without it SQLite picks (status, created_at) and walks every email already
+      // stripped; with it a run reads only rows still holding data (and fails loudly if the index goes).
+      const { results } = await app.env.DB.prepare(
+        `SELECT id, idempotency_key, template, to_address, subject, created_at, sent_at, data FROM emails INDEXED BY emails_data_kept_idx
+         WHERE status = 'sent' AND data IS NOT NULL AND created_at < ? ORDER BY created_at LIMIT ?`,
+      )
+        .bind(t - RETENTION_POLICY.emailDataAfterSentMs, limit)
+        .all<{ id: string; idempotency_key: string; template: string | null; to_address: string | null; subject: string | null; created_at: number; sent_at: number | null; data: string }>();
+      return results.map((r) => ({
+        row: { id: r.id, idempotencyKey: r.idempotency_key, template: r.template, toAddress: r.to_address, subject: r.subject, createdAt: r.created_at, sentAt: r.sent_at, data: JSON.parse(r.data) as unknown },
+        at: r.sent_at ?? r.created_at,
+      }));
+    },
+    // The delivery record stays (its idempotency key keeps the email from being sent twice); only the data goes.
+    remove: (app, ids, t) => app.db.update(emails).set({ data: null }).where(and(inJsonArray(emails.id, ids), emailDataPast(t))).run(),
+  },
+  {
+    name: "audit_log",
+    async select(app, t, limit) {
+      const rows = await app.db.select().from(auditLog).where(auditPast(t)).orderBy(asc(auditLog.createdAt)).limit(limit).all();
+      return rows.map((row) => ({ row, at: row.createdAt }));
+    },
+    remove: (app, ids, t) => app.db.delete(auditLog).where(and(inJsonArray(auditLog.id, ids), auditPast(t))).run(),
   },
 ];
 

@@ -1,0 +1,1 @@
+CREATE INDEX `emails_data_kept_idx` ON `emails` (`created_at`) WHERE "emails"."status" = 'sent' and "emails"."data" is not null;
