@@ -26,6 +26,11 @@ export const EDGE_CSRF_PLACEHOLDER = "__edge_csrf_placeholder_5c1f0e__";
 
 /** How long the edge copy lives even if no course changes (other data on pages may change). */
 const EDGE_TTL_SECONDS = 300;
+/**
+ * A page may say it is fresh only until a given time (epoch ms): a sale on it starts or ends then
+ * (app/modules/marketplace/sales.ts). Both cache tiers keep it no longer; the header is not sent on.
+ */
+export const FRESH_UNTIL_HEADER = "X-Edge-Fresh-Until";
 /** The in-isolate tier: the most bytes of pages and images one isolate keeps (oldest use goes first). */
 const MEMORY_MAX_BYTES = 16 * 1024 * 1024;
 
@@ -149,7 +154,7 @@ function pageHeaders(contentType: string, outcome: string) {
 }
 
 /** A stored page or image as this visitor's response (own CSRF token, fresh nonce and CSP). */
-function respond(stored: Stored, csrfToken: string, outcome: "HIT" | "MISS"): Response {
+function respond(stored: Stored, csrfToken: string, outcome: "HIT" | "MISS" | "BYPASS"): Response {
   if (stored.image) {
     return new Response(stored.image, { headers: { "Content-Type": stored.contentType, "X-Edge-Cache": outcome, "Cache-Control": "public, max-age=3600" } });
   }
@@ -194,7 +199,8 @@ function fillBytes(stored: Stored, csrfToken: string, nonce: string): Uint8Array
 
 async function toStored(response: Response, kind: EdgeRoute["kind"]): Promise<Stored> {
   const contentType = response.headers.get("Content-Type") ?? (kind === "image" ? "image/png" : "text/html; charset=utf-8");
-  const expires = Date.now() + EDGE_TTL_SECONDS * 1000;
+  const freshUntil = Number(response.headers.get(FRESH_UNTIL_HEADER) ?? NaN);
+  const expires = Math.min(Date.now() + EDGE_TTL_SECONDS * 1000, Number.isFinite(freshUntil) ? freshUntil : Infinity);
   if (kind === "image") {
     const image = await response.arrayBuffer();
     return { expires, bytes: image.byteLength, contentType, image };
@@ -224,10 +230,13 @@ export async function serveAnonymous(deps: EdgeDeps, url: URL, kind: EdgeRoute["
   const isHtml = (fresh.headers.get("Content-Type") ?? "").includes("text/html");
   if (fresh.status !== 200 || fresh.headers.has("Set-Cookie") || (kind === "page" && !isHtml)) return bypass(fresh, kind, csrfToken);
   const stored = await toStored(fresh, kind);
+  const maxAge = Math.floor((stored.expires - Date.now()) / 1000);
+  if (maxAge <= 0) return respond(stored, csrfToken, "BYPASS");
   remember(key, stored);
-  // The shared copy holds the page as rendered (placeholder and the render's nonce in it).
+  // The shared copy holds the page as rendered (placeholder and the render's nonce in it), and
+  // its own freshness (a copy read back from caches.default keeps the time it was stored for).
   const body = stored.image ?? fill(stored.page!, EDGE_CSRF_PLACEHOLDER, STORED_NONCE);
-  const headers = new Headers({ "Content-Type": stored.contentType, "Cache-Control": `public, max-age=${EDGE_TTL_SECONDS}` });
+  const headers = new Headers({ "Content-Type": stored.contentType, "Cache-Control": `public, max-age=${maxAge}`, [FRESH_UNTIL_HEADER]: String(stored.expires) });
   deps.waitUntil(cache.put(key, new Response(body, { status: 200, headers })).catch((error: unknown) => deps.warn("edge_cache.put_failed", { error })));
   return respond(stored, csrfToken, "MISS");
 }

@@ -12,7 +12,7 @@ export function PriceBreakdownList({ breakdown, tierName, totalLabel, testId = "
     <dl className="facts price-breakdown" data-testid={testId}>
       {lines.map((line) => (
         <div key={line.kind} className={line.kind === "total" ? "price-breakdown-total" : undefined} data-line={line.kind}>
-          <dt>{line.kind === "total" && totalLabel ? totalLabel : line.label}</dt>
+          <dt>{line.kind === "total" && totalLabel ? totalLabel : line.kind === "sale" && breakdown.sale ? `Sale until ${f.date(breakdown.sale.endsAt - 1)}` : line.label}</dt>
           <dd className="num">
             {line.amount < 0 ? (
               <>

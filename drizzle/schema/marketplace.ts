@@ -53,6 +53,13 @@ export const courses = sqliteTable(
     searchId: integer("search_id"),
     /** The uploaded cover image in R2 (`covers/<courseId>/<random>.<ext>`); null: a generated cover. */
     coverKey: text("cover_key"),
+    /**
+     * A time-boxed sale (marketplace/sales.ts): the price while `saleStartsAt <= now < saleEndsAt`,
+     * below `priceAmount`. All three are set together or all null (the service writes them in one UPDATE).
+     */
+    salePriceAmount: integer("sale_price_amount"),
+    saleStartsAt: epochMs("sale_starts_at"),
+    saleEndsAt: epochMs("sale_ends_at"),
   },
   (t) => [
     uniqueIndex("courses_slug_unique").on(t.slug),

@@ -12,6 +12,8 @@ import { integerFromString } from "~/utils/forms.server";
 import { courseModules, courses, enrollments, instructorProfiles, users } from "~drizzle/schema";
 import { coursesFts, nextSearchId } from "./search";
 import { imageUrl } from "./images";
+import { activeSale, saleOf } from "./sales";
+import { formatMoney, type Currency } from "~/utils/money";
 import { deleteObjects, parseUpload, type ParsedUpload } from "./files.server";
 import {
   courseMetadataSchema,
@@ -41,8 +43,9 @@ export function slugify(title: string): string {
   );
 }
 
-/** Public fields of a course (what the catalog and the API show). */
-export function publicCourse(c: Course, instructor?: { id: string; name: string } | null) {
+/** Public fields of a course (what the catalog and the API show), its sale as of `t`. */
+export function publicCourse(c: Course, instructor?: { id: string; name: string } | null, t = now()) {
+  const sale = activeSale(c, t);
   return {
     id: c.id,
     slug: c.slug,
@@ -52,6 +55,7 @@ export function publicCourse(c: Course, instructor?: { id: string; name: string 
     level: c.level,
     language: c.language,
     price: { amount: c.priceAmount, currency: c.currency },
+    sale: sale ? { amount: sale.price, endsAt: sale.endsAt } : null,
     isFree: c.priceAmount === 0,
     status: c.status,
     rating: { average: c.ratingAvg / 100, count: c.ratingCount },
@@ -96,7 +100,7 @@ export async function listModules(app: Pick<AppContext, "db">, courseId: string)
 export const isOwner = (user: SessionUser | null | undefined, course: Course) => !!user && user.id === course.instructorId;
 
 /** May `user` edit this course? Owners with update:course:own; admins only moderate (status). */
-function assertCanEdit(user: SessionUser, course: Course) {
+export function assertCanEdit(user: SessionUser, course: Course) {
   if (isOwner(user, course) && hasPermission(user, "update:course:own")) return;
   // Not the owner: hide the existence of drafts; say forbidden for courses anyone can see.
   if (course.status === "draft" && !hasPermission(user, "update:course:any")) throw AppError.notFound("Course");
@@ -242,6 +246,9 @@ function newCourseRow(id: string, instructorId: string, data: CourseMetadata, t:
     updatedAt: t,
     searchId: null,
     coverKey: null,
+    salePriceAmount: null,
+    saleStartsAt: null,
+    saleEndsAt: null,
   };
 }
 
@@ -306,6 +313,11 @@ export async function updateCourse(app: AppContext, user: SessionUser, courseId:
     throw AppError.forbidden("An admin archived this course, so only an admin can bring it back. Contact support.");
   }
   const t = now();
+  const sale = saleOf(course);
+  if (changes.priceAmount !== undefined && sale && sale.endsAt > t && sale.price >= changes.priceAmount) {
+    const why = `The course is on sale at ${formatMoney(sale.price, course.currency as Currency)}: end the sale first, or keep the price above it.`;
+    throw AppError.validation({ priceAmount: [why] }, why);
+  }
   const statements = Object.keys(changes).length ? updateStatements(app.db, course, changes, t) : [];
   if (status && status !== course.status) {
     if (status === "published" || status === "unlisted") {

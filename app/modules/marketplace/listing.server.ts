@@ -4,7 +4,9 @@ import type { AppContext } from "~/context.server";
 import { AppError } from "~/utils/errors";
 import { courses, users } from "~drizzle/schema";
 import { COURSE_CATEGORIES, COURSE_LANGUAGES, COURSE_LEVELS } from "~drizzle/schema/enums";
+import { now } from "~/utils/clock";
 import { publicCourse } from "./courses.server";
+import { nextPriceChange } from "./sales";
 
 import { LISTING_SORTS, type ListingSort } from "./rules";
 
@@ -141,8 +143,11 @@ export async function listCourses(app: Pick<AppContext, "db">, query: ListingQue
   const rows = await listingStatement(app, query, await textStrategy(app, query)).all();
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];
+  const t = now();
   return {
-    items: page.map((r) => publicCourse(r.course, { id: r.course.instructorId, name: r.instructorName ?? "" })),
+    items: page.map((r) => publicCourse(r.course, { id: r.course.instructorId, name: r.instructorName ?? "" }, t)),
     nextCursor: rows.length > query.limit && last ? encodeCursor({ s: query.sort, v: sortValue(query.sort, last.course), id: last.course.id }) : null,
+    /** When a sale on this page next starts or ends (pages are cached no longer), or null. */
+    priceChangesAt: nextPriceChange(page.map((r) => r.course), t),
   };
 }

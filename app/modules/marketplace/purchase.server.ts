@@ -10,7 +10,8 @@ import { getEntitlement } from "~/modules/subscriptions/entitlements.server";
 import { TIERS } from "~/modules/subscriptions/tiers";
 import { enrollments } from "~drizzle/schema";
 import { findEnrollment, isPurchasable, recountEnrollments } from "./access.server";
-import { courseIdSchema, findCourse } from "./courses.server";
+import { courseIdSchema, findCourse, type Course } from "./courses.server";
+import { activeSale } from "./sales";
 import { breakdownMetadata, priceBreakdown } from "./price-breakdown";
 import { courseEvidence, notifyInstructorOfDispute } from "./disputes.server";
 import { chargeDisputeFee, disputeEarning, reinstateDisputedEarning, reverseEarning, saleEntry } from "./earnings.server";
@@ -18,15 +19,18 @@ import { chargeDisputeFee, disputeEarning, reinstateDisputedEarning, reverseEarn
 /** The `course_purchase` fields of POST /api/payments/process. */
 export const quoteInputSchema = z.object({ courseId: courseIdSchema });
 
+export type PricedCourse = Pick<Course, "priceAmount" | "currency" | "salePriceAmount" | "saleStartsAt" | "saleEndsAt">;
+
 /**
- * The first step of the price breakdown for this user (price-breakdown.ts): list price minus the
- * tier discount (the price rounded down). The tier comes from the entitlement, never from
- * subscriptions directly. Codes and tokens follow in the payment hooks, in the breakdown's order.
+ * The price breakdown for this viewer as pages show it (price-breakdown.ts): the list price, the
+ * tier discount (anonymous visitors: none) and the course's sale if one runs now (sales.ts). The
+ * tier comes from the entitlement, never from subscriptions directly. In a payment the quote takes
+ * the tier step only (`amount` is `afterTier`); the promotion step (sale or code) and tokens follow
+ * in the payment hooks, in the breakdown's order (capability.server.ts).
  */
-export async function priceFor(app: AppContext, userId: string, listPrice: number, currency: Currency = "usd") {
-  const { tier } = await getEntitlement(app, userId);
-  const config = TIERS[tier];
-  const breakdown = priceBreakdown({ listPrice, currency, tierBps: config.limits.courseDiscountBps });
+export async function priceFor(app: AppContext, userId: string | null, course: PricedCourse) {
+  const config = TIERS[userId ? (await getEntitlement(app, userId)).tier : "free"];
+  const breakdown = priceBreakdown({ listPrice: course.priceAmount, currency: course.currency as Currency, tierBps: config.limits.courseDiscountBps, sale: activeSale(course, now()) });
   return { amount: breakdown.afterTier, discountBps: breakdown.tierBps, tierName: config.name, breakdown };
 }
 
@@ -47,13 +51,14 @@ export const coursePurchasePurpose: PaymentPurpose = {
     if (enrollment?.status === "suspended") {
       throw new AppError("conflict", "Your access to this course is paused while your bank's dispute of your payment is open. It comes back if the dispute closes in our favour.");
     }
-    const price = await priceFor(app, user.id, course.priceAmount, course.currency as Currency);
+    const price = await priceFor(app, user.id, course);
     return {
       amount: price.amount,
       currency: course.currency as Currency,
       description: `Course: ${course.title}`.slice(0, 200),
       purposeRef: course.id,
-      metadata: { courseId: course.id, instructorId: course.instructorId, ...breakdownMetadata(price.breakdown, price.discountBps ? price.tierName : undefined) },
+      // The tier step's part of the breakdown; the promotion hook adds the sale's or the code's.
+      metadata: { courseId: course.id, instructorId: course.instructorId, ...breakdownMetadata({ ...price.breakdown, sale: null, coupon: null }, price.discountBps ? price.tierName : undefined) },
     };
   },
 

@@ -92,6 +92,10 @@ export const courseShape = z
     level: z.enum(COURSE_LEVELS),
     language: z.enum(COURSE_LANGUAGES),
     price: z.object({ amount: money(), currency }),
+    sale: z
+      .object({ amount: money(), endsAt: timestamp })
+      .nullable()
+      .meta({ description: "The sale running now: its price (below `price.amount`, in the same currency) until `endsAt`; null when none. Members' discounts apply on it; a course on sale takes no promotion code." }),
     isFree: z.boolean(),
     status: z.enum(COURSE_STATUSES),
     rating: z.object({ average: z.number().min(0).max(5), count: z.number().int().nonnegative() }),
@@ -239,6 +243,7 @@ export const COURSE_EXAMPLE = {
   level: "beginner",
   language: "en",
   price: { amount: 4999, currency: "usd" },
+  sale: null,
   isFree: false,
   status: "published",
   rating: { average: 4.5, count: 12 },

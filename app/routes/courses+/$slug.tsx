@@ -20,6 +20,9 @@ import { priceFor } from "~/modules/marketplace/purchase.server";
 import { checkCode, describeTerms } from "~/modules/marketplace/coupons.server";
 import { priceBreakdown, type PriceBreakdown } from "~/modules/marketplace/price-breakdown";
 import { PriceBreakdownList } from "~/components/price-breakdown";
+import { saleFreshnessHeaders } from "~/components/course-price";
+import { nextPriceChange } from "~/modules/marketplace/sales";
+import { now } from "~/utils/clock";
 import { findOwnReview, listReviewsOf, upsertReview } from "~/modules/marketplace/reviews.server";
 import { isRefundIntent, refundFormAction } from "~/modules/marketplace/refund-form.server";
 import { refundOptionForCourse } from "~/modules/marketplace/refund-requests.server";
@@ -86,7 +89,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     listReviewsOf(app, course, { cursor: url.searchParams.get("reviews") ?? undefined, limit: "10" }).catch(() => ({ items: [], nextCursor: null })),
     viewer ? findOwnReview(app, viewer.id, course.id) : Promise.resolve(undefined),
     viewer ? getProgress(app, viewer.id, course.id) : Promise.resolve(null),
-    viewer ? priceFor(app, viewer.id, course.priceAmount, course.currency as Currency) : Promise.resolve({ amount: course.priceAmount, discountBps: 0, tierName: "Free", breakdown: priceBreakdown({ listPrice: course.priceAmount, currency: course.currency as Currency, tierBps: 0 }) }),
+    priceFor(app, viewer?.id ?? null, course),
     viewer && course.priceAmount > 0 ? refundOptionForCourse(app, viewer.id, course.id) : Promise.resolve(null),
   ]);
   // A promotion code from the "Have a code?" form (GET, so it works without JavaScript): checked in
@@ -100,8 +103,12 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     else {
       try {
         const applied = await checkCode(app, viewer, course, price.amount, rawCode);
-        breakdown = priceBreakdown({ listPrice: course.priceAmount, currency: course.currency as Currency, tierBps: price.discountBps, coupon: { code: applied.code, terms: applied.terms, floor: applied.floor } });
-        code = { value: applied.code, applied: true, error: null, terms: describeTerms(applied.coupon) };
+        // The promotion step is one: the code only if it beats a running sale (as the payment decides).
+        const withCode = priceBreakdown({ listPrice: course.priceAmount, currency: course.currency as Currency, tierBps: price.discountBps, sale: price.breakdown.sale, coupon: { code: applied.code, terms: applied.terms, floor: applied.floor } });
+        if (withCode.coupon) {
+          breakdown = withCode;
+          code = { value: applied.code, applied: true, error: null, terms: describeTerms(applied.coupon) };
+        } else code = { value: applied.code, applied: false, error: "The sale price is already lower than this code would make it, so the sale applies.", terms: null };
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
         code = { value: rawCode, applied: false, error: error.message, terms: null };
@@ -123,8 +130,12 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     // The viewer's purchase of this course: its refund request, or the offer to ask for one.
     refund,
   };
-  return data(body, { headers: flash.headers });
+  // A sale starting or ending changes this page: the edge cache keeps it no longer than that.
+  const priceChangesAt = nextPriceChange([course], now());
+  return data(body, { headers: { ...(flash.headers as Record<string, string>), ...(priceChangesAt ? { "X-Edge-Fresh-Until": String(priceChangesAt) } : {}) } });
 }
+
+export const headers = saleFreshnessHeaders;
 
 const intentSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("enroll"), tokens: z.string().optional(), promotionCode: z.string().max(64).optional() }),
@@ -298,6 +309,11 @@ export default function CoursePage() {
                       returned if the payment does not go through.
                     </p>
                   </div>
+                ) : null}
+                {breakdown.sale ? (
+                  <p className="badge" data-testid="sale-note">
+                    On sale until {f.date(breakdown.sale.endsAt - 1)}
+                  </p>
                 ) : null}
                 {breakdown.total !== breakdown.listPrice ? <PriceBreakdownList breakdown={breakdown} tierName={price.tierName} totalLabel={usable.tokens > 0 ? "You pay (before tokens)" : "You pay"} /> : null}
                 {code?.applied ? <input type="hidden" name="promotionCode" value={code.value} /> : null}

@@ -1,4 +1,5 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { CoursePrice, saleFreshnessHeaders } from "~/components/course-price";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { NextPageLink } from "~/components/pagination";
 import { Select } from "~/components/course-fields";
@@ -37,8 +38,11 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     }
     return { items: [], nextCursor: null, errors };
   }
-  return { ...(await listCourses(context.app, parsed.data)), errors: null };
+  const { items, nextCursor, priceChangesAt } = await listCourses(context.app, parsed.data);
+  return data({ items, nextCursor, errors: null }, priceChangesAt ? { headers: { "X-Edge-Fresh-Until": String(priceChangesAt) } } : undefined);
 }
+
+export const headers = saleFreshnessHeaders;
 
 const SORT_LABELS: Record<(typeof LISTING_SORTS)[number], string> = {
   popular: "Most popular",
@@ -112,7 +116,7 @@ export default function Catalog() {
                     <StarRating average={c.rating.average} count={c.rating.count} compact />
                   </p>
                   <p>
-                    <strong>{c.isFree ? "Free" : f.money(c.price.amount, c.price.currency)}</strong> · {f.plural(c.enrollmentCount, "learner")}
+                    <CoursePrice course={c} /> · {f.plural(c.enrollmentCount, "learner")}
                   </p>
                 </div>
               </li>

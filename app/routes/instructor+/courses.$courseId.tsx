@@ -3,6 +3,7 @@ import { data } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import * as z from "zod";
 import { CourseFields } from "~/components/course-fields";
+import { When } from "~/components/when";
 import { ConfirmPanel, confirmStepOf } from "~/components/confirm";
 import { CsrfInput, Field, FormStatus } from "~/components/forms";
 import { SubmitButton } from "~/components/submit-button";
@@ -18,7 +19,11 @@ import { IMAGE_ACCEPT, imageUrl } from "~/modules/marketplace/images";
 import { readImageForm, setCourseCover } from "~/modules/marketplace/images.server";
 import { AppError, errorResponse, parseOrThrow, toAppError } from "~/utils/errors";
 import { formError, keptValues, readForm, type FormResult } from "~/utils/forms.server";
-import { toMajorUnits, type Currency } from "~/utils/money";
+import { formatMoney, toMajorUnits, type Currency } from "~/utils/money";
+import { saleOf, SALE_POLICY } from "~/modules/marketplace/sales";
+import { endSale, setSale } from "~/modules/marketplace/sales.server";
+import { now } from "~/utils/clock";
+import { formatDate, viewerFromRequest } from "~/utils/format";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.course.title ?? "Course"} · Edit · Coursemint` }];
 
@@ -33,7 +38,16 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     course: { ...course, price: toMajorUnits(course.priceAmount, course.currency as Currency), coverUrl: imageUrl(course.coverKey) },
     modules: modules.map(publicModule),
     problems: publishProblems(course, modules),
+    sale: saleView(course, now()),
+    saleRules: { maxLengthDays: SALE_POLICY.maxLengthDays, startsWithinDays: SALE_POLICY.startsWithinDays, floor: SALE_POLICY.priceFloor[course.currency as Currency] },
   };
+}
+
+/** The course's sale for the page: scheduled, running, or none (an ended one shows as none). */
+function saleView(course: Parameters<typeof saleOf>[0] & { currency: string }, t: number) {
+  const sale = saleOf(course);
+  if (!sale || sale.endsAt <= t) return null;
+  return { price: sale.price, priceText: toMajorUnits(sale.price, course.currency as Currency), startsAt: sale.startsAt, endsAt: sale.endsAt, running: sale.startsAt <= t };
 }
 
 const intentSchema = z.discriminatedUnion("intent", [
@@ -42,6 +56,8 @@ const intentSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("delete-module"), moduleId: z.string().min(1).max(64) }),
   z.object({ intent: z.literal("rename-module"), moduleId: z.string().min(1).max(64), title: z.string() }),
   z.object({ intent: z.literal("move-module"), moduleId: z.string().min(1).max(64), direction: z.enum(["up", "down"]) }),
+  z.object({ intent: z.literal("sale") }).loose(),
+  z.object({ intent: z.literal("end-sale") }).loose(),
 ]);
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
@@ -82,7 +98,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
           await updateCourse(app, user, courseId, courseEditFields(fields));
         } catch (error) {
           if (error instanceof AppError && error.code === "validation_failed") {
-            throw AppError.validation(pageFieldErrors((error.details as { fieldErrors: Record<string, string[]> }).fieldErrors, fields.currency));
+            throw AppError.validation(pageFieldErrors((error.details as { fieldErrors: Record<string, string[]> }).fieldErrors, fields.currency), error.message);
           }
           throw error;
         }
@@ -126,6 +142,27 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
         await moveModule(app, user, courseId, input.moduleId, input.direction);
         return data<FormResult>({ ok: `Module moved ${input.direction}.` });
       }
+      case "sale": {
+        const sale = await setSale(app, user, courseId, { salePrice: form.get("salePrice") ?? "", saleStartsOn: form.get("saleStartsOn") ?? "", saleEndsOn: form.get("saleEndsOn") ?? "" });
+        const currency = own.currency as Currency;
+        const started = sale.startsAt <= now();
+        const viewer = viewerFromRequest(request);
+        return data<FormResult>({
+          ok: `${started ? "On sale now" : `On sale from ${formatDate(sale.startsAt, viewer)}`} at ${formatMoney(sale.price, currency)} (instead of ${formatMoney(own.priceAmount, currency)}) until ${formatDate(sale.endsAt - 1, viewer)}.`,
+        });
+      }
+      case "end-sale": {
+        if (!isConfirmed(form)) {
+          return askToConfirm(form, {
+            title: "End the sale now?",
+            body: "The course goes back to its price at once, in the catalog and on its page. Learners who bought on sale keep what they paid.",
+            confirmLabel: "End sale",
+            pendingLabel: "Ending…",
+          });
+        }
+        const { ended } = await endSale(app, user, courseId);
+        return data<FormResult>({ ok: ended ? "The sale has ended; the course is back at its price." : "There was no sale to end." });
+      }
     }
   } catch (error) {
     return formError(app, error, keptValues(form));
@@ -133,7 +170,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 }
 
 export default function EditCourse() {
-  const { course, modules, problems } = useLoaderData<typeof loader>();
+  const { course, modules, problems, sale, saleRules } = useLoaderData<typeof loader>();
   // Every form names its target: after "Save cover" the URL keeps `?intent=cover`, and a form
   // without an action posts to the current URL, query included (it reached the cover reader: 415).
   const self = `/instructor/courses/${course.id}`;
@@ -292,6 +329,57 @@ export default function EditCourse() {
           <button type="submit">Add modules</button>
         </form>
       </section>
+
+      {course.priceAmount > 0 ? (
+        <section aria-labelledby="sale-title" className="card" data-testid="sale-section">
+          <h2 id="sale-title">Sale</h2>
+          {sale ? (
+            <p className="alert" role="status">
+              {sale.running ? "On sale now" : <>Scheduled from <When ms={sale.startsAt} as="date" /></>} at {f.money(sale.price, course.currency as Currency)} instead of{" "}
+              {f.money(course.priceAmount, course.currency as Currency)}, until <When ms={sale.endsAt - 1} as="date" />. Promotion codes do not apply during a sale.
+            </p>
+          ) : (
+            <p className="muted">
+              Put the course on sale for up to {saleRules.maxLengthDays} days, starting within {saleRules.startsWithinDays} days. The catalog and the course page show
+              the price struck through with the end date; members&apos; discounts apply on the sale price; promotion codes do not apply during a sale.
+            </p>
+          )}
+          <Form method="post" action={self} className="stack narrow-left">
+            <CsrfInput />
+            <Field
+              label={`Sale price (${course.currency.toUpperCase()}, at least ${f.money(saleRules.floor, course.currency as Currency)})`}
+              name="salePrice"
+              inputMode="decimal"
+              defaultValue={result?.values?.intent === "sale" ? result.values.salePrice : (sale?.priceText ?? "")}
+              errors={result?.values?.intent === "sale" ? result.errors : undefined}
+            />
+            <Field
+              label="First day (UTC)"
+              name="saleStartsOn"
+              type="date"
+              defaultValue={result?.values?.intent === "sale" ? result.values.saleStartsOn : sale ? new Date(sale.startsAt).toISOString().slice(0, 10) : ""}
+              errors={result?.values?.intent === "sale" ? result.errors : undefined}
+            />
+            <Field
+              label="Last day (UTC, the sale runs through it)"
+              name="saleEndsOn"
+              type="date"
+              defaultValue={result?.values?.intent === "sale" ? result.values.saleEndsOn : sale ? new Date(sale.endsAt - 1).toISOString().slice(0, 10) : ""}
+              errors={result?.values?.intent === "sale" ? result.errors : undefined}
+            />
+            <div className="form-actions">
+              <SubmitButton name="intent" value="sale" pendingText="Saving…">
+                {sale ? "Change the sale" : "Start the sale"}
+              </SubmitButton>
+              {sale ? (
+                <SubmitButton name="intent" value="end-sale" className="secondary" pendingText="Ending…">
+                  {sale.running ? "End the sale now" : "Cancel the sale"}
+                </SubmitButton>
+              ) : null}
+            </div>
+          </Form>
+        </section>
+      ) : null}
 
       <section aria-labelledby="details-title">
         <h2 id="details-title">Details</h2>

@@ -38,7 +38,8 @@ export function courseEditFields(fields: Record<string, string>): Record<string,
 export function pageFieldErrors(errors: FieldErrors, currency: string = "usd"): FieldErrors {
   const { priceAmount, ...rest } = errors;
   if (!priceAmount) return rest;
-  return { ...rest, price: [priceFieldMessage(currency)] };
+  // Only the schema's "minor units" wording is rephrased; a rule's own sentence (a sale running) stays.
+  return { ...rest, price: [...new Set(priceAmount.map((m) => (m.includes("minor units") ? priceFieldMessage(currency) : m)))] };
 }
 
 /** The upload form's multipart submission (no JavaScript): CSRF checked before any file is stored. */

@@ -1,3 +1,4 @@
+import { CoursePrice } from "~/components/course-price";
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Link, useLoaderData } from "@remix-run/react";
 import { Avatar, CourseCover } from "~/components/course-cover";
@@ -5,7 +6,6 @@ import { StarRating } from "~/components/stars";
 import { getPublicInstructor } from "~/modules/marketplace/profiles.server";
 import { CATEGORY_LABELS } from "~/modules/marketplace/rules";
 import { AppError, errorResponse } from "~/utils/errors";
-import { formatMoney, type Currency } from "~/utils/money";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) =>
   data
@@ -56,7 +56,7 @@ export default function InstructorProfilePage() {
                   <Link to={`/courses/${c.slug}`}>{c.title}</Link>
                 </h3>
                 <p>
-                  <strong>{c.isFree ? "Free" : formatMoney(c.price.amount, c.price.currency as Currency)}</strong>
+                  <CoursePrice course={c} />
                 </p>
                 <p>
                   <StarRating average={c.rating.average} count={c.rating.count} compact />

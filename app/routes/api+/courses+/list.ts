@@ -7,7 +7,8 @@ import { parseOrThrow } from "~/utils/errors";
 export const loader = api(async ({ request, app }) => {
   await getUser(app, request); // a bad Bearer token is still a 401
   const query = parseOrThrow(listingQuerySchema, Object.fromEntries(new URL(request.url).searchParams));
-  return listCourses(app, query);
+  const { items, nextCursor } = await listCourses(app, query);
+  return { items, nextCursor };
 });
 
 export const action = methodNotAllowed;
