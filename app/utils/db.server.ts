@@ -7,10 +7,11 @@ import * as schema from "~drizzle/schema";
 export function createDb(d1: D1Database) {
   const db = drizzle(d1, { schema });
   const batch = db.batch.bind(db);
-  db.batch = (async (queries: Parameters<typeof batch>[0]) => {
+  const guarded: typeof batch = async (queries) => {
     for (const query of queries) assertDistinctBatchColumns(query);
     return batch(queries);
-  }) as typeof db.batch;
+  };
+  db.batch = guarded;
   return db;
 }
 export type Db = ReturnType<typeof createDb>;
