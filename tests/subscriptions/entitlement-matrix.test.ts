@@ -220,5 +220,18 @@ describe("entitlement matrix: every gate asks one answer", () => {
     // Only a learner with no plan at all is offered to buy one.
     if (row.tier === "free") expect(billing).toContain("See plans and upgrade");
     else expect(billing).not.toContain("See plans and upgrade");
+
+    // The pricing page: a seated member is told where their plan comes from, not offered to buy it.
+    const pricing = await pageText(await learner.browser.fetch("/pricing"));
+    if (row.throughOrg) {
+      expect(pricing).toContain(`Your plan, through ${seat!.orgName}`);
+      expect(pricing).toContain(`Included through ${seat!.orgName}`); // the Pro card
+      expect(pricing).not.toContain("Upgrade to ");
+      expect(pricing).not.toContain("Try it free for");
+      if (row.ownPlan) expect(pricing).toContain('href="/account/billing">manage your own plan</a>');
+    } else {
+      expect(pricing).not.toContain(", through ");
+      if (row.tier === "free") expect(pricing).toContain("Upgrade to Enterprise");
+    }
   });
 });
