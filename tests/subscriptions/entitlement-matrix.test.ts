@@ -6,7 +6,7 @@ import { licenses, organizationMembers, organizations } from "~drizzle/schema";
 import { db, insertUser, jsonBody } from "../helpers";
 import { adminChange, appWith, issueLicense, licenseRow, type Issued } from "../licensing/helpers";
 import { insertCourse } from "../marketplace/helpers";
-import { enrolledLearner, pageText, subscribePro, type EnrolledLearner } from "../marketplace/perks";
+import { enrolledLearner, pageText, type EnrolledLearner } from "../marketplace/perks";
 
 // Issue 24: what each kind of learner is entitled to, asked of every gate. A row sets a learner up
 // (own plan, a seat of a licence in some state), checks that state in the database, then every gate:
