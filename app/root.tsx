@@ -155,10 +155,14 @@ const ADMIN_LINKS = [
   { to: "/admin", label: "Overview", permission: "read:metrics:any" },
   { to: "/admin/users", label: "Users", permission: "read:user:any" },
   { to: "/admin/payments", label: "Payments", permission: "read:payment:any" },
+  { to: "/admin/disputes", label: "Disputes", permission: "read:dispute:any" },
+  { to: "/admin/refund-requests", label: "Refund requests", permission: "read:payment:any" },
+  { to: "/admin/coupons", label: "Promotion codes", permission: "create:coupon:any" },
   { to: "/admin/emails", label: "Emails", permission: "read:email:any" },
   { to: "/admin/licenses", label: "Licenses", permission: "update:license:any" },
   { to: "/admin/tokens", label: "Tokens", permission: "read:tokens:any" },
   { to: "/admin/audit", label: "Audit log", permission: "read:audit-log:any" },
+  { to: "/admin/archive", label: "Archive", permission: "read:audit-log:any" },
 ] as const;
 
 function AdminLinks({ user }: { user: Parameters<typeof hasPermission>[0] }) {

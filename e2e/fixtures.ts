@@ -59,26 +59,31 @@ export async function logIn(page: Page, email: string, password = DEMO_PASSWORD)
 }
 
 /**
- * Every test's page reports Content-Security-Policy violations (the `securitypolicyviolation`
+ * Collects the page's Content-Security-Policy violations into `sink`: the `securitypolicyviolation`
  * event in each document, and Chromium's console message for ones the event misses, such as
- * blocked navigations); the test fails if any was reported.
+ * blocked navigations. For pages of extra browser contexts; the `page` fixture does it itself.
  */
+export async function watchCsp(page: Page, sink: string[]) {
+  await page.exposeBinding("__reportCspViolation", (_source, text: string) => {
+    sink.push(text);
+  });
+  await page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) => {
+      (window as unknown as { __reportCspViolation(t: string): void }).__reportCspViolation(`${e.violatedDirective} blocked ${e.blockedURI || "inline"} on ${location.pathname}`);
+    });
+  });
+  page.on("console", (message) => {
+    if (message.type() === "error" && /Content Security Policy/i.test(message.text())) sink.push(message.text());
+  });
+}
+
+/** Every test's page reports its Content-Security-Policy violations (`watchCsp`); the test fails if any was reported. */
 export const test = base.extend<{ cspViolations: string[] }>({
   cspViolations: async ({}, use) => {
     await use([]);
   },
   page: async ({ page, cspViolations }, use) => {
-    await page.exposeBinding("__reportCspViolation", (_source, text: string) => {
-      cspViolations.push(text);
-    });
-    await page.addInitScript(() => {
-      document.addEventListener("securitypolicyviolation", (e) => {
-        (window as unknown as { __reportCspViolation(t: string): void }).__reportCspViolation(`${e.violatedDirective} blocked ${e.blockedURI || "inline"} on ${location.pathname}`);
-      });
-    });
-    page.on("console", (message) => {
-      if (message.type() === "error" && /Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
-    });
+    await watchCsp(page, cspViolations);
     await use(page);
     expect(cspViolations, "Content-Security-Policy violations").toEqual([]);
   },

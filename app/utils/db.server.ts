@@ -1,13 +1,47 @@
-import { gte, lte, sql, type SQL } from "drizzle-orm";
+import { Column, gte, is, lte, SQL, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import * as schema from "~drizzle/schema";
 
-/** A Drizzle client for one request or job; never kept at module level. */
+/** A Drizzle client for one request or job; never kept at module level. Its `batch` refuses selections D1 would garble (below). */
 export function createDb(d1: D1Database) {
-  return drizzle(d1, { schema });
+  const db = drizzle(d1, { schema });
+  const batch = db.batch.bind(db);
+  const guarded: typeof batch = async (queries) => {
+    for (const query of queries) assertDistinctBatchColumns(query);
+    return batch(queries);
+  };
+  db.batch = guarded;
+  return db;
 }
 export type Db = ReturnType<typeof createDb>;
+
+/**
+ * In `db.batch`, D1 answers each statement's rows as objects keyed by column name, and Drizzle
+ * reads their values back by position: two selected columns with the same name (`organizations.id`
+ * and `licenses.id`, or two tables' `name`) collapse into one key and every later value shifts by
+ * one — silently wrong data (drizzle-orm#6038; a lone `.all()` / `.get()` is not affected, it reads
+ * arrays). So a batched query whose selection repeats a column name is refused before it runs:
+ * give all but one of them an alias with `aliased(column, "name")`.
+ */
+export function assertDistinctBatchColumns(query: unknown) {
+  const prepared = (query as { _prepare?: () => { fields?: { path: string[]; field: unknown }[] } })._prepare?.();
+  const seen = new Map<string, string>();
+  for (const { path, field } of prepared?.fields ?? []) {
+    const name = is(field, Column) ? field.name : is(field, SQL.Aliased) ? field.fieldAlias : null;
+    if (name === null) continue;
+    const before = seen.get(name);
+    if (before !== undefined) {
+      throw new Error(`db.batch: "${before}" and "${path.join(".")}" are both selected as column "${name}"; D1 batch rows would shift their values. Alias one with aliased(column, "…").`);
+    }
+    seen.set(name, path.join("."));
+  }
+}
+
+/** `column` selected under another name (same decoding), for selections that join tables sharing column names. */
+export function aliased<C extends SQLiteColumn>(column: C, alias: string) {
+  return sql`${column}`.mapWith(column).as(alias);
+}
 
 /** Conditions keeping `column` (epoch ms) within whole UTC days `from`..`to` (YYYY-MM-DD, inclusive). */
 export function withinUtcDays(column: SQLiteColumn, from?: string, to?: string): SQL[] {

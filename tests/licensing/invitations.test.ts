@@ -15,6 +15,10 @@ async function invite(owner: Browser, orgId: string, email: string) {
     const rows = await db().select().from(emailOutbox).where(and(eq(emailOutbox.toAddress, email), eq(emailOutbox.template, "organization-invitation"))).orderBy(desc(emailOutbox.createdAt)).all();
     return rows.length > before && /invitations\/[0-9a-f]{64}/.test(rows[0]!.text ?? "") ? rows[0] : null;
   });
+  // The emailed link opens the invitation page itself.
+  const link = /Accept the invitation: (\S+)/.exec(mail!.text!)![1]!;
+  expect(new URL(link).pathname).toMatch(/^\/enterprise\/invitations\/[0-9a-f]{64}$/);
+  expect((await new Browser().fetch(new URL(link).pathname)).status).toBe(200);
   return /invitations\/([0-9a-f]{64})/.exec(mail!.text!)![1]!;
 }
 

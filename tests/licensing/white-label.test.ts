@@ -38,6 +38,9 @@ describe("white-label", () => {
       expect(await css.text(), path).toContain("--mint: #aa3300;");
       expect(html, path).toContain("help@acme.example");
     }
+    // Titles carry the organization's name, also on the public certificate check.
+    expect(await (await memberBrowser.fetch("/certificates/verify")).text()).toContain("<title>Verify a certificate · Acme Academy</title>");
+    expect(await (await memberBrowser.fetch("/account/billing")).text()).toContain("<title>Billing · Acme Academy</title>");
     const logoUrl = /src="(http:\/\/[^"]+\/branding\/[^"]+)"/.exec(await (await memberBrowser.fetch("/")).text())![1]!;
     const logo = await new Browser().fetch(new URL(logoUrl).pathname);
     expect(logo.status).toBe(200);

@@ -37,7 +37,7 @@ export type InvitationState = "pending" | "expired" | "accepted" | "revoked";
 export const invitationState = (i: Pick<Invitation, "acceptedAt" | "revokedAt" | "expiresAt">, t = now()): InvitationState =>
   i.acceptedAt !== null ? "accepted" : i.revokedAt !== null ? "revoked" : i.expiresAt <= t ? "expired" : "pending";
 
-const acceptUrl = (app: AppContext, token: string) => `${app.config.APP_URL}/invitations/${token}`;
+const acceptUrl = (app: AppContext, token: string) => `${app.config.APP_URL}/enterprise/invitations/${token}`;
 
 async function emailInvitation(app: AppContext, invitation: Invitation, token: string, inviterName: string, organization: string) {
   await sendEmail(app, {

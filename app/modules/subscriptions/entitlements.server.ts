@@ -2,6 +2,7 @@ import { and, desc, eq, gt, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { AppContext } from "~/context.server";
 import type { SessionUser } from "~/modules/auth/session.server";
 import { now } from "~/utils/clock";
+import { aliased } from "~/utils/db.server";
 import { AppError } from "~/utils/errors";
 import { licenses, organizationMembers, organizations, subscriptions, users } from "~drizzle/schema";
 import type { OrganizationRole, PaidTier } from "~drizzle/schema/enums";
@@ -61,10 +62,11 @@ function seatQuery(app: AppContext, userId: string, t: number) {
       organizationId: organizations.id,
       organizationName: organizations.name,
       role: organizationMembers.role,
-      licenseId: licenses.id,
+      // Three tables share "id" and two share "name": aliased, or D1's batch rows shift every value after them.
+      licenseId: aliased(licenses.id, "license_id"),
       tier: licenses.tier,
       licenseExpiresAt: licenses.expiresAt,
-      ownerName: users.name,
+      ownerName: aliased(users.name, "owner_name"),
       ownerEmail: users.email,
     })
     .from(organizationMembers)

@@ -3,16 +3,19 @@ import { data, redirect } from "@remix-run/cloudflare";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { Icon } from "~/components/icon";
 import { When } from "~/components/when";
+import { branded } from "~/utils/meta";
 import { findCertificate, formatCertificateCode, normalizeCertificateCode, publicCertificate } from "~/modules/marketplace/certificates.server";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [
+export const meta: MetaFunction<typeof loader> = ({ data, matches }) => [
   {
-    title:
+    title: branded(
+      matches,
       data?.state === "found"
         ? `Certificate of ${data.certificate.learnerName} · ${data.certificate.courseTitle} · Coursemint`
         : data?.state === "not_found"
           ? "Certificate not found · Coursemint"
           : "Verify a certificate · Coursemint",
+    ),
   },
   // Names are shown to those who have the link, not to search engines.
   { name: "robots", content: "noindex" },

@@ -22,8 +22,12 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     ? await Promise.all([getEntitlement(app, user.id), ...PAID_TIERS.filter((t) => TIERS[t].trialDays).map((t) => trialEligibility(app, user.id, t))])
     : [null];
   const trialFor = Object.fromEntries((trials as TrialEligibility[]).map((t) => [t.tier, t])) as Partial<Record<PaidTier, TrialEligibility>>;
-  return { signedIn: !!user, currentTier: entitlement?.tier ?? null, trialFor };
+  // A member whose plan comes from an organization's seat is told so, not offered to buy it again.
+  const seat = entitlement?.source === "seat" && entitlement.seat ? { tier: entitlement.seat.tier, organization: entitlement.seat.organizationName, managedBy: entitlement.seat.managedBy.name } : null;
+  return { signedIn: !!user, currentTier: entitlement?.tier ?? null, ownTier: entitlement?.subscription?.tier ?? null, seat, trialFor };
 }
+
+const RANK = { free: 0, pro: 1, enterprise: 2 } as const;
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const { app } = context;
@@ -41,7 +45,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function Pricing() {
-  const { signedIn, currentTier, trialFor } = useLoaderData<typeof loader>();
+  const { signedIn, currentTier, ownTier, seat, trialFor } = useLoaderData<typeof loader>();
   const result = useActionData<FormResult>();
   const [params] = useSearchParams();
   const highlighted = params.get("feature") as Feature | null;
@@ -62,6 +66,8 @@ export default function Pricing() {
         {SUBSCRIPTION_TIERS.map((tier) => {
           const config = TIERS[tier];
           const isCurrent = currentTier === tier;
+          // Included in the organization's plan (that tier or a lower paid one): nothing to buy here.
+          const viaSeat = seat && config.prices && RANK[tier] <= RANK[seat.tier] ? seat : null;
           return (
             <section key={tier} className={`card tier${isCurrent ? " tier-current" : ""}`} aria-labelledby={`tier-${tier}`} data-testid={`tier-${tier}`}>
               <h2 id={`tier-${tier}`}>{config.name}</h2>
@@ -88,10 +94,24 @@ export default function Pricing() {
                 <li>{config.limits.tokenMultiplierPct === 100 ? "Standard reward tokens" : `${f.number(config.limits.tokenMultiplierPct / 100)}× reward tokens`}</li>
                 <li>{config.limits.seats === 1 ? "Just you" : `${f.plural(config.limits.seats, "seat")} for your team`}</li>
               </ul>
-              {config.trialDays && config.prices ? (
+              {config.trialDays && config.prices && !viaSeat ? (
                 <TrialOffer tier={tier as PaidTier} days={config.trialDays} signedIn={signedIn} eligibility={trialFor[tier as PaidTier]} />
               ) : null}
-              {isCurrent ? (
+              {viaSeat ? (
+                <div className="stack" data-testid={`seat-${tier}`}>
+                  <p>
+                    <span className="badge tone-success">{isCurrent ? `Your plan, through ${viaSeat.organization}` : `Included through ${viaSeat.organization}`}</span>
+                  </p>
+                  <p className="muted">
+                    {isCurrent
+                      ? `You have ${config.name} as a member of ${viaSeat.organization}, which pays for it; there is nothing to buy. Questions about it go to ${viaSeat.managedBy}.`
+                      : `Everything in ${config.name} is part of your ${TIERS[viaSeat.tier].name} plan through ${viaSeat.organization}.`}
+                    {ownTier === tier ? " You also pay for it yourself: " : ""}
+                    {ownTier === tier ? <Link to="/account/billing">manage your own plan</Link> : null}
+                    {ownTier === tier ? "." : ""}
+                  </p>
+                </div>
+              ) : isCurrent ? (
                 <p>
                   <span className="badge tone-success">Your plan</span>
                 </p>
