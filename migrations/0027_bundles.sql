@@ -55,4 +55,6 @@ CREATE TABLE `bundles` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `bundles_slug_unique` ON `bundles` (`slug`);--> statement-breakpoint
 CREATE INDEX `bundles_status_published_idx` ON `bundles` (`status`,`published_at`,`id`);--> statement-breakpoint
-CREATE INDEX `bundles_owner_idx` ON `bundles` (`owner_id`,`updated_at`);
+CREATE INDEX `bundles_owner_idx` ON `bundles` (`owner_id`,`updated_at`);--> statement-breakpoint
+DROP INDEX `enrollments_payment_unique`;--> statement-breakpoint
+CREATE UNIQUE INDEX `enrollments_payment_course_unique` ON `enrollments` (`payment_id`,`course_id`);

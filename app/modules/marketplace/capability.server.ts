@@ -3,6 +3,7 @@ import { AppError } from "~/utils/errors";
 import { checkCode, promotionCodeInput, redeemRedemption, releaseRedemption, reserveRedemption } from "./coupons.server";
 import { findCourse } from "./courses.server";
 import { couponDiscount } from "./price-breakdown";
+import { bundlePurchasePurpose } from "./bundle-purchase.server";
 import { coursePurchasePurpose } from "./purchase.server";
 
 /**
@@ -13,7 +14,7 @@ import { coursePurchasePurpose } from "./purchase.server";
  */
 export const marketplaceCapability: PaymentCapability = {
   name: "marketplace",
-  purposes: { course_purchase: coursePurchasePurpose },
+  purposes: { course_purchase: coursePurchasePurpose, bundle_purchase: bundlePurchasePurpose },
   paymentHooks: {
     inputSchema: promotionCodeInput,
     async adjust(app, { user, paymentId, purpose, quote, input }) {
@@ -21,6 +22,7 @@ export const marketplaceCapability: PaymentCapability = {
       if (!parsed.success) throw AppError.validation({ promotionCode: [parsed.error.issues[0]?.message ?? "Enter a code"] });
       const code = parsed.data.promotionCode;
       if (!code) return null;
+      if (purpose === "bundle_purchase") throw AppError.validation({ promotionCode: ["Promotion codes do not apply to bundles: the bundle price is already its discount"] });
       if (purpose !== "course_purchase") throw AppError.validation({ promotionCode: ["Promotion codes apply to course purchases"] });
       const course = await findCourse(app, quote.purposeRef);
       if (!course) throw AppError.notFound("Course");
