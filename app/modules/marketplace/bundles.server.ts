@@ -284,7 +284,8 @@ export function offerFor(bundle: Bundle, list: (Course & { instructorName?: stri
  */
 export async function getBundleView(app: AppContext, viewer: SessionUser | null, slug: string) {
   const bundleId = sql`(select ${bundles.id} from ${bundles} where ${bundles.slug} = ${slug})`;
-  const [bundleRows, rows] = await app.db.batch([
+  // The bundle, its courses and the viewer's enrollments in them: one batch (one round trip).
+  const [bundleRows, rows, enrolled] = await app.db.batch([
     app.db.select().from(bundles).where(eq(bundles.slug, slug)),
     app.db
       .select({ course: courses, instructorName: users.name })
@@ -293,12 +294,23 @@ export async function getBundleView(app: AppContext, viewer: SessionUser | null,
       .innerJoin(users, eq(users.id, courses.instructorId))
       .where(eq(bundleCourses.bundleId, bundleId))
       .orderBy(asc(bundleCourses.position)),
+    app.db
+      .select({ courseId: enrollments.courseId })
+      .from(enrollments)
+      .where(
+        and(
+          eq(enrollments.userId, viewer?.id ?? ""),
+          inArray(enrollments.status, ["active", "suspended"]),
+          sql`${enrollments.courseId} in (select course_id from bundle_courses where bundle_id = ${bundleId})`,
+        ),
+      ),
   ]);
   const bundle = bundleRows[0];
   const canEdit = !!viewer && !!bundle && ((bundle.ownerId === viewer.id && hasPermission(viewer, "update:course:own")) || canBundleAnyone(viewer));
   if (!bundle || (bundle.status !== "published" && !canEdit)) throw AppError.notFound("Bundle");
   const list = rows.map((r) => ({ ...r.course, instructorName: r.instructorName }));
-  const owned = await ownedCourseIds(app, viewer?.id ?? null, list);
+  const owned = new Set(enrolled.map((e) => e.courseId));
+  for (const c of list) if (viewer && c.instructorId === viewer.id) owned.add(c.id);
   return { bundle, offer: offerFor(bundle, list, owned), canEdit };
 }
 
