@@ -197,4 +197,27 @@ describe("buying a bundle", () => {
     const parts = await db().select().from(bundleRefundParts).where(eq(bundleRefundParts.paymentId, paymentId)).all();
     expect(sum(parts.map((p) => p.amount))).toBe(5000);
   });
+
+  it("self-service refunds judge the bundle's courses together: granted when little is done, refused past the progress rule", async () => {
+    const { courses: list, bundle } = await bundleOfThree();
+    const fresh = await signedInAs("student");
+    const bought = await buy(fresh.browser, bundle.id);
+    await deliverWebhooks();
+    await waitFor(async () => (await enrollmentsOf(fresh.user.id, list.map((c) => c.id))).filter((e) => e.status === "active").length === 3);
+    const asked = await fresh.browser.json("/api/payments/refund-requests", jsonBody({ paymentId: bought.body.paymentId }));
+    expect(asked.status).toBe(201);
+    expect(asked.body.request).toMatchObject({ status: "granted", amount: 4999 });
+    await waitFor(async () => (await enrollmentsOf(fresh.user.id, list.map((c) => c.id))).every((e) => e.status === "revoked"));
+
+    // One module of the three courses' three modules done is 33 %: over the 30 % rule.
+    const studied = await signedInAs("student");
+    const second = await buy(studied.browser, bundle.id);
+    await deliverWebhooks();
+    await waitFor(async () => (await enrollmentsOf(studied.user.id, list.map((c) => c.id))).filter((e) => e.status === "active").length === 3);
+    const done = await studied.browser.json(`/api/courses/${list[0]!.id}/modules/${list[0]!.moduleId}/complete`, { method: "POST" });
+    expect(done.status).toBe(200);
+    const refused = await studied.browser.json("/api/payments/refund-requests", jsonBody({ paymentId: second.body.paymentId }));
+    expect(refused.body.request).toMatchObject({ status: "refused", refusal: "progress" });
+    expect((await enrollmentsOf(studied.user.id, list.map((c) => c.id))).every((e) => e.status === "active")).toBe(true);
+  });
 });
