@@ -5,7 +5,7 @@ import type { AppContext } from "~/context.server";
  * through"), so they show once and never stick to an address that a later form posts back to.
  * The cookie holds only a fixed notice name, scoped to the page's path, and lives a minute.
  */
-export const FLASH_NOTICES = ["course_paid", "subscription_paid", "invitation_accepted", "invitation_already_member"] as const;
+export const FLASH_NOTICES = ["course_paid", "bundle_paid", "subscription_paid", "invitation_accepted", "invitation_already_member"] as const;
 export type FlashNotice = (typeof FLASH_NOTICES)[number];
 const COOKIE = "__flash";
 

@@ -37,6 +37,7 @@ export const ID_PREFIXES = {
   coupon: "cpn",
   couponRedemption: "crd",
   invitation: "inv",
+  bundle: "bdl",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

@@ -52,6 +52,31 @@ export function allocate(total: number, weights: readonly number[]): number[] {
 }
 
 /**
+ * Splits `total` by integer weights with the largest-remainder (Hamilton) rule: each part is
+ * `floor(total × w / Σw)`, then the minor units still missing go one each to the parts with the
+ * largest remainders `(total × w) mod Σw` (ties to the earlier part). The parts add up to `total`
+ * exactly, none is negative, and a part of weight 0 is 0. Integer math only: `total × w` stays
+ * below 2^53 for every amount and weight the app uses (both ≤ 10^7).
+ */
+export function largestRemainder(total: number, weights: readonly number[]): number[] {
+  if (!Number.isSafeInteger(total) || total < 0) throw new TypeError("largestRemainder() needs a non-negative integer total");
+  if (weights.length === 0 || weights.some((w) => !Number.isSafeInteger(w) || w < 0)) {
+    throw new TypeError("largestRemainder() needs non-negative integer weights");
+  }
+  const sum = weights.reduce((a, b) => a + b, 0);
+  if (sum === 0) throw new TypeError("largestRemainder() weights must not all be zero");
+  if (!Number.isSafeInteger(total * Math.max(...weights))) throw new RangeError("largestRemainder() total × weight is too large for exact integer math");
+  const parts = weights.map((w) => Math.floor((total * w) / sum));
+  let missing = total - parts.reduce((a, b) => a + b, 0);
+  const order = weights
+    .map((w, i) => ({ i, rest: (total * w) % sum }))
+    .filter((x) => weights[x.i]! > 0)
+    .sort((a, b) => b.rest - a.rest || a.i - b.i);
+  for (let k = 0; missing > 0; k++, missing--) parts[order[k % order.length]!.i]! += 1;
+  return parts;
+}
+
+/**
  * Applies a percentage discount in basis points: the price after it, rounded down, so the payer never
  * pays more than the exact figure and at most one minor unit less (30% off 19.99 is 13.993: 13.99,
  * not 14.00). Integer math only (amount × 10,000 stays far below 2^53 for any price).

@@ -140,3 +140,13 @@ export type CouponScope = (typeof COUPON_SCOPES)[number];
 /** A redemption is reserved with its payment, redeemed when it is paid, released when it is not. */
 export const COUPON_REDEMPTION_STATUSES = ["reserved", "redeemed", "released"] as const;
 export type CouponRedemptionStatus = (typeof COUPON_REDEMPTION_STATUSES)[number];
+
+/** A bundle is a draft (only its owner and admins see it) or published (listed and buyable). */
+export const BUNDLE_STATUSES = ["draft", "published"] as const;
+export type BundleStatus = (typeof BUNDLE_STATUSES)[number];
+/** What a bundle payment did for one course: granted the enrollment, or found it granted by another payment (refunded). */
+export const BUNDLE_ITEM_OUTCOMES = ["granted", "overlap"] as const;
+export type BundleItemOutcome = (typeof BUNDLE_ITEM_OUTCOMES)[number];
+/** A refund's share for one course of a bundle payment: an ordinary refund spread over the courses, or the automatic refund of an overlap. */
+export const BUNDLE_REFUND_PART_KINDS = ["refund", "overlap"] as const;
+export type BundleRefundPartKind = (typeof BUNDLE_REFUND_PART_KINDS)[number];

@@ -105,7 +105,10 @@ export const enrollments = sqliteTable(
       .references(() => users.id, { onDelete: "cascade" }),
     status: text("status", { enum: ENROLLMENT_STATUSES }).notNull(),
     source: text("source", { enum: ENROLLMENT_SOURCES }).notNull(),
-    /** The payment that granted access (null for free courses); unique, so fulfilment is idempotent. */
+    /**
+     * The payment that granted access (null for free courses); unique per course, so fulfilment is
+     * idempotent (a bundle payment grants one enrollment in each of its courses).
+     */
     paymentId: text("payment_id"),
     amountPaid: integer("amount_paid").notNull().default(0),
     currency: text("currency").notNull(),
@@ -116,7 +119,7 @@ export const enrollments = sqliteTable(
   },
   (t) => [
     uniqueIndex("enrollments_course_user_unique").on(t.courseId, t.userId),
-    uniqueIndex("enrollments_payment_unique").on(t.paymentId),
+    uniqueIndex("enrollments_payment_course_unique").on(t.paymentId, t.courseId),
     index("enrollments_user_idx").on(t.userId, t.createdAt),
     index("enrollments_course_status_idx").on(t.courseId, t.status),
   ],

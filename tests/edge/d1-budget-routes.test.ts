@@ -4,7 +4,7 @@ import { Browser, db, jsonBody, signedInAs } from "../helpers";
 import { issueLicense } from "../licensing/helpers";
 import { insertCourse } from "../marketplace/helpers";
 import { createId } from "~/utils/ids";
-import { payments } from "~drizzle/schema";
+import { bundleCourses, bundles, payments } from "~drizzle/schema";
 
 /**
  * The D1 round-trip budget over every route in tests/routes/urls.txt (issue 29): each GET is sent as
@@ -119,7 +119,11 @@ const ROUTES: Record<string, Route> = {
   "/branding/:organizationId/:file": { as: "anonymous", path: (f) => `/branding/${f.organizationId}/none.png`, status: 404, budget: [0, 0] },
   "/certificates": { as: "student", path: () => "/certificates", status: 200, budget: [3, 2] },
   "/certificates/verify/:code?": { as: "anonymous", path: (f) => `/certificates/verify/${f.certificate}`, status: 404, budget: [0, 0] },
-  "/courses (index)": { as: "student", path: () => "/courses", status: 200, budget: [3, 1] },
+  "/courses (index)": { as: "student", path: () => "/courses", status: 200, budget: [4, 1] },
+  "/bundles (index)": { as: "student", path: () => "/bundles", status: 200, budget: [3, 1] },
+  "/bundles/:slug": { as: "student", path: (f) => `/bundles/${f.bundle.slug}`, status: 200, budget: [4, 2] },
+  "/instructor/bundles": { as: "instructor", path: () => "/instructor/bundles", status: 200, budget: [4, 2] },
+  "/instructor/bundles/:bundleId": { as: "instructor", path: (f) => `/instructor/bundles/${f.bundle.id}`, status: 200, budget: [5, 2] },
   "/courses/:slug": { as: "student", path: (f) => `/courses/${f.course.slug}`, status: 200, budget: [12, 2] },
   "/courses/:slug/learn/:moduleId": { as: "student", path: (f) => `/courses/${f.course.slug}/learn/${f.course.moduleId}`, status: 200, budget: [4, 2] },
   "/covers/:courseId/:file": { as: "anonymous", path: (f) => `/covers/${f.course.id}/none.png`, status: 404, budget: [0, 0] },
@@ -170,7 +174,17 @@ async function fixtures() {
     .run();
   const issued = await issueLicense();
   const admin = await signedInAs("admin");
-  return { instructor: instructor.user, course, student: student.user, certificate, handle, paymentId, licenseId: issued.license.id, licenseKey: issued.key, organizationId: issued.license.organizationId,
+  const paidA = await insertCourse(instructor.user.id, { priceAmount: 2000 });
+  const paidB = await insertCourse(instructor.user.id, { priceAmount: 3000 });
+  const bundle = { id: createId("bundle"), slug: `budget-bundle-${t}` };
+  await db().batch([
+    db().insert(bundles).values({ ...bundle, ownerId: instructor.user.id, title: "Budgeted bundle", description: "A bundle whose pages are held to a budget.", priceAmount: 4000, currency: "usd", status: "published", publishedAt: t, createdAt: t, updatedAt: t }),
+    db().insert(bundleCourses).values([
+      { bundleId: bundle.id, courseId: paidA.id, position: 0 },
+      { bundleId: bundle.id, courseId: paidB.id, position: 1 },
+    ]),
+  ]);
+  return { bundle, instructor: instructor.user, course, student: student.user, certificate, handle, paymentId, licenseId: issued.license.id, licenseKey: issued.key, organizationId: issued.license.organizationId,
     browsers: { anonymous: new Browser(), student: student.browser, instructor: instructor.browser, admin: admin.browser, enterprise: issued.ownerBrowser } satisfies Record<As, Browser> };
 }
 

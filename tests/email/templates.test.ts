@@ -19,6 +19,19 @@ const SAMPLES: { [T in EmailTemplateName]: EmailTemplateInput<T> } = {
     paymentId: "pay_01hx",
     receiptUrl: `${APP_URL}/account/payments/pay_01hx`,
   },
+  "bundle-receipt": {
+    name: EVIL,
+    bundle: "Data <starter> bundle",
+    amount: 3332,
+    currency: "usd",
+    ownedCredit: 1667,
+    courses: ["SQL basics", "Pandas <fast>"],
+    refundedOverlap: 1666,
+    paidAt: MAR_5,
+    paymentId: "pay_09bd",
+    receiptUrl: `${APP_URL}/account/payments/pay_09bd`,
+    learningUrl: `${APP_URL}/learning`,
+  },
   "subscription-renewed": {
     name: EVIL,
     plan: "Pro",
@@ -188,6 +201,7 @@ const SAMPLES: { [T in EmailTemplateName]: EmailTemplateInput<T> } = {
 /** The money, date and id each template must show, in both bodies. */
 const MUST_SHOW: Record<EmailTemplateName, string[]> = {
   "payment-receipt": ["$19.99 USD", "March 5, 2026 at 14:07 UTC", "pay_01hx", `${APP_URL}/account/payments/pay_01hx`],
+  "bundle-receipt": ["$33.32 USD", "$16.67 USD", "$16.66 USD", "SQL basics", "March 5, 2026 at 14:07 UTC", "pay_09bd", `${APP_URL}/learning`],
   "subscription-renewed": ["€199.00 EUR", "March 5, 2026 at 14:07 UTC", "April 5, 2026", "pay_02"],
   "subscription-changed": ["Pro (monthly)", "April 5, 2026", `${APP_URL}/account/billing`],
   "trial-ending": ["$15.00 USD", "April 5, 2026", `${APP_URL}/account/billing`],

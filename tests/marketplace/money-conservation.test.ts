@@ -6,6 +6,8 @@ import { createAppContext } from "../../workers/app";
 import type { SessionUser } from "~/modules/auth/session.server";
 import { completeModule } from "~/modules/marketplace/access.server";
 import { purchaseCourse } from "~/modules/marketplace/checkout.server";
+import { createBundle, setBundleStatus } from "~/modules/marketplace/bundles.server";
+import { processPayment } from "~/modules/payments/process.server";
 import { runPayouts } from "~/modules/marketplace/payouts.server";
 import { decideRefundRequest, requestRefund } from "~/modules/marketplace/refund-requests.server";
 import { reconcilePayment } from "~/modules/payments/reconcile.server";
@@ -14,7 +16,7 @@ import { createStripe } from "~/modules/payments/stripe.server";
 import { DAY, now, resetClock, setClock } from "~/utils/clock";
 import { AppError } from "~/utils/errors";
 import { createId } from "~/utils/ids";
-import { courseModules, disputes, enrollments, instructorAccounts, instructorEarnings, payments, payouts, refundRequests, refunds } from "~drizzle/schema";
+import { bundlePurchaseItems, bundleRefundParts, courseModules, disputes, enrollments, instructorAccounts, instructorEarnings, payments, payouts, refundRequests, refunds } from "~drizzle/schema";
 import { db, insertUser } from "../helpers";
 import { emulator } from "../payments/helpers";
 import { syncWebhooks } from "../subscriptions/helpers";
@@ -41,6 +43,9 @@ import { insertCourse } from "./helpers";
  * the remaining net of each sale whose chargeback is open or lost (won ones give it back; Stripe's
  * dispute fee is booked apart, like its other fees), access is suspended while open and ended when
  * lost, and unpaid earnings go below zero only by a dispute recovered after a payout.
+ * Bundles too: an admin's bundle of the three courses (two instructors) bought with the learner's
+ * owned courses' shares off, then refunded in part or in full like any purchase; per course, sales
+ * add up to what was paid, reversals to at most each refund, and access follows what is left.
  * Adding a step: a variant to `Step`, its arbitrary to `stepArb`, a case in `run`, what it moves to `check`.
  */
 
@@ -56,7 +61,8 @@ type Step =
   | { kind: "advance"; days: number }
   | { kind: "payout" }
   | { kind: "buyDisputed"; learner: number; course: number }
-  | { kind: "resolveDispute"; purchase: number; win: boolean };
+  | { kind: "resolveDispute"; purchase: number; win: boolean }
+  | { kind: "buyBundle"; learner: number };
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant("buy" as const), learner: fc.nat(1), course: fc.nat(2), tokens: fc.oneof(fc.constant(0), fc.integer({ min: 100, max: 900 })) }) },
@@ -68,6 +74,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 2, arbitrary: fc.constant({ kind: "payout" as const }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("buyDisputed" as const), learner: fc.nat(1), course: fc.nat(2) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant("resolveDispute" as const), purchase: fc.nat(9), win: fc.boolean() }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant("buyBundle" as const), learner: fc.nat(1) }) },
 );
 
 const app = () => createAppContext(env, { waitUntil() {}, passThroughOnException() {} } as unknown as ExecutionContext, createId("request"));
@@ -80,6 +87,8 @@ type World = {
   accounts: string[];
   courses: Array<{ id: string; price: number; moduleIds: string[] }>;
   purchases: Array<{ paymentId: string; learner: number; course: number }>;
+  /** An admin's bundle of the three courses (across both instructors), at 80 % of their list prices. */
+  bundleId: string;
 };
 
 async function makeWorld(prices: number[]): Promise<World> {
@@ -108,14 +117,24 @@ async function makeWorld(prices: number[]): Promise<World> {
     await credit(learner.id, 2000);
     learners.push(session(learner));
   }
-  return { admin: session(await insertUser("admin")), learners, instructors, accounts, courses, purchases: [] };
+  const admin = session(await insertUser("admin"));
+  const separately = prices.reduce((a, b) => a + b, 0);
+  const bundle = await createBundle(app(), admin, {
+    title: "Property test bundle",
+    description: "Every course of the property test, at one price.",
+    priceAmount: Math.max(100, Math.floor((separately * 8) / 10)),
+    currency: "usd",
+    courseIds: courses.map((c) => c.id),
+  });
+  await setBundleStatus(app(), admin, bundle.id, "published");
+  return { admin, learners, instructors, accounts, courses, purchases: [], bundleId: bundle.id };
 }
 
 /** Refusals the services give by design (nothing left to refund, already decided, already enrolled...). */
 const expected = (error: unknown) => error instanceof AppError && error.status < 500;
 
 /** What the runs actually exercised (a property that never met a dispute would prove nothing about them). */
-const exercised = { disputesOpened: 0, disputesWon: 0, disputesLost: 0 };
+const exercised = { disputesOpened: 0, disputesWon: 0, disputesLost: 0, bundles: 0, bundleRefunds: 0 };
 
 async function run(world: World, step: Step, log: string[]) {
   const pick = (n: number) => world.purchases[n % world.purchases.length];
@@ -128,6 +147,14 @@ async function run(world: World, step: Step, log: string[]) {
         await reconcilePayment(app(), outcome.payment.paymentId);
         world.purchases.push({ paymentId: outcome.payment.paymentId, learner: step.learner, course: step.course });
         return log.push(`buy ${step.course} by ${step.learner} tokens=${step.tokens}: ${outcome.payment.amount}`);
+      }
+      case "buyBundle": {
+        // The learner's owned courses' shares come off; everything owned is refused (409).
+        const payment = await processPayment(app(), world.learners[step.learner]!, { purpose: "bundle_purchase", bundleId: world.bundleId, flow: "payment_method", paymentMethod: "pm_card_visa" });
+        await reconcilePayment(app(), payment.paymentId);
+        world.purchases.push({ paymentId: payment.paymentId, learner: step.learner, course: 0 });
+        exercised.bundles++;
+        return log.push(`buyBundle by ${step.learner}: ${payment.amount}`);
       }
       case "adminRefund": {
         const p = pick(step.purchase);
@@ -225,6 +252,10 @@ async function check(world: World, log: string[]) {
     refunded += p.amountRefunded;
 
     const entries = ledger.filter((e) => e.paymentId === p.id);
+    if (p.purpose === "bundle_purchase") {
+      absorbed += await checkBundle(p, mine, entries, why);
+      continue;
+    }
     const sale = entries.find((e) => e.kind === "sale");
     expect(sale?.grossAmount, why).toBe(p.amount);
     for (const e of entries) expect(e.instructorAmount + e.platformAmount, why).toBe(e.grossAmount);
@@ -294,6 +325,43 @@ ${p.id} lost its enrollment`).toBe(p.amount);
   expect(new Set(requests.filter((r) => r.status !== "failed").map((r) => r.paymentId)).size, why).toBe(requests.filter((r) => r.status !== "failed").length);
 }
 
+/**
+ * A bundle payment: one sale per course it granted, adding up to what was paid less any overlap
+ * refund; each refund's reversals (one per course, inside the hold) add up to at most the refund, the
+ * rest absorbed by the platform only after the hold; per course the ledger never goes below zero;
+ * access per course matches what is left of that course's share. Returns what the platform absorbed.
+ */
+async function checkBundle(p: typeof payments.$inferSelect, mine: (typeof refunds.$inferSelect)[], entries: (typeof instructorEarnings.$inferSelect)[], why: string) {
+  const items = await db().select().from(bundlePurchaseItems).where(eq(bundlePurchaseItems.paymentId, p.id)).all();
+  const parts = await db().select().from(bundleRefundParts).where(eq(bundleRefundParts.paymentId, p.id)).all();
+  expect(items.reduce((s, i) => s + i.share, 0), why).toBe(p.amount);
+  const overlap = parts.filter((x) => x.kind === "overlap").reduce((s, x) => s + x.amount, 0);
+  const sales = entries.filter((e) => e.kind === "sale");
+  expect(sales.reduce((s, e) => s + e.grossAmount, 0), why).toBe(p.amount - overlap);
+  for (const e of entries) expect(e.instructorAmount + e.platformAmount, why).toBe(e.grossAmount);
+  expect(parts.reduce((s, x) => s + x.amount, 0), why).toBe(p.amountRefunded);
+  let absorbed = 0;
+  for (const r of mine) {
+    if (parts.some((x) => x.refundId === r.id && x.kind === "overlap")) continue;
+    exercised.bundleRefunds++;
+    const reversed = -entries.filter((e) => e.refundId === r.id).reduce((s, e) => s + e.grossAmount, 0);
+    expect(reversed, why).toBeLessThanOrEqual(r.amount);
+    if (reversed < r.amount) {
+      expect(r.createdAt, `${why}\nbundle refund ${r.id} absorbed inside the hold`).toBeGreaterThanOrEqual(Math.min(...sales.map((x) => x.availableAt)));
+      absorbed += r.amount - reversed;
+    }
+  }
+  for (const item of items.filter((i) => i.outcome === "granted")) {
+    const course = entries.filter((e) => e.courseId === item.courseId);
+    expect(course.reduce((s, e) => s + e.instructorAmount, 0), why).toBeGreaterThanOrEqual(0);
+    expect(course.reduce((s, e) => s + e.platformAmount, 0), why).toBeGreaterThanOrEqual(0);
+    const left = item.share - parts.filter((x) => x.courseId === item.courseId).reduce((s, x) => s + x.amount, 0);
+    const enrollment = await db().select().from(enrollments).where(and(eq(enrollments.paymentId, p.id), eq(enrollments.courseId, item.courseId))).get();
+    if (enrollment) expect(enrollment.status, why).toBe(left <= 0 || p.amountRefunded >= p.amount ? "revoked" : "active");
+  }
+  return absorbed;
+}
+
 afterEach(() => resetClock());
 
 describe("money conservation (property)", () => {
@@ -316,5 +384,7 @@ describe("money conservation (property)", () => {
     expect(exercised.disputesOpened).toBeGreaterThan(0);
     expect(exercised.disputesWon).toBeGreaterThan(0);
     expect(exercised.disputesLost).toBeGreaterThan(0);
+    expect(exercised.bundles).toBeGreaterThan(0);
+    expect(exercised.bundleRefunds).toBeGreaterThan(0);
   }, 300_000);
 });

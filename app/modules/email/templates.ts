@@ -26,6 +26,23 @@ const paymentReceipt = z.object({
   receiptUrl: link,
 });
 
+const bundleReceipt = z.object({
+  name,
+  bundle: text(200),
+  amount: minorUnitsSchema.nonnegative(),
+  currency: currencySchema,
+  /** Taken off for courses the learner already owned (minor units). */
+  ownedCredit: minorUnitsSchema.nonnegative(),
+  /** The courses this payment enrolled them in. */
+  courses: z.array(text(200)).min(1).max(20),
+  /** Courses another purchase had already given them, refunded automatically (their share). */
+  refundedOverlap: minorUnitsSchema.nonnegative(),
+  paidAt: epochMs,
+  paymentId: text(100),
+  receiptUrl: link,
+  learningUrl: link,
+});
+
 const subscriptionRenewed = z.object({
   name,
   plan: text(120),
@@ -260,6 +277,33 @@ export const EMAIL_TEMPLATES = {
       ],
       button: { label: "View receipt", url: d.receiptUrl },
       footnote: "Keep this email for your records. Questions about a charge? Reply with the payment ID.",
+    }),
+  }),
+
+  "bundle-receipt": define({
+    schema: bundleReceipt,
+    render: (d) => ({
+      subject: `Your Coursemint receipt for ${d.bundle}`,
+      preheader: `We received your payment of ${formatAmount(d.amount, d.currency)}; you are enrolled in ${d.courses.length} ${d.courses.length === 1 ? "course" : "courses"}.`,
+      heading: "Bundle purchased",
+      greeting: `Hi ${d.name},`,
+      paragraphs: [
+        `Thank you for buying ${d.bundle}. You are now enrolled in: ${d.courses.join("; ")}.`,
+        ...(d.ownedCredit > 0 ? [`You already owned some of its courses, so their share (${formatAmount(d.ownedCredit, d.currency)}) was taken off the price.`] : []),
+        ...(d.refundedOverlap > 0
+          ? [`Another purchase had already given you some of these courses, so we refunded their share (${formatAmount(d.refundedOverlap, d.currency)}) to your card automatically.`]
+          : []),
+      ],
+      facts: [
+        ["Bundle", d.bundle],
+        ["Courses", String(d.courses.length)],
+        ["Amount", formatAmount(d.amount, d.currency)],
+        ...(d.refundedOverlap > 0 ? ([["Refunded automatically", formatAmount(d.refundedOverlap, d.currency)]] as [string, string][]) : []),
+        ["Date", formatDateTime(d.paidAt)],
+        ["Payment ID", d.paymentId],
+      ],
+      button: { label: "Start learning", url: d.learningUrl },
+      footnote: `Your receipt is at ${d.receiptUrl}. Keep this email for your records. Questions about a charge? Reply with the payment ID.`,
     }),
   }),
 

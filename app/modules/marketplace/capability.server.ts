@@ -5,6 +5,7 @@ import { findCourse } from "./courses.server";
 import { couponDiscount, saleDiscount } from "./price-breakdown";
 import { activeSale } from "./sales";
 import { now } from "~/utils/clock";
+import { bundlePurchasePurpose } from "./bundle-purchase.server";
 import { coursePurchasePurpose } from "./purchase.server";
 
 /**
@@ -16,7 +17,7 @@ import { coursePurchasePurpose } from "./purchase.server";
  */
 export const marketplaceCapability: PaymentCapability = {
   name: "marketplace",
-  purposes: { course_purchase: coursePurchasePurpose },
+  purposes: { course_purchase: coursePurchasePurpose, bundle_purchase: bundlePurchasePurpose },
   paymentHooks: {
     inputSchema: promotionCodeInput,
     async adjust(app, { user, paymentId, purpose, quote, input }): Promise<PaymentAdjustment | null> {
@@ -24,6 +25,7 @@ export const marketplaceCapability: PaymentCapability = {
       if (!parsed.success) throw AppError.validation({ promotionCode: [parsed.error.issues[0]?.message ?? "Enter a code"] });
       const code = parsed.data.promotionCode;
       if (purpose !== "course_purchase") {
+        if (code && purpose === "bundle_purchase") throw AppError.validation({ promotionCode: ["Promotion codes do not apply to bundles: the bundle price is already its discount"] });
         if (code) throw AppError.validation({ promotionCode: ["Promotion codes apply to course purchases"] });
         return null;
       }

@@ -21,17 +21,20 @@ export function split(amount: number) {
   return { instructor: instructor!, platform: platform! };
 }
 
-/** The sale entry of a paid enrollment (idempotent on the payment: key `sale:<paymentId>`). */
+/**
+ * The sale entry of a paid enrollment (idempotent on the payment: key `sale:<paymentId>`; a bundle
+ * payment books one sale per course it paid for, `sale:<paymentId>:<courseId>`, with `perCourse`).
+ */
 export function saleEntry(
   db: Db,
-  input: { instructorId: string; courseId: string; paymentId: string; amount: number; currency: string; at: number },
+  input: { instructorId: string; courseId: string; paymentId: string; amount: number; currency: string; at: number; perCourse?: boolean },
 ) {
   const parts = split(input.amount);
   return db
     .insert(instructorEarnings)
     .values({
       id: createId("earning"),
-      idempotencyKey: `sale:${input.paymentId}`,
+      idempotencyKey: input.perCourse ? `sale:${input.paymentId}:${input.courseId}` : `sale:${input.paymentId}`,
       kind: "sale",
       instructorId: input.instructorId,
       courseId: input.courseId,
@@ -61,12 +64,17 @@ export type ReversalOutcome = "reversed" | "already_reversed" | "outside_hold" |
  * for both parties, and the leftover-unit rule never drifts. The entry is written only if the
  * ledger still holds the net it was computed from (optimistic check), and at most once per refund.
  */
-export async function reverseEarning(app: AppContext, input: { paymentId: string; refundId: string; refundAmount: number }): Promise<ReversalOutcome> {
+export async function reverseEarning(app: AppContext, input: { paymentId: string; refundId: string; refundAmount: number; courseId?: string }): Promise<ReversalOutcome> {
+  // A bundle payment has one sale per course: its reversals are per course (`courseId`), keyed
+  // `reversal:<refundId>:<courseId>`, and checked against that course's net only.
+  const key = input.courseId ? `reversal:${input.refundId}:${input.courseId}` : `reversal:${input.refundId}`;
+  const scope = input.courseId ? and(eq(instructorEarnings.paymentId, input.paymentId), eq(instructorEarnings.courseId, input.courseId)) : eq(instructorEarnings.paymentId, input.paymentId);
+  const sameCourse = input.courseId ? sql` AND course_id = ${input.courseId}` : sql``;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const entries = await app.db.select().from(instructorEarnings).where(eq(instructorEarnings.paymentId, input.paymentId)).all();
+    const entries = await app.db.select().from(instructorEarnings).where(scope).all();
     const sale = entries.find((e) => e.kind === "sale");
     if (!sale) return "no_sale";
-    if (entries.some((e) => e.idempotencyKey === `reversal:${input.refundId}`)) return "already_reversed";
+    if (entries.some((e) => e.idempotencyKey === key)) return "already_reversed";
     const t = now();
     if (sale.availableAt <= t || sale.payoutId) return "outside_hold";
     const net = entries.reduce((a, e) => ({ gross: a.gross + e.grossAmount, instructor: a.instructor + e.instructorAmount, platform: a.platform + e.platformAmount }), { gross: 0, instructor: 0, platform: 0 });
@@ -76,9 +84,9 @@ export async function reverseEarning(app: AppContext, input: { paymentId: string
     const result = await app.db.run(sql`
       INSERT OR IGNORE INTO instructor_earnings
         (id, idempotency_key, kind, instructor_id, course_id, payment_id, refund_id, reverses_id, gross_amount, instructor_amount, platform_amount, currency, available_at, payout_id, created_at)
-      SELECT ${createId("earning")}, ${`reversal:${input.refundId}`}, 'reversal', ${sale.instructorId}, ${sale.courseId}, ${sale.paymentId}, ${input.refundId}, ${sale.id},
+      SELECT ${createId("earning")}, ${key}, 'reversal', ${sale.instructorId}, ${sale.courseId}, ${sale.paymentId}, ${input.refundId}, ${sale.id},
              ${-refunded}, ${after.instructor - net.instructor}, ${after.platform - net.platform}, ${sale.currency}, ${sale.availableAt}, NULL, ${t}
-      WHERE (SELECT coalesce(sum(gross_amount), 0) FROM instructor_earnings WHERE payment_id = ${sale.paymentId}) = ${net.gross}
+      WHERE (SELECT coalesce(sum(gross_amount), 0) FROM instructor_earnings WHERE payment_id = ${sale.paymentId}${sameCourse}) = ${net.gross}
         AND (SELECT payout_id FROM instructor_earnings WHERE id = ${sale.id}) IS NULL`);
     if (result.meta.changes > 0) return "reversed";
   }

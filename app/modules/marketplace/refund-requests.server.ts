@@ -10,7 +10,7 @@ import { now } from "~/utils/clock";
 import { AppError, parseOrThrow } from "~/utils/errors";
 import { createId, cursorSchema } from "~/utils/ids";
 import type { Currency } from "~/utils/money";
-import { courses, disputes, payments, refundRequests, refunds, users } from "~drizzle/schema";
+import { bundlePurchaseItems, courses, disputes, payments, refundRequests, refunds, users } from "~drizzle/schema";
 import { REFUND_REQUEST_STATUSES, type RefundRefusal } from "~drizzle/schema/enums";
 import { REFUND_LIMIT_PERIOD_MS, REFUND_POLICY, refundWindowMs, refusalWords, type RefundPolicy } from "./refund-policy";
 import { OPEN_DISPUTE_STATUSES } from "~/modules/payments/disputes-policy";
@@ -96,7 +96,11 @@ const refundReason = (reason: string | undefined, via: "self" | "review") =>
  * is inserted when the payment is no longer as read (`left` changed, a refund pending, access
  * gone) or when the payment already has a live request (`on conflict do nothing`).
  */
-function decideAndInsert(app: AppContext, p: { requestId: string; refundId: string; payment: Payment; left: number; reason: string; at: number }, policy: RefundPolicy = REFUND_POLICY) {
+function decideAndInsert(app: AppContext, p: { requestId: string; refundId: string; payment: Payment; left: number; reason: string; at: number; courseId?: string }, policy: RefundPolicy = REFUND_POLICY) {
+  // A bundle (decision 014) is judged on all the courses it granted together: their modules done out
+  // of their modules, any of them completed; the request names the first of them as its course.
+  const bundle = p.payment.purpose === "bundle_purchase";
+  const scope = bundle ? "in (select course_id from bundle_purchase_items where payment_id = ?2 and outcome = 'granted')" : "= ?4";
   return app.env.DB.prepare(
     `insert into refund_requests (id, payment_id, user_id, course_id, status, refusal, amount, currency, reason, completed_modules, total_modules, recent_refunds, refund_id, created_at, updated_at)
      select ?1, d.payment_id, ?3, ?4, case when d.refusal is null then 'granted' else 'refused' end, d.refusal, ?5, d.currency, ?6, d.done, d.total, d.recent,
@@ -111,12 +115,12 @@ function decideAndInsert(app: AppContext, p: { requestId: string; refundId: stri
          end as refusal
        from payments p, (
          select
-           (select count(*) from module_progress mp join course_modules cm on cm.id = mp.module_id where mp.user_id = ?3 and mp.course_id = ?4) as done,
-           (select count(*) from course_modules where course_id = ?4) as total,
-           (select completed_at from enrollments where course_id = ?4 and user_id = ?3) as completed_at,
+           (select count(*) from module_progress mp join course_modules cm on cm.id = mp.module_id where mp.user_id = ?3 and mp.course_id ${scope}) as done,
+           (select count(*) from course_modules where course_id ${scope}) as total,
+           (select max(completed_at) from enrollments where course_id ${scope} and user_id = ?3) as completed_at,
            (select count(*) from refund_requests where user_id = ?3 and status in ('granted', 'approved') and created_at >= ?11) as recent
        ) f
-       where p.id = ?2 and p.user_id = ?3 and p.purpose = 'course_purchase' and p.purpose_ref = ?4
+       where p.id = ?2 and p.user_id = ?3 and p.purpose = ?14 and p.purpose_ref = ?15
          and p.status in ('succeeded', 'partially_refunded') and p.stripe_payment_intent_id is not null
          and p.amount_refund_pending = 0 and p.amount - p.amount_refunded = ?5 and ?5 > 0
          and exists (select 1 from enrollments e where e.payment_id = p.id and e.status = 'active')
@@ -129,7 +133,7 @@ function decideAndInsert(app: AppContext, p: { requestId: string; refundId: stri
     p.requestId,
     p.payment.id,
     p.payment.userId,
-    p.payment.purposeRef,
+    bundle ? (p.courseId ?? "") : p.payment.purposeRef,
     p.left,
     p.reason,
     p.at,
@@ -139,6 +143,8 @@ function decideAndInsert(app: AppContext, p: { requestId: string; refundId: stri
     p.at - REFUND_LIMIT_PERIOD_MS,
     policy.maxRefundsPer12Months,
     p.refundId,
+    p.payment.purpose,
+    p.payment.purposeRef,
   );
 }
 
@@ -161,7 +167,7 @@ function auditRequestStatement(app: AppContext, requestId: string, actorId: stri
 async function refundablePayment(app: AppContext, user: Pick<SessionUser, "id">, paymentId: string) {
   const payment = await findPayment(app, { id: paymentId });
   if (!payment || payment.userId !== user.id) throw AppError.notFound("Payment");
-  if (payment.purpose !== "course_purchase") throw new AppError("conflict", "Only course purchases can be refunded here. Plans are managed on your billing page.");
+  if (payment.purpose !== "course_purchase" && payment.purpose !== "bundle_purchase") throw new AppError("conflict", "Only course and bundle purchases can be refunded here. Plans are managed on your billing page.");
   return payment;
 }
 
@@ -173,6 +179,18 @@ function assertRefundable(payment: Payment) {
   const left = payment.amount - payment.amountRefunded;
   if (left <= 0) throw new AppError("conflict", "This payment has already been fully refunded.");
   return left;
+}
+
+/** The first course a bundle payment granted (the course a bundle's refund request names). */
+async function firstGrantedCourse(app: AppContext, paymentId: string) {
+  const row = await app.db
+    .select({ courseId: bundlePurchaseItems.courseId })
+    .from(bundlePurchaseItems)
+    .where(and(eq(bundlePurchaseItems.paymentId, paymentId), eq(bundlePurchaseItems.outcome, "granted")))
+    .orderBy(bundlePurchaseItems.courseId)
+    .get();
+  if (!row) throw new AppError("conflict", "This bundle purchase gave you no course, so there is nothing to refund here.");
+  return row.courseId;
 }
 
 export type RefundRequestOutcome = {
@@ -213,7 +231,7 @@ export async function requestRefund(app: AppContext, user: Pick<SessionUser, "id
   const requestId = createId("refundRequest");
   const reservation: RefundReservation = { refundId: createId("refund"), paymentId: payment.id, amount: left, currency: payment.currency, reason: refundReason(data.reason, "self"), actorId: user.id, at };
   await app.env.DB.batch([
-    decideAndInsert(app, { requestId, refundId: reservation.refundId, payment, left, reason: data.reason ?? "", at }),
+    decideAndInsert(app, { requestId, refundId: reservation.refundId, payment, left, reason: data.reason ?? "", at, courseId: payment.purpose === "bundle_purchase" ? await firstGrantedCourse(app, payment.id) : undefined }),
     ...refundReservationStatements(app, reservation, { sql: "exists (select 1 from refund_requests where id = ? and status = 'granted')", params: [requestId] }),
     auditRequestStatement(app, requestId, user.id, at, "granted"),
     auditRequestStatement(app, requestId, user.id, at, "refused"),
@@ -316,7 +334,7 @@ export async function refundRequestForPayment(app: AppContext, userId: string, p
 /** The refund state of one of the learner's payments (the receipt page). */
 export async function refundOptionForPayment(app: AppContext, userId: string, paymentId: string) {
   const [payment, request] = await Promise.all([findPayment(app, { id: paymentId }), refundRequestForPayment(app, userId, paymentId)]);
-  if (!payment || payment.userId !== userId || payment.purpose !== "course_purchase") return null;
+  if (!payment || payment.userId !== userId || (payment.purpose !== "course_purchase" && payment.purpose !== "bundle_purchase")) return null;
   return refundOption(payment, request ? await settleGrant(app, request, payment, false) : null);
 }
 

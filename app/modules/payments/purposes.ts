@@ -5,7 +5,7 @@ import type { Currency } from "~/utils/money";
 import type { DisputePolicy } from "./disputes-policy";
 
 /** What the platform sells. Each purpose registers how it is priced, fulfilled and reversed. */
-export const PAYMENT_PURPOSES = ["course_purchase", "subscription"] as const;
+export const PAYMENT_PURPOSES = ["course_purchase", "subscription", "bundle_purchase"] as const;
 export type PaymentPurposeName = (typeof PAYMENT_PURPOSES)[number];
 
 /** The payment as purposes see it (a subset of the payments row). */
@@ -111,4 +111,6 @@ export type PaymentPurpose = {
   disputeEvidence?(app: AppContext, payment: PaymentForPurpose): Promise<Partial<Record<EvidenceField, string>>>;
   /** True when the capability emails failed payments itself (e.g. subscription dunning). */
   ownsFailureNotice?: boolean;
+  /** True when `fulfil` sends its own receipt (e.g. a bundle's, listing its courses), once per payment. */
+  ownsReceipt?: boolean;
 };

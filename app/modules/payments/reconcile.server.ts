@@ -78,7 +78,7 @@ async function runDueEffects(app: AppContext, payment: Payment) {
       .run();
     if (marked.meta.changes > 0 && outcome !== "duplicate") {
       log.info("payment.fulfilled", { purpose: payment.purpose, amount: payment.amount, currency: payment.currency });
-      await sendReceipt(app, payment);
+      if (!purpose.ownsReceipt) await sendReceipt(app, payment);
     }
   }
   if (payment.status === "failed" || payment.status === "canceled") await runPaymentHooks(app, "unpaid", toPurposeView(payment));

@@ -5,6 +5,8 @@ import { NextPageLink } from "~/components/pagination";
 import { Select } from "~/components/course-fields";
 import { Field } from "~/components/forms";
 import { listCourses, listingQuerySchema } from "~/modules/marketplace/listing.server";
+import { listPublishedBundles } from "~/modules/marketplace/bundles.server";
+import { BundleCards } from "~/components/bundle-cards";
 import { CATEGORY_LABELS, COURSE_CATEGORIES, COURSE_LANGUAGES, COURSE_LEVELS, LANGUAGE_LABELS, LISTING_SORTS } from "~/modules/marketplace/rules";
 import { zodFieldErrors } from "~/utils/errors";
 import { parseAmount } from "~/utils/money";
@@ -36,10 +38,13 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       if (errors[key]) errors[field] = ["Enter an amount in dollars, like 12.50 (and “from” no higher than “up to”)"];
       delete errors[key];
     }
-    return { items: [], nextCursor: null, errors };
+    return { items: [], nextCursor: null, errors, bundles: [] };
   }
-  const { items, nextCursor, priceChangesAt } = await listCourses(context.app, parsed.data);
-  return data({ items, nextCursor, errors: null }, priceChangesAt ? { headers: { "X-Edge-Fresh-Until": String(priceChangesAt) } } : undefined);
+  // The first page without filters also shows the newest bundles (read beside the courses, same round trip).
+  const plain = Object.keys(params).length === 0;
+  const [list, bundles] = await Promise.all([listCourses(context.app, parsed.data), plain ? listPublishedBundles(context.app, 3) : Promise.resolve([])]);
+  const { items, nextCursor, priceChangesAt } = list;
+  return data({ items, nextCursor, errors: null, bundles }, priceChangesAt ? { headers: { "X-Edge-Fresh-Until": String(priceChangesAt) } } : undefined);
 }
 
 export const headers = saleFreshnessHeaders;
@@ -54,7 +59,7 @@ const SORT_LABELS: Record<(typeof LISTING_SORTS)[number], string> = {
 const cap = (s: string) => s[0]!.toUpperCase() + s.slice(1);
 
 export default function Catalog() {
-  const { items, nextCursor, errors } = useLoaderData<typeof loader>();
+  const { items, nextCursor, errors, bundles } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
   const v = (k: string) => params.get(k) ?? "";
   const f = useFormat();
@@ -94,6 +99,15 @@ export default function Catalog() {
           </div>
         </Form>
       </details>
+      {bundles.length ? (
+        <section aria-labelledby="catalog-bundles" className="stack catalog-bundles">
+          <h2 id="catalog-bundles">Bundles</h2>
+          <BundleCards bundles={bundles} />
+          <p>
+            <Link to="/bundles">All bundles →</Link>
+          </p>
+        </section>
+      ) : null}
       <section aria-label="Results" className="stack">
         {errors ? (
           <div className="alert error" role="alert">

@@ -73,7 +73,7 @@ export default function InstructorDashboard() {
           </Link>
         </p>
         <p>
-          <Link to="/instructor/profile">Edit your profile (photo and bio)</Link> · <Link to={`/instructors/${instructorId}`}>View your public profile</Link>
+          <Link to="/instructor/profile">Edit your profile (photo and bio)</Link> · <Link to="/instructor/bundles">Bundles</Link> · <Link to={`/instructors/${instructorId}`}>View your public profile</Link>
         </p>
       </section>
 
