@@ -5,7 +5,8 @@ import type { AppContext } from "~/context.server";
 import { now } from "~/utils/clock";
 import { withinUtcDays } from "~/utils/db.server";
 import { createId, cursorSchema } from "~/utils/ids";
-import { auditLog } from "~drizzle/schema";
+import { auditLog, courses, organizations, payments, users } from "~drizzle/schema";
+import { auditDetails, describeAudit, isKnownAuditAction, NAMED_METADATA_KEYS, type AuditNames } from "./sentences";
 
 export type AuditEntry = {
   actorId: string | null;
@@ -63,21 +64,69 @@ export const auditFilterSchema = z.object({
 });
 export type AuditFilter = z.infer<typeof auditFilterSchema>;
 
-/** Newest first; the cursor is the id of the last row seen (ids sort by time). */
-export async function listAudit(app: Pick<AppContext, "db">, filter: AuditFilter) {
+function auditWhere(filter: AuditFilter): SQL[] {
   const where: SQL[] = [];
   if (filter.action) where.push(eq(auditLog.action, filter.action));
   if (filter.actorId) where.push(eq(auditLog.actorId, filter.actorId));
   if (filter.targetId) where.push(eq(auditLog.targetId, filter.targetId));
   where.push(...withinUtcDays(auditLog.createdAt, filter.from, filter.to));
   if (filter.cursor) where.push(lt(auditLog.id, filter.cursor));
-  const rows = await app.db
+  return where;
+}
+
+const listQuery = (app: Pick<AppContext, "db">, where: SQL[], filter: AuditFilter) =>
+  app.db
     .select()
     .from(auditLog)
     .where(where.length ? and(...where) : undefined)
     .orderBy(desc(auditLog.id))
     .limit(filter.limit + 1);
+
+function pageOf<T extends { id: string }>(rows: T[], filter: AuditFilter) {
   const hasMore = rows.length > filter.limit;
   const items = rows.slice(0, filter.limit);
   return { items, nextCursor: hasMore ? items[items.length - 1]!.id : null };
+}
+
+/** Newest first; the cursor is the id of the last row seen (ids sort by time). */
+export async function listAudit(app: Pick<AppContext, "db">, filter: AuditFilter) {
+  return pageOf(await listQuery(app, auditWhere(filter), filter), filter);
+}
+
+/**
+ * The audit page: entries as sentences (sentences.ts) with the names of the people, payments,
+ * organizations and courses they mention. The names are read in the SAME batch as the entries,
+ * each statement selecting from the page's own rows (a CTE with the page's filter and limit), so
+ * the page stays one round trip after the session and binds no id lists (never near D1's 100).
+ */
+export async function listAuditSentences(app: Pick<AppContext, "db">, filter: AuditFilter) {
+  const where = auditWhere(filter);
+  const cond = where.length ? and(...where)! : sql`1 = 1`;
+  const page = sql`with page as (select ${auditLog.actorId} as actor_id, ${auditLog.targetType} as target_type, ${auditLog.targetId} as target_id, ${auditLog.metadata} as metadata from ${auditLog} where ${cond} order by ${auditLog.id} desc limit ${filter.limit + 1})`;
+  const fromMeta = (keys: readonly string[]) => sql.raw(keys.map((k) => `union select json_extract(metadata, '$.${k.replace(/[^A-Za-z]/g, "")}') from page`).join(" "));
+  const paymentIds = sql`select target_id from page where target_type = 'payment' ${fromMeta(NAMED_METADATA_KEYS.payments)}`;
+  const [rows, people, paid, orgs, titles] = await app.db.batch([
+    listQuery(app, where, filter),
+    app.db.all<{ id: string; name: string }>(
+      sql`${page} select ${users.id} as id, ${users.name} as name from ${users} where ${users.id} in (select actor_id from page union select target_id from page where target_type = 'user' ${fromMeta(NAMED_METADATA_KEYS.users)} union select ${payments.userId} from ${payments} where ${payments.id} in (${paymentIds}))`,
+    ),
+    app.db.all<{ id: string; userId: string; description: string; amount: number; currency: string }>(
+      sql`${page} select ${payments.id} as id, ${payments.userId} as userId, ${payments.description} as description, ${payments.amount} as amount, ${payments.currency} as currency from ${payments} where ${payments.id} in (${paymentIds})`,
+    ),
+    app.db.all<{ id: string; name: string }>(
+      sql`${page} select ${organizations.id} as id, ${organizations.name} as name from ${organizations} where ${organizations.id} in (select target_id from page where target_type = 'organization' ${fromMeta(NAMED_METADATA_KEYS.organizations)})`,
+    ),
+    app.db.all<{ id: string; title: string }>(sql`${page} select ${courses.id} as id, ${courses.title} as title from ${courses} where ${courses.id} in (select target_id from page where target_type = 'course')`),
+  ]);
+  const names: AuditNames = {
+    users: Object.fromEntries(people.map((u) => [u.id, { name: u.name }])),
+    payments: Object.fromEntries(paid.map((p) => [p.id, p])),
+    organizations: Object.fromEntries(orgs.map((o) => [o.id, { name: o.name }])),
+    courses: Object.fromEntries(titles.map((c) => [c.id, { title: c.title }])),
+  };
+  const { items, nextCursor } = pageOf(rows, filter);
+  return {
+    items: items.map((e) => ({ ...e, sentence: describeAudit(e, names), details: isKnownAuditAction(e.action) ? [] : auditDetails(e.metadata) })),
+    nextCursor,
+  };
 }
