@@ -58,6 +58,7 @@ const ROUTES: Record<string, Route> = {
   "/admin/refund-requests": { as: "admin", path: () => "/admin/refund-requests", status: 200, budget: [3, 2] },
   "/admin/tokens": { as: "admin", path: () => "/admin/tokens", status: 200, budget: [3, 2] },
   "/admin/users": { as: "admin", path: () => "/admin/users", status: 200, budget: [3, 2] },
+  "/admin/users/:userId": { as: "admin", path: (f) => `/admin/users/${f.student.id}`, status: 200, budget: [3, 2] },
   "/api/*": { as: "student", path: () => "/api/no-such-endpoint", status: 404, budget: [0, 0] },
   "/api/api-keys": { as: "student", path: () => "/api/api-keys", status: 200, budget: [2, 2] },
   "/api/api-keys/:keyId": { as: "student", path: () => "/api/api-keys/tok_00000000000000000000000000", status: 405, budget: [0, 0] },

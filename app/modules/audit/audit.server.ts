@@ -101,22 +101,42 @@ export async function listAudit(app: Pick<AppContext, "db">, filter: AuditFilter
  */
 export async function listAuditSentences(app: Pick<AppContext, "db">, filter: AuditFilter) {
   const where = auditWhere(filter);
-  const cond = where.length ? and(...where)! : sql`1 = 1`;
-  const page = sql`with page as (select ${auditLog.actorId} as actor_id, ${auditLog.targetType} as target_type, ${auditLog.targetId} as target_id, ${auditLog.metadata} as metadata from ${auditLog} where ${cond} order by ${auditLog.id} desc limit ${filter.limit + 1})`;
-  const fromMeta = (keys: readonly string[]) => sql.raw(keys.map((k) => `union select json_extract(metadata, '$.${k.replace(/[^A-Za-z]/g, "")}') from page`).join(" "));
-  const paymentIds = sql`select target_id from page where target_type = 'payment' ${fromMeta(NAMED_METADATA_KEYS.payments)}`;
+  // The page's rows again as a CTE (same filter, order and limit): "page" below.
+  const page = app.db.$with("page").as(
+    app.db
+      .select({ actorId: auditLog.actorId, targetType: auditLog.targetType, targetId: auditLog.targetId, metadata: auditLog.metadata })
+      .from(auditLog)
+      .where(where.length ? and(...where) : undefined)
+      .orderBy(desc(auditLog.id))
+      .limit(filter.limit + 1),
+  );
+  // The ids one kind of name comes from: the target when it is of that type, and the metadata keys
+  // that name one (sentences.ts), as one column of one select (D1 caps compound selects at a few terms).
+  const idsOf = (type: string, keys: readonly string[]) =>
+    sql.raw(`select j.value from page, json_each(json_array(case when page.target_type = '${type}' then page.target_id end${keys.map((k) => `, json_extract(page.metadata, '$.${k.replace(/[^A-Za-z]/g, "")}')`).join("")})) j where j.value is not null`);
+  const paymentIds = idsOf("payment", NAMED_METADATA_KEYS.payments);
   const [rows, people, paid, orgs, titles] = await app.db.batch([
     listQuery(app, where, filter),
-    app.db.all<{ id: string; name: string }>(
-      sql`${page} select ${users.id} as id, ${users.name} as name from ${users} where ${users.id} in (select actor_id from page union select target_id from page where target_type = 'user' ${fromMeta(NAMED_METADATA_KEYS.users)} union select ${payments.userId} from ${payments} where ${payments.id} in (${paymentIds}))`,
-    ),
-    app.db.all<{ id: string; userId: string; description: string; amount: number; currency: string }>(
-      sql`${page} select ${payments.id} as id, ${payments.userId} as userId, ${payments.description} as description, ${payments.amount} as amount, ${payments.currency} as currency from ${payments} where ${payments.id} in (${paymentIds})`,
-    ),
-    app.db.all<{ id: string; name: string }>(
-      sql`${page} select ${organizations.id} as id, ${organizations.name} as name from ${organizations} where ${organizations.id} in (select target_id from page where target_type = 'organization' ${fromMeta(NAMED_METADATA_KEYS.organizations)})`,
-    ),
-    app.db.all<{ id: string; title: string }>(sql`${page} select ${courses.id} as id, ${courses.title} as title from ${courses} where ${courses.id} in (select target_id from page where target_type = 'course')`),
+    app.db
+      .with(page)
+      .select({ id: users.id, name: users.name })
+      .from(users)
+      .where(
+        sql`${users.id} in (select actor_id from page) or ${users.id} in (${idsOf("user", NAMED_METADATA_KEYS.users)}) or ${users.id} in (select ${payments.userId} from ${payments} where ${payments.id} in (${paymentIds}))`,
+      ),
+    app.db
+      .with(page)
+      // What was paid for, in words: the course's title for a course purchase, else the payment's description.
+      .select({ id: payments.id, userId: payments.userId, description: sql<string>`coalesce(${courses.title}, ${payments.description})`, amount: payments.amount, currency: payments.currency })
+      .from(payments)
+      .leftJoin(courses, and(eq(payments.purpose, "course_purchase"), eq(courses.id, payments.purposeRef)))
+      .where(sql`${payments.id} in (${paymentIds})`),
+    app.db
+      .with(page)
+      .select({ id: organizations.id, name: organizations.name })
+      .from(organizations)
+      .where(sql`${organizations.id} in (${idsOf("organization", NAMED_METADATA_KEYS.organizations)})`),
+    app.db.with(page).select({ id: courses.id, title: courses.title }).from(courses).where(sql`${courses.id} in (${idsOf("course", [])})`),
   ]);
   const names: AuditNames = {
     users: Object.fromEntries(people.map((u) => [u.id, { name: u.name }])),

@@ -256,7 +256,7 @@ export const AUDIT_ACTION_OPTIONS: readonly (readonly [KnownAuditAction, string]
 /** "user.role_changed" → "User role changed" for actions the map does not know. */
 export function actionLabel(action: string): string {
   if (isKnownAuditAction(action)) return AUDIT_ACTIONS[action].label;
-  return humanize(action.replace(/[._:]+/g, " "));
+  return humanize(action.replace(/[.:]+/g, "_"));
 }
 
 /** The entry as a sentence. Never throws: an unknown action or shape reads as its label, actor and target. */
@@ -282,7 +282,7 @@ export function auditDetails(metadata: unknown): { label: string; value: Sentenc
   return Object.entries(m)
     .filter(([k, v]) => k !== "currency" && v !== null && v !== undefined && v !== "")
     .map(([k, v]) => {
-      const label = humanize(k.replace(/([a-z])([A-Z])/g, "$1 $2")).replace(/\bid\b/gi, "ID");
+      const label = humanize(k.replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase()).replace(/\bid\b/gi, "ID");
       let value: SentencePart[];
       if (typeof v === "number" && TIME_KEY.test(k) && v > 1e11) value = [when(v)];
       else if (typeof v === "number" && currency && /amount|fee/i.test(k)) value = [money(v, currency)];
