@@ -9,3 +9,4 @@ export * from "./licensing";
 export * from "./edge";
 export * from "./password-resets";
 export * from "./coupons";
+export * from "./analytics";
