@@ -1,3 +1,4 @@
+import { analyticsCapability } from "~/modules/analytics/capability.server";
 import { licensingCapability } from "~/modules/licensing/capability.server";
 import { marketplaceCapability } from "~/modules/marketplace/capability.server";
 import { createPaymentRegistry } from "~/modules/payments/registry";
@@ -11,4 +12,4 @@ import { tokensCapability } from "~/modules/tokens/capability.server";
  * to this list. Order matters only for Stripe
  * event types several capabilities handle: they run in this order.
  */
-export const paymentRegistry = createPaymentRegistry([marketplaceCapability, subscriptionsCapability, tokensCapability, licensingCapability]);
+export const paymentRegistry = createPaymentRegistry([marketplaceCapability, subscriptionsCapability, tokensCapability, licensingCapability, analyticsCapability]);

@@ -10,3 +10,4 @@ export * from "./edge";
 export * from "./password-resets";
 export * from "./coupons";
 export * from "./bundles";
+export * from "./analytics";

@@ -55,6 +55,8 @@ export const payments = sqliteTable(
   (t) => [
     index("payments_user_created_idx").on(t.userId, t.id),
     index("payments_status_idx").on(t.status, t.id),
+    /** Revenue rollups recompute a day from the payments that succeeded in it (app/modules/analytics). */
+    index("payments_succeeded_idx").on(t.succeededAt),
     uniqueIndex("payments_pi_unique").on(t.stripePaymentIntentId),
     uniqueIndex("payments_cs_unique").on(t.stripeCheckoutSessionId),
     /** At most one open payment per buyer, purpose and reference: a second click reuses it. */

@@ -1,4 +1,5 @@
 import type { CronJob } from "./job";
+import { revenueRollupsJob } from "./analytics";
 import { disputeDeadlinesJob, pendingRefundsJob, stalePaymentsJob } from "./payments";
 import { licenseRenewalsJob } from "./licenses";
 import { passwordResetsJob } from "./password-resets";
@@ -10,5 +11,5 @@ import { tokenCompletionsJob } from "./tokens";
 
 /** Cron jobs, keyed by the cron expression declared in wrangler.toml `[triggers]`. */
 export const cronJobs: Record<string, CronJob[]> = {
-  "*/15 * * * *": [subscriptionRenewalsJob, instructorPayoutsJob, stalePaymentsJob, pendingRefundsJob, disputeDeadlinesJob, tokenCompletionsJob, licenseRenewalsJob, unconfirmedSignupsJob, passwordResetsJob, retentionJob],
+  "*/15 * * * *": [subscriptionRenewalsJob, instructorPayoutsJob, stalePaymentsJob, pendingRefundsJob, disputeDeadlinesJob, tokenCompletionsJob, licenseRenewalsJob, unconfirmedSignupsJob, passwordResetsJob, retentionJob, revenueRollupsJob],
 };

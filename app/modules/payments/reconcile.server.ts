@@ -76,6 +76,7 @@ async function runDueEffects(app: AppContext, payment: Payment) {
       .set({ fulfilledAt: now() })
       .where(and(eq(payments.id, payment.id), isNull(payments.fulfilledAt)))
       .run();
+    if (marked.meta.changes > 0) await runPaymentHooks(app, "fulfilled", toPurposeView(payment));
     if (marked.meta.changes > 0 && outcome !== "duplicate") {
       log.info("payment.fulfilled", { purpose: payment.purpose, amount: payment.amount, currency: payment.currency });
       if (!purpose.ownsReceipt) await sendReceipt(app, payment);

@@ -37,6 +37,8 @@ export type PaymentHooks = {
   adjust?(app: AppContext, request: { user: SessionUser; paymentId: string; purpose: PaymentPurposeName; quote: Quote; input: unknown }): Promise<PaymentAdjustment | null>;
   /** The payment is paid; runs before the purpose fulfils it. */
   paid?(app: AppContext, payment: PaymentForPurpose): Promise<void>;
+  /** The purpose fulfilled the paid payment (its records, e.g. instructor earnings, are written); once per payment. */
+  fulfilled?(app: AppContext, payment: PaymentForPurpose): Promise<void>;
   /** The payment failed or was canceled (declined, Checkout expired, Stripe unavailable, never written). */
   unpaid?(app: AppContext, payment: PaymentForPurpose): Promise<void>;
   /** A refund succeeded (`payment.amountRefunded` includes it); once per refund id. */
@@ -85,6 +87,6 @@ export async function dispatchToCapabilities(app: AppContext, event: StripeEvent
 }
 
 /** Runs one lifecycle hook of every capability that has it, in registration order. */
-export async function runPaymentHooks(app: AppContext, stage: "paid" | "unpaid", payment: PaymentForPurpose): Promise<void> {
+export async function runPaymentHooks(app: AppContext, stage: "paid" | "fulfilled" | "unpaid", payment: PaymentForPurpose): Promise<void> {
   for (const hooks of app.payments.paymentHooks) await hooks[stage]?.(app, payment);
 }
