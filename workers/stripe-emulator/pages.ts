@@ -1,6 +1,7 @@
 // The browser-facing pages Stripe would host: Checkout, Connect onboarding, a hosted invoice.
 import { TEST_CARDS } from "./cards";
 import type { Obj } from "./store";
+import { DEFAULT_BUYER_COUNTRY } from "./tax";
 
 const esc = (s: unknown) =>
   String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
@@ -65,7 +66,7 @@ export function checkoutPage(session: Obj, lineItems: Obj[], error?: string, cus
   const tax = taxLine(session);
   const taxRow = tax ? `<tr data-testid="checkout-tax"><td>${tax}</td><td>${money(session.total_details.amount_tax, session.currency)}</td></tr>` : "";
   const wantsAddress = session.automatic_tax?.enabled || session.billing_address_collection;
-  const country = (entered.country ?? session.customer_details?.address?.country ?? "").toUpperCase();
+  const country = (entered.country || session.customer_details?.address?.country || DEFAULT_BUYER_COUNTRY).toUpperCase();
   const address = wantsAddress
     ? `<fieldset><legend>Billing address</legend>
 <label>Country<select name="country" ${session.automatic_tax?.enabled || session.billing_address_collection === "required" ? "required" : ""}><option value="">Choose…</option>${COUNTRIES.map(([code, name]) => `<option value="${code}"${code === country ? " selected" : ""}>${esc(name)}</option>`).join("")}</select></label>

@@ -9,6 +9,14 @@ import type { Obj } from "./store";
 /** The emulated account's head office (Stripe Tax settings): an Irish company with an EU VAT number. */
 export const HEAD_OFFICE = { country: "IE", vatId: "IE6388047V" } as const;
 
+/**
+ * The country the hosted page preselects when the buyer has not chosen one. Stripe preselects it
+ * from the buyer's IP address; the emulator has none, so it is Switzerland, where the emulated account
+ * is not registered: a buyer who does not choose pays no tax, and tests that are not about tax are
+ * not changed by it.
+ */
+export const DEFAULT_BUYER_COUNTRY = "CH";
+
 type Jurisdiction = {
   country: string;
   state: string | null;

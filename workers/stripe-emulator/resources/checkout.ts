@@ -8,7 +8,7 @@ import { newId } from "../ids";
 import { filtered, list } from "../list";
 import { arr, bool, int, metadataFrom, obj, str } from "../params";
 import type { Obj } from "../store";
-import { computeTax, needsState, taxIdTypeFor, validTaxId } from "../tax";
+import { computeTax, DEFAULT_BUYER_COUNTRY, needsState, taxIdTypeFor, validTaxId } from "../tax";
 import { Resource } from "./resource";
 
 /** What the hosted page collects besides the card: the billing address and a business's tax ID. */
@@ -211,9 +211,10 @@ export class Checkout extends Resource {
    * must have its country's format. Throws the message the page shows.
    */
   private buyerFrom(session: Obj, form: CheckoutForm) {
-    const country = (form.country ?? "").trim().toUpperCase();
-    const state = (form.state ?? "").trim().toUpperCase();
     const wantsAddress = session.automatic_tax.enabled || session.billing_address_collection === "required";
+    // The page preselects a country (Stripe: from the buyer's IP address); a form without one sends it.
+    const country = ((form.country ?? "").trim() || (wantsAddress ? DEFAULT_BUYER_COUNTRY : "")).toUpperCase();
+    const state = (form.state ?? "").trim().toUpperCase();
     if (wantsAddress && !/^[A-Z]{2}$/.test(country)) throw new StripeError(400, "invalid_request_error", "Choose your country: it decides the tax on this purchase.", { code: "incomplete_address", param: "country" });
     if (session.automatic_tax.enabled && needsState(country) && !state) {
       throw new StripeError(400, "invalid_request_error", `Enter your ${country === "CA" ? "province" : "state"}: it decides the tax on this purchase.`, { code: "incomplete_address", param: "state" });
