@@ -5,7 +5,6 @@ import type { AppContext } from "~/context.server";
 export const taxReportSchema = z.object({
   from: z.string().regex(/^\d{4}-\d{2}$/, "A month like 2026-12").optional().or(z.literal("").transform(() => undefined)),
   to: z.string().regex(/^\d{4}-\d{2}$/, "A month like 2026-12").optional().or(z.literal("").transform(() => undefined)),
-  format: z.enum(["html", "csv"]).default("html"),
 });
 
 export type TaxReportRow = {

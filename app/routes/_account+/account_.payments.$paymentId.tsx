@@ -118,14 +118,12 @@ export default function Receipt() {
             </>
           )}
           {payment.tax?.buyerAddress ? <span className="block muted">{formatAddress(payment.tax.buyerAddress)}</span> : null}
-          {payment.tax?.buyerTaxId ? <span className="block" data-testid="receipt-buyer-tax-id">{taxIdLabel(payment.tax.buyerTaxIdType)} {payment.tax.buyerTaxId}</span> : null}
+          {payment.tax?.buyerTaxId ? <span className="block" data-testid="receipt-buyer-tax-id">{`${taxIdLabel(payment.tax.buyerTaxIdType)} ${payment.tax.buyerTaxId}`}</span> : null}
         </dd>
         <dt>Sold by</dt>
         <dd data-testid="receipt-seller">
           {TAX_POLICY.seller.name}, {TAX_POLICY.seller.address}
-          <span className="block">
-            {TAX_POLICY.seller.taxIdLabel} {TAX_POLICY.seller.taxId}
-          </span>
+          <span className="block">{`${TAX_POLICY.seller.taxIdLabel} ${TAX_POLICY.seller.taxId}`}</span>
         </dd>
         <dt>Item</dt>
         <dd>{payment.description}</dd>

@@ -4,28 +4,23 @@ import { EmptyState } from "~/components/empty-state";
 import { Money } from "~/components/money";
 import { requireUserWithPermission } from "~/modules/auth/auth.server";
 import { TAX_POLICY } from "~/modules/payments/tax";
-import { taxReport, taxReportCsv, taxReportSchema, type TaxReportRow } from "~/modules/payments/tax-report.server";
+import { taxReport, taxReportSchema, type TaxReportRow } from "~/modules/payments/tax-report.server";
 import { readQuery } from "~/utils/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Tax report · Admin · Coursemint" }];
 
-/** Tax collected by jurisdiction and month, refunds netted; `?format=csv` downloads it for filing. */
+/** Tax collected by jurisdiction and month, refunds netted (the CSV for filing: /admin/tax.csv). */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { app } = context;
   await requireUserWithPermission(app, request, "read:payment:any");
   const filter = readQuery(app, request, taxReportSchema);
   const rows = await taxReport(app, filter);
-  if (filter.format === "csv") {
-    const name = `coursemint-tax${filter.from ? `-${filter.from}` : ""}${filter.to ? `-to-${filter.to}` : ""}.csv`;
-    return new Response(taxReportCsv(rows), { headers: { "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": `attachment; filename="${name}"`, "Cache-Control": "private, no-store" } });
-  }
   return { rows, filter: { from: filter.from ?? "", to: filter.to ?? "" } };
 }
 
 export default function AdminTax() {
-  // The CSV answer is a download, never rendered: the page's data is the report.
-  const { rows, filter } = useLoaderData<typeof loader>() as unknown as { rows: TaxReportRow[]; filter: { from: string; to: string } };
-  const csv = `/admin/tax?${new URLSearchParams({ ...(filter.from ? { from: filter.from } : {}), ...(filter.to ? { to: filter.to } : {}), format: "csv" })}`;
+  const { rows, filter } = useLoaderData<typeof loader>();
+  const csv = `/admin/tax.csv?${new URLSearchParams({ ...(filter.from ? { from: filter.from } : {}), ...(filter.to ? { to: filter.to } : {}) })}`;
   return (
     <section className="stack">
       <h1>Tax report</h1>
@@ -67,7 +62,7 @@ export default function AdminTax() {
               </tr>
             </thead>
             <tbody>
-              {rows.map((r) => (
+              {rows.map((r: TaxReportRow) => (
                 <tr key={`${r.month}|${r.country}|${r.state}|${r.jurisdiction}|${r.currency}`}>
                   <td data-label="Month">{r.month}</td>
                   <td data-label="Jurisdiction">
