@@ -50,5 +50,5 @@ test("a US buyer sees sales tax added at checkout, and on the receipt", async ({
   await page.getByRole("link", { name: /Receipt|Course: Street Photography/ }).first().click();
   await expect(page.getByTestId("receipt-tax")).toContainText("Sales tax 4 % (New York)");
   await expect(page.getByTestId("receipt-tax")).toContainText("$1.40");
-  await expect(page.getByText("$36.40")).toBeVisible();
+  await expect(page.getByText("$36.40", { exact: true }).first()).toBeVisible();
 });
