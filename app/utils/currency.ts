@@ -3,7 +3,7 @@
 // re-exports it with the schemas and the arithmetic.
 
 /** Currencies Coursemint sells in, with their minor-unit scale fixed up front. */
-export const CURRENCIES = { usd: 2, eur: 2, gbp: 2, jpy: 0 } as const;
+export const CURRENCIES = { usd: 2, eur: 2, gbp: 2, aud: 2, cad: 2, jpy: 0 } as const;
 export type Currency = keyof typeof CURRENCIES;
 
 /** One currency formatter per (locale, currency) per isolate: building one costs more than formatting (bounded: locales come from requests). */

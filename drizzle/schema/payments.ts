@@ -49,10 +49,33 @@ export const payments = sqliteTable(
     succeededAt: epochMs("succeeded_at"),
     /** `created` of the newest Stripe object/event applied, so stale events never win. */
     stripeUpdatedAt: epochMs("stripe_updated_at"),
+    /**
+     * Tax (docs/tax.md), recorded once from the completed Checkout Session (`tax_recorded_at`):
+     * `amount` includes it (added on top for exclusive prices, inside for inclusive ones).
+     */
+    taxAmount: integer("tax_amount").notNull().default(0),
+    taxBehavior: text("tax_behavior", { enum: ["inclusive", "exclusive"] }),
+    /** Thousandths of a percent: 19 % → 19000, 8.875 % → 8875. */
+    taxRateMilli: integer("tax_rate_milli"),
+    taxCountry: text("tax_country"),
+    taxState: text("tax_state"),
+    /** Stripe's jurisdiction name ("Germany", "New York", "Canada (Ontario)"). */
+    taxJurisdiction: text("tax_jurisdiction"),
+    /** vat, gst, hst, sales_tax. */
+    taxType: text("tax_type"),
+    /** Stripe's taxability reason (standard_rated, reverse_charge, not_collecting …). */
+    taxReason: text("tax_reason"),
+    taxReverseCharge: integer("tax_reverse_charge", { mode: "boolean" }).notNull().default(false),
+    buyerTaxIdType: text("buyer_tax_id_type"),
+    buyerTaxId: text("buyer_tax_id"),
+    buyerBusinessName: text("buyer_business_name"),
+    buyerAddress: text("buyer_address", { mode: "json" }).$type<Record<string, string | null>>(),
+    taxRecordedAt: epochMs("tax_recorded_at"),
     createdAt: epochMs("created_at").notNull(),
     updatedAt: epochMs("updated_at").notNull(),
   },
   (t) => [
+    index("payments_tax_idx").on(t.taxRecordedAt),
     index("payments_user_created_idx").on(t.userId, t.id),
     index("payments_status_idx").on(t.status, t.id),
     /** Revenue rollups recompute a day from the payments that succeeded in it (app/modules/analytics). */
@@ -80,6 +103,8 @@ export const refunds = sqliteTable(
     stripeRefundId: text("stripe_refund_id").unique(),
     requestedBy: text("requested_by").references(() => users.id),
     failureMessage: text("failure_message"),
+    /** The tax inside this refund: the payment's tax in proportion (cumulative, floored; the last refund takes the rest). */
+    taxAmount: integer("tax_amount").notNull().default(0),
     /** When the purpose's reversal ran for this refund. */
     reversedAt: epochMs("reversed_at"),
     createdAt: epochMs("created_at").notNull(),

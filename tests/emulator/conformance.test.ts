@@ -118,6 +118,18 @@ describe("conformance with Stripe's API description", () => {
     await stripe.checkout.sessions.retrieve(paySession.id, { expand: ["payment_intent"] });
     const subSession = await stripe.checkout.sessions.create({ mode: "subscription", line_items: [{ price: monthly.id, quantity: 1 }], success_url: "http://localhost/ok", customer_email: "sub@example.test" });
     expect((await control.completeCheckout(subSession.url!)).status).toBe(303);
+    // Stripe Tax in Checkout: exclusive and inclusive prices, a reverse-charged business, breakdowns expanded.
+    const taxCustomer = await stripe.customers.create({ email: "tax@example.test", address: { country: "US", state: "NY", postal_code: "10001" } });
+    const taxed = await stripe.checkout.sessions.create({ mode: "payment", customer: taxCustomer.id, customer_update: { address: "auto", name: "auto" }, automatic_tax: { enabled: true }, billing_address_collection: "required", tax_id_collection: { enabled: true }, line_items: [{ price_data: { currency: "usd", unit_amount: 2500, tax_behavior: "exclusive", product_data: { name: "Course" } }, quantity: 1 }], success_url: "http://localhost/ok" });
+    await stripe.checkout.sessions.listLineItems(taxed.id, { expand: ["data.taxes"] });
+    expect((await control.previewCheckoutTax(taxed.url!, { country: "DE" })).status).toBe(200);
+    expect((await control.completeCheckout(taxed.url!, { country: "DE", business_name: "Muster GmbH", tax_id: "DE123456789" })).status).toBe(303);
+    await stripe.checkout.sessions.retrieve(taxed.id, { expand: ["total_details.breakdown"] });
+    const inclusive = await stripe.prices.create({ currency: "eur", unit_amount: 4900, tax_behavior: "inclusive", product_data: { name: "Kurs" } });
+    await stripe.prices.update(inclusive.id, { nickname: "EUR inclusive" });
+    const vat = await stripe.checkout.sessions.create({ mode: "payment", automatic_tax: { enabled: true }, line_items: [{ price: inclusive.id, quantity: 1 }], success_url: "http://localhost/ok" });
+    expect((await control.completeCheckout(vat.url!, { country: "FR" })).status).toBe(303);
+    await stripe.checkout.sessions.retrieve(vat.id, { expand: ["total_details.breakdown"] });
     const stale = await stripe.checkout.sessions.create({ mode: "payment", line_items: [{ price_data: { currency: "usd", unit_amount: 100, product_data: { name: "x" } }, quantity: 1 }], success_url: "http://localhost/ok" });
     await stripe.checkout.sessions.expire(stale.id);
     await stripe.checkout.sessions.list({ status: "complete" });

@@ -22,6 +22,7 @@ import { emulator } from "../payments/helpers";
 import { syncWebhooks } from "../subscriptions/helpers";
 import { credit, wallet } from "../tokens/helpers";
 import { insertCourse } from "./helpers";
+import type { CheckoutBuyer } from "../../workers/stripe-emulator/testing";
 
 /*
  * Money is conserved across random sequences of money events, run against the real services, the
@@ -46,6 +47,11 @@ import { insertCourse } from "./helpers";
  * Bundles too: an admin's bundle of the three courses (two instructors) bought with the learner's
  * owned courses' shares off, then refunded in part or in full like any purchase; per course, sales
  * add up to what was paid, reversals to at most each refund, and access follows what is left.
+ * Tax: purchases through Checkout with a billing address (`buyTaxed`: New York, Germany, a German
+ * business with a VAT number, California, Australia, Ontario, Brazil; USD prices, so the tax is added)
+ * record the tax; the sale is split net of it, each refund carries its share (all of it once fully
+ * refunded), reversals are net of it, and the tax not refunded is held apart:
+ *   paid − refunded − disputed = platform revenue + instructor earnings + tax held.
  * Adding a step: a variant to `Step`, its arbitrary to `stepArb`, a case in `run`, what it moves to `check`.
  */
 
@@ -54,6 +60,7 @@ const NUM_RUNS = 15;
 
 type Step =
   | { kind: "buy"; learner: number; course: number; tokens: number }
+  | { kind: "buyTaxed"; learner: number; course: number; buyer: number }
   | { kind: "adminRefund"; purchase: number; shareBps: number }
   | { kind: "selfRefund"; purchase: number; review: boolean }
   | { kind: "approve"; purchase: number }
@@ -64,8 +71,20 @@ type Step =
   | { kind: "resolveDispute"; purchase: number; win: boolean }
   | { kind: "buyBundle"; learner: number };
 
+/** Buyers at Checkout (USD prices, so tax is added on top): taxed, reverse-charged, not taxed, not collected. */
+const TAXED_BUYERS: CheckoutBuyer[] = [
+  { country: "US", state: "NY" },
+  { country: "DE" },
+  { country: "DE", business_name: "Muster GmbH", tax_id: "DE123456789" },
+  { country: "US", state: "CA" },
+  { country: "AU" },
+  { country: "CA", state: "ON" },
+  { country: "BR" },
+];
+
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant("buy" as const), learner: fc.nat(1), course: fc.nat(2), tokens: fc.oneof(fc.constant(0), fc.integer({ min: 100, max: 900 })) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant("buyTaxed" as const), learner: fc.nat(1), course: fc.nat(2), buyer: fc.nat(TAXED_BUYERS.length - 1) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("adminRefund" as const), purchase: fc.nat(9), shareBps: fc.oneof(fc.constant(10_000), fc.integer({ min: 1, max: 9_999 })) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("selfRefund" as const), purchase: fc.nat(9), review: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("approve" as const), purchase: fc.nat(9) }) },
@@ -134,7 +153,7 @@ async function makeWorld(prices: number[]): Promise<World> {
 const expected = (error: unknown) => error instanceof AppError && error.status < 500;
 
 /** What the runs actually exercised (a property that never met a dispute would prove nothing about them). */
-const exercised = { disputesOpened: 0, disputesWon: 0, disputesLost: 0, bundles: 0, bundleRefunds: 0 };
+const exercised = { disputesOpened: 0, disputesWon: 0, disputesLost: 0, bundles: 0, bundleRefunds: 0, taxed: 0, taxRefunded: 0 };
 
 async function run(world: World, step: Step, log: string[]) {
   const pick = (n: number) => world.purchases[n % world.purchases.length];
@@ -155,6 +174,18 @@ async function run(world: World, step: Step, log: string[]) {
         world.purchases.push({ paymentId: payment.paymentId, learner: step.learner, course: 0 });
         exercised.bundles++;
         return log.push(`buyBundle by ${step.learner}: ${payment.amount}`);
+      }
+      case "buyTaxed": {
+        // Through Checkout with a billing address: Stripe Tax adds the tax (USD is tax-exclusive).
+        const course = world.courses[step.course]!;
+        const outcome = await purchaseCourse(app(), world.learners[step.learner]!, { courseId: course.id });
+        if (outcome.status !== "payment_started" || outcome.payment.nextAction.type !== "redirect_to_checkout") return log.push(`buyTaxed ${step.course}: ${outcome.status}`);
+        const done = await emulator().completeCheckout(outcome.payment.nextAction.url, TAXED_BUYERS[step.buyer]!);
+        if (done.status !== 303) throw new Error(`checkout answered ${done.status}: ${await done.text()}`);
+        const paid = await reconcilePayment(app(), outcome.payment.paymentId);
+        world.purchases.push({ paymentId: paid.id, learner: step.learner, course: step.course });
+        if (paid.taxAmount > 0) exercised.taxed++;
+        return log.push(`buyTaxed ${step.course} by ${step.learner} in ${JSON.stringify(TAXED_BUYERS[step.buyer])}: ${paid.amount} (tax ${paid.taxAmount})`);
       }
       case "adminRefund": {
         const p = pick(step.purchase);
@@ -237,6 +268,7 @@ async function check(world: World, log: string[]) {
   let refunded = 0;
   let absorbed = 0;
   let disputed = 0;
+  let taxHeld = 0;
   for (const p of rows) {
     expect(p.status, why).toMatch(/^(succeeded|partially_refunded|refunded)$/);
     expect(p.amountRefundPending, why).toBe(0);
@@ -251,29 +283,39 @@ async function check(world: World, log: string[]) {
     paid += p.amount;
     refunded += p.amountRefunded;
 
+    // Tax: each refund carries its share, never more than the payment's tax, all of it once fully refunded.
+    const taxRefunded = mine.reduce((s, r) => s + r.taxAmount, 0);
+    for (const r of mine) expect(r.taxAmount, why).toBeLessThanOrEqual(r.amount);
+    expect(taxRefunded, why).toBeLessThanOrEqual(p.taxAmount);
+    if (p.amountRefunded === p.amount) expect(taxRefunded, why).toBe(p.taxAmount);
+    if (p.amountRefunded < p.amount) expect(taxRefunded, why).toBeLessThanOrEqual(Math.floor((p.amountRefunded * p.taxAmount) / p.amount));
+    if (taxRefunded > 0) exercised.taxRefunded++;
+    taxHeld += p.taxAmount - taxRefunded;
+
     const entries = ledger.filter((e) => e.paymentId === p.id);
     if (p.purpose === "bundle_purchase") {
       absorbed += await checkBundle(p, mine, entries, why);
       continue;
     }
     const sale = entries.find((e) => e.kind === "sale");
-    expect(sale?.grossAmount, why).toBe(p.amount);
+    // The split is of what was paid net of tax.
+    expect(sale?.grossAmount, why).toBe(p.amount - p.taxAmount);
     for (const e of entries) expect(e.instructorAmount + e.platformAmount, why).toBe(e.grossAmount);
     // Each refund is reversed in the ledger exactly once, or absorbed by the platform after the hold.
     for (const r of mine) {
       const reversal = entries.filter((e) => e.refundId === r.id);
       expect(reversal.length, why).toBeLessThanOrEqual(1);
-      if (reversal[0]) expect(reversal[0].grossAmount, why).toBe(-r.amount);
+      if (reversal[0]) expect(reversal[0].grossAmount, why).toBe(-(r.amount - r.taxAmount));
       else {
         expect(r.createdAt, `${why}\nrefund ${r.id} absorbed inside the hold`).toBeGreaterThanOrEqual(sale!.availableAt);
-        absorbed += r.amount;
+        absorbed += r.amount - r.taxAmount;
       }
     }
     // A chargeback open or lost takes the sale's remaining net out of the ledger (frozen, or recovered
     // from later earnings when already paid out); a won one gives it back. Stripe withdrew that much.
     const dispute = disputeRows.find((d) => d.paymentId === p.id);
     const disputedNet = 0 - entries.filter((e) => e.kind === "dispute" || e.kind === "dispute_reinstated").reduce((s, e) => s + e.grossAmount, 0);
-    if (dispute && ["needs_response", "under_review", "lost"].includes(dispute.status)) expect(disputedNet, why).toBe(p.amount - p.amountRefunded);
+    if (dispute && ["needs_response", "under_review", "lost"].includes(dispute.status)) expect(disputedNet, why).toBe(p.amount - p.amountRefunded - (p.taxAmount - taxRefunded));
     else expect(disputedNet, why).toBe(0);
     if (dispute) expect((await stripe.disputes.retrieve(dispute.stripeDisputeId)).status, why).toBe(dispute.status);
     disputed += disputedNet;
@@ -291,7 +333,8 @@ ${p.id} lost its enrollment`).toBe(p.amount);
   }
   const platform = ledger.reduce((s, e) => s + e.platformAmount, 0) - absorbed;
   const instructor = ledger.reduce((s, e) => s + e.instructorAmount, 0);
-  expect(paid - refunded - disputed, `${why}\npaid ${paid} refunded ${refunded} disputed ${disputed} platform ${platform} instructor ${instructor}`).toBe(platform + instructor);
+  // Tax collected and not refunded is the state's: held apart, never revenue nor earnings.
+  expect(paid - refunded - disputed, `${why}\npaid ${paid} refunded ${refunded} disputed ${disputed} platform ${platform} instructor ${instructor} tax ${taxHeld}`).toBe(platform + instructor + taxHeld);
 
   // Payouts: never negative, exactly the claimed earnings, and what Stripe transferred.
   for (const [i, instructorId] of world.instructors.entries()) {
@@ -386,5 +429,7 @@ describe("money conservation (property)", () => {
     expect(exercised.disputesLost).toBeGreaterThan(0);
     expect(exercised.bundles).toBeGreaterThan(0);
     expect(exercised.bundleRefunds).toBeGreaterThan(0);
+    expect(exercised.taxed).toBeGreaterThan(0);
+    expect(exercised.taxRefunded).toBeGreaterThan(0);
   }, 300_000);
 });

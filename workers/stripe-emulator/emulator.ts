@@ -12,7 +12,7 @@ import { Prices, Products } from "./resources/billing/products";
 import { Subscriptions } from "./resources/billing/subscriptions";
 import { TestClocks } from "./resources/billing/test-clocks";
 import { Trials } from "./resources/billing/trials";
-import { Checkout } from "./resources/checkout";
+import { Checkout, type CheckoutForm } from "./resources/checkout";
 import { Connect } from "./resources/connect";
 import { Customers } from "./resources/customers";
 import { Disputes } from "./resources/disputes";
@@ -89,8 +89,13 @@ export class Emulator extends EmulatorCore {
   }
 
   /** The hosted Checkout page's Pay button. */
-  completeCheckout(id: string, form: { name: string; email: string; card: string }) {
+  completeCheckout(id: string, form: CheckoutForm) {
     return this.checkout.complete(id, form);
+  }
+
+  /** The hosted Checkout page's "Update total" button: the tax for the address entered. */
+  previewCheckoutTax(id: string, form: CheckoutForm) {
+    return this.checkout.previewTax(id, form);
   }
 
   /** The bank's side of the dispute test cards: opens the disputes scheduled since the last call. */

@@ -22,7 +22,7 @@ function expandPath(store: Store, value: Obj | null | undefined, parts: string[]
 }
 
 /** Fields Stripe sends only when asked for with `expand[]` ("includable"), by object type. */
-const INCLUDABLE: Record<string, string[]> = { invoice: ["payments"] };
+const INCLUDABLE: Record<string, string[]> = { invoice: ["payments"], "checkout.session": ["total_details.breakdown"], item: ["taxes"] };
 
 /**
  * Removes includable fields that were not asked for, at any depth (`payments` of an invoice is
@@ -38,7 +38,12 @@ export function omitIncludable<T>(value: T, paths: string[] = [], prefix = ""): 
   const obj = value as Obj;
   for (const field of INCLUDABLE[obj.object] ?? []) {
     const asked = paths.some((path) => path === prefix + field || path.startsWith(`${prefix}${field}.`));
-    if (!asked) delete obj[field];
+    if (asked) continue;
+    // A dotted field (`total_details.breakdown`) is removed from its parent object.
+    const keys = field.split(".");
+    const last = keys.pop()!;
+    const parent = keys.reduce<Obj | null>((o, k) => (o && typeof o[k] === "object" ? (o[k] as Obj) : null), obj);
+    if (parent) delete parent[last];
   }
   for (const [key, child] of Object.entries(obj)) if (child && typeof child === "object") omitIncludable(child, paths, `${prefix}${key}.`);
   return value;

@@ -8,7 +8,7 @@ import { StripeError } from "./errors";
 import { parseForm, type Params } from "./form";
 import { IdempotencyKeys, jsonResponse as json } from "./idempotency";
 import { newId } from "./ids";
-import { checkoutPage, html, invoicePage, onboardingPage } from "./pages";
+import { CHECKOUT_FIELDS, checkoutPage, html, invoicePage, onboardingPage } from "./pages";
 import { type Obj, Store } from "./store";
 import { type WebhookEnv, Webhooks } from "./webhooks";
 
@@ -274,8 +274,20 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
       if (request.method === "GET") return html(checkoutPage(session, lineItems, undefined, customerEmail));
       const form = await request.formData();
       const field = (name: string) => String(form.get(name) ?? "");
+      const entered = Object.fromEntries(CHECKOUT_FIELDS.map((name) => [name, field(name)])) as Record<(typeof CHECKOUT_FIELDS)[number], string>;
+      if (field("action") === "calculate") {
+        // "Update total": the tax for the address entered, the page shown again with what was typed.
+        try {
+          const updated = emulator.previewCheckoutTax(id, entered);
+          await this.capture(emulator, null, namespace);
+          return html(checkoutPage(updated, (this.store.internal(id).lineItems ?? []) as Obj[], undefined, customerEmail, entered));
+        } catch (error) {
+          if (!(error instanceof StripeError)) throw error;
+          return html(checkoutPage(this.store.get(id)!, lineItems, error.message, customerEmail, entered), error.status);
+        }
+      }
       try {
-        const done = emulator.completeCheckout(id, { name: field("name"), email: field("email"), card: field("card") });
+        const done = emulator.completeCheckout(id, entered);
         if (emulator.newEvents) await this.webhooks.schedule();
         await this.capture(emulator, null, namespace);
         const target = String(done.success_url ?? "/").replace("{CHECKOUT_SESSION_ID}", id);
@@ -284,7 +296,7 @@ export class StripeEmulator extends DurableObject<EmulatorEnv> {
         if (emulator.newEvents) await this.webhooks.schedule();
         await this.capture(emulator, null, namespace);
         if (!(error instanceof StripeError)) throw error;
-        return html(checkoutPage(this.store.get(id)!, lineItems, error.message, customerEmail), 402);
+        return html(checkoutPage(this.store.get(id)!, (this.store.internal(id).lineItems ?? []) as Obj[], error.message, customerEmail, entered), error.status === 402 ? 402 : error.status);
       }
     }
     const setup = /^\/c\/setup\/[0-9a-f]+\/(acctlink_\w+)$/.exec(path);

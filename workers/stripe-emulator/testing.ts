@@ -27,6 +27,23 @@ export interface FaultSpec {
   delay_ms?: number;
 }
 
+/** What a buyer types on the hosted Checkout page: the card, and the billing address and tax ID when asked. */
+export interface CheckoutBuyer {
+  name?: string;
+  card?: string;
+  email?: string;
+  country?: string;
+  state?: string;
+  postal_code?: string;
+  line1?: string;
+  city?: string;
+  business_name?: string;
+  tax_id?: string;
+}
+
+const BUYER_FIELDS = ["country", "state", "postal_code", "line1", "city", "business_name", "tax_id"] as const;
+const buyerFields = (form: CheckoutBuyer) => Object.fromEntries(BUYER_FIELDS.flatMap((f) => (form[f] ? [[f, form[f]!]] : [])));
+
 /** The account's webhook delivery settings (and emulator options), as `configure()` takes them. */
 export type WebhookSettings = WebhookConfig;
 
@@ -112,8 +129,14 @@ export class EmulatorControl {
   }
 
   /** Fills in and submits the hosted Checkout page like a browser; returns the redirect (303) or the page with an error (402). */
-  completeCheckout(url: string, form: { name?: string; card?: string; email?: string } = {}) {
-    const body = new URLSearchParams({ name: form.name ?? "Test Learner", card: form.card ?? "4242 4242 4242 4242", email: form.email ?? "" });
+  completeCheckout(url: string, form: CheckoutBuyer = {}) {
+    const body = new URLSearchParams({ name: form.name ?? "Test Learner", card: form.card ?? "4242 4242 4242 4242", email: form.email ?? "", ...buyerFields(form) });
+    return this.binding.fetch(url, { method: "POST", body, redirect: "manual", headers: { "Content-Type": "application/x-www-form-urlencoded" } });
+  }
+
+  /** Presses the hosted Checkout page's "Update total with tax" with this address (and tax ID); returns the page. */
+  previewCheckoutTax(url: string, form: CheckoutBuyer = {}) {
+    const body = new URLSearchParams({ action: "calculate", name: form.name ?? "", card: "", email: form.email ?? "", ...buyerFields(form) });
     return this.binding.fetch(url, { method: "POST", body, redirect: "manual", headers: { "Content-Type": "application/x-www-form-urlencoded" } });
   }
 

@@ -18,7 +18,7 @@ export const COUPON_POLICY = {
     /** Active (not deactivated, not expired) codes per course at once. */
     maxActiveCodesPerCourse: 3,
     /** A code never takes a course below this price (minor units of the course's currency). */
-    priceFloor: { usd: 499, eur: 499, gbp: 399, jpy: 600 } satisfies Record<Currency, number>,
+    priceFloor: { usd: 499, eur: 499, gbp: 399, aud: 799, cad: 699, jpy: 600 } satisfies Record<Currency, number>,
     /** Largest percentage an instructor's code takes off (basis points). */
     maxPercentBps: 9000,
   },

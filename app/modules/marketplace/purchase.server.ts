@@ -63,7 +63,8 @@ export const coursePurchasePurpose: PaymentPurpose = {
   },
 
   /**
-   * Grants access and records the 70/30 earning on `payment.amount` (what was actually paid).
+   * Grants access and records the 70/30 earning on `payment.amount - payment.taxAmount` (what was
+   * actually paid, net of tax).
    * Idempotent: the enrollment is re-activated only if revoked, and the sale entry is keyed by the
    * payment id, so a redelivered success writes nothing; a second payment for an enrollment another
    * payment already granted books no sale and is reported as a duplicate (payments refunds it).
@@ -104,7 +105,8 @@ export const coursePurchasePurpose: PaymentPurpose = {
       app.logger.warn("marketplace.duplicate_purchase", { paymentId: payment.id, courseId: course.id, userId: payment.userId, grantedBy: enrollment?.paymentId ?? null });
       return "duplicate";
     }
-    await saleEntry(app.db, { instructorId: course.instructorId, courseId: course.id, paymentId: payment.id, amount: payment.amount, currency: payment.currency, at: t }).run();
+    // The split is of what was paid net of tax (docs/tax.md): the tax is the state's, never earned.
+    await saleEntry(app.db, { instructorId: course.instructorId, courseId: course.id, paymentId: payment.id, amount: payment.amount - (payment.taxAmount ?? 0), currency: payment.currency, at: t }).run();
     app.logger.info("marketplace.purchase_fulfilled", { paymentId: payment.id, courseId: course.id, userId: payment.userId, amount: payment.amount, currency: payment.currency });
   },
 
@@ -126,7 +128,8 @@ export const coursePurchasePurpose: PaymentPurpose = {
       );
       await app.db.batch(statements as [any, ...any[]]);
     }
-    const outcome = await reverseEarning(app, { paymentId: payment.id, refundId: refund.id, refundAmount: refund.amount });
+    // The refund's tax goes back to the buyer from the tax collected, not from the earning.
+    const outcome = await reverseEarning(app, { paymentId: payment.id, refundId: refund.id, refundAmount: refund.amount - (refund.taxAmount ?? 0) });
     app.logger.info("marketplace.purchase_reversed", { paymentId: payment.id, refundId: refund.id, amount: refund.amount, full, earning: outcome });
   },
 

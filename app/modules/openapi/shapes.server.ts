@@ -35,9 +35,28 @@ export const refundShape = z
     currency,
     reason: z.string().nullable(),
     status: z.enum(REFUND_STATUSES),
+    taxAmount: money("The tax inside this refund: the payment's tax in proportion (docs/tax.md)."),
     createdAt: timestamp,
   })
   .meta({ id: "Refund" });
+
+export const paymentTaxShape = z
+  .object({
+    amount: money("The tax inside `amount`."),
+    behavior: z.enum(["inclusive", "exclusive"]).nullable().meta({ description: "Whether the price included the tax (inclusive) or it was added at Checkout (exclusive)." }),
+    rateMilli: z.number().int().nullable().meta({ description: "The rate in thousandths of a percent (19 % → 19000)." }),
+    country: z.string().nullable(),
+    state: z.string().nullable(),
+    jurisdiction: z.string().nullable(),
+    type: z.string().nullable().meta({ description: "vat, gst, hst or sales_tax." }),
+    reason: z.string().nullable().meta({ description: "Stripe's taxability reason: standard_rated, reverse_charge, not_collecting, not_subject_to_tax, customer_exempt." }),
+    reverseCharge: z.boolean(),
+    buyerTaxId: z.string().nullable(),
+    buyerTaxIdType: z.string().nullable(),
+    buyerBusinessName: z.string().nullable(),
+    buyerAddress: z.record(z.string(), z.string().nullable()).nullable(),
+  })
+  .meta({ id: "PaymentTax" });
 
 export const paymentShape = z
   .object({
@@ -51,6 +70,8 @@ export const paymentShape = z
     status: z.enum(PAYMENT_STATUSES).meta({ description: "Only moves forward: requires_action → processing → succeeded → partially_refunded → refunded, or failed / canceled." }),
     amountRefunded: money(),
     amountRefundable: money("What is left to refund (0 unless paid)."),
+    taxAmount: money("The tax inside `amount` (0 until Checkout computed it)."),
+    tax: paymentTaxShape.nullable().meta({ description: "The tax Stripe Tax computed at Checkout; null when none was (card payments through the API)." }),
     failure: z.object({ code: z.string(), message: z.string().nullable() }).nullable(),
     createdAt: timestamp,
     succeededAt: timestamp.nullable(),
@@ -266,6 +287,8 @@ export const PAYMENT_EXAMPLE = {
   status: "succeeded",
   amountRefunded: 0,
   amountRefundable: 4999,
+  taxAmount: 0,
+  tax: null,
   failure: null,
   createdAt: 1795750000000,
   succeededAt: 1795750003000,

@@ -14,6 +14,8 @@ import { toPurposeView, type Payment } from "./records.server";
 import { getPurpose, runPaymentHooks, type PaymentRegistry } from "./registry";
 import { OPEN_STATUSES, statusFromIntent } from "./status";
 import { checkStripe, createStripe, declineMessage, mapStripeError, outcomeUnknown, stripeShapes } from "./stripe.server";
+import { checkoutTaxParams } from "./tax.server";
+import type { Currency } from "~/utils/money";
 
 const returnPath = sameSitePathSchema; // the one same-site rule (app/utils/redirect.ts)
 
@@ -92,7 +94,7 @@ export async function processPayment(app: AppContext, user: SessionUser, input: 
   // Capabilities may pay part of the price another way (reward tokens), reserved under this id.
   const paymentId = createId("payment");
   const priced = { ...quote, metadata: { ...quote.metadata } };
-  const draft = () => ({ id: paymentId, userId: user.id, purpose: data.purpose, purposeRef: quote.purposeRef, amount: priced.amount, currency: quote.currency, amountRefunded: 0, metadata: priced.metadata });
+  const draft = () => ({ id: paymentId, userId: user.id, purpose: data.purpose, purposeRef: quote.purposeRef, amount: priced.amount, currency: quote.currency, amountRefunded: 0, taxAmount: 0, metadata: priced.metadata });
   let reservation: { payment: Payment; reused: boolean };
   try {
     for (const hooks of app.payments.paymentHooks) {
@@ -204,6 +206,7 @@ async function openCheckout(app: AppContext, stripe: Stripe, payment: Payment, c
     return `${app.config.APP_URL}${p}${p.includes("?") ? "&" : "?"}payment=${payment.id}`;
   };
   const metadata = stripeMetadata(payment);
+  const tax = checkoutTaxParams(payment.currency as Currency);
   const session = checkStripe(
     stripeShapes.checkoutSession.extend({ url: z.url() }),
     await stripe.checkout.sessions.create(
@@ -211,7 +214,8 @@ async function openCheckout(app: AppContext, stripe: Stripe, payment: Payment, c
         mode: "payment",
         customer: customerId,
         client_reference_id: payment.id,
-        line_items: [{ quantity: 1, price_data: { currency: payment.currency, unit_amount: payment.amount, product_data: { name: payment.description } } }],
+        line_items: [{ quantity: 1, price_data: { currency: payment.currency, unit_amount: payment.amount, product_data: { name: payment.description }, ...tax.priceData } }],
+        ...tax.session,
         payment_intent_data: { metadata, description: payment.description },
         metadata,
         success_url: back(payment.successPath),

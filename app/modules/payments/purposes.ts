@@ -18,6 +18,8 @@ export type PaymentForPurpose = {
   amount: number;
   currency: Currency;
   amountRefunded: number;
+  /** The tax inside `amount` (docs/tax.md): never the seller's revenue, never split or paid out. 0 when absent. */
+  taxAmount?: number;
   metadata: Record<string, string>;
 };
 
@@ -97,7 +99,7 @@ export type PaymentPurpose = {
    * Runs after a refund of `refundAmount` succeeded (`payment.amountRefunded` already includes
    * it). Must be idempotent per refund id.
    */
-  reverse(app: AppContext, payment: PaymentForPurpose, refund: { id: string; amount: number }): Promise<void>;
+  reverse(app: AppContext, payment: PaymentForPurpose, refund: { id: string; amount: number; /** The tax inside the refund (0 when absent). */ taxAmount?: number }): Promise<void>;
   /**
    * The payment is disputed (a chargeback): opened → pause what it bought and freeze or recover the
    * money it paid out; won → restore it all; lost → end it as a full refund would. Optional: a purpose

@@ -10,6 +10,7 @@ import { refundPayment, runReversals, syncRefundsFromStripe } from "./refunds.se
 import { getPurpose, runPaymentHooks } from "./registry";
 import { ALLOWED_FROM, OPEN_STATUSES, PAID_STATUSES, statusFromIntent } from "./status";
 import { checkStripe, createStripe, declineMessage, stripeShapes } from "./stripe.server";
+import { recordCheckoutTax } from "./tax.server";
 import { UNKNOWN_OUTCOME_POLICY } from "./unknown-outcomes";
 
 /**
@@ -33,6 +34,8 @@ export async function reconcilePayment(app: AppContext, paymentId: string, hint:
 
   const intent = checkStripe(stripeShapes.paymentIntent, await stripe.paymentIntents.retrieve(piId), "PaymentIntent");
   const next = statusFromIntent(intent.status, !!intent.last_payment_error);
+  // The tax Checkout computed (and the total it charged) is recorded before anything is fulfilled.
+  if (next === "succeeded" && !payment.taxRecordedAt) await recordCheckoutTax(app, stripe, payment, intent);
   const chargeId = typeof intent.latest_charge === "string" ? intent.latest_charge : (intent.latest_charge?.id ?? null);
   const failure = intent.last_payment_error;
   const t = now();

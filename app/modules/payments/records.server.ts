@@ -4,6 +4,7 @@ import type { Currency } from "~/utils/money";
 import { payments, refunds } from "~drizzle/schema";
 import type { PaymentForPurpose, PaymentPurposeName } from "./purposes";
 import { PAID_STATUSES } from "./status";
+import type { PaymentTax } from "./tax";
 
 export type Payment = typeof payments.$inferSelect;
 export type Refund = typeof refunds.$inferSelect;
@@ -16,6 +17,7 @@ export const toPurposeView = (p: Payment): PaymentForPurpose => ({
   amount: p.amount,
   currency: p.currency as Currency,
   amountRefunded: p.amountRefunded,
+  taxAmount: p.taxAmount,
   metadata: p.metadata,
 });
 
@@ -43,6 +45,8 @@ export function publicPayment(p: Payment) {
     status: p.status,
     amountRefunded: p.amountRefunded,
     amountRefundable: Math.max(0, PAID_STATUSES.includes(p.status) ? p.amount - p.amountRefunded - p.amountRefundPending : 0),
+    taxAmount: p.taxAmount,
+    tax: paymentTax(p),
     failure: p.failureCode ? { code: p.failureCode, message: p.failureMessage } : null,
     createdAt: p.createdAt,
     succeededAt: p.succeededAt,
@@ -50,5 +54,25 @@ export function publicPayment(p: Payment) {
 }
 
 export function publicRefund(r: Refund) {
-  return { id: r.id, paymentId: r.paymentId, amount: r.amount, currency: r.currency, reason: r.reason, status: r.status, createdAt: r.createdAt };
+  return { id: r.id, paymentId: r.paymentId, amount: r.amount, currency: r.currency, reason: r.reason, status: r.status, taxAmount: r.taxAmount, createdAt: r.createdAt };
+}
+
+/** A payment's recorded tax for receipts and the API (null when none was calculated). */
+export function paymentTax(p: Payment): PaymentTax | null {
+  if (!p.taxRecordedAt || !p.taxReason) return null;
+  return {
+    amount: p.taxAmount,
+    behavior: p.taxBehavior,
+    rateMilli: p.taxRateMilli,
+    country: p.taxCountry,
+    state: p.taxState,
+    jurisdiction: p.taxJurisdiction,
+    type: p.taxType,
+    reason: p.taxReason,
+    reverseCharge: p.taxReverseCharge,
+    buyerTaxId: p.buyerTaxId,
+    buyerTaxIdType: p.buyerTaxIdType,
+    buyerBusinessName: p.buyerBusinessName,
+    buyerAddress: p.buyerAddress,
+  };
 }

@@ -122,6 +122,23 @@ export async function refundPayment(app: AppContext, actor: Pick<SessionUser, "i
   return finishRefund(app, payment.id, refundId);
 }
 
+/** The tax of a refund of ?3 of payment ?2, once its amount is reserved (see refundReservationStatements). */
+const REFUND_TAX_SQL = `max(0, min(?3,
+  (select (amount_refunded + amount_refund_pending) * tax_amount / amount from payments where id = ?2)
+  - (select coalesce(sum(tax_amount), 0) from refunds where payment_id = ?2 and status in ('pending', 'succeeded'))))`;
+
+/** The tax inside a refund of `amount` made outside our API (the Stripe Dashboard), by the same rule. */
+async function refundTaxFor(app: AppContext, payment: Payment, amount: number) {
+  if (payment.taxAmount <= 0 || payment.amount <= 0) return 0;
+  const others = await app.db
+    .select({ tax: sql<number>`coalesce(sum(${refunds.taxAmount}), 0)` })
+    .from(refunds)
+    .where(and(eq(refunds.paymentId, payment.id), sql`${refunds.status} in ('pending', 'succeeded')`))
+    .get();
+  const cumulative = Math.min(payment.amount, payment.amountRefunded + payment.amountRefundPending + amount);
+  return Math.max(0, Math.min(amount, Math.floor((cumulative * payment.taxAmount) / payment.amount) - (others?.tax ?? 0)));
+}
+
 export type RefundReservation = {
   refundId: string;
   paymentId: string;
@@ -147,8 +164,11 @@ export function refundReservationStatements(app: AppContext, r: RefundReservatio
        where id = ?3 and amount - amount_refunded - amount_refund_pending >= ?1${onlyIf ? ` and (${onlyIf.sql})` : ""}`,
     ).bind(r.amount, r.at, r.paymentId, ...(onlyIf?.params ?? [])),
     app.env.DB.prepare(
-      `insert into refunds (id, payment_id, amount, currency, reason, status, requested_by, created_at, updated_at)
-       select ?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7, ?7 where changes() = 1`,
+      // The tax inside the refund: the payment's tax in proportion to everything refunded or being
+      // refunded (this refund included, reserved just above), floored, less the tax of the other
+      // refunds; so refunds in pieces add up to the payment's tax exactly when it is all refunded.
+      `insert into refunds (id, payment_id, amount, currency, reason, status, requested_by, created_at, updated_at, tax_amount)
+       select ?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7, ?7, ${REFUND_TAX_SQL} where changes() = 1`,
     ).bind(r.refundId, r.paymentId, r.amount, r.currency, r.reason, r.actorId, r.at),
     app.env.DB.prepare(
       `insert into audit_log (id, actor_id, action, target_type, target_id, metadata, request_id, created_at)
@@ -257,6 +277,7 @@ export async function syncRefundsFromStripe(app: AppContext, stripe: Stripe, pay
           currency: payment.currency,
           reason: r.reason ?? "Refunded in Stripe",
           status,
+          taxAmount: await refundTaxFor(app, payment, r.amount),
           stripeRefundId: r.id,
           requestedBy: null,
           createdAt: r.created * 1000,
@@ -330,7 +351,7 @@ export async function runReversals(app: AppContext, purpose: PaymentPurpose, pay
     .all();
   for (const refund of due) {
     const fresh = (await findPayment(app, { id: payment.id }))!;
-    await purpose.reverse(app, toPurposeView(fresh), { id: refund.id, amount: refund.amount });
+    await purpose.reverse(app, toPurposeView(fresh), { id: refund.id, amount: refund.amount, taxAmount: refund.taxAmount });
     for (const hooks of app.payments.paymentHooks) await hooks.refunded?.(app, toPurposeView(fresh), { id: refund.id, amount: refund.amount });
     const marked = await app.db.update(refunds).set({ reversedAt: now() }).where(and(eq(refunds.id, refund.id), isNull(refunds.reversedAt))).run();
     if (marked.meta.changes > 0) {

@@ -19,6 +19,7 @@ import { PriceBreakdownList } from "~/components/price-breakdown";
 import type { Currency } from "~/utils/money";
 import { AppError, errorResponse, toAppError } from "~/utils/errors";
 import { branded } from "~/utils/meta";
+import { REVERSE_CHARGE_NOTE, TAX_POLICY, taxLineLabel, type PaymentTax } from "~/modules/payments/tax";
 
 export const meta: MetaFunction<typeof loader> = ({ data, matches }) => [{ title: branded(matches, `${data && isPaidStatus(data.payment.status) ? "Receipt" : "Payment"} ${data?.payment.id ?? ""} · Coursemint`) }];
 
@@ -36,7 +37,9 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       refundOptionForPayment(app, user.id, paymentId),
     ]);
     // The price breakdown recorded with the payment (list → tier → code → tokens → paid).
-    const priced = payer?.purpose === "course_purchase" ? breakdownFromMetadata({ amount: payment.amount, currency: payment.currency as Currency, metadata: payer.metadata }) : null;
+    // The breakdown ends at the price; tax added on top (exclusive) is its own line below.
+    const addedTax = payment.tax?.behavior === "exclusive" ? payment.taxAmount : 0;
+    const priced = payer?.purpose === "course_purchase" ? breakdownFromMetadata({ amount: payment.amount - addedTax, currency: payment.currency as Currency, metadata: payer.metadata }) : null;
     const breakdown = priced && priced.breakdown.total !== priced.breakdown.listPrice ? priced : null;
     return { payment, payer: payer ? { name: payer.name, email: payer.email } : null, refund, breakdown };
   } catch (error) {
@@ -55,6 +58,32 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   } catch (error) {
     return formError(app, error, keptValues(form));
   }
+}
+
+/** The buyer's address on one line (country code last). */
+const formatAddress = (a: Record<string, string | null>) => [a.line1, a.city, a.state, a.postal_code, a.country].filter(Boolean).join(", ");
+const TAX_ID_LABELS: Record<string, string> = { eu_vat: "VAT", gb_vat: "VAT", au_abn: "ABN", ca_bn: "BN", us_ein: "EIN" };
+const taxIdLabel = (type: string | null) => TAX_ID_LABELS[type ?? ""] ?? "Tax ID";
+
+/** The tax lines of a receipt: the tax with its rate and jurisdiction, the net, and the reverse-charge wording when it applies. */
+function TaxFacts({ tax, amount, currency }: { tax: PaymentTax; amount: number; currency: string }) {
+  return (
+    <>
+      <dt>Price before tax</dt>
+      <dd>
+        <Money amount={amount - tax.amount} currency={currency} />
+      </dd>
+      <dt>Tax</dt>
+      <dd data-testid="receipt-tax">
+        {taxLineLabel(tax)}: <Money amount={tax.amount} currency={currency} />
+        {tax.reverseCharge ? (
+          <span className="block" data-testid="receipt-reverse-charge">
+            {REVERSE_CHARGE_NOTE}
+          </span>
+        ) : null}
+      </dd>
+    </>
+  );
 }
 
 export default function Receipt() {
@@ -79,14 +108,30 @@ export default function Receipt() {
       <dl className="facts">
         <dt>Billed to</dt>
         <dd>
-          {payer?.name} ({payer?.email})
+          {payment.tax?.buyerBusinessName ? (
+            <>
+              {payment.tax.buyerBusinessName}, {payer?.name} ({payer?.email})
+            </>
+          ) : (
+            <>
+              {payer?.name} ({payer?.email})
+            </>
+          )}
+          {payment.tax?.buyerAddress ? <span className="block muted">{formatAddress(payment.tax.buyerAddress)}</span> : null}
+          {payment.tax?.buyerTaxId ? <span className="block" data-testid="receipt-buyer-tax-id">{`${taxIdLabel(payment.tax.buyerTaxIdType)} ${payment.tax.buyerTaxId}`}</span> : null}
+        </dd>
+        <dt>Sold by</dt>
+        <dd data-testid="receipt-seller">
+          {TAX_POLICY.seller.name}, {TAX_POLICY.seller.address}
+          <span className="block">{`${TAX_POLICY.seller.taxIdLabel} ${TAX_POLICY.seller.taxId}`}</span>
         </dd>
         <dt>Item</dt>
         <dd>{payment.description}</dd>
-        <dt>Amount</dt>
+        <dt>{payment.tax ? "Total paid" : "Amount"}</dt>
         <dd>
           <Money amount={payment.amount} currency={payment.currency} />
         </dd>
+        {payment.tax ? <TaxFacts tax={payment.tax} amount={payment.amount} currency={payment.currency} /> : null}
         <dt>Status</dt>
         <dd>
           <StatusBadge kind="payment" status={payment.status} />

@@ -61,7 +61,7 @@ export default function AdminOverview() {
       <p className="muted">
         As of <When ms={m.generatedAt} as="dateTime" />. Also as JSON at <code>/api/metrics</code>.{" "}
         <Link to="/admin/users">Users</Link> · <Link to="/admin/payments">Payments</Link> · <Link to="/admin/disputes">Disputes</Link> ·{" "}
-        <Link to="/admin/refund-requests">Refund requests</Link> · <Link to="/admin/emails">Emails</Link> ·{" "}
+        <Link to="/admin/refund-requests">Refund requests</Link> · <Link to="/admin/emails">Emails</Link> · <Link to="/admin/tax">Tax report</Link> ·{" "}
         <Link to="/admin/revenue">Revenue</Link> · <Link to="/admin/audit">Audit log</Link>
       </p>
       {waitingMin !== null && waitingMin >= 5 ? (

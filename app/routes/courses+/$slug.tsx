@@ -31,6 +31,7 @@ import { CATEGORY_LABELS, LANGUAGE_LABELS, REVIEW_BODY_MAX } from "~/modules/mar
 import { AppError, errorResponse, parseOrThrow } from "~/utils/errors";
 import { formError, integerFromString, keptValues, readForm, type FormResult } from "~/utils/forms.server";
 import { type Currency } from "~/utils/money";
+import { priceTaxNote, TAX_POLICY } from "~/modules/payments/tax";
 import { Avatar, CourseCover } from "~/components/course-cover";
 import { StarInput, StarRating } from "~/components/stars";
 import { useFormat } from "~/utils/format";
@@ -322,6 +323,11 @@ export default function CoursePage() {
                   {breakdown.total !== breakdown.listPrice ? ` (was ${f.money(course.price.amount, currency)})` : ""}
                   {usable.tokens > 0 ? " before tokens" : ""}
                 </SubmitButton>
+                <p className="muted" data-testid="price-tax-note">
+                  {TAX_POLICY.pricesIncludeTax[currency]
+                    ? `Price ${priceTaxNote(currency)} where it applies; a business with a valid VAT number in another EU country pays no VAT (reverse charge).`
+                    : `Price ${priceTaxNote(currency)}: sales tax, GST or VAT is added at checkout from your billing address.`}
+                </p>
               </div>
             )}
             {!signedIn ? <p className="muted">You will be asked to log in first.</p> : null}

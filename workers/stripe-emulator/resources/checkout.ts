@@ -6,9 +6,24 @@ import { invalid, missing, StripeError } from "../errors";
 import type { Params } from "../form";
 import { newId } from "../ids";
 import { filtered, list } from "../list";
-import { arr, int, metadataFrom, obj, str } from "../params";
+import { arr, bool, int, metadataFrom, obj, str } from "../params";
 import type { Obj } from "../store";
+import { computeTax, DEFAULT_BUYER_COUNTRY, needsState, taxIdTypeFor, validTaxId } from "../tax";
 import { Resource } from "./resource";
+
+/** What the hosted page collects besides the card: the billing address and a business's tax ID. */
+export type CheckoutForm = {
+  name: string;
+  email: string;
+  card: string;
+  country?: string;
+  state?: string;
+  postal_code?: string;
+  line1?: string;
+  city?: string;
+  business_name?: string;
+  tax_id?: string;
+};
 
 /** The `ui_mode` values of the declared API version (`hosted` was renamed `hosted_page`). */
 const UI_MODES = ["hosted_page", "embedded_page", "elements", "form"];
@@ -25,6 +40,31 @@ export class Checkout extends Resource {
     if (customer) this.em.load("customer", customer, "customer", "customer");
     const lineItems = arr(p.line_items).map(obj);
     if (!lineItems.length) throw missing("line_items");
+    const automaticTax = bool(obj(p.automatic_tax).enabled);
+    const taxIdCollection = bool(obj(p.tax_id_collection).enabled);
+    const billingAddressCollection = str(p.billing_address_collection) ?? null;
+    if (billingAddressCollection && !["auto", "required"].includes(billingAddressCollection)) {
+      throw invalid("billing_address_collection", "Invalid billing_address_collection: must be one of auto or required");
+    }
+    const customerUpdate = obj(p.customer_update);
+    for (const f of ["address", "name"] as const) {
+      const v = str(customerUpdate[f]);
+      if (v !== undefined && v !== "auto" && v !== "never") throw invalid(`customer_update[${f}]`, `Invalid customer_update[${f}]: must be one of auto or never`);
+    }
+    if (Object.keys(customerUpdate).length && !customer) throw invalid("customer_update", "`customer_update` can only be used with `customer`.");
+    if (taxIdCollection && customer && str(customerUpdate.name) !== "auto") {
+      throw invalid("customer_update[name]", "When `customer` is set, `tax_id_collection[enabled]=true` requires `customer_update[name]=auto` so the business name entered in Checkout is saved to the Customer.");
+    }
+    const customerObj = customer ? this.store.get(customer) : null;
+    if (automaticTax && mode !== "payment") {
+      throw invalid("automatic_tax[enabled]", "The Stripe emulator calculates tax for Checkout Sessions in `payment` mode only.");
+    }
+    if (automaticTax && customer && !customerObj?.address?.country && str(customerUpdate.address) !== "auto") {
+      throw invalid(
+        "automatic_tax[enabled]",
+        "Automatic tax calculation in Checkout requires a valid address on the Customer. Add a valid address to the Customer or set `customer_update[address]` to 'auto' to save the address entered in Checkout to the Customer.",
+      );
+    }
     const resolved = lineItems.map((li, i) => {
       let price: Obj;
       if (str(li.price)) price = this.em.load("price", str(li.price)!, "price", `line_items[${i}][price]`);
@@ -35,6 +75,9 @@ export class Checkout extends Resource {
       }
       if (mode === "subscription" && !price.recurring) {
         throw invalid(`line_items[${i}][price]`, "You must provide at least one recurring price in `subscription` mode when using prices.");
+      }
+      if (automaticTax && price.tax_behavior === "unspecified") {
+        throw invalid(`line_items[${i}][price]`, `Automatic tax needs the tax behavior of every price: price \`${price.id}\` has \`tax_behavior=unspecified\`. Set \`tax_behavior\` to \`inclusive\` or \`exclusive\` (or a default tax behavior in the Tax settings).`);
       }
       const quantity = Number(str(li.quantity) ?? 1);
       return {
@@ -50,6 +93,7 @@ export class Checkout extends Resource {
         metadata: {},
         price,
         quantity,
+        taxes: [] as Obj[],
       };
     });
     const amountTotal = resolved.reduce((s, li) => s + li.amount_total, 0);
@@ -65,8 +109,10 @@ export class Checkout extends Resource {
       allowed_payment_method_types: null,
       amount_subtotal: amountTotal,
       amount_total: amountTotal,
-      automatic_tax: { enabled: false, liability: null, provider: null, status: null },
-      billing_address_collection: null,
+      automatic_tax: automaticTax
+        ? { enabled: true, liability: { type: "self" }, provider: "stripe", status: "requires_location_inputs" as string | null }
+        : { enabled: false, liability: null, provider: null, status: null as string | null },
+      billing_address_collection: billingAddressCollection,
       cancel_url: str(p.cancel_url) ?? null,
       client_reference_id: str(p.client_reference_id) ?? null,
       client_secret: null,
@@ -110,16 +156,93 @@ export class Checkout extends Resource {
       submit_type: null,
       subscription: null as string | null,
       success_url: successUrl,
-      total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
+      tax_id_collection: { enabled: taxIdCollection, required: "never" },
+      total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0, breakdown: { discounts: [], taxes: [] as Obj[] } },
       ui_mode: uiMode,
       wallet_options: null,
       url: `${this.em.options.publicBase}/c/pay/${this.em.options.namespace}/${id}`,
     };
-    this.store.put(session, {
+    const internal = {
       lineItems: resolved,
       paymentIntentData: obj(p.payment_intent_data),
       subscriptionData: obj(p.subscription_data),
+      customerUpdate,
+    };
+    // A Customer with an address is taxed at once (Checkout shows the tax before asking for anything).
+    if (automaticTax && customerObj?.address?.country) {
+      this.applyTax(session, internal.lineItems, { address: customerObj.address, taxIds: [], taxExempt: customerObj.tax_exempt ?? "none" });
+    }
+    this.store.put(session, internal);
+    return session;
+  }
+
+  /**
+   * Stripe Tax on the session's lines (tax.ts): line and session totals, `total_details.amount_tax`
+   * and its breakdown, `automatic_tax.status: complete`. Exclusive prices get the tax added;
+   * inclusive ones keep their total with the tax inside.
+   */
+  private applyTax(session: Obj, lineItems: Obj[], buyer: { address: Obj; taxIds: Array<{ type: string; value: string }>; taxExempt: "none" | "exempt" | "reverse" }) {
+    const result = computeTax({
+      lines: lineItems.map((li) => ({ amount: li.amount_subtotal, taxBehavior: li.price.tax_behavior === "inclusive" ? "inclusive" : "exclusive" })),
+      address: buyer.address,
+      taxIds: buyer.taxIds,
+      taxExempt: buyer.taxExempt,
+      currency: session.currency,
     });
+    const rate = result.rate(this.em.realNow());
+    lineItems.forEach((li, i) => {
+      const line = result.lines[i]!;
+      li.amount_tax = line.tax;
+      li.amount_total = line.total;
+      li.taxes = [{ amount: line.tax, rate, taxability_reason: result.taxabilityReason, taxable_amount: line.taxable }];
+    });
+    session.amount_total = lineItems.reduce((s: number, li) => s + li.amount_total, 0);
+    session.total_details.amount_tax = result.amountTax;
+    session.total_details.breakdown = {
+      discounts: [],
+      taxes: [{ amount: result.amountTax, rate, taxability_reason: result.taxabilityReason, taxable_amount: result.lines.reduce((s, l) => s + l.taxable, 0) }],
+    };
+    session.automatic_tax.status = "complete";
+  }
+
+  /**
+   * The hosted page's buyer details as Stripe checks them: with automatic tax (or a required billing
+   * address) the country, and in the US and Canada the state or province; a tax ID, when collected,
+   * must have its country's format. Throws the message the page shows.
+   */
+  private buyerFrom(session: Obj, form: CheckoutForm) {
+    const wantsAddress = session.automatic_tax.enabled || session.billing_address_collection === "required";
+    // The page preselects a country (Stripe: from the buyer's IP address); a form without one sends it.
+    const country = ((form.country ?? "").trim() || (wantsAddress ? DEFAULT_BUYER_COUNTRY : "")).toUpperCase();
+    const state = (form.state ?? "").trim().toUpperCase();
+    if (wantsAddress && !/^[A-Z]{2}$/.test(country)) throw new StripeError(400, "invalid_request_error", "Choose your country: it decides the tax on this purchase.", { code: "incomplete_address", param: "country" });
+    if (session.automatic_tax.enabled && needsState(country) && !state) {
+      throw new StripeError(400, "invalid_request_error", `Enter your ${country === "CA" ? "province" : "state"}: it decides the tax on this purchase.`, { code: "incomplete_address", param: "state" });
+    }
+    const address = country
+      ? { city: form.city?.trim() || null, country, line1: form.line1?.trim() || null, line2: null, postal_code: form.postal_code?.trim() || null, state: state || null }
+      : null;
+    const taxIds: Array<{ type: string; value: string }> = [];
+    const rawTaxId = (form.tax_id ?? "").trim();
+    if (session.tax_id_collection?.enabled && rawTaxId) {
+      const type = taxIdTypeFor(country);
+      const value = type ? validTaxId(type, rawTaxId) : null;
+      if (!type || !value) throw new StripeError(400, "invalid_request_error", `Your tax ID is invalid: ${rawTaxId} is not a ${type ? type.replace("_", " ").toUpperCase() : "supported"} number for your country.`, { code: "tax_id_invalid", param: "tax_id" });
+      taxIds.push({ type, value });
+    }
+    return { address, taxIds, businessName: taxIds.length ? form.business_name?.trim() || null : null };
+  }
+
+  /** The hosted page's "Update total" step: the tax for the address entered, shown before paying. */
+  previewTax(id: string, form: CheckoutForm) {
+    const session = this.em.load("checkout session", id, "checkout.session");
+    if (session.status !== "open") throw new StripeError(400, "invalid_request_error", "This Checkout Session is no longer active.", { code: "checkout_session_unexpected_state" });
+    if (!session.automatic_tax.enabled) return session;
+    const internal = this.store.internal(id);
+    const buyer = this.buyerFrom(session, form);
+    const customer = session.customer ? this.store.get(session.customer) : null;
+    this.applyTax(session, internal.lineItems, { address: buyer.address!, taxIds: buyer.taxIds, taxExempt: customer?.tax_exempt ?? "none" });
+    this.store.put(session, internal);
     return session;
   }
 
@@ -141,10 +264,17 @@ export class Checkout extends Resource {
   }
 
   /** The hosted page's Pay button. Returns the session, or throws the card's StripeError. */
-  complete(id: string, form: { name: string; email: string; card: string }) {
+  complete(id: string, form: CheckoutForm) {
     const session = this.em.load("checkout session", id, "checkout.session");
     if (session.status !== "open") throw new StripeError(400, "invalid_request_error", "This Checkout Session is no longer active.", { code: "checkout_session_unexpected_state" });
     const internal = this.store.internal(id);
+    const buyer = this.buyerFrom(session, form);
+    const existing = session.customer ? this.store.get(session.customer) : null;
+    const taxExempt: "none" | "exempt" | "reverse" = existing?.tax_exempt ?? "none";
+    if (session.automatic_tax.enabled) {
+      this.applyTax(session, internal.lineItems, { address: buyer.address!, taxIds: buyer.taxIds, taxExempt });
+      this.store.put(session, internal);
+    }
     let customerId: string | null = session.customer;
     const email = session.customer_email ?? (form.email || null);
     const pm = this.em.paymentMethods.createFromCard(form.card.trim(), form.name || null);
@@ -168,6 +298,9 @@ export class Checkout extends Resource {
         piId = pi.id;
         session.payment_intent = piId;
         this.store.put(session);
+      } else if (this.store.get(piId)?.amount !== session.amount_total) {
+        // Another attempt after a decline, with another address: the tax and so the amount changed.
+        this.em.paymentIntents.update(piId, { amount: String(session.amount_total) });
       }
       this.em.paymentIntents.confirm(piId!, { payment_method: pm.id });
     } else {
@@ -188,7 +321,24 @@ export class Checkout extends Resource {
       session.invoice = sub.latest_invoice;
     }
     session.customer = customerId;
-    session.customer_details = { address: null, business_name: null, email, individual_name: null, name: form.name || null, phone: null, tax_exempt: "none", tax_ids: [] };
+    session.customer_details = {
+      address: buyer.address,
+      business_name: buyer.businessName,
+      email,
+      individual_name: null,
+      name: form.name || null,
+      phone: null,
+      tax_exempt: taxExempt,
+      tax_ids: buyer.taxIds,
+    };
+    // `customer_update`: what Checkout collected is saved to the Customer.
+    const update = (internal.customerUpdate ?? {}) as Obj;
+    if (customerId && existing && (update.address === "auto" || update.name === "auto")) {
+      this.em.customers.update(customerId, {
+        ...(update.address === "auto" && buyer.address ? { address: Object.fromEntries(Object.entries(buyer.address).map(([k, v]) => [k, v ?? ""])) } : {}),
+        ...(update.name === "auto" && (buyer.businessName || form.name) ? { name: buyer.businessName ?? form.name } : {}),
+      });
+    }
     session.status = "complete";
     session.payment_status = "paid";
     session.url = null;

@@ -2,9 +2,26 @@
 import type { Params } from "../form";
 import { newId } from "../ids";
 import { filtered, list } from "../list";
+import { invalid } from "../errors";
+import type { Param } from "../form";
 import { int, metadataFrom, obj, str } from "../params";
 import type { Route } from "../core";
 import { Resource } from "./resource";
+
+const ADDRESS_FIELDS = ["city", "country", "line1", "line2", "postal_code", "state"] as const;
+
+/** Stripe's Address from `address[...]` parameters (`address=""` clears it). */
+export function addressFrom(v: Param | undefined) {
+  if (v === "" || v === undefined) return null;
+  const a = obj(v);
+  return Object.fromEntries(ADDRESS_FIELDS.map((f) => [f, str(a[f]) || null])) as Record<(typeof ADDRESS_FIELDS)[number], string | null>;
+}
+
+const taxExemptParam = (v: Param | undefined) => {
+  const value = str(v);
+  if (value !== undefined && !["none", "exempt", "reverse"].includes(value)) throw invalid("tax_exempt", "Invalid tax_exempt: must be one of exempt, none, or reverse");
+  return value as "none" | "exempt" | "reverse" | undefined;
+};
 
 export class Customers extends Resource {
   create(p: Params) {
@@ -12,7 +29,7 @@ export class Customers extends Resource {
     if (testClock) this.em.load("test_helpers.test_clock", testClock, "test_helpers.test_clock", "test_clock");
     const customer = {
       ...this.em.base("cus", "customer"),
-      address: null,
+      address: addressFrom(p.address),
       balance: int(p, "balance") ?? 0,
       currency: null,
       default_source: null,
@@ -26,7 +43,7 @@ export class Customers extends Resource {
       phone: str(p.phone) ?? null,
       preferred_locales: [],
       shipping: null,
-      tax_exempt: "none",
+      tax_exempt: taxExemptParam(p.tax_exempt) ?? "none",
       test_clock: testClock,
     };
     if (testClock) customer.created = this.store.get(testClock)!.frozen_time as number;
@@ -46,6 +63,8 @@ export class Customers extends Resource {
     for (const f of ["email", "name", "description", "phone"]) if (p[f] !== undefined) after[f] = str(p[f]) || null;
     if (p.metadata !== undefined) after.metadata = metadataFrom(after.metadata, p.metadata);
     if (p.balance !== undefined) after.balance = int(p, "balance");
+    if (p.address !== undefined) after.address = addressFrom(p.address);
+    if (p.tax_exempt !== undefined) after.tax_exempt = taxExemptParam(p.tax_exempt);
     const settings = obj(p.invoice_settings);
     if (settings.default_payment_method !== undefined) {
       const pm = str(settings.default_payment_method);

@@ -35,7 +35,7 @@ export default defineRoute("/api/payments/refund", {
         body: { paymentId: "pay_01jdxa7q2m3n4p5r6s7t8v9w0x", amount: 1000, reason: "Requested by the learner" },
         status: 200,
         response: {
-          refund: { id: "ref_01jdxa7q2m3n4p5r6s7t8v9w0x", paymentId: "pay_01jdxa7q2m3n4p5r6s7t8v9w0x", amount: 1000, currency: "usd", reason: "Requested by the learner", status: "succeeded", createdAt: 1795750000000 },
+          refund: { id: "ref_01jdxa7q2m3n4p5r6s7t8v9w0x", paymentId: "pay_01jdxa7q2m3n4p5r6s7t8v9w0x", amount: 1000, currency: "usd", reason: "Requested by the learner", status: "succeeded", taxAmount: 0, createdAt: 1795750000000 },
           payment: { ...PAYMENT_EXAMPLE, status: "partially_refunded", amountRefunded: 1000, amountRefundable: 3999 },
         },
       },

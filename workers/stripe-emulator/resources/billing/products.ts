@@ -7,6 +7,14 @@ import { arr, bool, int, metadataFrom, obj, requireStr, str } from "../../params
 import type { Obj } from "../../store";
 import { Resource } from "../resource";
 
+/** A price's `tax_behavior` parameter (Stripe Tax: whether `unit_amount` includes tax). */
+export function taxBehaviorParam(p: Params, name: string): "inclusive" | "exclusive" | "unspecified" | undefined {
+  const v = str(p[name]);
+  if (v === undefined) return undefined;
+  if (v !== "inclusive" && v !== "exclusive" && v !== "unspecified") throw invalid(name, `Invalid ${name}: must be one of exclusive, inclusive, or unspecified`);
+  return v;
+}
+
 export class Products extends Resource {
   create(p: Params) {
     const product = {
@@ -72,6 +80,7 @@ export class Prices extends Resource {
     const interval = str(recurring.interval);
     if (p.recurring !== undefined && !interval) throw missing("recurring[interval]");
     if (interval && !["day", "week", "month", "year"].includes(interval)) throw invalid("recurring[interval]", `Invalid recurring[interval]: must be one of day, week, month, or year`);
+    const taxBehavior = taxBehaviorParam(p, "tax_behavior") ?? "unspecified";
     const lookupKey = str(p.lookup_key) ?? null;
     if (lookupKey) {
       const existing = this.store.all("price").find((x) => x.lookup_key === lookupKey);
@@ -93,7 +102,7 @@ export class Prices extends Resource {
       recurring: interval
         ? { interval, interval_count: Number(str(recurring.interval_count) ?? 1), meter: null, trial_period_days: null, usage_type: "licensed" }
         : null,
-      tax_behavior: "unspecified",
+      tax_behavior: taxBehavior,
       tiers_mode: null,
       transform_quantity: null,
       type: interval ? "recurring" : "one_time",
@@ -111,6 +120,12 @@ export class Prices extends Resource {
     if (p.active !== undefined) after.active = bool(p.active);
     if (p.nickname !== undefined) after.nickname = str(p.nickname) || null;
     if (p.lookup_key !== undefined) after.lookup_key = str(p.lookup_key) || null;
+    const taxBehavior = taxBehaviorParam(p, "tax_behavior");
+    if (taxBehavior && taxBehavior !== before.tax_behavior) {
+      // Stripe: once inclusive or exclusive, a price's tax behaviour is fixed (a new price is needed).
+      if (before.tax_behavior !== "unspecified") throw invalid("tax_behavior", "The tax_behavior of a price cannot be changed once it has been set to inclusive or exclusive.");
+      after.tax_behavior = taxBehavior;
+    }
     if (p.metadata !== undefined) after.metadata = metadataFrom(after.metadata, p.metadata);
     return this.em.saveUpdated("price.updated", before, after);
   }
