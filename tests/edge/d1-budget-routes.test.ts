@@ -58,6 +58,8 @@ const ROUTES: Record<string, Route> = {
   "/admin/refund-requests": { as: "admin", path: () => "/admin/refund-requests", status: 200, budget: [3, 2] },
   "/admin/revenue": { as: "admin", path: () => "/admin/revenue", status: 200, budget: [3, 2] },
   "/admin/revenue.csv": { as: "admin", path: () => "/admin/revenue.csv?table=courses", status: 200, budget: [3, 2] },
+  "/admin/tax": { as: "admin", path: () => "/admin/tax", status: 200, budget: [3, 2] },
+  "/admin/tax.csv": { as: "admin", path: () => "/admin/tax.csv", status: 200, budget: [3, 2] },
   "/admin/tokens": { as: "admin", path: () => "/admin/tokens", status: 200, budget: [3, 2] },
   "/admin/users": { as: "admin", path: () => "/admin/users", status: 200, budget: [3, 2] },
   "/admin/users/:userId": { as: "admin", path: (f) => `/admin/users/${f.student.id}`, status: 200, budget: [3, 2] },
