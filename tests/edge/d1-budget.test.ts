@@ -24,7 +24,8 @@ const COURSE_API = "/api/courses/:id";
 const REVIEWS_API = "/api/courses/:id/reviews";
 
 // Anonymous, edge cache miss (the tests read the cache version from D1 on every request: +1 below).
-const ANONYMOUS: Budget[] = [["/", 1, 1], ["/courses", 2, 2], [COURSE, 5, 3], ["/pricing", 1, 1], ["/api/health", 1, 1], ["/api/courses/list", 1, 1], [COURSE_API, 3, 2], [REVIEWS_API, 2, 2]];
+// `/courses` unfiltered also reads the newest bundles, beside the courses (3 queries, still 2 sequential).
+const ANONYMOUS: Budget[] = [["/", 1, 1], ["/courses", 3, 2], [COURSE, 5, 3], ["/pricing", 1, 1], ["/api/health", 1, 1], ["/api/courses/list", 1, 1], [COURSE_API, 3, 2], [REVIEWS_API, 2, 2]];
 // Anonymous, edge cache hit: only the version read (none in production within EDGE_CACHE_VERSION_TTL_MS).
 const CACHE_HIT: Budget[] = [["/", 1, 1], ["/courses", 1, 1], [COURSE, 1, 1], ["/pricing", 1, 1]];
 const SIGNED_IN: Budget[] = [
