@@ -11,7 +11,8 @@ type SubmitButtonProps = Omit<ButtonHTMLAttributes<HTMLButtonElement>, "type"> &
  * The submit button for anything that starts work (money above all). With JavaScript, from the
  * click until the page has the answer it says `pendingText`, is `aria-busy` and `aria-disabled`,
  * and swallows further clicks, so it cannot be pressed twice (it stays focusable, unlike
- * `disabled`, so screen readers keep their place). Without JavaScript the browser sends one form at
+ * `disabled`, so screen readers keep their place). Only its own submission blocks it: another
+ * form's answer still reloading the page's data must not eat this click unseen. Without JavaScript the browser sends one form at
  * a time and the server's idempotency (one open payment per purchase, confirm=yes steps) protects
  * the rest.
  */
@@ -25,7 +26,7 @@ export function SubmitButton({ pendingText, children, className, onClick, disabl
     if (navigation.state === "idle") setClicked(false);
   }, [navigation.state]);
   const handleClick = (event: MouseEvent<HTMLButtonElement>) => {
-    if (pending || busy) {
+    if (pending) {
       event.preventDefault();
       return;
     }

@@ -97,6 +97,9 @@ export const licenses = sqliteTable(
     index("licenses_org_idx").on(t.organizationId, t.id),
     index("licenses_status_expires_idx").on(t.status, t.expiresAt),
     uniqueIndex("licenses_org_subscription_unique").on(t.organizationId).where(sql`source = 'subscription'`),
+    // One license per subscription: two first activations at once (the checkout return and the
+    // webhook) make one; the loser's batch, organization included, rolls back.
+    uniqueIndex("licenses_subscription_unique").on(t.subscriptionId).where(sql`subscription_id is not null`),
   ],
 );
 

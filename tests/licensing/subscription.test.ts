@@ -1,9 +1,12 @@
+import { env } from "cloudflare:test";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { RENEWAL_GRACE_MS } from "~/modules/licensing/subscription-sync.server";
-import { auditLog, licenses, organizationMembers, organizations } from "~drizzle/schema";
+import { RENEWAL_GRACE_MS, syncLicenseWithSubscription } from "~/modules/licensing/subscription-sync.server";
+import { createId } from "~/utils/ids";
+import { auditLog, licenses, organizationMembers, organizations, subscriptions } from "~drizzle/schema";
+import { createAppContext } from "../../workers/app";
 import { clockedLearner, rowFor, runCron, stripe, subscribe, syncWebhooks, type Learner } from "../subscriptions/helpers";
-import { db, jsonBody } from "../helpers";
+import { db, insertUser, jsonBody } from "../helpers";
 import { activate, validate } from "./helpers";
 
 async function licenseOf(userId: string) {
@@ -95,6 +98,26 @@ describe("Enterprise subscription → license (through the Stripe emulator)", ()
     await runCron(learner.now * 1000);
     expect((await rowFor(learner.user.id))[0]!.status).toBe("canceled");
     expect((await licenseOf(learner.user.id))!).toMatchObject({ status: "suspended", suspendedReason: "subscription_ended" });
+  });
+
+  it("the checkout return and the webhook activating at once make one organization and one license", async () => {
+    const learner = await clockedLearner();
+    await subscribe(learner, "enterprise");
+    await syncWebhooks();
+    const template = (await rowFor(learner.user.id))[0]!;
+    // A second Enterprise subscriber whose license nobody has created yet.
+    const owner = await insertUser("student", { name: "Race Owner" });
+    const sub = { ...template, id: createId("subscription"), userId: owner.id, stripeSubscriptionId: `sub_race_${owner.id}` };
+    await db().insert(subscriptions).values(sub);
+    const app = () => createAppContext(env, { waitUntil() {}, passThroughOnException() {} } as unknown as ExecutionContext, createId("request"));
+    const results = await Promise.all(Array.from({ length: 5 }, () => syncLicenseWithSubscription(app(), sub)));
+    const orgs = await db().select().from(organizations).where(eq(organizations.ownerId, owner.id)).all();
+    expect(orgs).toHaveLength(1);
+    const owned = await db().select().from(licenses).where(eq(licenses.organizationId, orgs[0]!.id)).all();
+    expect(owned).toEqual([expect.objectContaining({ subscriptionId: sub.id, status: "active" })]);
+    expect(new Set(results.map((l) => l!.id))).toEqual(new Set([owned[0]!.id]));
+    const members = await db().select().from(organizationMembers).where(eq(organizationMembers.userId, owner.id)).all();
+    expect(members).toEqual([expect.objectContaining({ organizationId: orgs[0]!.id, role: "owner" })]);
   });
 
   it("Pro subscriptions create no license", async () => {

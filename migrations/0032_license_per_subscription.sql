@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX `licenses_subscription_unique` ON `licenses` (`subscription_id`) WHERE subscription_id is not null;
