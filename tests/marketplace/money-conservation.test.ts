@@ -16,7 +16,9 @@ import { createStripe } from "~/modules/payments/stripe.server";
 import { DAY, now, resetClock, setClock } from "~/utils/clock";
 import { AppError } from "~/utils/errors";
 import { createId } from "~/utils/ids";
-import { bundlePurchaseItems, bundleRefundParts, courseModules, disputes, enrollments, instructorAccounts, instructorEarnings, payments, payouts, refundRequests, refunds } from "~drizzle/schema";
+import { createSubscription } from "~/modules/subscriptions/lifecycle.server";
+import { getEntitlement } from "~/modules/subscriptions/entitlements.server";
+import { bundlePurchaseItems, bundleRefundParts, courseModules, disputes, enrollments, instructorAccounts, instructorEarnings, payments, payouts, refundRequests, refunds, subscriptions } from "~drizzle/schema";
 import { db, insertUser } from "../helpers";
 import { emulator } from "../payments/helpers";
 import { syncWebhooks } from "../subscriptions/helpers";
@@ -52,6 +54,12 @@ import type { CheckoutBuyer } from "../../workers/stripe-emulator/testing";
  * record the tax; the sale is split net of it, each refund carries its share (all of it once fully
  * refunded), reversals are net of it, and the tax not refunded is held apart:
  *   paid − refunded − disputed = platform revenue + instructor earnings + tax held.
+ * Subscriptions too: a learner starts a Pro or Enterprise plan with a card (the dispute card charges
+ * back the first invoice); the invoice is a payment with no instructor share, refunded by admins like
+ * any payment (the tier stays), disputed and won or lost like a purchase (the tier drops while open
+ * or lost, the subscription is canceled when lost); the platform keeps what is neither refunded nor
+ * taken by an open or lost dispute:
+ *   paid − refunded − disputed = platform revenue (ledger share − absorbed + subscriptions kept) + instructor earnings + tax held.
  * Adding a step: a variant to `Step`, its arbitrary to `stepArb`, a case in `run`, what it moves to `check`.
  */
 
@@ -69,7 +77,8 @@ type Step =
   | { kind: "payout" }
   | { kind: "buyDisputed"; learner: number; course: number }
   | { kind: "resolveDispute"; purchase: number; win: boolean }
-  | { kind: "buyBundle"; learner: number };
+  | { kind: "buyBundle"; learner: number }
+  | { kind: "subscribe"; learner: number; tier: "pro" | "enterprise"; disputed: boolean };
 
 /** Buyers at Checkout (USD prices, so tax is added on top): taxed, reverse-charged, not taxed, not collected. */
 const TAXED_BUYERS: CheckoutBuyer[] = [
@@ -95,6 +104,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant("buyDisputed" as const), learner: fc.nat(1), course: fc.nat(2) }) },
   { weight: 6, arbitrary: fc.record({ kind: fc.constant("resolveDispute" as const), purchase: fc.nat(9), win: fc.boolean() }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant("buyBundle" as const), learner: fc.nat(1) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant("subscribe" as const), learner: fc.nat(1), tier: fc.constantFrom("pro" as const, "enterprise" as const), disputed: fc.boolean() }) },
 );
 
 const app = () => createAppContext(env, { waitUntil() {}, passThroughOnException() {} } as unknown as ExecutionContext, createId("request"));
@@ -106,7 +116,8 @@ type World = {
   instructors: string[];
   accounts: string[];
   courses: Array<{ id: string; price: number; moduleIds: string[] }>;
-  purchases: Array<{ paymentId: string; learner: number; course: number }>;
+  /** Course, bundle and subscription payments (a subscription's first invoice: `course` is unused). */
+  purchases: Array<{ paymentId: string; learner: number; course: number; subscription?: boolean }>;
   /** An admin's bundle of the three courses (across both instructors), at 80 % of their list prices. */
   bundleId: string;
 };
@@ -154,7 +165,7 @@ async function makeWorld(prices: number[]): Promise<World> {
 const expected = (error: unknown) => error instanceof AppError && error.status < 500;
 
 /** What the runs actually exercised (a property that never met a dispute would prove nothing about them). */
-const exercised = { disputesOpened: 0, disputesWon: 0, disputesLost: 0, bundles: 0, bundleRefunds: 0, taxed: 0, taxRefunded: 0 };
+const exercised = { disputesOpened: 0, disputesWon: 0, disputesLost: 0, bundles: 0, bundleRefunds: 0, taxed: 0, taxRefunded: 0, subscriptions: 0, subscriptionRefunds: 0, subscriptionDisputesWon: 0, subscriptionDisputesLost: 0 };
 
 async function run(world: World, step: Step, log: string[]) {
   const pick = (n: number) => world.purchases[n % world.purchases.length];
@@ -175,6 +186,23 @@ async function run(world: World, step: Step, log: string[]) {
         world.purchases.push({ paymentId: payment.paymentId, learner: step.learner, course: 0 });
         exercised.bundles++;
         return log.push(`buyBundle by ${step.learner}: ${payment.amount}`);
+      }
+      case "subscribe": {
+        // A paid plan started with a card (the dispute card charges back its first invoice); the
+        // invoice becomes a payment when its webhooks are handled. A learner with a plan is refused (409).
+        const learner = world.learners[step.learner]!;
+        await createSubscription(app(), learner, { tier: step.tier, interval: "month", flow: "payment_method", paymentMethod: step.disputed ? "pm_card_createDispute" : "pm_card_visa" });
+        await syncWebhooks();
+        const known = new Set(world.purchases.map((p) => p.paymentId));
+        const invoice = (await db().select().from(payments).where(and(eq(payments.userId, learner.id), eq(payments.purpose, "subscription"))).all()).find((p) => !known.has(p.id));
+        if (!invoice) throw new Error(`subscribe ${step.tier}: no payment recorded for the first invoice`);
+        world.purchases.push({ paymentId: invoice.id, learner: step.learner, course: 0, subscription: true });
+        if (step.disputed) {
+          await syncWebhooks(); // the pull opened the chargeback; its events are handled here
+          exercised.disputesOpened++;
+        }
+        exercised.subscriptions++;
+        return log.push(`subscribe ${step.tier} by ${step.learner}${step.disputed ? " (dispute card)" : ""}: ${invoice.amount}`);
       }
       case "buyTaxed": {
         // Through Checkout with a billing address: Stripe Tax adds the tax (USD is tax-exclusive).
@@ -240,13 +268,16 @@ async function run(world: World, step: Step, log: string[]) {
         return log.push(`buyDisputed ${step.course} by ${step.learner}: ${outcome.payment.amount}`);
       }
       case "resolveDispute": {
-        const p = pick(step.purchase);
-        if (!p) return;
-        const open = await db().select().from(disputes).where(and(eq(disputes.paymentId, p.paymentId), inArray(disputes.status, ["needs_response", "warning_needs_response"]))).get();
+        // One of the disputes still open (of a course or a subscription invoice), so every run set wins and loses some of each.
+        const ids = world.purchases.map((x) => x.paymentId);
+        const openOnes = ids.length ? await db().select().from(disputes).where(and(inArray(disputes.paymentId, ids), inArray(disputes.status, ["needs_response", "warning_needs_response"]))).orderBy(disputes.id).all() : [];
+        const open = openOnes[step.purchase % Math.max(1, openOnes.length)];
         if (!open) return;
+        const p = world.purchases.find((x) => x.paymentId === open.paymentId)!;
         await createStripe(app()).disputes.update(open.stripeDisputeId, { evidence: { uncategorized_text: step.win ? "winning_evidence" : "losing_evidence" }, submit: true });
         await syncWebhooks();
         exercised[step.win ? "disputesWon" : "disputesLost"]++;
+        if (p.subscription) exercised[step.win ? "subscriptionDisputesWon" : "subscriptionDisputesLost"]++;
         return log.push(`resolveDispute ${p.paymentId.slice(-4)}: ${step.win ? "won" : "lost"}`);
       }
     }
@@ -270,6 +301,7 @@ async function check(world: World, log: string[]) {
   let absorbed = 0;
   let disputed = 0;
   let taxHeld = 0;
+  let subscriptionRevenue = 0;
   for (const p of rows) {
     expect(p.status, why).toMatch(/^(succeeded|partially_refunded|refunded)$/);
     expect(p.amountRefundPending, why).toBe(0);
@@ -294,6 +326,13 @@ async function check(world: World, log: string[]) {
     taxHeld += p.taxAmount - taxRefunded;
 
     const entries = ledger.filter((e) => e.paymentId === p.id);
+    if (p.purpose === "subscription") {
+      const outcome = await checkSubscription(p, entries, disputeRows.find((d) => d.paymentId === p.id), why);
+      disputed += outcome.disputed;
+      subscriptionRevenue += outcome.kept;
+      if (mine.length) exercised.subscriptionRefunds++;
+      continue;
+    }
     if (p.purpose === "bundle_purchase") {
       absorbed += await checkBundle(p, mine, entries, why);
       continue;
@@ -332,7 +371,8 @@ async function check(world: World, log: string[]) {
     else expect(p.amountRefunded, `${why}
 ${p.id} lost its enrollment`).toBe(p.amount);
   }
-  const platform = ledger.reduce((s, e) => s + e.platformAmount, 0) - absorbed;
+  // Platform revenue: its share of the ledger, less what it absorbed, plus the subscription invoices it kept (no instructor share).
+  const platform = ledger.reduce((s, e) => s + e.platformAmount, 0) - absorbed + subscriptionRevenue;
   const instructor = ledger.reduce((s, e) => s + e.instructorAmount, 0);
   // Tax collected and not refunded is the state's: held apart, never revenue nor earnings.
   expect(paid - refunded - disputed, `${why}\npaid ${paid} refunded ${refunded} disputed ${disputed} platform ${platform} instructor ${instructor} tax ${taxHeld}`).toBe(platform + instructor + taxHeld);
@@ -367,6 +407,32 @@ ${p.id} lost its enrollment`).toBe(p.amount);
     expect(refundRows.filter((x) => x.id === r.refundId), why).toHaveLength(1);
   }
   expect(new Set(requests.filter((r) => r.status !== "failed").map((r) => r.paymentId)).size, why).toBe(requests.filter((r) => r.status !== "failed").length);
+}
+
+/**
+ * A subscription invoice: the platform's alone (no ledger entry, no instructor share). A refund
+ * keeps the tier (subscriptions.md); a chargeback open or lost takes what the refunds left
+ * (Stripe withdrew it) and drops the tier at once; lost also cancels the subscription in Stripe;
+ * won gives it back. Returns what the platform kept and what the dispute took.
+ */
+async function checkSubscription(p: typeof payments.$inferSelect, entries: (typeof instructorEarnings.$inferSelect)[], dispute: typeof disputes.$inferSelect | undefined, why: string) {
+  expect(entries, why).toHaveLength(0);
+  const sub = (await db().select().from(subscriptions).where(eq(subscriptions.id, p.purposeRef)).get())!;
+  expect(sub, why).toBeDefined();
+  const remote = await createStripe(app()).subscriptions.retrieve(sub.stripeSubscriptionId);
+  const taken = dispute && ["needs_response", "under_review", "lost"].includes(dispute.status) ? p.amount - p.amountRefunded : 0;
+  if (dispute) expect(dispute.amount, why).toBe(p.amount);
+  const entitlement = await getEntitlement(app(), p.userId);
+  if (taken > 0) {
+    // The disputed subscription gives no tier (the learner has at most one plan in these runs).
+    expect(sub.disputeId, why).not.toBeNull();
+    expect(entitlement.tier, why).toBe("free");
+    if (dispute!.status === "lost") expect(remote.status, why).toBe("canceled");
+  } else if (sub.status === "active" && sub.currentPeriodEnd > now() && !sub.disputeId) {
+    expect(entitlement.tier, why).toBe(sub.tier);
+  }
+  if (dispute?.status === "won") expect(sub.disputeId, why).toBeNull();
+  return { disputed: taken, kept: p.amount - p.amountRefunded - taken };
 }
 
 /**
@@ -432,5 +498,8 @@ describe("money conservation (property)", () => {
     expect(exercised.bundleRefunds).toBeGreaterThan(0);
     expect(exercised.taxed).toBeGreaterThan(0);
     expect(exercised.taxRefunded).toBeGreaterThan(0);
+    expect(exercised.subscriptions).toBeGreaterThan(0);
+    expect(exercised.subscriptionRefunds).toBeGreaterThan(0);
+    expect(exercised.subscriptionDisputesWon + exercised.subscriptionDisputesLost).toBeGreaterThan(0);
   }, 300_000);
 });

@@ -8,12 +8,13 @@ import { refundReservationStatements, sendReservedRefund } from "~/modules/payme
 import { now } from "~/utils/clock";
 import { AppError, parseOrThrow } from "~/utils/errors";
 import { createId } from "~/utils/ids";
-import type { Currency } from "~/utils/money";
+import { largestRemainder, type Currency } from "~/utils/money";
 import { bundlePurchaseItems, bundleRefundParts, courses, enrollments } from "~drizzle/schema";
 import { recountEnrollments } from "./access.server";
 import { paidShares, spreadRefund } from "./bundle-pricing";
 import { bundleIdSchema, findBundle, getBundleOfferForBuyer } from "./bundles.server";
-import { reverseEarning, saleEntry } from "./earnings.server";
+import { notifyInstructorsOfBundleDispute } from "./disputes.server";
+import { chargeDisputeFee, disputeEarning, reinstateDisputedEarning, reverseEarning, saleEntry } from "./earnings.server";
 
 /*
  * The `bundle_purchase` payment purpose (decision 014). One payment, one Checkout Session, for the
@@ -230,22 +231,64 @@ export const bundlePurchasePurpose: PaymentPurpose = {
     log.info("marketplace.bundle_purchase_reversed", { amount: refund.amount, parts: mine.length, revoked: revoke.length, earnings });
   },
 
-  /** A chargeback of a bundle pauses, restores or ends every enrollment the payment granted (decision 014). */
+  /**
+   * A chargeback of a bundle (policy: payments/disputes-policy.ts; decision 014), course by course
+   * over the courses this payment granted. Opened: every such enrollment is suspended and each
+   * course's earning frozen (its sale still held) or recovered (already paid out), and each
+   * instructor told once. Won: the enrollments are active again and each earning reinstated. Lost:
+   * as a full bundle refund, every enrollment is revoked and each course's earning stays reversed
+   * (booked now if the dispute never opened here), plus the fee spread over the courses by share
+   * when the instructors bear it. Each step is idempotent per dispute and course.
+   */
   async dispute(app, payment, dispute) {
-    const ids = (await app.db.select({ courseId: bundlePurchaseItems.courseId }).from(bundlePurchaseItems).where(and(eq(bundlePurchaseItems.paymentId, payment.id), eq(bundlePurchaseItems.outcome, "granted"))).all()).map((r) => r.courseId);
-    if (ids.length === 0) return;
-    const [from, to] =
-      dispute.stage === "opened" ? (dispute.policy.suspendAccessWhileOpen ? [["active"], "suspended"] as const : [[], "active"] as const) : dispute.stage === "won" ? [["suspended"], "active"] as const : [["active", "suspended"], "revoked"] as const;
-    if (from.length === 0) return;
-    const t = now();
-    await app.db.batch([
-      app.db
-        .update(enrollments)
-        .set({ status: to, updatedAt: t, ...(to === "revoked" ? { revokedAt: t } : {}) })
-        .where(and(eq(enrollments.paymentId, payment.id), inArray(enrollments.status, [...from]))),
-      ...ids.map((id) => recountEnrollments(app.db, id)),
-    ] as unknown as Parameters<typeof app.db.batch>[0]);
-    app.logger.info("marketplace.bundle_disputed", { paymentId: payment.id, disputeId: dispute.id, stage: dispute.stage, courses: ids.length });
+    const log = app.logger.child({ paymentId: payment.id, disputeId: dispute.id, bundleId: payment.purposeRef, userId: payment.userId });
+    const granted = await app.db
+      .select()
+      .from(bundlePurchaseItems)
+      .where(and(eq(bundlePurchaseItems.paymentId, payment.id), eq(bundlePurchaseItems.outcome, "granted")))
+      .orderBy(bundlePurchaseItems.courseId)
+      .all();
+    if (granted.length === 0) return;
+    const ids = granted.map((g) => g.courseId);
+    const setEnrollments = async (from: ("active" | "suspended")[], to: "active" | "suspended" | "revoked") => {
+      const t = now();
+      await app.db.batch([
+        app.db
+          .update(enrollments)
+          .set({ status: to, updatedAt: t, ...(to === "revoked" ? { revokedAt: t } : {}) })
+          .where(and(eq(enrollments.paymentId, payment.id), inArray(enrollments.courseId, ids), inArray(enrollments.status, from))),
+        ...ids.map((id) => recountEnrollments(app.db, id)),
+      ] as unknown as Parameters<typeof app.db.batch>[0]);
+    };
+    const each = async <T>(fn: (courseId: string) => Promise<T>) => {
+      const out: Record<string, T> = {};
+      for (const id of ids) out[id] = await fn(id);
+      return out;
+    };
+    if (dispute.stage === "opened") {
+      if (dispute.policy.suspendAccessWhileOpen) await setEnrollments(["active"], "suspended");
+      if (!dispute.policy.freezeOrRecoverEarning) return;
+      const earnings = await each((courseId) => disputeEarning(app, { paymentId: payment.id, disputeId: dispute.id, courseId }));
+      log.info("marketplace.bundle_disputed", { courses: ids.length, earnings: Object.fromEntries(Object.entries(earnings).map(([k, v]) => [k, v.outcome])) });
+      await notifyInstructorsOfBundleDispute(app, payment, dispute, granted, earnings);
+      return;
+    }
+    if (dispute.stage === "won") {
+      await setEnrollments(["suspended"], "active");
+      const earnings = await each((courseId) => reinstateDisputedEarning(app, { paymentId: payment.id, disputeId: dispute.id, courseId }));
+      log.info("marketplace.bundle_dispute_won", { courses: ids.length, earnings });
+      return;
+    }
+    await setEnrollments(["active", "suspended"], "revoked");
+    const earnings = await each((courseId) => disputeEarning(app, { paymentId: payment.id, disputeId: dispute.id, courseId }));
+    let fees: Record<string, string> | "platform" = "platform";
+    if (dispute.policy.feeBearer === "instructor" && dispute.fee > 0) {
+      const weights = granted.map((g) => g.share);
+      const parts = weights.some((w) => w > 0) ? largestRemainder(dispute.fee, weights) : granted.map((_, i) => (i === 0 ? dispute.fee : 0));
+      fees = {};
+      for (const [i, g] of granted.entries()) fees[g.courseId] = await chargeDisputeFee(app, { paymentId: payment.id, disputeId: dispute.id, fee: parts[i]!, courseId: g.courseId });
+    }
+    log.info("marketplace.bundle_dispute_lost", { courses: ids.length, earnings: Object.fromEntries(Object.entries(earnings).map(([k, v]) => [k, v.outcome])), fees });
   },
 };
 

@@ -1,10 +1,10 @@
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { AppContext } from "~/context.server";
 import { notifyUser } from "~/modules/email/email.server";
 import type { DisputeEffect, PaymentForPurpose } from "~/modules/payments/purposes";
 import { now } from "~/utils/clock";
 import { formatDateTime } from "~/modules/email/format";
-import { courseModules, courses, enrollments, moduleProgress } from "~drizzle/schema";
+import { bundlePurchaseItems, bundles, courseModules, courses, enrollments, moduleProgress } from "~drizzle/schema";
 import type { DisputeEarningOutcome } from "./earnings.server";
 import { refundPolicyWords } from "./refund-policy";
 
@@ -26,6 +26,47 @@ export async function notifyInstructorOfDispute(app: AppContext, payment: Paymen
       earningsUrl: `${app.config.APP_URL}/instructor`,
     }),
   });
+}
+
+/**
+ * The instructors of a disputed bundle: each one once per dispute, for their courses of the bundle
+ * together (a bundle can hold several instructors' courses when an admin made it), with the sum of
+ * their frozen or recovered earnings ("recovered" when any of them was already paid out).
+ */
+export async function notifyInstructorsOfBundleDispute(
+  app: AppContext,
+  payment: PaymentForPurpose,
+  dispute: DisputeEffect,
+  granted: Pick<typeof bundlePurchaseItems.$inferSelect, "courseId" | "instructorId">[],
+  earnings: Record<string, DisputeEarningOutcome>,
+) {
+  const [bundle, courseRows] = await Promise.all([
+    app.db.select({ title: bundles.title }).from(bundles).where(eq(bundles.id, payment.purposeRef)).get(),
+    app.db.select({ id: courses.id, title: courses.title }).from(courses).where(inArray(courses.id, granted.map((g) => g.courseId))).all(),
+  ]);
+  const titles = new Map(courseRows.map((c) => [c.id, c.title]));
+  const byInstructor = new Map<string, string[]>();
+  for (const g of granted) byInstructor.set(g.instructorId, [...(byInstructor.get(g.instructorId) ?? []), g.courseId]);
+  for (const [instructorId, courseIds] of byInstructor) {
+    const booked = courseIds.map((id) => earnings[id]).filter((e): e is DisputeEarningOutcome => !!e && e.outcome !== "no_sale" && e.outcome !== "nothing_left");
+    if (booked.length === 0) continue;
+    const recovered = booked.some((e) => e.outcome === "recovered");
+    const courseTitle = `the bundle ${bundle?.title ?? "of courses"} (${courseIds.map((id) => titles.get(id) ?? id).join(", ")})`.slice(0, 200);
+    await notifyUser(app, instructorId, {
+      template: "dispute-opened-instructor",
+      idempotencyKey: `dispute-instructor/${dispute.id}/${instructorId}`,
+      data: (user) => ({
+        name: user.name,
+        courseTitle,
+        amount: dispute.amount,
+        currency: dispute.currency,
+        openedAt: now(),
+        earning: recovered ? "recovered" : "frozen",
+        earningAmount: booked.reduce((sum, e) => sum + Math.max(0, e.instructorAmount), 0),
+        earningsUrl: `${app.config.APP_URL}/instructor`,
+      }),
+    });
+  }
 }
 
 /**

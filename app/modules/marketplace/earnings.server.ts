@@ -174,18 +174,25 @@ export type DisputeEarningOutcome = { outcome: "frozen" | "recovered" | "already
 /**
  * A dispute of a sale opened (or was lost before we saw it open): one `dispute` entry of minus the
  * sale's remaining net (what refunds left of it), written once per dispute and only if the ledger
- * still holds that net (optimistic check, as reversals do). While none of the payment's entries is
+ * still holds that net (optimistic check, as reversals do). While none of the sale's entries is
  * claimed by a payout, the entry shares the sale's `available_at`, so the two are claimed together
  * and pay nothing: the earning is **frozen**. Once the sale was paid out, the entry is available at
  * once and the payouts net it against later earnings: the amount is **recovered**, carried forward as
  * a negative balance while later earnings do not cover it (runPayouts pays only positive sums).
+ *
+ * A bundle payment has one sale per course (decision 014): with `courseId` the entry is that
+ * course's (`dispute:<disputeId>:<courseId>`), computed from and checked against that course's
+ * entries only, and frozen or recovered by whether that course's sale was paid out.
  */
-export async function disputeEarning(app: AppContext, input: { paymentId: string; disputeId: string }): Promise<DisputeEarningOutcome> {
+export async function disputeEarning(app: AppContext, input: { paymentId: string; disputeId: string; courseId?: string }): Promise<DisputeEarningOutcome> {
+  const key = disputeKey("dispute", input);
+  const scope = input.courseId ? and(eq(instructorEarnings.paymentId, input.paymentId), eq(instructorEarnings.courseId, input.courseId)) : eq(instructorEarnings.paymentId, input.paymentId);
+  const sameCourse = input.courseId ? sql` AND course_id = ${input.courseId}` : sql``;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const entries = await app.db.select().from(instructorEarnings).where(eq(instructorEarnings.paymentId, input.paymentId)).all();
+    const entries = await app.db.select().from(instructorEarnings).where(scope).all();
     const sale = entries.find((e) => e.kind === "sale");
     if (!sale) return { outcome: "no_sale", instructorAmount: 0 };
-    const existing = entries.find((e) => e.idempotencyKey === `dispute:${input.disputeId}`);
+    const existing = entries.find((e) => e.idempotencyKey === key);
     if (existing) return { outcome: "already", instructorAmount: -existing.instructorAmount };
     const net = entries.reduce((a, e) => ({ gross: a.gross + e.grossAmount, instructor: a.instructor + e.instructorAmount, platform: a.platform + e.platformAmount }), { gross: 0, instructor: 0, platform: 0 });
     if (net.gross <= 0) return { outcome: "nothing_left", instructorAmount: 0 };
@@ -195,35 +202,43 @@ export async function disputeEarning(app: AppContext, input: { paymentId: string
     const result = await app.db.run(sql`
       INSERT OR IGNORE INTO instructor_earnings
         (id, idempotency_key, kind, instructor_id, course_id, payment_id, refund_id, reverses_id, gross_amount, instructor_amount, platform_amount, currency, available_at, payout_id, created_at)
-      SELECT ${createId("earning")}, ${`dispute:${input.disputeId}`}, 'dispute', ${sale.instructorId}, ${sale.courseId}, ${sale.paymentId}, NULL, ${sale.id},
+      SELECT ${createId("earning")}, ${key}, 'dispute', ${sale.instructorId}, ${sale.courseId}, ${sale.paymentId}, NULL, ${sale.id},
              ${-net.gross}, ${-net.instructor}, ${-net.platform}, ${sale.currency}, ${availableAt}, NULL, ${t}
-      WHERE (SELECT coalesce(sum(gross_amount), 0) FROM instructor_earnings WHERE payment_id = ${sale.paymentId}) = ${net.gross}
-        AND (SELECT count(*) FROM instructor_earnings WHERE payment_id = ${sale.paymentId} AND payout_id IS NOT NULL) = ${entries.filter((e) => e.payoutId !== null).length}`);
+      WHERE (SELECT coalesce(sum(gross_amount), 0) FROM instructor_earnings WHERE payment_id = ${sale.paymentId}${sameCourse}) = ${net.gross}
+        AND (SELECT count(*) FROM instructor_earnings WHERE payment_id = ${sale.paymentId}${sameCourse} AND payout_id IS NOT NULL) = ${entries.filter((e) => e.payoutId !== null).length}`);
     if (result.meta.changes > 0) return { outcome: paidOut ? "recovered" : "frozen", instructorAmount: net.instructor };
   }
   throw new Error(`The earnings of payment ${input.paymentId} kept changing while a dispute was booked; retried later.`);
 }
 
+/** `dispute:<disputeId>` for a course purchase, `dispute:<disputeId>:<courseId>` for one course of a bundle (and likewise dispute_won, dispute_fee). */
+const disputeKey = (prefix: "dispute" | "dispute_won" | "dispute_fee", input: { disputeId: string; courseId?: string }) =>
+  input.courseId ? `${prefix}:${input.disputeId}:${input.courseId}` : `${prefix}:${input.disputeId}`;
+
 /**
  * A dispute was won: the `dispute` entry is matched by a `dispute_reinstated` entry of the same
- * amounts (once per dispute), available when the dispute entry was, so a frozen earning is paid
- * with its sale and a recovered one is given back by the next payout.
+ * amounts (once per dispute, and per course of a bundle), available when the dispute entry was, so
+ * a frozen earning is paid with its sale and a recovered one is given back by the next payout.
  */
-export async function reinstateDisputedEarning(app: AppContext, input: { paymentId: string; disputeId: string }) {
+export async function reinstateDisputedEarning(app: AppContext, input: { paymentId: string; disputeId: string; courseId?: string }) {
   const entries = await app.db.select().from(instructorEarnings).where(eq(instructorEarnings.paymentId, input.paymentId)).all();
-  const held = entries.find((e) => e.idempotencyKey === `dispute:${input.disputeId}`);
+  const held = entries.find((e) => e.idempotencyKey === disputeKey("dispute", input));
   if (!held) return "no_dispute_entry" as const;
   const t = now();
-  const result = await saleLike(app.db, held, { key: `dispute_won:${input.disputeId}`, kind: "dispute_reinstated", gross: -held.grossAmount, instructor: -held.instructorAmount, platform: -held.platformAmount, at: t });
+  const result = await saleLike(app.db, held, { key: disputeKey("dispute_won", input), kind: "dispute_reinstated", gross: -held.grossAmount, instructor: -held.instructorAmount, platform: -held.platformAmount, at: t });
   return result.meta.changes > 0 ? ("reinstated" as const) : ("already" as const);
 }
 
 /** The dispute fee booked on the instructor (only when the policy makes them bear it): gross 0, the platform recovers it. */
-export async function chargeDisputeFee(app: AppContext, input: { paymentId: string; disputeId: string; fee: number }) {
+export async function chargeDisputeFee(app: AppContext, input: { paymentId: string; disputeId: string; fee: number; courseId?: string }) {
   if (input.fee <= 0) return "no_fee" as const;
-  const sale = await app.db.select().from(instructorEarnings).where(and(eq(instructorEarnings.paymentId, input.paymentId), eq(instructorEarnings.kind, "sale"))).get();
+  const sale = await app.db
+    .select()
+    .from(instructorEarnings)
+    .where(and(eq(instructorEarnings.paymentId, input.paymentId), eq(instructorEarnings.kind, "sale"), ...(input.courseId ? [eq(instructorEarnings.courseId, input.courseId)] : [])))
+    .get();
   if (!sale) return "no_sale" as const;
-  const result = await saleLike(app.db, sale, { key: `dispute_fee:${input.disputeId}`, kind: "dispute_fee", gross: 0, instructor: -input.fee, platform: input.fee, at: now(), availableAt: now() });
+  const result = await saleLike(app.db, sale, { key: disputeKey("dispute_fee", input), kind: "dispute_fee", gross: 0, instructor: -input.fee, platform: input.fee, at: now(), availableAt: now() });
   return result.meta.changes > 0 ? ("charged" as const) : ("already" as const);
 }
 
