@@ -12,9 +12,9 @@ type SubmitButtonProps = Omit<ButtonHTMLAttributes<HTMLButtonElement>, "type"> &
  * click until the page has the answer it says `pendingText`, is `aria-busy` and `aria-disabled`,
  * and swallows further clicks, so it cannot be pressed twice (it stays focusable, unlike
  * `disabled`, so screen readers keep their place). Only its own submission blocks it: another
- * form's answer still reloading the page's data must not eat this click unseen. Without JavaScript the browser sends one form at
- * a time and the server's idempotency (one open payment per purchase, confirm=yes steps) protects
- * the rest.
+ * form's answer still reloading the page's data must not eat this click unseen. Without
+ * JavaScript the browser sends one form at a time and the server's idempotency (one open payment
+ * per purchase, confirm=yes steps) protects the rest.
  */
 export function SubmitButton({ pendingText, children, className, onClick, disabled, ...rest }: SubmitButtonProps) {
   const navigation = useNavigation();

@@ -10,13 +10,13 @@ import { DISPUTE_POLICY } from "~/modules/payments/disputes-policy";
 import { createStripe } from "~/modules/payments/stripe.server";
 import { DAY, resetClock, setClock } from "~/utils/clock";
 import { createId } from "~/utils/ids";
-import { auditLog, disputes, enrollments, instructorAccounts, instructorEarnings, payments } from "~drizzle/schema";
-import type { DisputeEffectStage, DisputeStatus } from "~drizzle/schema/enums";
+import { auditLog, disputes, enrollments, instructorEarnings, payments } from "~drizzle/schema";
+import type { DisputeEffectStage } from "~drizzle/schema/enums";
 import { createAppContext } from "../../workers/app";
 import { drainEmails } from "../email/helpers";
 import { db, insertUser, jsonBody, signedInAs, waitFor } from "../helpers";
 import { insertCourse } from "../marketplace/helpers";
-import { deliverWebhooks, emulator, outboxFor, paymentRow, waitForHandled, waitForPayment } from "./helpers";
+import { deliverWebhooks, disputeRow, emulator, instructorWithPayouts, outboxFor, paymentRow, setDisputeStatus, waitForHandled, waitForPayment } from "./helpers";
 
 // Disputes of a bundle purchase (decisions 011 and 014): every course the payment granted is
 // suspended, restored or ended together, and each course's earning is frozen, recovered,
@@ -51,19 +51,14 @@ const perCourse = (rows: Row[]) => {
 const statuses = async (paymentId: string) => (await db().select().from(enrollments).where(eq(enrollments.paymentId, paymentId)).all()).map((e) => e.status).sort();
 const totals = async (instructorId: string) => (await earningsSummary(app(), instructorId)).totals[0];
 
-async function instructorWithPayouts() {
-  const instructor = await insertUser("instructor");
-  await db().insert(instructorAccounts).values({ userId: instructor.id, stripeAccountId: `acct_${createId("payment").slice(4)}`, payoutsEnabled: true, createdAt: clock, updatedAt: clock }).run();
-  return instructor;
-}
 
 /**
  * An admin's $49.99 bundle of three $29.99 courses, two by instructor A and one by B (shares
  * 1667 / 1666 / 1666), bought and fulfilled as payments writes it.
  */
 async function paidBundle() {
-  const a = await instructorWithPayouts();
-  const b = await instructorWithPayouts();
+  const a = await instructorWithPayouts(clock);
+  const b = await instructorWithPayouts(clock);
   const list = [await insertCourse(a.id, { priceAmount: 2999 }), await insertCourse(a.id, { priceAmount: 2999 }), await insertCourse(b.id, { priceAmount: 2999 })];
   const admin = await insertUser("admin");
   const bundle = await createBundle(app(), session(admin), { title: "Analyst bundle", description: "Three courses from SQL to dashboards, at one price.", priceAmount: 4999, currency: "usd", courseIds: list.map((c) => c.id) });
@@ -93,15 +88,6 @@ async function paidBundle() {
   return { a, b, courses: list, bundle, learner, payment };
 }
 
-async function disputeRow(payment: { id: string; userId: string; amount: number }, status: DisputeStatus) {
-  const id = createId("dispute");
-  await db()
-    .insert(disputes)
-    .values({ id, stripeDisputeId: `dp_${id.slice(4)}`, paymentId: payment.id, userId: payment.userId, stripeChargeId: "ch_x", amount: payment.amount, currency: "usd", reason: "fraudulent", status, evidenceDueBy: clock + 7 * DAY, feeAmount: 1500, stripeCreatedAt: clock, syncedAt: clock, createdAt: clock, updatedAt: clock })
-    .run();
-  return id;
-}
-const setStatus = (id: string, status: DisputeStatus) => db().update(disputes).set({ status }).where(eq(disputes.id, id)).run();
 
 describe("disputes of a bundle purchase", () => {
   it("opened inside the hold freezes every course's earning and pauses every course; won restores all and they are paid with their sales", async () => {
@@ -109,7 +95,7 @@ describe("disputes of a bundle purchase", () => {
     setClock(() => clock);
     const { a, b, courses: list, payment } = await paidBundle();
     expect(await statuses(payment.id)).toEqual(["active", "active", "active"]);
-    const disputeId = await disputeRow(payment, "needs_response");
+    const disputeId = await disputeRow(payment, "needs_response", clock);
     await applyDisputeEffects(app(), disputeId);
     expect(await statuses(payment.id)).toEqual(["suspended", "suspended", "suspended"]);
     const entries = await entriesForPayment(app(), payment.id);
@@ -128,7 +114,7 @@ describe("disputes of a bundle purchase", () => {
     const summary = await earningsSummary(app(), a.id);
     expect(summary.disputed.map((d) => d.state)).toEqual(["frozen", "frozen"]);
 
-    await setStatus(disputeId, "won");
+    await setDisputeStatus(disputeId, "won");
     await applyDisputeEffects(app(), disputeId);
     expect(await statuses(payment.id)).toEqual(["active", "active", "active"]);
     await runPayouts(app(), fakeTransfer);
@@ -145,7 +131,7 @@ describe("disputes of a bundle purchase", () => {
     const { a, b, payment, learner } = await paidBundle();
     advance(31 * DAY);
     expect((await runPayouts(app(), fakeTransfer)).paid).toBe(2);
-    const disputeId = await disputeRow(payment, "under_review");
+    const disputeId = await disputeRow(payment, "under_review", clock);
     await applyDisputeEffects(app(), disputeId);
     expect(await statuses(payment.id)).toEqual(["suspended", "suspended", "suspended"]);
     expect(await totals(a.id)).toMatchObject({ available: -2334, paid: 2334 });
@@ -161,7 +147,7 @@ describe("disputes of a bundle purchase", () => {
     expect((await outboxFor(b.email)).filter((m) => m.template === "dispute-opened-instructor")).toHaveLength(1);
     expect((await outboxFor(learner.email)).filter((m) => m.template === "dispute-opened-learner")).toHaveLength(1);
 
-    await setStatus(disputeId, "lost");
+    await setDisputeStatus(disputeId, "lost");
     expect((await applyDisputeEffects(app(), disputeId)).effects).toBe("lost");
     expect(await statuses(payment.id)).toEqual(["revoked", "revoked", "revoked"]);
     await applyDisputeEffects(app(), disputeId); // a redelivery changes nothing
@@ -199,7 +185,7 @@ describe("disputes of a bundle purchase", () => {
     clock = Date.now();
     setClock(() => clock);
     const { a, b, payment } = await paidBundle();
-    const disputeId = await disputeRow(payment, "needs_response");
+    const disputeId = await disputeRow(payment, "needs_response", clock);
     const runs = await Promise.allSettled(Array.from({ length: 20 }, () => applyDisputeEffects(app(), disputeId)));
     expect(runs.some((r) => r.status === "fulfilled")).toBe(true);
     // A run that could not claim the row in time throws for the queue to retry: retried, it finds nothing to do.

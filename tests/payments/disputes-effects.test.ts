@@ -8,11 +8,11 @@ import { applyDisputeEffects } from "~/modules/payments/disputes.server";
 import { getEntitlement } from "~/modules/subscriptions/entitlements.server";
 import { DAY, resetClock, setClock } from "~/utils/clock";
 import { createId } from "~/utils/ids";
-import { disputes, enrollments, instructorAccounts, payments, subscriptions } from "~drizzle/schema";
-import type { DisputeStatus } from "~drizzle/schema/enums";
+import { disputes, enrollments, payments, subscriptions } from "~drizzle/schema";
 import { createAppContext } from "../../workers/app";
 import { db, insertUser } from "../helpers";
 import { insertCourse } from "../marketplace/helpers";
+import { disputeRow, instructorWithPayouts, setDisputeStatus } from "./helpers";
 
 // The policy's effects (payments/disputes-policy.ts) as each capability applies them, driven through
 // payments' applyDisputeEffects on real D1 rows and real wallets: access, earnings held and already
@@ -59,36 +59,20 @@ async function paidCourse(instructorId: string, amount: number, metadata: Record
   return { learner, course, payment };
 }
 
-/** Our mirror of a Stripe dispute of the payment in `status` (as syncDispute writes it). */
-async function disputeRow(payment: { id: string; userId: string; amount: number }, status: DisputeStatus) {
-  const t = clock;
-  const id = createId("dispute");
-  await db()
-    .insert(disputes)
-    .values({ id, stripeDisputeId: `dp_${id.slice(4)}`, paymentId: payment.id, userId: payment.userId, stripeChargeId: "ch_x", amount: payment.amount, currency: "usd", reason: "fraudulent", status, evidenceDueBy: t + 7 * DAY, feeAmount: 1500, stripeCreatedAt: t, syncedAt: t, createdAt: t, updatedAt: t })
-    .run();
-  return id;
-}
-const setStatus = (id: string, status: DisputeStatus) => db().update(disputes).set({ status }).where(eq(disputes.id, id)).run();
 const enrollment = (paymentId: string) => db().select().from(enrollments).where(eq(enrollments.paymentId, paymentId)).get();
 const totals = async (instructorId: string) => (await earningsSummary(app(), instructorId)).totals[0];
 
-async function instructorWithPayouts() {
-  const instructor = await insertUser("instructor");
-  await db().insert(instructorAccounts).values({ userId: instructor.id, stripeAccountId: `acct_${createId("payment").slice(4)}`, payoutsEnabled: true, createdAt: clock, updatedAt: clock }).run();
-  return instructor;
-}
 
 describe("dispute effects", () => {
   it("opened after the payout: the earning is recovered from later earnings (negative carried forward); lost ends access", async () => {
     clock = Date.now();
-    const instructor = await instructorWithPayouts();
+    const instructor = await instructorWithPayouts(clock);
     const { payment } = await paidCourse(instructor.id, 5000);
     advance(31 * DAY);
     expect((await runPayouts(app(), fakeTransfer)).paid).toBe(1);
     expect(transfers.at(-1)!.amount).toBe(3500);
 
-    const disputeId = await disputeRow(payment, "needs_response");
+    const disputeId = await disputeRow(payment, "needs_response", clock);
     await applyDisputeEffects(app(), disputeId);
     expect((await enrollment(payment.id))!.status).toBe("suspended");
     const recovery = (await entriesForPayment(app(), payment.id)).find((e) => e.kind === "dispute")!;
@@ -106,7 +90,7 @@ describe("dispute effects", () => {
     expect(transfers.at(-1)!.amount).toBe(7000 - 3500);
     expect(await totals(instructor.id)).toMatchObject({ available: 0, pending: 0, paid: 3500 + 3500 });
 
-    await setStatus(disputeId, "lost");
+    await setDisputeStatus(disputeId, "lost");
     const lost = await applyDisputeEffects(app(), disputeId);
     expect(lost.effects).toBe("lost");
     expect((await enrollment(payment.id))!.status).toBe("revoked");
@@ -118,9 +102,9 @@ describe("dispute effects", () => {
 
   it("opened inside the hold freezes the earning; won reinstates it and it is paid with the sale", async () => {
     clock = Date.now();
-    const instructor = await instructorWithPayouts();
+    const instructor = await instructorWithPayouts(clock);
     const { payment } = await paidCourse(instructor.id, 2999);
-    const disputeId = await disputeRow(payment, "needs_response");
+    const disputeId = await disputeRow(payment, "needs_response", clock);
     await applyDisputeEffects(app(), disputeId);
     advance(31 * DAY);
     // The sale and its dispute entry net to zero: nothing is paid while it is frozen.
@@ -129,7 +113,7 @@ describe("dispute effects", () => {
     expect(transfers.length).toBe(first);
     expect(await totals(instructor.id)).toMatchObject({ available: 0, pending: 0, paid: 0 });
 
-    await setStatus(disputeId, "won");
+    await setDisputeStatus(disputeId, "won");
     await applyDisputeEffects(app(), disputeId);
     expect((await enrollment(payment.id))!.status).toBe("active");
     await runPayouts(app(), fakeTransfer);
@@ -141,14 +125,14 @@ describe("dispute effects", () => {
 
   it("won after a recovery gives the instructor the amount back on the next payout", async () => {
     clock = Date.now();
-    const instructor = await instructorWithPayouts();
+    const instructor = await instructorWithPayouts(clock);
     const { payment } = await paidCourse(instructor.id, 4000);
     advance(31 * DAY);
     await runPayouts(app(), fakeTransfer);
-    const disputeId = await disputeRow(payment, "under_review");
+    const disputeId = await disputeRow(payment, "under_review", clock);
     await applyDisputeEffects(app(), disputeId);
     expect(await totals(instructor.id)).toMatchObject({ available: -2800 });
-    await setStatus(disputeId, "won");
+    await setDisputeStatus(disputeId, "won");
     await applyDisputeEffects(app(), disputeId);
     expect(await totals(instructor.id)).toMatchObject({ available: 0, paid: 2800 });
   });
@@ -161,11 +145,11 @@ describe("dispute effects", () => {
       const { payment, learner, course } = await paidCourse(instructor.id, 3000);
       await wallet(learner.id).credit({ userId: learner.id, at: clock, type: "award", amount: 150, reason: "Course completed", sourceKey: `course_completed:${course.id}`, ref: `course:${course.id}` });
       await wallet(learner.id).credit({ userId: learner.id, at: clock, type: "award", amount: 40, reason: "Other", sourceKey: `other:${course.id}`, ref: "course:other" });
-      const disputeId = await disputeRow(payment, "needs_response");
+      const disputeId = await disputeRow(payment, "needs_response", clock);
       await applyDisputeEffects(app(), disputeId);
       await applyDisputeEffects(app(), disputeId); // replayed: frozen once
       expect(await wallet(learner.id).balance({ userId: learner.id })).toEqual({ balance: 40, held: 150 });
-      await setStatus(disputeId, outcome);
+      await setDisputeStatus(disputeId, outcome);
       await applyDisputeEffects(app(), disputeId);
       expect(await wallet(learner.id).balance({ userId: learner.id })).toEqual(outcome === "won" ? { balance: 190, held: 0 } : { balance: 40, held: 0 });
     }
@@ -198,10 +182,10 @@ describe("dispute effects", () => {
     };
     await db().insert(payments).values(payment).run();
     expect((await getEntitlement(app(), learner.id)).tier).toBe("pro");
-    const disputeId = await disputeRow(payment, "needs_response");
+    const disputeId = await disputeRow(payment, "needs_response", clock);
     await applyDisputeEffects(app(), disputeId);
     expect((await getEntitlement(app(), learner.id)).tier).toBe("free");
-    await setStatus(disputeId, "won");
+    await setDisputeStatus(disputeId, "won");
     await applyDisputeEffects(app(), disputeId);
     expect((await getEntitlement(app(), learner.id)).tier).toBe("pro");
   });
@@ -210,7 +194,7 @@ describe("dispute effects", () => {
     clock = Date.now();
     const instructor = await insertUser("instructor");
     const { payment } = await paidCourse(instructor.id, 2500);
-    const disputeId = await disputeRow(payment, "needs_response");
+    const disputeId = await disputeRow(payment, "needs_response", clock);
     await Promise.all(Array.from({ length: 5 }, () => applyDisputeEffects(app(), disputeId)));
     expect((await entriesForPayment(app(), payment.id)).filter((e) => e.kind === "dispute")).toHaveLength(1);
     expect((await db().select().from(disputes).where(eq(disputes.id, disputeId)).get())!.effects).toBe("opened");

@@ -1,7 +1,9 @@
 import { env, SELF } from "cloudflare:test";
 import { eq } from "drizzle-orm";
+import { DAY } from "~/utils/clock";
 import { createId } from "~/utils/ids";
-import { courses, payments, stripeEvents } from "~drizzle/schema";
+import { courses, disputes, instructorAccounts, payments, stripeEvents } from "~drizzle/schema";
+import type { DisputeStatus } from "~drizzle/schema/enums";
 import { EmulatorControl } from "../../workers/stripe-emulator/testing";
 import { db, insertUser, waitFor } from "../helpers";
 
@@ -70,4 +72,22 @@ export async function signStripePayload(body: string, secret: string, timestamp:
   const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${timestamp}.${body}`));
   const hex = Array.from(new Uint8Array(mac), (b) => b.toString(16).padStart(2, "0")).join("");
   return `t=${timestamp},v1=${hex}`;
+}
+
+/** Our mirror of a Stripe dispute of the payment in `status`, as syncDispute writes it, at time `at`. */
+export async function disputeRow(payment: { id: string; userId: string; amount: number }, status: DisputeStatus, at: number) {
+  const id = createId("dispute");
+  await db()
+    .insert(disputes)
+    .values({ id, stripeDisputeId: `dp_${id.slice(4)}`, paymentId: payment.id, userId: payment.userId, stripeChargeId: "ch_x", amount: payment.amount, currency: "usd", reason: "fraudulent", status, evidenceDueBy: at + 7 * DAY, feeAmount: 1500, stripeCreatedAt: at, syncedAt: at, createdAt: at, updatedAt: at })
+    .run();
+  return id;
+}
+export const setDisputeStatus = (id: string, status: DisputeStatus) => db().update(disputes).set({ status }).where(eq(disputes.id, id)).run();
+
+/** An instructor whose Connect account can receive payouts. */
+export async function instructorWithPayouts(at: number) {
+  const instructor = await insertUser("instructor");
+  await db().insert(instructorAccounts).values({ userId: instructor.id, stripeAccountId: `acct_${createId("payment").slice(4)}`, payoutsEnabled: true, createdAt: at, updatedAt: at }).run();
+  return instructor;
 }

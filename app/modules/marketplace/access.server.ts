@@ -1,4 +1,4 @@
-import { and, asc, eq, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { AppContext } from "~/context.server";
 import type { SessionUser } from "~/modules/auth/session.server";
 import { hasPermission } from "~/modules/auth/permissions";
@@ -19,6 +19,21 @@ export const recountEnrollments = (db: Db, courseId: string) =>
     .update(courses)
     .set({ enrollmentCount: sql`(SELECT count(*) FROM enrollments WHERE course_id = ${courseId} AND status = 'active')` })
     .where(eq(courses.id, courseId));
+
+/**
+ * Moves the enrollments a payment granted in the given courses from one of `from` to `to` (a
+ * dispute suspending, restoring or ending them) and recounts those courses, in one batch.
+ */
+export async function setPaymentEnrollments(db: Db, paymentId: string, courseIds: readonly string[], from: ("active" | "suspended")[], to: "active" | "suspended" | "revoked") {
+  const t = now();
+  await db.batch([
+    db
+      .update(enrollments)
+      .set({ status: to, updatedAt: t, ...(to === "revoked" ? { revokedAt: t } : {}) })
+      .where(and(eq(enrollments.paymentId, paymentId), inArray(enrollments.courseId, [...courseIds]), inArray(enrollments.status, from))),
+    ...courseIds.map((id) => recountEnrollments(db, id)),
+  ] as unknown as Parameters<Db["batch"]>[0]);
+}
 
 export async function findEnrollment(app: Pick<AppContext, "db">, courseId: string, userId: string) {
   return app.db.select().from(enrollments).where(and(eq(enrollments.courseId, courseId), eq(enrollments.userId, userId))).get();

@@ -8,13 +8,13 @@ import { refundReservationStatements, sendReservedRefund } from "~/modules/payme
 import { now } from "~/utils/clock";
 import { AppError, parseOrThrow } from "~/utils/errors";
 import { createId } from "~/utils/ids";
-import { largestRemainder, type Currency } from "~/utils/money";
+import type { Currency } from "~/utils/money";
 import { bundlePurchaseItems, bundleRefundParts, courses, enrollments } from "~drizzle/schema";
-import { recountEnrollments } from "./access.server";
+import { recountEnrollments, setPaymentEnrollments } from "./access.server";
 import { paidShares, spreadRefund } from "./bundle-pricing";
 import { bundleIdSchema, findBundle, getBundleOfferForBuyer } from "./bundles.server";
 import { notifyInstructorsOfBundleDispute } from "./disputes.server";
-import { chargeDisputeFee, disputeEarning, reinstateDisputedEarning, reverseEarning, saleEntry } from "./earnings.server";
+import { chargeDisputeFee, disputeEarning, reinstateDisputedEarning, reverseEarning, saleEntry, type DisputeEarningOutcome } from "./earnings.server";
 
 /*
  * The `bundle_purchase` payment purpose (decision 014). One payment, one Checkout Session, for the
@@ -250,45 +250,35 @@ export const bundlePurchasePurpose: PaymentPurpose = {
       .all();
     if (granted.length === 0) return;
     const ids = granted.map((g) => g.courseId);
-    const setEnrollments = async (from: ("active" | "suspended")[], to: "active" | "suspended" | "revoked") => {
-      const t = now();
-      await app.db.batch([
-        app.db
-          .update(enrollments)
-          .set({ status: to, updatedAt: t, ...(to === "revoked" ? { revokedAt: t } : {}) })
-          .where(and(eq(enrollments.paymentId, payment.id), inArray(enrollments.courseId, ids), inArray(enrollments.status, from))),
-        ...ids.map((id) => recountEnrollments(app.db, id)),
-      ] as unknown as Parameters<typeof app.db.batch>[0]);
-    };
     const each = async <T>(fn: (courseId: string) => Promise<T>) => {
       const out: Record<string, T> = {};
       for (const id of ids) out[id] = await fn(id);
       return out;
     };
+    const outcomes = (earnings: Record<string, DisputeEarningOutcome>) => Object.fromEntries(Object.entries(earnings).map(([id, e]) => [id, e.outcome]));
     if (dispute.stage === "opened") {
-      if (dispute.policy.suspendAccessWhileOpen) await setEnrollments(["active"], "suspended");
+      if (dispute.policy.suspendAccessWhileOpen) await setPaymentEnrollments(app.db, payment.id, ids, ["active"], "suspended");
       if (!dispute.policy.freezeOrRecoverEarning) return;
       const earnings = await each((courseId) => disputeEarning(app, { paymentId: payment.id, disputeId: dispute.id, courseId }));
-      log.info("marketplace.bundle_disputed", { courses: ids.length, earnings: Object.fromEntries(Object.entries(earnings).map(([k, v]) => [k, v.outcome])) });
+      log.info("marketplace.bundle_disputed", { courses: ids.length, earnings: outcomes(earnings) });
       await notifyInstructorsOfBundleDispute(app, payment, dispute, granted, earnings);
       return;
     }
     if (dispute.stage === "won") {
-      await setEnrollments(["suspended"], "active");
+      await setPaymentEnrollments(app.db, payment.id, ids, ["suspended"], "active");
       const earnings = await each((courseId) => reinstateDisputedEarning(app, { paymentId: payment.id, disputeId: dispute.id, courseId }));
       log.info("marketplace.bundle_dispute_won", { courses: ids.length, earnings });
       return;
     }
-    await setEnrollments(["active", "suspended"], "revoked");
+    await setPaymentEnrollments(app.db, payment.id, ids, ["active", "suspended"], "revoked");
     const earnings = await each((courseId) => disputeEarning(app, { paymentId: payment.id, disputeId: dispute.id, courseId }));
     let fees: Record<string, string> | "platform" = "platform";
     if (dispute.policy.feeBearer === "instructor" && dispute.fee > 0) {
-      const weights = granted.map((g) => g.share);
-      const parts = weights.some((w) => w > 0) ? largestRemainder(dispute.fee, weights) : granted.map((_, i) => (i === 0 ? dispute.fee : 0));
+      const parts = paidShares(dispute.fee, granted);
       fees = {};
       for (const [i, g] of granted.entries()) fees[g.courseId] = await chargeDisputeFee(app, { paymentId: payment.id, disputeId: dispute.id, fee: parts[i]!, courseId: g.courseId });
     }
-    log.info("marketplace.bundle_dispute_lost", { courses: ids.length, earnings: Object.fromEntries(Object.entries(earnings).map(([k, v]) => [k, v.outcome])), fees });
+    log.info("marketplace.bundle_dispute_lost", { courses: ids.length, earnings: outcomes(earnings), fees });
   },
 };
 

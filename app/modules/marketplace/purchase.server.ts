@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import * as z from "zod";
 import type { AppContext } from "~/context.server";
 import type { PaymentPurpose } from "~/modules/payments/purposes";
@@ -9,7 +9,7 @@ import type { Currency } from "~/utils/money";
 import { getEntitlement } from "~/modules/subscriptions/entitlements.server";
 import { TIERS } from "~/modules/subscriptions/tiers";
 import { enrollments } from "~drizzle/schema";
-import { findEnrollment, isPurchasable, recountEnrollments } from "./access.server";
+import { findEnrollment, isPurchasable, recountEnrollments, setPaymentEnrollments } from "./access.server";
 import { courseIdSchema, findCourse, type Course } from "./courses.server";
 import { activeSale } from "./sales";
 import { breakdownMetadata, priceBreakdown } from "./price-breakdown";
@@ -144,31 +144,21 @@ export const coursePurchasePurpose: PaymentPurpose = {
 
   async dispute(app, payment, dispute) {
     const log = app.logger.child({ paymentId: payment.id, disputeId: dispute.id, courseId: payment.purposeRef, userId: payment.userId });
-    const setEnrollment = async (from: ("active" | "suspended")[], to: "active" | "suspended" | "revoked") => {
-      const t = now();
-      await app.db.batch([
-        app.db
-          .update(enrollments)
-          .set({ status: to, updatedAt: t, ...(to === "revoked" ? { revokedAt: t } : {}) })
-          .where(and(eq(enrollments.paymentId, payment.id), inArray(enrollments.status, from))),
-        recountEnrollments(app.db, payment.purposeRef),
-      ]);
-    };
     if (dispute.stage === "opened") {
-      if (dispute.policy.suspendAccessWhileOpen) await setEnrollment(["active"], "suspended");
+      if (dispute.policy.suspendAccessWhileOpen) await setPaymentEnrollments(app.db, payment.id, [payment.purposeRef], ["active"], "suspended");
       const earning = dispute.policy.freezeOrRecoverEarning ? await disputeEarning(app, { paymentId: payment.id, disputeId: dispute.id }) : null;
       log.info("marketplace.purchase_disputed", { earning: earning?.outcome ?? "kept", instructorAmount: earning?.instructorAmount ?? 0 });
       if (earning && earning.outcome !== "no_sale" && earning.outcome !== "nothing_left") await notifyInstructorOfDispute(app, payment, dispute, earning);
       return;
     }
     if (dispute.stage === "won") {
-      await setEnrollment(["suspended"], "active");
+      await setPaymentEnrollments(app.db, payment.id, [payment.purposeRef], ["suspended"], "active");
       const earning = await reinstateDisputedEarning(app, { paymentId: payment.id, disputeId: dispute.id });
       log.info("marketplace.dispute_won", { earning });
       return;
     }
     // Lost: a full refund's reversal, and the earning entry if the dispute never opened here.
-    await setEnrollment(["active", "suspended"], "revoked");
+    await setPaymentEnrollments(app.db, payment.id, [payment.purposeRef], ["active", "suspended"], "revoked");
     const earning = await disputeEarning(app, { paymentId: payment.id, disputeId: dispute.id });
     const fee = dispute.policy.feeBearer === "instructor" ? await chargeDisputeFee(app, { paymentId: payment.id, disputeId: dispute.id, fee: dispute.fee }) : "platform";
     log.info("marketplace.dispute_lost", { earning: earning.outcome, fee });
